@@ -1,0 +1,10 @@
+# Shared by scripts/images.sh and scripts/images-smoke.sh (sourced after versions.env).
+# image_tag NAME: the local tag of each image: prefix + the official repository path.
+image_tag() {
+  case "$1" in
+    debian)           echo "$IMAGE_PREFIX/debian:$DEBIAN_SUITE" ;;
+    jre)              echo "$IMAGE_PREFIX/lakehouse-cdc/jre:$JAVA_MAJOR-$DEBIAN_SUITE" ;;
+    postgres)         echo "$IMAGE_PREFIX/postgres:$POSTGRES_MAJOR" ;;
+    *) echo "image_tag: unknown image $1" >&2; return 1 ;;
+  esac
+}

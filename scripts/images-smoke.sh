@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Smoke-test the locally built images: start each the way the constructs do, wait for its
+# health command, check one real thing, stop and remove everything it started.
+#
+#   scripts/images-smoke.sh [IMAGE ...]      (default: every image; same names as images.sh)
+#
+# Containers and networks are named lhsmoke-*; ports are not published (checks run inside the
+# containers or on the smoke network), so nothing here collides with a deployed stack.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+set -a; . "$ROOT/images/versions.env"; set +a
+. "$ROOT/images/lib.sh"
+
+ALL=(postgres)
+[ $# -gt 0 ] || set -- "${ALL[@]}"
+
+NET=lhsmoke-net
+LABEL=lakehouse.smoke=1
+# Everything a test starts carries $LABEL, so cleanup removes exactly those containers.
+cleanup() {
+  local ids
+  ids="$(docker ps -aq --filter "label=$LABEL")"
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+  docker network rm "$NET" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+say() { printf '[smoke] %s\n' "$*" >&2; }
+
+run() { # run NAME IMAGE-ARGS... : detached, on the smoke network, remembered for cleanup
+  local name="$1"; shift
+  docker rm -f -v "$name" >/dev/null 2>&1 || true
+  docker run -d --label "$LABEL" --name "$name" --hostname "$name" --network "$NET" "$@" >/dev/null
+}
+
+# wait_for SECONDS NAME CMD... : run CMD inside container NAME until it succeeds
+wait_for() {
+  local limit="$1" name="$2"; shift 2
+  local i
+  for ((i = 0; i < limit; i++)); do
+    if docker exec "$name" "$@" >/dev/null 2>&1; then
+      say "$name healthy after ${i}s ($*)"
+      return 0
+    fi
+    if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+      say "$name exited; its log:"; docker logs --tail 60 "$name" >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
+  say "$name not healthy within ${limit}s; its log:"; docker logs --tail 60 "$name" >&2 || true
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+
+smoke_postgres() {
+  local img; img="$(image_tag postgres)"
+  local init; init="$(mktemp -d)"
+  cat > "$init/01-schema.sql" <<'SQL'
+CREATE TABLE users (id int PRIMARY KEY, name text);
+INSERT INTO users VALUES (1, 'Zoë ✓');
+SQL
+  cat > "$init/02-role.sh" <<'SH'
+#!/usr/bin/env bash
+set -e
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  -c "CREATE ROLE cdc WITH LOGIN REPLICATION PASSWORD 'cdcpw'"
+SH
+  chmod 0755 "$init/02-role.sh"; chmod 0644 "$init/01-schema.sql"; chmod 0755 "$init"
+  run lhsmoke-pg -e POSTGRES_USER=app -e POSTGRES_PASSWORD=secret -e POSTGRES_DB=bank \
+    -v "$init:/docker-entrypoint-initdb.d:ro" \
+    "$img" postgres -c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4
+  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  # Over TCP with the password (scram), as a client on the network would.
+  local out
+  out="$(docker exec -e PGPASSWORD=secret lhsmoke-pg psql -h lhsmoke-pg -U app -d bank -Atc \
+    "SELECT current_user, name, current_setting('wal_level'), (SELECT rolreplication FROM pg_roles WHERE rolname='cdc'), (SELECT usename FROM pg_stat_activity WHERE pid = pg_backend_pid()) FROM users")"
+  say "postgres query: $out"
+  [ "$out" = "app|Zoë ✓|logical|t|app" ] || { say "unexpected: $out"; return 1; }
+  # Wrong password must fail over the network.
+  if docker exec -e PGPASSWORD=wrong lhsmoke-pg psql -h lhsmoke-pg -U app -d bank -c 'select 1' >/dev/null 2>&1; then
+    say "a wrong password was accepted"; return 1
+  fi
+  local user; user="$(docker exec lhsmoke-pg ps -o user= -p 1)"
+  [ "$user" = postgres ] || { say "PID 1 runs as $user, want postgres"; return 1; }
+  # Restart: data kept, init scripts not re-run.
+  docker restart lhsmoke-pg >/dev/null
+  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  docker logs lhsmoke-pg 2>&1 | grep -q 'Skipping initialization' || { say "restart re-initialised"; return 1; }
+  rm -rf "$init"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+docker network create "$NET" >/dev/null 2>&1 || true
+declare -A result=()
+failed=0
+for img in "$@"; do
+  fn="smoke_${img//-/_}"
+  declare -F "$fn" >/dev/null || { say "no smoke test for $img"; result[$img]=missing; failed=1; continue; }
+  say "=== $img ($(image_tag "$img"))"
+  t0=$(date +%s)
+  # A subshell outside any condition, so `set -e` holds inside the test.
+  set +e; ( set -e; "$fn" ); rc=$?; set -e
+  if [ "$rc" = 0 ]; then result[$img]="passed ($(( $(date +%s) - t0 ))s)"; else result[$img]=FAILED; failed=1; fi
+  cleanup
+  docker network create "$NET" >/dev/null 2>&1 || true
+done
+printf '\n'
+for img in "$@"; do printf '%-20s %s\n' "$img" "${result[$img]}"; done
+exit "$failed"

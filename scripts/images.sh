@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Build the locally built, contract-compatible images (no container registry needed).
+#
+#   scripts/images.sh [--smoke] [--no-cache] [--print-tags] [IMAGE ...]
+#
+# IMAGE is one of the directories of images/ (default: all, in dependency order). Downloads
+# (Debian packages aside, which apt fetches inside the builds) happen on the host into
+# ${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images} through Maven (checksums enforced),
+# pip and the Go module proxy; each image is then built from a clean context directory there.
+# Every version comes from images/versions.env. Re-running is cheap: downloads are stamped and
+# docker's layer cache does the rest.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+IMAGES_DIR="$ROOT/images"
+# shellcheck source=../images/versions.env
+set -a; . "$IMAGES_DIR/versions.env"; set +a
+CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
+. "$IMAGES_DIR/lib.sh"
+
+ALL_IMAGES=(postgres)
+
+smoke=0 no_cache=() print_tags=0 wanted=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --no-cache) no_cache=(--no-cache) ;;
+    --print-tags) print_tags=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -*) echo "images.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+    *) wanted+=("$1") ;;
+  esac
+  shift
+done
+[ ${#wanted[@]} -gt 0 ] || wanted=("${ALL_IMAGES[@]}")
+for w in "${wanted[@]}"; do
+  [ -d "$IMAGES_DIR/$w" ] || { echo "images.sh: no image '$w' (have: ${ALL_IMAGES[*]})" >&2; exit 2; }
+done
+
+if [ "$print_tags" = 1 ]; then
+  for w in "${wanted[@]}"; do printf '%-20s %s\n' "$w" "$(image_tag "$w")"; done
+  exit 0
+fi
+
+"$ROOT/scripts/docker-engine.sh"
+mkdir -p "$CACHE"
+
+log() { printf '\n[images] %s\n' "$*" >&2; }
+
+# A clean context per image: the image's own directory plus whatever its prepare step links in
+# from the cache (hard links: no copies, same inode, same content hash for the layer cache).
+new_context() {
+  local name="$1" ctx="$CACHE/contexts/$1"
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  cp -a "$IMAGES_DIR/$name/." "$ctx/"
+  printf '%s' "$ctx"
+}
+
+docker_build() {
+  local tag="$1" ctx="$2"; shift 2
+  # The classic builder is what this engine has; it caches layers by instruction + content.
+  DOCKER_BUILDKIT=0 docker build "${no_cache[@]}" --quiet=false -t "$tag" "$@" "$ctx" \
+    > "$CACHE/logs/build-$(echo "$tag" | tr '/:' '__').log" 2>&1 || {
+      echo "images.sh: docker build of $tag failed; last lines of the log:" >&2
+      tail -n 40 "$CACHE/logs/build-$(echo "$tag" | tr '/:' '__').log" >&2
+      return 1
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Base images
+# ---------------------------------------------------------------------------------------------
+
+# Debian minbase via mmdebstrap + docker import. Docs, man pages and locales are kept out (also
+# for every later apt-get install, through dpkg's path-exclude), apt lists are removed.
+build_debian() {
+  local tag; tag="$(image_tag debian)"
+  if docker image inspect "$tag" >/dev/null 2>&1 && [ -z "${no_cache[*]}" ]; then
+    return 0
+  fi
+  command -v mmdebstrap >/dev/null 2>&1 || {
+    log "installing mmdebstrap on the host"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+  }
+  local tar="$CACHE/debian-$DEBIAN_SUITE-rootfs.tar"
+  rm -f "$tar"
+  mmdebstrap --variant=minbase --include=ca-certificates \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    --aptopt='Acquire::Languages "none"' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
+    "$DEBIAN_SUITE" "$tar" \
+    "deb $DEBIAN_MIRROR $DEBIAN_SUITE main" \
+    "deb $DEBIAN_MIRROR $DEBIAN_SUITE-updates main" \
+    "deb $DEBIAN_SECURITY_MIRROR $DEBIAN_SUITE-security main" \
+    > "$CACHE/logs/mmdebstrap-$DEBIAN_SUITE.log" 2>&1 || {
+      tail -n 30 "$CACHE/logs/mmdebstrap-$DEBIAN_SUITE.log" >&2; return 1; }
+  docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["bash"]' \
+    --change "LABEL org.opencontainers.image.description=\"Debian $DEBIAN_SUITE minbase (mmdebstrap)\"" \
+    "$tar" "$tag" >/dev/null
+  rm -f "$tar"
+}
+
+# The JRE layer shared by the JVM images (kafka, connect, iceberg-rest, flink): one copy on disk.
+build_jre() {
+  local ctx; ctx="$(new_context jre)"
+  docker_build "$(image_tag jre)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg JAVA_MAJOR="$JAVA_MAJOR"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Component images
+# ---------------------------------------------------------------------------------------------
+
+build_postgres() {
+  local ctx; ctx="$(new_context postgres)"
+  docker_build "$(image_tag postgres)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg PG_MAJOR="$POSTGRES_MAJOR"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+mkdir -p "$CACHE/logs"
+declare -A took=()
+order=()
+timed() {
+  local name="$1"; shift
+  local t0 t1
+  t0=$(date +%s.%N)
+  log "building $name -> $(image_tag "$name")"
+  "$@"
+  t1=$(date +%s.%N)
+  took[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+  order+=("$name")
+  printf '[images] %-18s %7ss\n' "$name" "${took[$name]}" >&2
+}
+
+T0=$(date +%s.%N)
+timed debian build_debian
+needs_jre=0
+for w in "${wanted[@]}"; do
+  case "$w" in kafka|debezium-connect|iceberg-rest|flink) needs_jre=1 ;; esac
+done
+[ "$needs_jre" = 1 ] && timed jre build_jre
+for w in "${wanted[@]}"; do
+  timed "$w" "build_${w//-/_}"
+done
+T1=$(date +%s.%N)
+
+printf '\n%-20s %-60s %9s\n' IMAGE TAG SECONDS
+for n in "${order[@]}"; do printf '%-20s %-60s %9s\n' "$n" "$(image_tag "$n")" "${took[$n]}"; done
+printf '%-20s %-60s %9s\n' total '' "$(awk -v a="$T0" -v b="$T1" 'BEGIN{printf "%.1f", b-a}')"
+printf '\n'
+docker images --format 'table {{.Repository}}:{{.Tag}}\t{{.Size}}\t{{.CreatedSince}}' \
+  | { read -r header; printf '%s\n' "$header"; grep "^$IMAGE_PREFIX/" | sort; }
+
+if [ "$smoke" = 1 ]; then
+  "$ROOT/scripts/images-smoke.sh" "${wanted[@]}"
+fi
