@@ -1,0 +1,35 @@
+import Mustache from "mustache";
+import { asset, assetNames } from "./assets";
+
+/** The seed's analytics queries (sql/analytics/*.sql), rendered for one deployment's names. */
+export interface AnalyticsQuery {
+  /** File name without extension, e.g. `operations-per-day`. */
+  readonly name: string;
+  /** Human title, e.g. `Operations per day`. */
+  readonly title: string;
+  readonly sql: string;
+}
+
+export interface AnalyticsNames {
+  /** Trino catalog of the Iceberg tables. */
+  readonly catalog: string;
+  readonly rawDatabase: string;
+  readonly stateDatabase: string;
+  /** Captured table names. */
+  readonly tables: string[];
+}
+
+/** Tables the analytics queries read; a dashboard over them needs these captured. */
+export const ANALYTICS_TABLES = ["users", "accounts"];
+
+export function analyticsQueries(names: AnalyticsNames): AnalyticsQuery[] {
+  const view = { ...names, tables: names.tables.map((name, i) => ({ name, last: i === names.tables.length - 1 })) };
+  return assetNames("sql/analytics", ".sql").map((file) => {
+    const name = file.replace(/\.sql$/, "");
+    return {
+      name,
+      title: name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, " "),
+      sql: Mustache.render(asset(`sql/analytics/${file}`), view, {}, { escape: (s: string) => s }).trim(),
+    };
+  });
+}

@@ -1,0 +1,242 @@
+import { ITerraformDependable } from "cdktf";
+import { Id } from "@cdktf/provider-random/lib/id";
+import { Construct } from "constructs";
+import { asset } from "./assets";
+import { defaultImage } from "./images";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec } from "./platform/workload";
+import { ISourceDb } from "./source-db";
+import { TableSchema } from "./schema";
+import { validateInteger, validateKafkaName, validateSqlIdentifier } from "./validation";
+
+/** A change stream per captured table: what StreamJob consumes. */
+export interface ICdcStream extends IDependable {
+  /** Kafka bootstrap servers inside the platform network. */
+  readonly bootstrap: Endpoint;
+  /** The captured tables, as the source defines them. */
+  readonly tables: TableSchema[];
+  /** Name of the captured database. */
+  readonly sourceDatabase: string;
+  /** Topic that carries the changes of `table` (Debezium JSON, schemas off). */
+  topicFor(table: string): string;
+}
+
+export interface CdcConnectorProps {
+  readonly platform: IPlatform;
+  /** The database to capture. */
+  readonly source: ISourceDb;
+  /** Topic prefix: topics are `<prefix>.<schema>.<table>`. @default "bank" */
+  readonly topicPrefix?: string;
+  /** @default "bank-cdc" */
+  readonly connectorName?: string;
+  /** Logical replication slot of the connector. @default "lakehouse_cdc" */
+  readonly slotName?: string;
+  /** Partitions of each change topic; more partitions let more Flink slots read in parallel. @default 1 */
+  readonly topicPartitions?: number;
+  /** Heartbeat interval, so the slot advances while captured tables are quiet. @default 10000 */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * Most change events per batch the connector hands to Kafka. Larger batches raise throughput
+   * and the latency of each event under load.
+   * @default 2048
+   */
+  readonly maxBatchSize?: number;
+  /** How long the connector waits for new changes before it polls again; lower means lower latency when idle. @default 100 */
+  readonly pollIntervalMs?: number;
+  /** @default - apache/kafka 4.1.1 */
+  readonly kafkaImage?: string;
+  /** @default - Debezium Connect 3.6.1.Final */
+  readonly connectImage?: string;
+  /** Node.js image that runs the registration job. @default - node 20 */
+  readonly jobImage?: string;
+  /** Registry mirror for every default image. @default - upstream registries */
+  readonly imageRegistry?: string;
+  /**
+   * Port of Kafka's external listener, advertised as `localhost:<port>`: published on 127.0.0.1
+   * on Docker, reachable through `kubectl port-forward` on Kubernetes.
+   * @default 19092
+   */
+  readonly kafkaHostPort?: number;
+  /** Publish the Kafka Connect REST API on 127.0.0.1 (Docker). @default - not published */
+  readonly connectHostPort?: number;
+  /** @default 10 */
+  readonly kafkaStorageGiB?: number;
+  /** @default - 500 millicores, 1024 MiB */
+  readonly kafkaResources?: ResourceSpec;
+  /** @default - 500 millicores, 1024 MiB */
+  readonly connectResources?: ResourceSpec;
+}
+
+/**
+ * Kafka in KRaft mode (one combined broker/controller, no ZooKeeper), Kafka Connect with the
+ * Debezium PostgreSQL connector, and an idempotent job that registers the connector (pgoutput,
+ * the source's publication and a named slot, NUMERIC as exact strings, heartbeats) and waits
+ * until it and its tasks are RUNNING. The CDC password reaches the connector through Connect's
+ * environment config provider, so it is never stored in Connect's config topic.
+ */
+export class CdcConnector extends Construct implements ICdcStream {
+  public readonly bootstrap: Endpoint;
+  /** Bootstrap address for clients on the host (tests, `lakehouse verify`). */
+  public readonly externalBootstrap: string;
+  /** Kafka Connect REST API. */
+  public readonly connect: Endpoint;
+  public readonly tables: TableSchema[];
+  public readonly sourceDatabase: string;
+  public readonly topicPrefix: string;
+  public readonly connectorName: string;
+  public readonly registration: JobHandle;
+  public readonly dependables: ITerraformDependable[];
+  private readonly schema: string;
+
+  constructor(scope: Construct, id: string, props: CdcConnectorProps) {
+    super(scope, id);
+    const { platform, source } = props;
+    this.topicPrefix = props.topicPrefix ?? "bank";
+    this.connectorName = props.connectorName ?? "bank-cdc";
+    const slotName = props.slotName ?? "lakehouse_cdc";
+    const partitions = props.topicPartitions ?? 1;
+    const externalPort = props.kafkaHostPort ?? 19092;
+    validateKafkaName("CdcConnector", "topicPrefix", this.topicPrefix);
+    validateKafkaName("CdcConnector", "connectorName", this.connectorName);
+    validateSqlIdentifier("CdcConnector", "slotName", slotName);
+    validateInteger("CdcConnector", "topicPartitions", partitions, 1, 1000);
+    validateInteger("CdcConnector", "heartbeatIntervalMs", props.heartbeatIntervalMs, 100);
+    validateInteger("CdcConnector", "maxBatchSize", props.maxBatchSize, 1);
+    validateInteger("CdcConnector", "pollIntervalMs", props.pollIntervalMs, 1);
+    validateInteger("CdcConnector", "kafkaHostPort", externalPort, 1, 65535);
+    this.tables = source.capturedTables;
+    this.sourceDatabase = source.database;
+    this.schema = source.schema;
+    const registry = props.imageRegistry;
+
+    // KRaft needs a cluster id (base64 of 16 bytes); generated once per deployment, kept in state.
+    const clusterId = new Id(this, "ClusterId", { byteLength: 16 }).b64Url;
+    const kafka = platform.service(this, "Kafka", {
+      name: "kafka",
+      image: props.kafkaImage ?? defaultImage("kafka", registry),
+      env: {
+        CLUSTER_ID: clusterId,
+        KAFKA_NODE_ID: "1",
+        KAFKA_PROCESS_ROLES: "broker,controller",
+        KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,EXTERNAL://:9094",
+        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://kafka:9092,EXTERNAL://localhost:${externalPort}`,
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
+        KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+        KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
+        KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
+        KAFKA_LOG_DIRS: "/var/lib/kafka/data",
+        KAFKA_NUM_PARTITIONS: String(partitions),
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+        KAFKA_HEAP_OPTS: "-Xms256m -Xmx512m",
+      },
+      // The container listens on 9094 and Docker publishes it at the advertised port.
+      ports: [
+        { name: "kafka", port: 9092 },
+        { name: "external", port: 9094, hostPort: externalPort },
+      ],
+      volumes: [{ name: "data", path: "/var/lib/kafka/data", sizeGiB: props.kafkaStorageGiB ?? 10 }],
+      // A TCP check, not a JVM-based tool: a JVM every few seconds is a real cost on small machines.
+      healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),
+      resources: props.kafkaResources ?? { cpuMillis: 500, memoryMiB: 1024 },
+      runAsUser: 1000,
+    });
+    this.bootstrap = kafka.endpoint("kafka");
+    this.externalBootstrap = `localhost:${externalPort}`;
+
+    const connect = platform.service(this, "Connect", {
+      name: "connect",
+      image: props.connectImage ?? defaultImage("connect", registry),
+      env: {
+        BOOTSTRAP_SERVERS: this.bootstrap.address,
+        GROUP_ID: "lakehouse-connect",
+        CONFIG_STORAGE_TOPIC: "_connect_configs",
+        OFFSET_STORAGE_TOPIC: "_connect_offsets",
+        STATUS_STORAGE_TOPIC: "_connect_statuses",
+        CONFIG_STORAGE_REPLICATION_FACTOR: "1",
+        OFFSET_STORAGE_REPLICATION_FACTOR: "1",
+        STATUS_STORAGE_REPLICATION_FACTOR: "1",
+        KEY_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
+        VALUE_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
+        CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
+        CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
+        CONNECT_REST_ADVERTISED_HOST_NAME: "connect",
+        // `${env:CDC_PASSWORD}` in the connector config resolves here, inside the worker.
+        CONNECT_CONFIG_PROVIDERS: "env",
+        CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        HEAP_OPTS: "-Xms256m -Xmx768m",
+      },
+      secretEnv: { CDC_PASSWORD: source.cdcPassword },
+      ports: [{ name: "http", port: 8083, hostPort: props.connectHostPort }],
+      healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
+      resources: props.connectResources ?? { cpuMillis: 500, memoryMiB: 1024 },
+      runAsUser: 1001,
+      dependsOn: [this.bootstrap],
+    });
+    this.connect = connect.endpoint("http");
+
+    const config = this.connectorConfig(source, slotName, partitions, props);
+    this.registration = platform.job(this, "Registration", {
+      name: "connector-registration",
+      image: props.jobImage ?? defaultImage("node", registry),
+      command: ["node", "/job/register-connector.js"],
+      env: {
+        CONNECT_URL: this.connect.url("http"),
+        CONNECTOR_NAME: this.connectorName,
+        CONNECTOR_CONFIG_FILE: "/job/connector.json",
+        TIMEOUT_SECONDS: "300",
+      },
+      files: [
+        { path: "/job/lib.js", content: asset("jobs/lib.js") },
+        { path: "/job/register-connector.js", content: asset("jobs/register-connector.js") },
+        { path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" },
+      ],
+      resources: { cpuMillis: 100, memoryMiB: 128 },
+      runAsUser: 1000,
+      // The schema job created the publication and the CDC role the connector logs in with.
+      dependsOn: [this.connect, source],
+    });
+    this.dependables = this.registration.dependables;
+  }
+
+  public topicFor(table: string): string {
+    if (!this.tables.some((t) => t.name === table)) {
+      throw new Error(`CdcConnector: table '${table}' is not captured (captured: ${this.tables.map((t) => t.name).join(", ")})`);
+    }
+    return `${this.topicPrefix}.${this.schema}.${table}`;
+  }
+
+  /** The Debezium connector configuration (no secrets: the password is an env reference). */
+  private connectorConfig(source: ISourceDb, slotName: string, partitions: number, props: CdcConnectorProps): Record<string, string> {
+    const batch = props.maxBatchSize ?? 2048;
+    return {
+      "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+      "plugin.name": "pgoutput",
+      "database.hostname": source.endpoint.host,
+      "database.port": String(source.endpoint.port),
+      "database.user": source.cdcUser,
+      "database.password": "${env:CDC_PASSWORD}",
+      "database.dbname": source.database,
+      "topic.prefix": this.topicPrefix,
+      "slot.name": slotName,
+      "publication.name": source.publication,
+      // The schema job owns the publication; the CDC role may not create one.
+      "publication.autocreate.mode": "disabled",
+      "table.include.list": this.tables.map((t) => `${source.schema}.${t.name}`).join(","),
+      // Exact NUMERIC: "1234.50" as a string, not base64-encoded bytes.
+      "decimal.handling.mode": "string",
+      "time.precision.mode": "adaptive_time_microseconds",
+      "heartbeat.interval.ms": String(props.heartbeatIntervalMs ?? 10000),
+      // Topics use retention, not compaction, so delete tombstones would only be noise downstream.
+      "tombstones.on.delete": "false",
+      "snapshot.mode": "initial",
+      "max.batch.size": String(batch),
+      // Debezium requires the queue to be larger than a batch.
+      "max.queue.size": String(Math.max(8192, batch * 4)),
+      "poll.interval.ms": String(props.pollIntervalMs ?? 100),
+      "topic.creation.default.replication.factor": "1",
+      "topic.creation.default.partitions": String(partitions),
+    };
+  }
+}

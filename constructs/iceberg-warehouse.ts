@@ -1,0 +1,141 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { defaultImage } from "./images";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret } from "./platform/workload";
+import { validateDnsLabel, validateSqlIdentifier } from "./validation";
+
+/** An Iceberg catalog and its object store: what StreamJob and QueryEngine consume. */
+export interface IIcebergWarehouse extends IDependable {
+  /** Iceberg REST catalog. */
+  readonly catalog: Endpoint;
+  /** Warehouse location, e.g. `s3://lakehouse/warehouse`. */
+  readonly warehouse: string;
+  /** Bucket that holds the warehouse (and Flink checkpoints). */
+  readonly bucket: string;
+  /** S3 API of the object store. */
+  readonly s3: Endpoint;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: Secret;
+}
+
+export interface IcebergWarehouseProps {
+  readonly platform: IPlatform;
+  /** Bucket name (S3 rules: lower-case letters, digits, '-'). @default "lakehouse" */
+  readonly bucket?: string;
+  /** Prefix inside the bucket where table data and metadata live. @default "warehouse" */
+  readonly warehousePath?: string;
+  /** @default "us-east-1" */
+  readonly region?: string;
+  /** MinIO root user, used as the S3 access key id. @default "lakehouse" */
+  readonly accessKeyId?: string;
+  /** MinIO root password, used as the S3 secret key. @default - generated */
+  readonly secretAccessKey?: string;
+  /** @default - MinIO RELEASE.2025-10-15 */
+  readonly minioImage?: string;
+  /** MinIO client image for the bucket job. @default - mc RELEASE.2025-08-13 */
+  readonly mcImage?: string;
+  /** @default - apache/iceberg-rest-fixture 1.10.0 */
+  readonly catalogImage?: string;
+  /** Registry mirror for every default image. @default - upstream registries */
+  readonly imageRegistry?: string;
+  /** Publish the S3 API on 127.0.0.1 (Docker). @default - not published */
+  readonly s3HostPort?: number;
+  /** Publish the MinIO console on 127.0.0.1 (Docker). @default - not published */
+  readonly consoleHostPort?: number;
+  /** Publish the REST catalog on 127.0.0.1 (Docker). @default - not published */
+  readonly catalogHostPort?: number;
+  /** @default 20 */
+  readonly storageGiB?: number;
+  /** @default - 250 millicores, 512 MiB */
+  readonly minioResources?: ResourceSpec;
+  /** @default - 250 millicores, 512 MiB */
+  readonly catalogResources?: ResourceSpec;
+}
+
+/**
+ * MinIO as the S3 object store, a job that creates the warehouse bucket (idempotent), and an
+ * Iceberg REST catalog that keeps its metadata in a JDBC store on a persistent volume (SQLite
+ * file), so tables survive a catalog restart, and uses S3FileIO against MinIO.
+ */
+export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
+  public readonly catalog: Endpoint;
+  public readonly warehouse: string;
+  public readonly bucket: string;
+  public readonly s3: Endpoint;
+  public readonly console: Endpoint;
+  public readonly region: string;
+  public readonly accessKeyId: string;
+  public readonly secretAccessKey: Secret;
+  public readonly bucketJob: JobHandle;
+  public readonly dependables: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: IcebergWarehouseProps) {
+    super(scope, id);
+    const { platform } = props;
+    const registry = props.imageRegistry;
+    this.bucket = props.bucket ?? "lakehouse";
+    validateDnsLabel("IcebergWarehouse", "bucket", this.bucket);
+    const warehousePath = props.warehousePath ?? "warehouse";
+    validateSqlIdentifier("IcebergWarehouse", "warehousePath", warehousePath);
+    this.warehouse = `s3://${this.bucket}/${warehousePath}`;
+    this.region = props.region ?? "us-east-1";
+    this.accessKeyId = props.accessKeyId ?? "lakehouse";
+    this.secretAccessKey = platform.secret(this, "SecretAccessKey", { name: "s3-secret-key", value: props.secretAccessKey });
+
+    const minio = platform.service(this, "Minio", {
+      name: "minio",
+      image: props.minioImage ?? defaultImage("minio", registry),
+      args: ["server", "/data", "--console-address", ":9001"],
+      env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false" },
+      secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
+      ports: [
+        { name: "s3", port: 9000, hostPort: props.s3HostPort },
+        { name: "console", port: 9001, hostPort: props.consoleHostPort },
+      ],
+      volumes: [{ name: "data", path: "/data", sizeGiB: props.storageGiB ?? 20 }],
+      healthCheck: HealthCheck.http(9000, "/minio/health/live", { intervalSeconds: 3 }),
+      resources: props.minioResources ?? { cpuMillis: 250, memoryMiB: 512 },
+    });
+    this.s3 = minio.endpoint("s3");
+    this.console = minio.endpoint("console");
+
+    this.bucketJob = platform.job(this, "BucketJob", {
+      name: "warehouse-bucket",
+      image: props.mcImage ?? defaultImage("mc", registry),
+      command: ["/bin/sh", "-c", [
+        "set -e",
+        'mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null',
+        'mc mb --ignore-existing "lake/$BUCKET"',
+        'echo "bucket $BUCKET ready"',
+      ].join("\n")],
+      env: { S3_ENDPOINT: this.s3.url("http"), S3_ACCESS_KEY: this.accessKeyId, BUCKET: this.bucket, MC_CONFIG_DIR: "/tmp/mc" },
+      secretEnv: { S3_SECRET_KEY: this.secretAccessKey },
+      resources: { cpuMillis: 100, memoryMiB: 128 },
+      dependsOn: [this.s3],
+    });
+
+    const catalog = platform.service(this, "Catalog", {
+      name: "iceberg-rest",
+      image: props.catalogImage ?? defaultImage("icebergRest", registry),
+      env: {
+        // The fixture maps CATALOG_* to catalog properties ('__' becomes '-', '_' becomes '.').
+        CATALOG_WAREHOUSE: this.warehouse,
+        CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db",
+        CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
+        CATALOG_S3_ENDPOINT: this.s3.url("http"),
+        CATALOG_S3_PATH__STYLE__ACCESS: "true",
+        AWS_REGION: this.region,
+        AWS_ACCESS_KEY_ID: this.accessKeyId,
+      },
+      secretEnv: { AWS_SECRET_ACCESS_KEY: this.secretAccessKey },
+      ports: [{ name: "http", port: 8181, hostPort: props.catalogHostPort }],
+      volumes: [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
+      healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
+      resources: props.catalogResources ?? { cpuMillis: 250, memoryMiB: 512 },
+      dependsOn: [this.bucketJob],
+    });
+    this.catalog = catalog.endpoint("http");
+    this.dependables = catalog.dependables;
+  }
+}

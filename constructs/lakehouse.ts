@@ -1,0 +1,85 @@
+import { Construct } from "constructs";
+import { CdcConnector, CdcConnectorProps } from "./cdc-connector";
+import { Dashboards, DashboardsProps } from "./dashboards";
+import { IcebergWarehouse, IcebergWarehouseProps, IIcebergWarehouse } from "./iceberg-warehouse";
+import { IPlatform } from "./platform/workload";
+import { QueryEngine, QueryEngineProps } from "./query-engine";
+import { ISourceDb, SourceDb, SourceDbProps } from "./source-db";
+import { StreamJob, StreamJobProps } from "./stream-job";
+import { ValidationError } from "./validation";
+
+type Wired = "platform" | "imageRegistry";
+
+export interface LakehouseProps {
+  /** Where every layer runs. */
+  readonly platform: IPlatform;
+  /** Registry mirror for every default image, e.g. `lakehouse.local` for `npm run images`. @default - upstream registries */
+  readonly imageRegistry?: string;
+  /** Options of the managed PostgreSQL. Not allowed together with `source`. @default {} */
+  readonly sourceDb?: Omit<SourceDbProps, Wired>;
+  /** An existing database to capture instead of a managed one (e.g. `SourceDb.fromExisting`). @default - a managed SourceDb */
+  readonly source?: ISourceDb;
+  /** Options of Kafka, Kafka Connect and the Debezium connector; `false` stops after the source database. @default {} */
+  readonly cdc?: Omit<CdcConnectorProps, Wired | "source"> | false;
+  /** Options of MinIO and the REST catalog. Not allowed together with `existingWarehouse`. @default {} */
+  readonly warehouse?: Omit<IcebergWarehouseProps, Wired>;
+  /** An existing Iceberg warehouse to write to instead of a managed one. @default - a managed IcebergWarehouse */
+  readonly existingWarehouse?: IIcebergWarehouse;
+  /** Options of the Flink pipeline; `false` omits it. @default {} */
+  readonly streamJob?: Omit<StreamJobProps, Wired | "cdc" | "warehouse"> | false;
+  /** Options of Trino; `false` omits it (and the dashboards). @default {} */
+  readonly queryEngine?: Omit<QueryEngineProps, Wired | "warehouse"> | false;
+  /** Options of Metabase; `false` omits it. @default {} */
+  readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables"> | false;
+}
+
+/**
+ * The whole CDC lakehouse, wired: SourceDb -> CdcConnector -> StreamJob -> IcebergWarehouse ->
+ * QueryEngine -> Dashboards. Each layer takes the previous construct, never a host string; any
+ * layer can be configured, replaced by an existing one, or switched off.
+ */
+export class Lakehouse extends Construct {
+  public readonly source: ISourceDb;
+  public readonly cdc?: CdcConnector;
+  public readonly warehouse?: IIcebergWarehouse;
+  public readonly streamJob?: StreamJob;
+  public readonly queryEngine?: QueryEngine;
+  public readonly dashboards?: Dashboards;
+
+  constructor(scope: Construct, id: string, props: LakehouseProps) {
+    super(scope, id);
+    const { platform, imageRegistry } = props;
+    const wired = { platform, imageRegistry };
+    if (props.source && props.sourceDb) {
+      throw new ValidationError("Lakehouse", "sourceDb", "cannot be combined with source (an existing database)", Object.keys(props.sourceDb), "Configure the existing database where it is defined, and drop sourceDb.");
+    }
+    if (props.existingWarehouse && props.warehouse) {
+      throw new ValidationError("Lakehouse", "warehouse", "cannot be combined with existingWarehouse", Object.keys(props.warehouse), "Drop warehouse, or drop existingWarehouse to get a managed one.");
+    }
+    if (props.cdc === false && props.streamJob !== false) {
+      throw new ValidationError("Lakehouse", "cdc", "is off, but the stream job reads its topics", false, "Set streamJob: false as well, or turn cdc on.");
+    }
+    if (props.queryEngine === false && props.dashboards !== false && props.dashboards !== undefined) {
+      throw new ValidationError("Lakehouse", "dashboards", "are configured, but the query engine they read from is off", Object.keys(props.dashboards), "Set dashboards: false, or turn queryEngine on.");
+    }
+
+    this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
+    if (props.cdc === false) return;
+    this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source });
+    this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
+    if (props.streamJob !== false) {
+      this.streamJob = new StreamJob(this, "StreamJob", { ...props.streamJob, ...wired, cdc: this.cdc, warehouse: this.warehouse });
+    }
+    if (props.queryEngine === false) return;
+    this.queryEngine = new QueryEngine(this, "QueryEngine", { ...props.queryEngine, ...wired, warehouse: this.warehouse });
+    if (props.dashboards === false) return;
+    this.dashboards = new Dashboards(this, "Dashboards", {
+      ...props.dashboards,
+      ...wired,
+      queryEngine: this.queryEngine,
+      rawDatabase: this.streamJob?.rawDatabase ?? "raw_data",
+      stateDatabase: this.streamJob?.stateDatabase ?? this.source.database,
+      tables: this.source.capturedTables.map((t) => t.name),
+    });
+  }
+}

@@ -1,0 +1,260 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import {
+  StatefulSetV1SpecTemplateSpec,
+  StatefulSetV1SpecTemplateSpecContainer,
+  StatefulSetV1SpecTemplateSpecContainerReadinessProbe,
+} from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
+import { Construct } from "constructs";
+import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
+import { dependables, literal } from "./internal";
+import { secretValue } from "./secrets";
+import {
+  ContainerSpec,
+  DEFAULT_JOB_TIMEOUT_SECONDS,
+  DEFAULT_RESOURCES,
+  HealthCheck,
+  IPlatform,
+  JobHandle,
+  JobSpec,
+  Secret,
+  SecretSpec,
+  ServiceHandle,
+  ServiceSpec,
+} from "./workload";
+
+export interface KubernetesPlatformProps {
+  /**
+   * Namespace that holds every object of the stack; created by this construct.
+   * @default "lakehouse"
+   */
+  readonly namespace?: string;
+  /**
+   * StorageClass of the persistent volume claims.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Image pull policy of every container. `IfNotPresent` lets locally built images run on a
+   * single-node cluster without a registry.
+   * @default "IfNotPresent"
+   */
+  readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+}
+
+const SECRET_KEY = "value";
+
+/**
+ * Renders workloads to hashicorp/kubernetes resources in one namespace: a StatefulSet with
+ * volume claim templates for each stateful service, a Deployment for stateless ones, a ClusterIP
+ * Service per service with ports, a ConfigMap per workload for its files, a Secret per
+ * credential, and Jobs that Terraform waits to complete. Every container gets readiness and
+ * liveness probes from its health check, memory requests and limits, a CPU request, no privilege
+ * escalation, and a non-root security context where the workload names its user.
+ */
+export class KubernetesPlatform extends Construct implements IPlatform {
+  public readonly kind = "kubernetes" as const;
+  public readonly namespace: string;
+  private readonly namespaceResource: NamespaceV1;
+  private readonly storageClassName?: string;
+  private readonly imagePullPolicy: string;
+  private readonly names = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: KubernetesPlatformProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? "lakehouse";
+    validateDnsLabel("KubernetesPlatform", "namespace", this.namespace);
+    this.storageClassName = props.storageClassName;
+    this.imagePullPolicy = props.imagePullPolicy ?? "IfNotPresent";
+    this.namespaceResource = new NamespaceV1(this, "Namespace", {
+      metadata: { name: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } },
+    });
+  }
+
+  public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
+    this.claimName(spec.name);
+    validateInteger(scope.node.id, "replicas", spec.replicas, 1);
+    const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
+    const metadata = { name: spec.name, namespace: this.namespace, labels };
+    const configMap = this.configMap(scope, id, spec);
+    const ports = spec.ports ?? [];
+
+    // The Service exists before the pods so that StatefulSet DNS and dependents resolve it.
+    const service = ports.length === 0 ? undefined : new ServiceV1(scope, `${id}Service`, {
+      metadata,
+      spec: {
+        selector: { "app.kubernetes.io/name": spec.name },
+        port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
+      },
+    });
+
+    const podSpec = this.podSpec(spec, configMap, "Always");
+    const template = { metadata: { labels }, spec: podSpec };
+    const common = {
+      dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
+    };
+    const replicas = String(spec.replicas ?? 1);
+    const volumes = spec.volumes ?? [];
+    const workload = volumes.length > 0
+      ? new StatefulSetV1(scope, id, {
+          ...common,
+          metadata,
+          waitForRollout: true,
+          spec: {
+            serviceName: spec.name,
+            replicas,
+            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+            template,
+            volumeClaimTemplate: volumes.map((v) => ({
+              metadata: { name: v.name },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: this.storageClassName,
+                resources: { requests: { storage: `${v.sizeGiB ?? 1}Gi` } },
+              },
+            })),
+          },
+        })
+      : new DeploymentV1(scope, id, {
+          ...common,
+          metadata,
+          waitForRollout: true,
+          spec: {
+            replicas,
+            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+            template,
+          },
+        });
+    return new ServiceHandle(spec, [workload]);
+  }
+
+  public job(scope: Construct, id: string, spec: JobSpec): JobHandle {
+    this.claimName(spec.name);
+    const timeout = spec.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS;
+    const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
+    const configMap = this.configMap(scope, id, spec);
+    const job = new JobV1(scope, id, {
+      dependsOn: [this.namespaceResource, ...(dependables(spec) ?? [])],
+      metadata: { name: spec.name, namespace: this.namespace, labels },
+      // No ttlSecondsAfterFinished: a job the cluster deletes would be re-created by the next apply.
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: timeout,
+        template: { metadata: { labels }, spec: this.podSpec(spec, configMap, "Never") },
+      },
+      waitForCompletion: true,
+      timeouts: { create: `${timeout}s`, update: `${timeout}s` },
+    });
+    return new JobHandle(spec, [job]);
+  }
+
+  public secret(scope: Construct, id: string, spec: SecretSpec): Secret {
+    validateDnsLabel("KubernetesPlatform", "secret name", spec.name);
+    const value = secretValue(scope, id, spec);
+    new SecretV1(scope, `${id}Secret`, {
+      dependsOn: [this.namespaceResource],
+      metadata: { name: spec.name, namespace: this.namespace },
+      data: { [SECRET_KEY]: value },
+    });
+    return { name: spec.name, value };
+  }
+
+  private configMap(scope: Construct, id: string, spec: ContainerSpec & { name: string }): ConfigMapV1 | undefined {
+    const files = spec.files ?? [];
+    if (files.length === 0) return undefined;
+    return new ConfigMapV1(scope, `${id}Config`, {
+      dependsOn: [this.namespaceResource],
+      metadata: { name: `${spec.name}-files`, namespace: this.namespace },
+      data: Object.fromEntries(files.map((f) => [fileKey(f.path), literal(f.content)])),
+    });
+  }
+
+  private podSpec(spec: ContainerSpec & ServiceLike, configMap: ConfigMapV1 | undefined, restartPolicy: string): StatefulSetV1SpecTemplateSpec {
+    const resources = spec.resources ?? DEFAULT_RESOURCES;
+    const health = spec.healthCheck;
+    const files = spec.files ?? [];
+    const user = spec.runAsUser === undefined ? undefined : String(spec.runAsUser);
+    const container: StatefulSetV1SpecTemplateSpecContainer = {
+      name: spec.name,
+      image: spec.image,
+      imagePullPolicy: this.imagePullPolicy,
+      command: spec.command?.map(literal),
+      args: spec.args?.map(literal),
+      env: [
+        ...Object.keys(spec.env ?? {}).sort().map((name) => ({ name, value: literal(spec.env![name]) })),
+        ...Object.keys(spec.secretEnv ?? {}).sort().map((name) => ({
+          name,
+          valueFrom: { secretKeyRef: { name: spec.secretEnv![name].name, key: SECRET_KEY } },
+        })),
+      ],
+      port: (spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port })),
+      volumeMount: [
+        ...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })),
+        ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true })),
+      ],
+      resources: {
+        requests: { cpu: `${resources.cpuMillis}m`, memory: `${resources.memoryMiB}Mi` },
+        limits: { memory: `${resources.memoryMiB}Mi` },
+      },
+      readinessProbe: health && probe(health, health.intervalSeconds, 3),
+      // Liveness is lenient (x4 the readiness budget) so slow JVM starts are not killed in a loop.
+      livenessProbe: health && { ...probe(health, health.intervalSeconds * 2, health.retries * 4), initialDelaySeconds: health.startPeriodSeconds },
+      startupProbe: health && probe(health, health.intervalSeconds, Math.ceil((health.startPeriodSeconds + health.intervalSeconds * health.retries) / health.intervalSeconds)),
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        runAsNonRoot: user !== undefined ? true : undefined,
+        runAsUser: user,
+        runAsGroup: user,
+      },
+    };
+    return {
+      restartPolicy,
+      enableServiceLinks: false,
+      securityContext: user === undefined ? undefined : { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user },
+      container: [container],
+      volume: configMap
+        ? [{
+            name: "files",
+            configMap: {
+              name: configMap.metadata.name,
+              items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
+            },
+          }]
+        : undefined,
+    };
+  }
+
+  private claimName(name: string): void {
+    validateDnsLabel("KubernetesPlatform", "workload name", name);
+    if (this.names.has(name)) {
+      throw new ValidationError("KubernetesPlatform", "workload name", "is used twice", name, "Give every service and job on one platform its own name.");
+    }
+    this.names.add(name);
+  }
+}
+
+type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck">> & { readonly name: string };
+
+function probe(health: HealthCheck, periodSeconds: number, failureThreshold: number): StatefulSetV1SpecTemplateSpecContainerReadinessProbe {
+  const p = health.probe;
+  const common = { periodSeconds, timeoutSeconds: health.timeoutSeconds, failureThreshold };
+  switch (p.kind) {
+    case "http":
+      return { ...common, httpGet: { path: p.path, port: String(p.port) } };
+    case "tcp":
+      return { ...common, tcpSocket: [{ port: String(p.port) }] };
+    case "command":
+      return { ...common, exec: { command: p.command } };
+  }
+}
+
+/** ConfigMap key for a mounted file path: `/etc/trino/catalog/iceberg.properties` -> `etc_trino_catalog_iceberg.properties`. */
+export function fileKey(path: string): string {
+  return path.replace(/^\/+/, "").replace(/[^a-zA-Z0-9._-]/g, "_");
+}
+

@@ -1,0 +1,276 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+
+/**
+ * Platform-neutral workload descriptions. Layer constructs describe what they run with these
+ * types; a {@link Platform} renders them to one runtime's resources (Docker containers,
+ * Kubernetes StatefulSets, ...). Nothing here knows about a provider.
+ */
+
+/** How a platform decides that a workload is ready. Rendered as a Docker health check or Kubernetes probes. */
+export class HealthCheck {
+  /** Healthy when `GET http://localhost:<port><path>` answers 2xx. Docker runs it with `curl`, so the image needs curl. */
+  public static http(port: number, path: string, options: HealthCheckOptions = {}): HealthCheck {
+    return new HealthCheck({ kind: "http", port, path, ...options });
+  }
+
+  /** Healthy when a TCP connection to `port` succeeds. Docker runs it with bash's /dev/tcp, so the image needs bash. */
+  public static tcp(port: number, options: HealthCheckOptions = {}): HealthCheck {
+    return new HealthCheck({ kind: "tcp", port, ...options });
+  }
+
+  /** Healthy when `command` exits 0 inside the container. */
+  public static command(command: string[], options: HealthCheckOptions = {}): HealthCheck {
+    if (command.length === 0) throw new Error("HealthCheck.command: command must not be empty");
+    return new HealthCheck({ kind: "command", command, ...options });
+  }
+
+  private constructor(public readonly probe: HealthProbe) {}
+
+  /** Seconds between checks. */
+  public get intervalSeconds(): number {
+    return this.probe.intervalSeconds ?? 5;
+  }
+  /** Seconds a single check may take. */
+  public get timeoutSeconds(): number {
+    return this.probe.timeoutSeconds ?? 5;
+  }
+  /** Consecutive failures before the workload counts as unhealthy. */
+  public get retries(): number {
+    return this.probe.retries ?? 60;
+  }
+  /** Seconds after start during which failures do not count. */
+  public get startPeriodSeconds(): number {
+    return this.probe.startPeriodSeconds ?? 10;
+  }
+
+  /** The check as a command line, for runtimes that only run commands (Docker). */
+  public toCommand(): string[] {
+    const p = this.probe;
+    switch (p.kind) {
+      case "http":
+        return ["curl", "-fsS", "-o", "/dev/null", `http://localhost:${p.port}${p.path}`];
+      case "tcp":
+        return ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${p.port}`];
+      case "command":
+        return p.command;
+    }
+  }
+}
+
+export interface HealthCheckOptions {
+  /** @default 5 */
+  readonly intervalSeconds?: number;
+  /** @default 5 */
+  readonly timeoutSeconds?: number;
+  /** @default 60 */
+  readonly retries?: number;
+  /** @default 10 */
+  readonly startPeriodSeconds?: number;
+}
+
+export type HealthProbe =
+  | ({ readonly kind: "http"; readonly port: number; readonly path: string } & HealthCheckOptions)
+  | ({ readonly kind: "tcp"; readonly port: number } & HealthCheckOptions)
+  | ({ readonly kind: "command"; readonly command: string[] } & HealthCheckOptions);
+
+/** A credential held by the platform: generated or supplied, never a literal in code. */
+export interface Secret {
+  /** Name of the secret, unique within the platform (a Kubernetes Secret name, a Docker resource suffix). */
+  readonly name: string;
+  /** The value as a Terraform token; sensitive, so Terraform redacts it in plans and outputs. */
+  readonly value: string;
+}
+
+export interface SecretSpec {
+  /** Unique, DNS-label-like name, e.g. `postgres-password`. */
+  readonly name: string;
+  /**
+   * A supplied value, e.g. a sensitive TerraformVariable's `.stringValue`.
+   * @default - a random 32-character alphanumeric password
+   */
+  readonly value?: string;
+}
+
+/** A named network port of a service. */
+export interface PortSpec {
+  /** Name used to look the port up (`handle.endpoint("http")`), e.g. `sql`, `http`. */
+  readonly name: string;
+  /** Port the process listens on inside the workload. */
+  readonly port: number;
+  /**
+   * Publish on the host at this port, bound to 127.0.0.1 only. Ignored on Kubernetes (use port-forward).
+   * @default - not published
+   */
+  readonly hostPort?: number;
+}
+
+/** A persistent volume mounted into a service. A service with volumes is stateful. */
+export interface VolumeSpec {
+  /** Volume name, unique within the service, e.g. `data`. */
+  readonly name: string;
+  /** Mount path inside the container. */
+  readonly path: string;
+  /**
+   * Requested size (Kubernetes PVC). Docker volumes are not size-limited.
+   * @default 1
+   */
+  readonly sizeGiB?: number;
+}
+
+/** A config file whose content is mounted read-only at `path`. */
+export interface FileSpec {
+  /** Absolute path inside the container. */
+  readonly path: string;
+  /** File content. Must not hold credentials: pass those as secret environment variables. */
+  readonly content: string;
+  /**
+   * Make the file executable.
+   * @default false
+   */
+  readonly executable?: boolean;
+}
+
+/** Compute requested by a workload. Memory is a hard limit; CPU is a request, not a cap. */
+export interface ResourceSpec {
+  /** CPU request in millicores (1000 = one core). */
+  readonly cpuMillis: number;
+  /** Memory limit (and request) in MiB. */
+  readonly memoryMiB: number;
+}
+
+/** What can be waited for: a healthy service or a completed job. */
+export interface IDependable {
+  /** The resources a dependent workload must wait for. */
+  readonly dependables: ITerraformDependable[];
+}
+
+/** Everything that describes one container, for services and jobs alike. */
+export interface ContainerSpec {
+  /** Full image reference, e.g. `docker.io/library/postgres:17.6`. */
+  readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's default command
+   */
+  readonly args?: string[];
+  /** @default {} */
+  readonly env?: Record<string, string>;
+  /** Environment variables whose values come from platform secrets. @default {} */
+  readonly secretEnv?: Record<string, Secret>;
+  /** Config files mounted read-only. @default [] */
+  readonly files?: FileSpec[];
+  /** @default - 250 millicores, 512 MiB */
+  readonly resources?: ResourceSpec;
+  /**
+   * Numeric UID (and GID) the image's process runs as. When set, Kubernetes enforces a non-root
+   * security context with that user and an fsGroup so volumes are writable.
+   * @default - the image's own user; no non-root enforcement
+   */
+  readonly runAsUser?: number;
+  /** Workloads that must be healthy (services) or complete (jobs) before this one starts. @default [] */
+  readonly dependsOn?: IDependable[];
+}
+
+/** A long-running workload. */
+export interface ServiceSpec extends ContainerSpec {
+  /** DNS name of the service inside the platform network; other workloads reach it by this name. */
+  readonly name: string;
+  /** @default [] */
+  readonly ports?: PortSpec[];
+  /** Persistent volumes; a service with volumes is rendered as stateful. @default [] */
+  readonly volumes?: VolumeSpec[];
+  /** @default - none: the platform only waits for the container to start */
+  readonly healthCheck?: HealthCheck;
+  /** @default 1 */
+  readonly replicas?: number;
+}
+
+/** A one-shot, idempotent task that runs to completion; the deployment waits for it and fails if it fails. */
+export interface JobSpec extends ContainerSpec {
+  /** Name of the job, unique within the platform. */
+  readonly name: string;
+  /**
+   * Seconds the deployment waits for completion.
+   * @default 600
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * A network endpoint: what the next layer takes as input instead of a host string. Depending on
+ * it waits for the service behind it (none for an endpoint outside the stack).
+ */
+export class Endpoint implements IDependable {
+  constructor(
+    /** Host name inside the platform network (or of an external server). */
+    public readonly host: string,
+    public readonly port: number,
+    public readonly dependables: ITerraformDependable[] = [],
+  ) {}
+
+  /** `host:port`. */
+  public get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** A URL on this endpoint, e.g. `url("http", "/v1")`. */
+  public url(scheme: string, path = ""): string {
+    return `${scheme}://${this.address}${path}`;
+  }
+}
+
+/** What `platform.service()` returns. */
+export class ServiceHandle implements IDependable {
+  constructor(
+    public readonly spec: ServiceSpec,
+    public readonly dependables: ITerraformDependable[],
+  ) {}
+
+  /** Host name inside the platform network. */
+  public get host(): string {
+    return this.spec.name;
+  }
+
+  /** The endpoint of a named port; throws naming the ports that exist. */
+  public endpoint(portName: string): Endpoint {
+    const port = (this.spec.ports ?? []).find((p) => p.name === portName);
+    if (!port) {
+      const known = (this.spec.ports ?? []).map((p) => p.name).join(", ") || "none";
+      throw new Error(`Service '${this.spec.name}' has no port named '${portName}' (ports: ${known})`);
+    }
+    return new Endpoint(this.host, port.port, this.dependables);
+  }
+}
+
+/** What `platform.job()` returns. */
+export class JobHandle implements IDependable {
+  constructor(
+    public readonly spec: JobSpec,
+    public readonly dependables: ITerraformDependable[],
+  ) {}
+}
+
+export type PlatformKind = "docker" | "kubernetes";
+
+/**
+ * The seam between layers and runtimes. Layer constructs describe workloads through it and
+ * never create provider resources themselves; a new runtime is one new implementation.
+ */
+export interface IPlatform extends IConstruct {
+  readonly kind: PlatformKind;
+  /** Renders a long-running workload under `scope`. */
+  service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle;
+  /** Renders a one-shot job under `scope`; applying waits for it and fails if it fails. */
+  job(scope: Construct, id: string, spec: JobSpec): JobHandle;
+  /** A credential, generated unless `spec.value` is supplied. */
+  secret(scope: Construct, id: string, spec: SecretSpec): Secret;
+}
+
+export const DEFAULT_RESOURCES: ResourceSpec = { cpuMillis: 250, memoryMiB: 512 };
+export const DEFAULT_JOB_TIMEOUT_SECONDS = 600;

@@ -1,0 +1,142 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { IIcebergWarehouse } from "./iceberg-warehouse";
+import { defaultImage } from "./images";
+import { Endpoint, HealthCheck, IDependable, IPlatform } from "./platform/workload";
+import { validateInteger, validateSqlIdentifier } from "./validation";
+
+/** A SQL engine over the warehouse: what Dashboards consumes. */
+export interface IQueryEngine extends IDependable {
+  /** Trino HTTP endpoint (client protocol and web UI). */
+  readonly endpoint: Endpoint;
+  /** Catalog name under which the Iceberg tables appear. */
+  readonly catalogName: string;
+}
+
+export interface QueryEngineProps {
+  readonly platform: IPlatform;
+  readonly warehouse: IIcebergWarehouse;
+  /** Worker nodes besides the coordinator; with 0 the coordinator also runs tasks. @default 0 */
+  readonly workers?: number;
+  /** Catalog name of the Iceberg tables in Trino. @default "iceberg" */
+  readonly catalogName?: string;
+  /** Container memory of the coordinator (the JVM heap takes 75%). @default 2048 */
+  readonly coordinatorMemoryMiB?: number;
+  /** Container memory of each worker. @default 2048 */
+  readonly workerMemoryMiB?: number;
+  /** @default - trinodb/trino 476 */
+  readonly image?: string;
+  /** Registry mirror for every default image. @default - upstream registries */
+  readonly imageRegistry?: string;
+  /** Publish Trino on 127.0.0.1 (Docker). @default - not published */
+  readonly hostPort?: number;
+}
+
+/**
+ * Trino with the Iceberg connector on the warehouse's REST catalog and its native S3 file
+ * system: one coordinator plus `workers` workers. S3 credentials are read from the environment
+ * (`${ENV:...}` in the catalog file), so no secret is written into a config file.
+ */
+export class QueryEngine extends Construct implements IQueryEngine {
+  public readonly endpoint: Endpoint;
+  public readonly catalogName: string;
+  public readonly dependables: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: QueryEngineProps) {
+    super(scope, id);
+    const { platform, warehouse } = props;
+    const workers = props.workers ?? 0;
+    const coordinatorMemory = props.coordinatorMemoryMiB ?? 2048;
+    const workerMemory = props.workerMemoryMiB ?? 2048;
+    validateInteger("QueryEngine", "workers", workers, 0, 100);
+    validateInteger("QueryEngine", "coordinatorMemoryMiB", coordinatorMemory, 1024);
+    validateInteger("QueryEngine", "workerMemoryMiB", workerMemory, 1024);
+    this.catalogName = props.catalogName ?? "iceberg";
+    validateSqlIdentifier("QueryEngine", "catalogName", this.catalogName);
+    const image = props.image ?? defaultImage("trino", props.imageRegistry);
+
+    const catalogFile = {
+      path: `/etc/trino/catalog/${this.catalogName}.properties`,
+      content: properties({
+        "connector.name": "iceberg",
+        "iceberg.catalog.type": "rest",
+        "iceberg.rest-catalog.uri": warehouse.catalog.url("http"),
+        "iceberg.rest-catalog.warehouse": warehouse.warehouse,
+        "iceberg.file-format": "PARQUET",
+        "fs.native-s3.enabled": "true",
+        "s3.endpoint": warehouse.s3.url("http"),
+        "s3.region": warehouse.region,
+        "s3.path-style-access": "true",
+        "s3.aws-access-key": "${ENV:S3_ACCESS_KEY}",
+        "s3.aws-secret-key": "${ENV:S3_SECRET_KEY}",
+      }),
+    };
+    const common = (role: "coordinator" | "worker", memoryMiB: number) => ({
+      image,
+      env: { S3_ACCESS_KEY: warehouse.accessKeyId },
+      secretEnv: { S3_SECRET_KEY: warehouse.secretAccessKey },
+      files: [
+        catalogFile,
+        { path: "/etc/trino/node.properties", content: properties({ "node.environment": "lakehouse", "node.data-dir": "/data/trino" }) },
+        { path: "/etc/trino/jvm.config", content: JVM_CONFIG },
+        {
+          path: "/etc/trino/config.properties",
+          content: properties({
+            coordinator: String(role === "coordinator"),
+            ...(role === "coordinator" ? { "node-scheduler.include-coordinator": String(workers === 0) } : {}),
+            "http-server.http.port": "8080",
+            "discovery.uri": "http://trino:8080",
+            // Leave a quarter of the heap for Trino itself.
+            "query.max-memory-per-node": `${Math.floor(memoryMiB * 0.75 * 0.5)}MB`,
+          }),
+        },
+      ],
+      resources: { cpuMillis: 500, memoryMiB },
+      runAsUser: 1000,
+      dependsOn: [warehouse],
+    });
+
+    const coordinator = platform.service(this, "Resource", {
+      name: "trino",
+      ...common("coordinator", coordinatorMemory),
+      ports: [{ name: "http", port: 8080, hostPort: props.hostPort }],
+      // The image's health-check script asks /v1/info and fails while Trino is still starting.
+      healthCheck: HealthCheck.command(["/usr/lib/trino/bin/health-check"], { intervalSeconds: 5, startPeriodSeconds: 20 }),
+    });
+    this.endpoint = coordinator.endpoint("http");
+    this.dependables = coordinator.dependables;
+
+    if (workers > 0) {
+      platform.service(this, "Worker", {
+        name: "trino-worker",
+        ...common("worker", workerMemory),
+        replicas: workers,
+        dependsOn: [warehouse, this.endpoint],
+      });
+    }
+  }
+}
+
+// Heap follows the container limit, so memory is sized in one place.
+const JVM_CONFIG = [
+  "-server",
+  "-XX:InitialRAMPercentage=75",
+  "-XX:MaxRAMPercentage=75",
+  "-XX:G1HeapRegionSize=32M",
+  "-XX:+ExplicitGCInvokesConcurrent",
+  "-XX:+ExitOnOutOfMemoryError",
+  "-XX:-OmitStackTraceInFastThrow",
+  "-XX:ReservedCodeCacheSize=256M",
+  "-XX:PerMethodRecompilationCutoff=10000",
+  "-XX:PerBytecodeRecompilationCutoff=10000",
+  "-Djdk.attach.allowAttachSelf=true",
+  "-Djdk.nio.maxCachedBufferSize=2000000",
+  "-Dfile.encoding=UTF-8",
+  "-XX:+EnableDynamicAgentLoading",
+  "",
+].join("\n");
+
+/** A Java properties file, keys in the given order. */
+export function properties(entries: Record<string, string>): string {
+  return Object.entries(entries).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}

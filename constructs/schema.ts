@@ -1,0 +1,187 @@
+import { validateSqlIdentifier, ValidationError } from "./validation";
+
+/**
+ * The source schema as data: SourceDb renders it to PostgreSQL DDL, StreamJob to Flink SQL
+ * (Debezium JSON in, Iceberg out), so one definition decides what every layer sees.
+ */
+
+/** PostgreSQL column types that the pipeline carries exactly end to end. */
+export type ColumnType =
+  | { readonly kind: "uuid" }
+  | { readonly kind: "text" }
+  | { readonly kind: "varchar"; readonly length: number }
+  | { readonly kind: "numeric"; readonly precision: number; readonly scale: number }
+  | { readonly kind: "integer" }
+  | { readonly kind: "bigint" }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "timestamptz" };
+
+export const ColumnTypes = {
+  uuid: (): ColumnType => ({ kind: "uuid" }),
+  text: (): ColumnType => ({ kind: "text" }),
+  varchar: (length: number): ColumnType => ({ kind: "varchar", length }),
+  numeric: (precision: number, scale: number): ColumnType => ({ kind: "numeric", precision, scale }),
+  integer: (): ColumnType => ({ kind: "integer" }),
+  bigint: (): ColumnType => ({ kind: "bigint" }),
+  boolean: (): ColumnType => ({ kind: "boolean" }),
+  timestamptz: (): ColumnType => ({ kind: "timestamptz" }),
+};
+
+export interface ColumnSchema {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** @default true */
+  readonly nullable?: boolean;
+  /** SQL default expression, e.g. `gen_random_uuid()` or `now()`. @default - none */
+  readonly default?: string;
+  /** Foreign key: `table.column` in the same schema. @default - none */
+  readonly references?: string;
+}
+
+export interface TableSchema {
+  readonly name: string;
+  readonly columns: ColumnSchema[];
+  /** Primary key columns. */
+  readonly primaryKey: string[];
+}
+
+/** The seed's bank schema: users and their accounts. */
+export const BANK_TABLES: TableSchema[] = [
+  {
+    name: "users",
+    primaryKey: ["id"],
+    columns: [
+      { name: "id", type: ColumnTypes.uuid(), nullable: false, default: "gen_random_uuid()" },
+      { name: "email", type: ColumnTypes.text(), nullable: false },
+      { name: "name", type: ColumnTypes.text() },
+      { name: "created_at", type: ColumnTypes.timestamptz(), nullable: false, default: "now()" },
+    ],
+  },
+  {
+    name: "accounts",
+    primaryKey: ["id"],
+    columns: [
+      { name: "id", type: ColumnTypes.uuid(), nullable: false, default: "gen_random_uuid()" },
+      { name: "user_id", type: ColumnTypes.uuid(), nullable: false, references: "users.id" },
+      { name: "balance", type: ColumnTypes.numeric(18, 2), nullable: false, default: "0" },
+      { name: "currency", type: ColumnTypes.varchar(3), nullable: false, default: "'USD'" },
+      { name: "updated_at", type: ColumnTypes.timestamptz(), nullable: false, default: "now()" },
+    ],
+  },
+];
+
+/** PostgreSQL type name. */
+export function postgresType(t: ColumnType): string {
+  switch (t.kind) {
+    case "varchar":
+      return `varchar(${t.length})`;
+    case "numeric":
+      return `numeric(${t.precision},${t.scale})`;
+    default:
+      return t.kind;
+  }
+}
+
+/**
+ * Flink type of the column as Debezium's JSON carries it. NUMERIC arrives as a string
+ * (decimal.handling.mode=string) and timestamptz as an ISO-8601 string, so both are read as
+ * STRING and converted exactly by {@link flinkValue}.
+ */
+export function flinkSourceType(t: ColumnType): string {
+  switch (t.kind) {
+    case "integer":
+      return "INT";
+    case "bigint":
+      return "BIGINT";
+    case "boolean":
+      return "BOOLEAN";
+    default:
+      return "STRING";
+  }
+}
+
+/** Flink (and so Iceberg) type of the column in the current-state table. */
+export function flinkSinkType(t: ColumnType): string {
+  switch (t.kind) {
+    case "numeric":
+      return `DECIMAL(${t.precision}, ${t.scale})`;
+    case "timestamptz":
+      // UTC wall-clock time, microsecond precision: Trino shows timestamp(6).
+      return "TIMESTAMP(6)";
+    default:
+      return flinkSourceType(t);
+  }
+}
+
+/** Flink expression converting the source column to the sink type without losing a digit. */
+export function flinkValue(column: string, t: ColumnType): string {
+  const ref = `\`${column}\``;
+  switch (t.kind) {
+    case "numeric":
+      return `CAST(${ref} AS DECIMAL(${t.precision}, ${t.scale}))`;
+    case "timestamptz":
+      // Debezium's ZonedTimestamp is UTC ISO-8601 (`2024-05-01T10:00:00.123456Z`).
+      return `CAST(REPLACE(REPLACE(${ref}, 'T', ' '), 'Z', '') AS TIMESTAMP(6))`;
+    default:
+      return ref;
+  }
+}
+
+/** Idempotent PostgreSQL DDL for the tables (in dependency order as given). */
+export function postgresDdl(tables: TableSchema[]): string {
+  return tables
+    .map((t) => {
+      const cols = t.columns.map((c) => {
+        const parts = [`  ${c.name} ${postgresType(c.type)}`];
+        if (c.nullable === false) parts.push("NOT NULL");
+        if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
+        if (c.references) {
+          const [table, column] = c.references.split(".");
+          parts.push(`REFERENCES ${table} (${column})`);
+        }
+        return parts.join(" ");
+      });
+      cols.push(`  PRIMARY KEY (${t.primaryKey.join(", ")})`);
+      return `CREATE TABLE IF NOT EXISTS ${t.name} (\n${cols.join(",\n")}\n);`;
+    })
+    .join("\n\n");
+}
+
+/** Checks a schema: identifiers, primary keys and foreign keys that name existing columns. */
+export function validateTables(construct: string, prop: string, tables: TableSchema[]): void {
+  if (tables.length === 0) {
+    throw new ValidationError(construct, prop, "must hold at least one table", tables, "Define a table or leave the prop unset for the bank schema.");
+  }
+  const names = new Set<string>();
+  for (const table of tables) {
+    validateSqlIdentifier(construct, `${prop} table name`, table.name);
+    if (names.has(table.name)) {
+      throw new ValidationError(construct, prop, "defines a table twice", table.name, "Give each table its own name.");
+    }
+    names.add(table.name);
+    const columns = new Set<string>();
+    for (const column of table.columns) {
+      validateSqlIdentifier(construct, `${prop} column name of '${table.name}'`, column.name);
+      columns.add(column.name);
+      if (column.type.kind === "numeric" && !(column.type.precision >= 1 && column.type.precision <= 38 && column.type.scale >= 0 && column.type.scale <= column.type.precision)) {
+        throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}'`, "has an invalid numeric precision/scale", column.type, "Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.");
+      }
+    }
+    if (table.primaryKey.length === 0) {
+      throw new ValidationError(construct, `${prop} table '${table.name}' primaryKey`, "must name at least one column", table.primaryKey, "Captured tables need a primary key so current state can be upserted.");
+    }
+    for (const key of table.primaryKey) {
+      if (!columns.has(key)) {
+        throw new ValidationError(construct, `${prop} table '${table.name}' primaryKey`, "names a column the table does not have", key, `Use one of: ${[...columns].join(", ")}.`);
+      }
+    }
+    for (const column of table.columns) {
+      if (!column.references) continue;
+      const [refTable, refColumn] = column.references.split(".");
+      const target = tables.find((t) => t.name === refTable);
+      if (!target || !target.columns.some((c) => c.name === refColumn) || !names.has(refTable)) {
+        throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}' references`, "must name a column of a table defined before it", column.references, "Use 'table.column' of an earlier table.");
+      }
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import { ITerraformDependable } from "cdktf";
+import { createHash } from "crypto";
+import { Construct } from "constructs";
+import Mustache from "mustache";
+import { asset, assetNames } from "./assets";
+import { ICdcStream } from "./cdc-connector";
+import { IIcebergWarehouse } from "./iceberg-warehouse";
+import { defaultImage } from "./images";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle } from "./platform/workload";
+import { flinkSinkType, flinkSourceType, flinkValue, TableSchema } from "./schema";
+import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
+
+export interface StreamJobProps {
+  readonly platform: IPlatform;
+  /** The change streams to read. */
+  readonly cdc: ICdcStream;
+  /** Where the tables are written. */
+  readonly warehouse: IIcebergWarehouse;
+  /** Prefix of the Flink job name; the full name adds a hash of the SQL. @default "lakehouse-cdc" */
+  readonly jobName?: string;
+  /** @default 1 */
+  readonly taskManagers?: number;
+  /** Slots per TaskManager; each slot runs one parallel copy of the whole pipeline. @default 2 */
+  readonly taskSlots?: number;
+  /** Parallelism of the job; at most taskManagers x taskSlots. @default 1 */
+  readonly parallelism?: number;
+  /**
+   * Checkpoint interval. Iceberg commits on checkpoints, so this bounds how stale the tables
+   * are; shorter intervals mean more, smaller files (compact them) and more checkpoint load.
+   * @default 10000
+   */
+  readonly checkpointIntervalMs?: number;
+  /** Flink process memory of each TaskManager (container limit). @default 1536 */
+  readonly taskManagerMemoryMiB?: number;
+  /** Flink process memory of the JobManager (container limit). @default 1024 */
+  readonly jobManagerMemoryMiB?: number;
+  /** Iceberg namespace of the raw CDC log tables. @default "raw_data" */
+  readonly rawDatabase?: string;
+  /** Iceberg namespace of the current-state tables. @default - the source database name, e.g. "bank" */
+  readonly stateDatabase?: string;
+  /** Kafka consumer group prefix. @default "lakehouse-flink" */
+  readonly consumerGroup?: string;
+  /** Flink image with the Kafka SQL connector, Iceberg runtime and S3 filesystem. @default - see DEFAULT_IMAGES.flink */
+  readonly image?: string;
+  /** Node.js image that runs the submit job. @default - node 20 */
+  readonly jobImage?: string;
+  /** Registry mirror for every default image. @default - upstream registries */
+  readonly imageRegistry?: string;
+  /** Publish the Flink web UI / REST API on 127.0.0.1 (Docker). @default - not published */
+  readonly webHostPort?: number;
+}
+
+/** What the SQL templates in flink-sql/ are rendered with. */
+export interface PipelineSqlInput {
+  readonly jobName: string;
+  readonly checkpointIntervalMs: number;
+  readonly parallelism: number;
+  readonly catalogUri: string;
+  readonly warehouse: string;
+  readonly s3Endpoint: string;
+  readonly region: string;
+  readonly rawDatabase: string;
+  readonly stateDatabase: string;
+  readonly bootstrap: string;
+  readonly consumerGroup: string;
+  readonly tables: { readonly schema: TableSchema; readonly topic: string }[];
+}
+
+/**
+ * Renders flink-sql/*.sql (in file-name order) into one script. Column lists come from the
+ * source schema, so the SQL always matches the captured tables.
+ */
+export function renderPipelineSql(input: PipelineSqlInput): string {
+  const view = {
+    ...input,
+    tables: input.tables.map(({ schema, topic }) => ({
+      name: schema.name,
+      topic,
+      primaryKey: schema.primaryKey.map((k) => `\`${k}\``).join(", "),
+      sourceColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSourceType(c.type)}`).join(",\n"),
+      sinkColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSinkType(c.type)}${c.nullable === false ? " NOT NULL" : ""}`).join(",\n"),
+      selectList: schema.columns.map((c) => `  ${flinkValue(c.name, c.type)} AS \`${c.name}\``).join(",\n"),
+    })),
+  };
+  return assetNames("flink-sql", ".sql")
+    .map((file) => Mustache.render(asset(`flink-sql/${file}`), view, {}, { escape: (s: string) => s }))
+    .join("\n");
+}
+
+/**
+ * A Flink session cluster (JobManager, N TaskManagers, checkpoints on the warehouse's S3), a
+ * SQL Gateway, and a job that submits the pipeline SQL: the raw CDC log tables and the
+ * current-state tables of every captured table. The submit job is idempotent: the Flink job
+ * name carries a hash of the SQL, an unchanged pipeline is left running, a changed one is
+ * stopped with a savepoint and restarted from it.
+ */
+export class StreamJob extends Construct implements IDependable {
+  /** Full Flink job name (prefix plus SQL hash). */
+  public readonly jobName: string;
+  /** The rendered SQL that the submit job runs. */
+  public readonly sql: string;
+  public readonly rawDatabase: string;
+  public readonly stateDatabase: string;
+  /** Tables written, as `namespace.table` in the Iceberg catalog. */
+  public readonly tablesWritten: string[];
+  public readonly jobManager: Endpoint;
+  public readonly gateway: Endpoint;
+  public readonly submitJob: JobHandle;
+  public readonly dependables: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: StreamJobProps) {
+    super(scope, id);
+    const { platform, cdc, warehouse } = props;
+    const registry = props.imageRegistry;
+    const taskManagers = props.taskManagers ?? 1;
+    const slots = props.taskSlots ?? 2;
+    const parallelism = props.parallelism ?? 1;
+    const checkpointIntervalMs = props.checkpointIntervalMs ?? 10_000;
+    const tmMemory = props.taskManagerMemoryMiB ?? 1536;
+    const jmMemory = props.jobManagerMemoryMiB ?? 1024;
+    validateInteger("StreamJob", "taskManagers", taskManagers, 1, 100);
+    validateInteger("StreamJob", "taskSlots", slots, 1, 64);
+    validateInteger("StreamJob", "parallelism", parallelism, 1);
+    if (parallelism > taskManagers * slots) {
+      throw new ValidationError("StreamJob", "parallelism", `must be <= taskManagers x taskSlots (${taskManagers * slots})`, parallelism, "Lower parallelism, or add TaskManagers or slots.");
+    }
+    if (checkpointIntervalMs < 1000) {
+      throw new ValidationError("StreamJob", "checkpointIntervalMs", "must be >= 1000 (each checkpoint is an Iceberg commit; sub-second commits flood the catalog with tiny files)", checkpointIntervalMs, "Set checkpointIntervalMs to 1000 or more.");
+    }
+    validateInteger("StreamJob", "checkpointIntervalMs", checkpointIntervalMs, 1000);
+    validateInteger("StreamJob", "taskManagerMemoryMiB", tmMemory, 1024);
+    validateInteger("StreamJob", "jobManagerMemoryMiB", jmMemory, 768);
+    const family = props.jobName ?? "lakehouse-cdc";
+    validateKafkaName("StreamJob", "jobName", family);
+    this.rawDatabase = props.rawDatabase ?? "raw_data";
+    this.stateDatabase = props.stateDatabase ?? cdc.sourceDatabase;
+    validateSqlIdentifier("StreamJob", "rawDatabase", this.rawDatabase);
+    validateSqlIdentifier("StreamJob", "stateDatabase", this.stateDatabase);
+    if (this.rawDatabase === this.stateDatabase) {
+      throw new ValidationError("StreamJob", "stateDatabase", "must differ from rawDatabase (both hold one table per source table)", this.stateDatabase, "Pick another namespace for the current-state tables.");
+    }
+    const consumerGroup = props.consumerGroup ?? "lakehouse-flink";
+    validateKafkaName("StreamJob", "consumerGroup", consumerGroup);
+
+    const sqlInput = (jobName: string): PipelineSqlInput => ({
+      jobName,
+      checkpointIntervalMs,
+      parallelism,
+      catalogUri: warehouse.catalog.url("http"),
+      warehouse: warehouse.warehouse,
+      s3Endpoint: warehouse.s3.url("http"),
+      region: warehouse.region,
+      rawDatabase: this.rawDatabase,
+      stateDatabase: this.stateDatabase,
+      bootstrap: cdc.bootstrap.address,
+      consumerGroup,
+      tables: cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
+    });
+    // The name holds a hash of the SQL rendered without it, so any change yields a new name.
+    const hash = createHash("sha256").update(renderPipelineSql(sqlInput(family))).digest("hex").slice(0, 12);
+    this.jobName = `${family}-${hash}`;
+    this.sql = renderPipelineSql(sqlInput(this.jobName));
+    this.tablesWritten = cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
+
+    const image = props.image ?? defaultImage("flink", registry);
+    const flinkProperties = [
+      "jobmanager.rpc.address: flink-jobmanager",
+      "rest.address: flink-jobmanager",
+      "rest.port: 8081",
+      `taskmanager.numberOfTaskSlots: ${slots}`,
+      `parallelism.default: ${parallelism}`,
+      `jobmanager.memory.process.size: ${jmMemory}m`,
+      `taskmanager.memory.process.size: ${tmMemory}m`,
+      "state.backend.type: hashmap",
+      `state.checkpoints.dir: s3://${warehouse.bucket}/flink/checkpoints`,
+      `state.savepoints.dir: s3://${warehouse.bucket}/flink/savepoints`,
+      `execution.checkpointing.interval: ${checkpointIntervalMs}ms`,
+      "execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION",
+      `s3.endpoint: ${warehouse.s3.url("http")}`,
+      "s3.path.style.access: true",
+      "restart-strategy.type: exponential-delay",
+    ].join("\n");
+    // S3 credentials reach Flink's S3 filesystem and Iceberg's S3FileIO through the AWS default chain.
+    const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: warehouse.accessKeyId };
+    const s3Secret = { AWS_SECRET_ACCESS_KEY: warehouse.secretAccessKey };
+
+    const jobManager = platform.service(this, "JobManager", {
+      name: "flink-jobmanager",
+      image,
+      args: ["jobmanager"],
+      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
+      secretEnv: s3Secret,
+      ports: [
+        { name: "http", port: 8081, hostPort: props.webHostPort },
+        { name: "rpc", port: 6123 },
+        { name: "blob", port: 6124 },
+      ],
+      healthCheck: HealthCheck.http(8081, "/overview", { intervalSeconds: 3 }),
+      resources: { cpuMillis: 250, memoryMiB: jmMemory },
+      runAsUser: 9999,
+      dependsOn: [warehouse],
+    });
+    this.jobManager = jobManager.endpoint("http");
+
+    const taskManager = platform.service(this, "TaskManager", {
+      name: "flink-taskmanager",
+      image,
+      args: ["taskmanager"],
+      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
+      secretEnv: s3Secret,
+      replicas: taskManagers,
+      resources: { cpuMillis: 500, memoryMiB: tmMemory },
+      runAsUser: 9999,
+      dependsOn: [this.jobManager],
+    });
+
+    const gateway = platform.service(this, "SqlGateway", {
+      name: "flink-sql-gateway",
+      image,
+      args: [
+        "/opt/flink/bin/sql-gateway.sh", "start-foreground",
+        "-Dsql-gateway.endpoint.rest.address=flink-sql-gateway",
+        "-Dsql-gateway.endpoint.rest.bind-address=0.0.0.0",
+        "-Dsql-gateway.endpoint.rest.port=8083",
+        "-Drest.address=flink-jobmanager",
+        "-Drest.port=8081",
+        "-Dexecution.target=remote",
+      ],
+      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
+      secretEnv: s3Secret,
+      ports: [{ name: "http", port: 8083 }],
+      healthCheck: HealthCheck.http(8083, "/v1/info", { intervalSeconds: 3 }),
+      resources: { cpuMillis: 250, memoryMiB: 768 },
+      runAsUser: 9999,
+      dependsOn: [this.jobManager],
+    });
+    this.gateway = gateway.endpoint("http");
+
+    this.submitJob = platform.job(this, "SubmitJob", {
+      name: "flink-sql-submit",
+      image: props.jobImage ?? defaultImage("node", registry),
+      command: ["node", "/job/submit-flink-sql.js"],
+      env: {
+        GATEWAY_URL: this.gateway.url("http"),
+        JOBMANAGER_URL: this.jobManager.url("http"),
+        JOB_NAME: this.jobName,
+        JOB_FAMILY: `${family}-`,
+        SQL_FILE: "/job/pipeline.sql",
+        TASK_MANAGERS: String(taskManagers),
+        SAVEPOINT_DIR: `s3://${warehouse.bucket}/flink/savepoints`,
+        TIMEOUT_SECONDS: "600",
+      },
+      files: [
+        { path: "/job/lib.js", content: asset("jobs/lib.js") },
+        { path: "/job/submit-flink-sql.js", content: asset("jobs/submit-flink-sql.js") },
+        { path: "/job/pipeline.sql", content: this.sql },
+      ],
+      resources: { cpuMillis: 100, memoryMiB: 128 },
+      runAsUser: 1000,
+      // Topics exist once the connector runs; the TaskManagers must be up to take the job.
+      dependsOn: [this.gateway, taskManager, cdc, warehouse],
+      timeoutSeconds: 900,
+    });
+    this.dependables = this.submitJob.dependables;
+  }
+}

@@ -1,0 +1,64 @@
+import { Token } from "cdktf";
+
+/**
+ * Synth-time validation. Every failure names the construct, the prop, the bad value and the fix,
+ * e.g. `StreamJob: taskManagers must be >= 1 (got 0). Set taskManagers to 1 or more.`
+ * Values that are unresolved tokens (known only at apply time) are skipped.
+ */
+export class ValidationError extends Error {
+  constructor(
+    public readonly construct: string,
+    public readonly prop: string,
+    problem: string,
+    value: unknown,
+    fix: string,
+  ) {
+    super(`${construct}: ${prop} ${problem} (got ${JSON.stringify(value)}). ${fix}`);
+    this.name = "ValidationError";
+  }
+}
+
+export function validateInteger(construct: string, prop: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `an integer from ${min} to ${max}`;
+    throw new ValidationError(construct, prop, `must be ${range}`, value, `Set ${prop} to ${range}.`);
+  }
+}
+
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Lower-case, unquoted SQL identifiers: valid unchanged in PostgreSQL, Flink, Iceberg and Trino. */
+export function validateSqlIdentifier(construct: string, prop: string, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!SQL_IDENTIFIER.test(value)) {
+    throw new ValidationError(construct, prop, "must be a lower-case SQL identifier (a-z, 0-9, _; not starting with a digit; at most 63 characters)", value, `Rename it, e.g. '${suggestIdentifier(value)}'.`);
+  }
+}
+
+const KAFKA_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+export function validateKafkaName(construct: string, prop: string, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!KAFKA_NAME.test(value) || value === "." || value === "..") {
+    throw new ValidationError(construct, prop, "must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters)", value, `Rename it, e.g. '${value.replace(/[^a-zA-Z0-9._-]/g, "_").slice(0, 200) || "bank"}'.`);
+  }
+}
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Service, volume and secret names: valid as Docker container names and Kubernetes object names. */
+export function validateDnsLabel(construct: string, prop: string, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!DNS_LABEL.test(value)) {
+    throw new ValidationError(construct, prop, "must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters)", value, `Rename it, e.g. '${suggestIdentifier(value).replace(/_/g, "-")}'.`);
+  }
+}
+
+export function validateNonEmpty<T>(construct: string, prop: string, value: readonly T[] | undefined): void {
+  if (value !== undefined && value.length === 0) {
+    throw new ValidationError(construct, prop, "must not be empty", value, `Give ${prop} at least one entry, or leave it unset for the default.`);
+  }
+}
+
+function suggestIdentifier(value: string): string {
+  const cleaned = value.toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
+  return cleaned.slice(0, 63) || "name";
+}

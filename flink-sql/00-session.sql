@@ -1,0 +1,9 @@
+-- Session settings of the CDC pipeline. Rendered at synth by StreamJob (mustache placeholders).
+-- The job name carries a hash of this script, so the submit job recognises a running copy.
+SET 'pipeline.name' = '{{jobName}}';
+SET 'table.local-time-zone' = 'UTC';
+SET 'execution.runtime-mode' = 'streaming';
+-- Iceberg commits on each checkpoint: the interval bounds how fresh the tables are.
+SET 'execution.checkpointing.interval' = '{{checkpointIntervalMs}}ms';
+SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+SET 'parallelism.default' = '{{parallelism}}';

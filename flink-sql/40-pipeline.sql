@@ -1,0 +1,25 @@
+-- One job for all tables: both writes of every table, committed together on each checkpoint.
+EXECUTE STATEMENT SET
+BEGIN
+{{#tables}}
+INSERT INTO lakehouse.{{rawDatabase}}.{{name}}
+SELECT
+  COALESCE(`after`, `before`) AS `data`,
+  `op`,
+  `ts_ms`,
+  `source`.`db`,
+  `source`.`schema`,
+  `source`.`table`,
+  `source`.`lsn`,
+  `source`.`txId`,
+  `source`.`ts_ms`,
+  CAST(TO_TIMESTAMP_LTZ(`ts_ms`, 3) AS DATE) AS `event_date`
+FROM kafka_raw_{{name}};
+
+INSERT INTO lakehouse.{{stateDatabase}}.{{name}}
+SELECT
+{{selectList}}
+FROM kafka_cdc_{{name}};
+
+{{/tables}}
+END;

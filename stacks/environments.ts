@@ -1,0 +1,105 @@
+import { LakehouseProps, LOCAL_IMAGE_REGISTRY } from "../constructs";
+
+/** Lakehouse options an environment may set; platform and secrets are wired by the stack. */
+export type LakehouseOptions = Omit<LakehouseProps, "platform">;
+
+/** A stack on a Docker engine. */
+export interface DockerEnvironment {
+  readonly kind: "docker";
+  /** Stack name, as in `cdktf deploy <name>`; also the prefix of container, volume and network names. */
+  readonly name: string;
+  /** Docker daemon address. @default "unix:///var/run/docker.sock" */
+  readonly dockerHost?: string;
+  readonly lakehouse: LakehouseOptions;
+}
+
+/** A stack on a Kubernetes cluster. */
+export interface KubernetesEnvironment {
+  readonly kind: "kubernetes";
+  readonly name: string;
+  /** @default "lakehouse" */
+  readonly namespace?: string;
+  /** @default "~/.kube/config" */
+  readonly kubeconfigPath?: string;
+  /** @default - the kubeconfig's current context */
+  readonly kubeContext?: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  readonly lakehouse: LakehouseOptions;
+}
+
+export type Environment = DockerEnvironment | KubernetesEnvironment;
+
+/**
+ * Settings read from the environment at synth, so one checkout serves several machines:
+ * - LAKEHOUSE_IMAGE_REGISTRY: mirror of every image. Default `lakehouse.local` (what
+ *   `npm run images` builds); `upstream` uses the public registries.
+ * - LAKEHOUSE_DASHBOARDS: `on` (default) or `off`; Metabase cannot be built offline.
+ * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
+ */
+export interface EnvironmentSettings {
+  readonly imageRegistry?: string;
+  readonly dashboards: boolean;
+  readonly kubeconfigPath?: string;
+  readonly kubeContext?: string;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
+  const registry = env.LAKEHOUSE_IMAGE_REGISTRY ?? LOCAL_IMAGE_REGISTRY;
+  const dashboards = env.LAKEHOUSE_DASHBOARDS ?? "on";
+  if (dashboards !== "on" && dashboards !== "off") {
+    throw new Error(`LAKEHOUSE_DASHBOARDS must be 'on' or 'off' (got '${dashboards}')`);
+  }
+  return {
+    imageRegistry: registry === "upstream" ? undefined : registry,
+    dashboards: dashboards === "on",
+    kubeconfigPath: env.KUBECONFIG,
+    kubeContext: env.LAKEHOUSE_KUBE_CONTEXT,
+  };
+}
+
+/** Host ports of the dev stack, all on 127.0.0.1. */
+export const DEV_PORTS = {
+  postgres: 15432,
+  kafka: 19092,
+  connect: 18083,
+  s3: 19000,
+  minioConsole: 19001,
+  icebergRest: 18181,
+  flink: 18081,
+  trino: 18080,
+  metabase: 13000,
+} as const;
+
+/** Every environment stack that main.ts synthesizes. */
+export function environments(settings: EnvironmentSettings): Environment[] {
+  const dashboards = settings.dashboards ? {} : (false as const);
+  return [
+    {
+      kind: "docker",
+      name: "dev",
+      lakehouse: {
+        imageRegistry: settings.imageRegistry,
+        sourceDb: { seedData: true, hostPort: DEV_PORTS.postgres },
+        cdc: { kafkaHostPort: DEV_PORTS.kafka, connectHostPort: DEV_PORTS.connect },
+        warehouse: { s3HostPort: DEV_PORTS.s3, consoleHostPort: DEV_PORTS.minioConsole, catalogHostPort: DEV_PORTS.icebergRest },
+        streamJob: { webHostPort: DEV_PORTS.flink, checkpointIntervalMs: 5000 },
+        queryEngine: { hostPort: DEV_PORTS.trino },
+        dashboards: dashboards && { hostPort: DEV_PORTS.metabase },
+      },
+    },
+    {
+      kind: "kubernetes",
+      name: "k8s",
+      namespace: "lakehouse",
+      kubeconfigPath: settings.kubeconfigPath,
+      kubeContext: settings.kubeContext,
+      lakehouse: {
+        imageRegistry: settings.imageRegistry,
+        sourceDb: { seedData: true },
+        streamJob: { checkpointIntervalMs: 5000 },
+        dashboards,
+      },
+    },
+  ];
+}

@@ -1,0 +1,88 @@
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, SourceDb } from "../constructs";
+import { Environment } from "./environments";
+
+/**
+ * One environment: a provider for its runtime, the platform, the Lakehouse, and outputs for the
+ * people and tools that use it (`lakehouse verify`, the e2e tests). Credentials can be supplied
+ * as sensitive variables (TF_VAR_<name>); unset, they are generated and kept in state.
+ */
+export class LakehouseStack extends TerraformStack {
+  public readonly lakehouse: Lakehouse;
+  public readonly platform: IPlatform;
+
+  constructor(scope: Construct, env: Environment) {
+    super(scope, env.name);
+    new RandomProvider(this, "random");
+    if (env.kind === "docker") {
+      new DockerProvider(this, "docker", { host: env.dockerHost ?? "unix:///var/run/docker.sock" });
+      this.platform = new DockerPlatform(this, "Platform", { name: `lakehouse-${env.name}` });
+    } else {
+      new KubernetesProvider(this, "kubernetes", { configPath: env.kubeconfigPath ?? "~/.kube/config", configContext: env.kubeContext });
+      this.platform = new KubernetesPlatform(this, "Platform", { namespace: env.namespace, storageClassName: env.storageClassName });
+    }
+
+    const secret = (name: string, description: string) => {
+      const variable = new TerraformVariable(this, `Input_${name}`, { type: "string", sensitive: true, nullable: true, description: `${description} Leave unset to generate one.` });
+      // Same name as the output that reports it: TF_VAR_<name> in, `cdktf output` <name> out.
+      variable.overrideLogicalId(name);
+      // Optional: null unless TF_VAR_<name> is set (cdktf cannot express a null default directly).
+      variable.addOverride("default", null);
+      return variable.stringValue;
+    };
+    const o = env.lakehouse;
+    const dashboards = o.dashboards === false ? false : { ...o.dashboards, adminPassword: secret("metabase_admin_password", "Metabase admin password.") };
+    this.lakehouse = new Lakehouse(this, "Lakehouse", {
+      ...o,
+      platform: this.platform,
+      sourceDb: o.source ? undefined : {
+        ...o.sourceDb,
+        adminPassword: secret("postgres_admin_password", "PostgreSQL superuser password."),
+        cdcPassword: secret("postgres_cdc_password", "Password of the CDC replication role."),
+      },
+      warehouse: o.existingWarehouse ? undefined : { ...o.warehouse, secretAccessKey: secret("s3_secret_key", "MinIO root password / S3 secret key.") },
+      dashboards,
+    });
+    this.outputs();
+  }
+
+  private outputs(): void {
+    const { source, cdc, warehouse, streamJob, queryEngine, dashboards } = this.lakehouse;
+    const out = (id: string, value: string, description: string, sensitive = false) => new TerraformOutput(this, id, { value, description, sensitive });
+    out("postgres_endpoint", source.endpoint.address, "PostgreSQL inside the platform network.");
+    out("postgres_database", source.database, "Captured database.");
+    out("postgres_cdc_user", source.cdcUser, "CDC role.");
+    out("postgres_cdc_password", source.cdcPassword.value, "CDC role password.", true);
+    if (source instanceof SourceDb) {
+      out("postgres_admin_user", source.adminUser, "PostgreSQL superuser.");
+      out("postgres_admin_password", source.adminPassword.value, "PostgreSQL superuser password.", true);
+    }
+    new TerraformOutput(this, "captured_tables", { value: source.capturedTables.map((t) => t.name), description: "Captured tables." });
+    if (cdc) {
+      out("kafka_bootstrap_external", cdc.externalBootstrap, "Kafka for clients on the host (Docker: published; Kubernetes: port-forward).");
+      out("connect_url", cdc.connect.url("http"), "Kafka Connect REST API inside the platform network.");
+      out("connector_name", cdc.connectorName, "Debezium connector.");
+      new TerraformOutput(this, "topics", { value: cdc.tables.map((t) => cdc.topicFor(t.name)), description: "Change topics." });
+    }
+    if (warehouse) {
+      out("iceberg_catalog_uri", warehouse.catalog.url("http"), "Iceberg REST catalog.");
+      out("iceberg_warehouse", warehouse.warehouse, "Warehouse location.");
+      out("s3_access_key_id", warehouse.accessKeyId, "S3 access key id.");
+      out("s3_secret_access_key", warehouse.secretAccessKey.value, "S3 secret key.", true);
+    }
+    if (streamJob) {
+      out("flink_job_name", streamJob.jobName, "Flink job of the pipeline.");
+      new TerraformOutput(this, "iceberg_tables", { value: streamJob.tablesWritten, description: "Iceberg tables written by the pipeline." });
+    }
+    if (queryEngine) out("trino_url", queryEngine.endpoint.url("http"), "Trino inside the platform network.");
+    if (dashboards) {
+      out("metabase_url", dashboards.endpoint.url("http"), "Metabase inside the platform network.");
+      out("metabase_admin_email", dashboards.adminEmail, "Metabase admin login.");
+      out("metabase_admin_password", dashboards.adminPassword.value, "Metabase admin password.", true);
+    }
+  }
+}
