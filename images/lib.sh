@@ -5,6 +5,7 @@ image_tag() {
     debian)           echo "$IMAGE_PREFIX/debian:$DEBIAN_SUITE" ;;
     jre)              echo "$IMAGE_PREFIX/lakehouse-cdc/jre:$JAVA_MAJOR-$DEBIAN_SUITE" ;;
     postgres)         echo "$IMAGE_PREFIX/postgres:$POSTGRES_MAJOR" ;;
+    kafka)            echo "$IMAGE_PREFIX/apache/kafka:$KAFKA_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres)
+ALL=(postgres kafka)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -90,6 +90,46 @@ SH
   wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
   docker logs lhsmoke-pg 2>&1 | grep -q 'Skipping initialization' || { say "restart re-initialised"; return 1; }
   rm -rf "$init"
+}
+
+# A single-node KRaft broker+controller named lhsmoke-kafka, configured the way the CdcConnector
+# construct configures the official image.
+start_kafka() {
+  run lhsmoke-kafka \
+    -e KAFKA_NODE_ID=1 -e KAFKA_PROCESS_ROLES=broker,controller \
+    -e KAFKA_LISTENERS=PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093 \
+    -e KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://lhsmoke-kafka:9092 \
+    -e KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER \
+    -e KAFKA_CONTROLLER_QUORUM_VOTERS=1@lhsmoke-kafka:9093 \
+    -e KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT \
+    -e KAFKA_INTER_BROKER_LISTENER_NAME=PLAINTEXT \
+    -e KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1 \
+    -e KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR=1 \
+    -e KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=1 \
+    -e KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=0 \
+    -e CLUSTER_ID=4L6g3nShT-eMCtK--X86sw \
+    -e KAFKA_HEAP_OPTS="-Xmx512m -Xms512m" \
+    "$(image_tag kafka)"
+  wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
+}
+
+smoke_kafka() {
+  start_kafka
+  docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 \
+    --create --topic smoke.public.users --partitions 1 --replication-factor 1
+  printf 'hello-%s\n' 1 2 3 | docker exec -i lhsmoke-kafka /opt/kafka/bin/kafka-console-producer.sh \
+    --bootstrap-server lhsmoke-kafka:9092 --topic smoke.public.users
+  local got
+  got="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server lhsmoke-kafka:9092 \
+    --topic smoke.public.users --from-beginning --max-messages 3 --timeout-ms 20000 2>/dev/null | tr '\n' ' ')"
+  say "kafka consumed: $got"
+  [ "$got" = "hello-1 hello-2 hello-3 " ] || return 1
+  grep -q '^log.dirs=/var/lib/kafka/data$' <(docker exec lhsmoke-kafka cat /opt/kafka/config/server.properties)
+  [ "$(docker exec lhsmoke-kafka id -un)" = appuser ]
+  # Restart on the same volume: storage already formatted, topic still there.
+  docker restart lhsmoke-kafka >/dev/null
+  wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
+  docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 --list | grep -qx smoke.public.users
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres)
+ALL_IMAGES=(postgres kafka)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -66,6 +66,58 @@ docker_build() {
       tail -n 40 "$CACHE/logs/build-$(echo "$tag" | tr '/:' '__').log" >&2
       return 1
     }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Downloads into the cache (host side)
+# ---------------------------------------------------------------------------------------------
+
+MVN=(mvn -B -q -C)   # -C: fail on a checksum mismatch instead of warning
+
+# stamp_key ARGS...: a short hash of the arguments and of the files among them.
+stamp_key() {
+  local a
+  for a in "$@"; do
+    if [ -f "$a" ]; then sha256sum "$a"; else printf '%s\n' "$a"; fi
+  done | sha256sum | cut -c1-16
+}
+
+# maven_libs OUTDIR POM -Dprop=value...: the POM's runtime classpath into OUTDIR (once).
+maven_libs() {
+  local out="$1" pom="$2"; shift 2
+  local key; key="$(stamp_key "$pom" "$@")"
+  if [ -f "$out/.stamp-$key" ]; then return 0; fi
+  rm -rf "$out"; mkdir -p "$out"
+  "${MVN[@]}" -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$out" "$@" >"$CACHE/logs/mvn-$(basename "$out").log" 2>&1 || {
+      tail -n 30 "$CACHE/logs/mvn-$(basename "$out").log" >&2; return 1; }
+  touch "$out/.stamp-$key"
+}
+
+# maven_artifact OUTDIR G:A:V[:TYPE[:CLASSIFIER]]: one artifact (no dependencies) into OUTDIR.
+maven_artifact() {
+  local out="$1" coords="$2"
+  local key; key="$(stamp_key "$coords")"
+  mkdir -p "$out"
+  if [ -f "$out/.stamp-$key" ]; then return 0; fi
+  "${MVN[@]}" dependency:copy -Dartifact="$coords" -DoutputDirectory="$out" -Dmdep.overWriteIfNewer=true \
+    >"$CACHE/logs/mvn-artifact.log" 2>&1 || { tail -n 30 "$CACHE/logs/mvn-artifact.log" >&2; return 1; }
+  touch "$out/.stamp-$key"
+}
+
+# link_into DEST SRC...: hard-link cached files into a build context (no copy, no dotfiles).
+link_into() {
+  local dest="$1"; shift
+  mkdir -p "$dest"
+  local src
+  for src in "$@"; do
+    if [ -d "$src" ]; then
+      cp -al "$src/." "$dest/"
+      find "$dest" -maxdepth 1 -name '.stamp-*' -delete
+    else
+      ln -f "$src" "$dest/"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +177,20 @@ build_postgres() {
   local ctx; ctx="$(new_context postgres)"
   docker_build "$(image_tag postgres)" "$ctx" \
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg PG_MAJOR="$POSTGRES_MAJOR"
+}
+
+kafka_libs() {
+  maven_libs "$CACHE/maven/kafka-$KAFKA_VERSION" "$IMAGES_DIR/kafka/maven/pom.xml" \
+    -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION"
+}
+
+build_kafka() {
+  kafka_libs
+  local ctx; ctx="$(new_context kafka)"
+  rm -rf "$ctx/maven"
+  link_into "$ctx/libs" "$CACHE/maven/kafka-$KAFKA_VERSION"
+  docker_build "$(image_tag kafka)" "$ctx" \
+    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION"
 }
 
 # ---------------------------------------------------------------------------------------------
