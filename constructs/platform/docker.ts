@@ -63,13 +63,13 @@ export class DockerPlatform extends Construct implements IPlatform {
 
   public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
     this.claimName(spec.name);
-    validateInteger(`${scope.node.id}`, "replicas", spec.replicas, 1);
+    validateInteger("DockerPlatform", `replicas of service '${spec.name}'`, spec.replicas, 1);
     for (const port of spec.ports ?? []) {
       if (port.hostPort === undefined || !this.publishPorts) continue;
-      validateInteger(scope.node.id, `hostPort of port '${port.name}' of service '${spec.name}'`, port.hostPort, 1, 65535);
+      validateInteger("DockerPlatform", `hostPort of port '${port.name}' of service '${spec.name}'`, port.hostPort, 1, 65535);
       const owner = this.hostPorts.get(port.hostPort);
       if (owner) {
-        throw new ValidationError(scope.node.id, `hostPort of port '${port.name}' of service '${spec.name}'`, `is already published by service '${owner}'`, port.hostPort, "Give each service its own host port, or leave hostPort unset.");
+        throw new ValidationError("DockerPlatform", `hostPort of port '${port.name}' of service '${spec.name}'`, `is already published by service '${owner}'`, port.hostPort, "Give each service its own host port, or leave hostPort unset.");
       }
       this.hostPorts.set(port.hostPort, spec.name);
     }

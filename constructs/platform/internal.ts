@@ -1,4 +1,4 @@
-import { Fn, ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { ContainerSpec } from "./workload";
 
 /** Helpers shared by the platform renderers; not part of the public API. */
@@ -20,5 +20,6 @@ export function pascal(name: string): string {
  * hold tokens (generated secrets) are left for Terraform to resolve.
  */
 export function literal(value: string): string {
-  return Token.isUnresolved(value) ? value : Fn.rawString(value);
+  // Not Fn.rawString: it also escapes newlines, which Terraform's JSON syntax would keep as "\\n".
+  return Token.isUnresolved(value) ? value : value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }

@@ -78,7 +78,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
 
   public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
     this.claimName(spec.name);
-    validateInteger(scope.node.id, "replicas", spec.replicas, 1);
+    validateInteger("KubernetesPlatform", `replicas of service '${spec.name}'`, spec.replicas, 1);
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
     const metadata = { name: spec.name, namespace: this.namespace, labels };
     const configMap = this.configMap(scope, id, spec);

@@ -1,0 +1,104 @@
+import { HealthCheck } from "../../constructs";
+import { stackOn, synthOn } from "../helpers";
+
+describe("DockerPlatform", () => {
+  const synth = () =>
+    synthOn("docker", (scope, platform) => {
+      const password = platform.secret(scope, "Pw", { name: "db-password" });
+      const db = platform.service(scope, "Db", {
+        name: "db",
+        image: "example/db:1.0",
+        args: ["serve", "--port", "5432"],
+        env: { B: "2", A: "1" },
+        secretEnv: { DB_PASSWORD: password },
+        ports: [{ name: "sql", port: 5432, hostPort: 15432 }, { name: "admin", port: 9000 }],
+        volumes: [{ name: "data", path: "/var/lib/db" }],
+        files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }],
+        healthCheck: HealthCheck.http(9000, "/health", { intervalSeconds: 2, retries: 10 }),
+        resources: { cpuMillis: 100, memoryMiB: 300 },
+      });
+      platform.job(scope, "Init", { name: "db-init", image: "example/tool:1.0", command: ["init"], dependsOn: [db.endpoint("sql")] });
+    });
+
+  test("a service is a container on the platform network with a health check Terraform waits for", () => {
+    const s = synth();
+    const db = s.container("db");
+    expect(db.networks_advanced).toEqual([{ name: "${docker_network.Platform_Network_1C72AF19.name}", aliases: ["db", "db"] }]);
+    expect(db.healthcheck).toEqual({ test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://localhost:9000/health"], interval: "2s", timeout: "5s", retries: 10, start_period: "10s" });
+    expect(db.wait).toBe(true);
+    expect(db.wait_timeout).toBe(10 + 2 * 10);
+    expect(db.restart).toBe("unless-stopped");
+    expect(db.memory).toBe(300);
+    expect(db.command).toEqual(["serve", "--port", "5432"]);
+  });
+
+  test("host ports bind to 127.0.0.1 only, and only the ones asked for", () => {
+    expect(synth().container("db").ports).toEqual([{ internal: 5432, external: 15432, ip: "127.0.0.1" }]);
+  });
+
+  test("persistent volumes are named docker volumes", () => {
+    const s = synth();
+    expect(s.find("docker_volume", (v) => v.name === "lakehouse-db-data")).toBeDefined();
+    expect(s.container("db").volumes).toEqual([{ volume_name: "${docker_volume.DbVolumeData.name}", container_path: "/var/lib/db" }]);
+  });
+
+  test("env is sorted; secrets come from a generated random_password, never a literal", () => {
+    const s = synth();
+    const env = s.containerEnv("db");
+    expect(Object.keys(env)).toEqual(["A", "B", "DB_PASSWORD"]);
+    expect(env.DB_PASSWORD).toMatch(/^\$\{random_password\.Pw\.result\}$/);
+    expect(Object.values(s.resources("random_password"))[0]).toMatchObject({ length: 32, special: false });
+  });
+
+  test("config files are uploaded with Terraform interpolation escaped", () => {
+    expect(synth().upload("db", "/etc/db/db.conf")).toBe("key=$${ENV:SECRET}\n");
+  });
+
+  test("a job is an attached container that must exit 0, after what it depends on", () => {
+    const job = synth().container("db-init");
+    expect(job).toMatchObject({ attach: true, must_run: false, restart: "no", entrypoint: ["init"] });
+    expect(job.lifecycle.postcondition[0].condition).toBe("${self.exit_code == 0}");
+    expect(job.lifecycle.postcondition[0].error_message).toContain("docker logs lakehouse-db-init");
+    expect(job.depends_on).toEqual(["docker_container.Db"]);
+    expect(job.wait).toBeUndefined();
+  });
+
+  test("each image is one docker_image kept on destroy", () => {
+    const images = Object.values(synth().resources("docker_image"));
+    expect(images).toEqual(expect.arrayContaining([{ name: "example/db:1.0", keep_locally: true }, { name: "example/tool:1.0", keep_locally: true }]));
+    expect(images).toHaveLength(2);
+  });
+
+  test("replicas become numbered containers; the first keeps its address", () => {
+    const s = synthOn("docker", (scope, platform) => {
+      platform.service(scope, "Worker", { name: "worker", image: "w:1", replicas: 3 });
+    });
+    expect(Object.keys(s.resources("docker_container")).sort()).toEqual(["Worker", "Worker1", "Worker2"]);
+    expect(Object.values(s.resources("docker_container")).map((c: any) => c.name).sort()).toEqual(["lakehouse-worker-0", "lakehouse-worker-1", "lakehouse-worker-2"]);
+  });
+
+  test("two services on one host port fail naming both", () => {
+    const { stack, platform } = stackOn("docker");
+    platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80, hostPort: 8080 }] });
+    expect(() => platform.service(stack, "B", { name: "b", image: "b:1", ports: [{ name: "web", port: 81, hostPort: 8080 }] })).toThrow(
+      "DockerPlatform: hostPort of port 'web' of service 'b' is already published by service 'a' (got 8080). Give each service its own host port, or leave hostPort unset.",
+    );
+  });
+
+  test("two workloads with one name fail", () => {
+    const { stack, platform } = stackOn("docker");
+    platform.service(stack, "A", { name: "a", image: "a:1" });
+    expect(() => platform.job(stack, "B", { name: "a", image: "a:1" })).toThrow("DockerPlatform: workload name is used twice (got \"a\")");
+  });
+
+  test("a workload name must be a DNS label", () => {
+    const { stack, platform } = stackOn("docker");
+    expect(() => platform.service(stack, "A", { name: "Bad_Name", image: "a:1" })).toThrow(/DockerPlatform: workload name must be a DNS label .*got "Bad_Name".*e\.g\. 'bad-name'/);
+  });
+
+  test("an unknown port name fails listing the ports", () => {
+    const { stack, platform } = stackOn("docker");
+    const svc = platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80 }] });
+    expect(() => svc.endpoint("grpc")).toThrow("Service 'a' has no port named 'grpc' (ports: http)");
+  });
+});

@@ -1,0 +1,110 @@
+import { HealthCheck } from "../../constructs";
+import { stackOn, synthOn } from "../helpers";
+
+describe("KubernetesPlatform", () => {
+  const synth = () =>
+    synthOn("kubernetes", (scope, platform) => {
+      const password = platform.secret(scope, "Pw", { name: "db-password" });
+      const db = platform.service(scope, "Db", {
+        name: "db",
+        image: "example/db:1.0",
+        args: ["serve"],
+        env: { B: "2", A: "1" },
+        secretEnv: { DB_PASSWORD: password },
+        ports: [{ name: "sql", port: 5432, hostPort: 15432 }],
+        volumes: [{ name: "data", path: "/var/lib/db", sizeGiB: 5 }],
+        files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }, { path: "/opt/run.sh", content: "#!/bin/sh\n", executable: true }],
+        healthCheck: HealthCheck.tcp(5432, { intervalSeconds: 2, retries: 10 }),
+        resources: { cpuMillis: 100, memoryMiB: 300 },
+        runAsUser: 999,
+      });
+      platform.service(scope, "Web", { name: "web", image: "example/web:1.0", ports: [{ name: "http", port: 80 }], healthCheck: HealthCheck.http(80, "/ready") });
+      platform.job(scope, "Init", { name: "db-init", image: "example/tool:1.0", command: ["init"], timeoutSeconds: 120, dependsOn: [db.endpoint("sql")] });
+    });
+
+  test("everything lives in the platform's namespace", () => {
+    const s = synth();
+    expect(s.k8s("kubernetes_namespace_v1", "lakehouse")).toBeDefined();
+    for (const type of ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_service_v1", "kubernetes_job_v1", "kubernetes_secret_v1", "kubernetes_config_map_v1"]) {
+      for (const r of Object.values(s.resources(type))) expect((r as any).metadata.namespace).toBe("lakehouse");
+    }
+  });
+
+  test("a service with volumes is a StatefulSet with claim templates, waited for", () => {
+    const sts = synth().k8s("kubernetes_stateful_set_v1", "db");
+    expect(sts.wait_for_rollout).toBe(true);
+    expect(sts.spec.service_name).toBe("db");
+    expect(sts.spec.volume_claim_template).toEqual([{ metadata: { name: "data" }, spec: { access_modes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } } }]);
+    const container = sts.spec.template.spec.container[0];
+    expect(container.volume_mount).toEqual(expect.arrayContaining([{ name: "data", mount_path: "/var/lib/db" }]));
+  });
+
+  test("a stateless service is a Deployment; each service with ports gets a Service", () => {
+    const s = synth();
+    expect(s.k8s("kubernetes_deployment_v1", "web").wait_for_rollout).toBe(true);
+    expect(s.k8s("kubernetes_service_v1", "db").spec.port).toEqual([{ name: "sql", port: 5432, target_port: "5432" }]);
+    expect(s.k8s("kubernetes_service_v1", "web").spec.selector).toEqual({ "app.kubernetes.io/name": "web" });
+  });
+
+  test("probes come from the health check; requests and limits are set", () => {
+    const c = synth().k8s("kubernetes_stateful_set_v1", "db").spec.template.spec.container[0];
+    expect(c.readiness_probe).toEqual({ period_seconds: 2, timeout_seconds: 5, failure_threshold: 3, tcp_socket: [{ port: "5432" }] });
+    expect(c.liveness_probe).toMatchObject({ failure_threshold: 40, initial_delay_seconds: 10, tcp_socket: [{ port: "5432" }] });
+    expect(c.startup_probe).toMatchObject({ failure_threshold: 15 });
+    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "300Mi" } });
+    const web = synth().k8s("kubernetes_deployment_v1", "web").spec.template.spec.container[0];
+    expect(web.readiness_probe.http_get).toEqual({ path: "/ready", port: "80" });
+  });
+
+  test("a named user gets a non-root security context with fsGroup; privilege escalation is always off", () => {
+    const s = synth();
+    const pod = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
+    expect(pod.security_context).toEqual({ run_as_non_root: true, run_as_user: "999", run_as_group: "999", fs_group: "999" });
+    expect(pod.container[0].security_context).toEqual({ allow_privilege_escalation: false, run_as_non_root: true, run_as_user: "999", run_as_group: "999" });
+    const web = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
+    expect(web.security_context).toBeUndefined();
+    expect(web.container[0].security_context).toEqual({ allow_privilege_escalation: false });
+  });
+
+  test("secrets are Kubernetes Secrets referenced by env, never inlined", () => {
+    const s = synth();
+    expect(s.k8s("kubernetes_secret_v1", "db-password").data).toEqual({ value: "${random_password.Pw.result}" });
+    const env = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec.container[0].env;
+    expect(env).toEqual([
+      { name: "A", value: "1" },
+      { name: "B", value: "2" },
+      { name: "DB_PASSWORD", value_from: { secret_key_ref: { name: "db-password", key: "value" } } },
+    ]);
+  });
+
+  test("files are a ConfigMap mounted read-only by subPath, escaped for Terraform", () => {
+    const s = synth();
+    expect(s.k8s("kubernetes_config_map_v1", "db-files").data).toEqual({ "etc_db_db.conf": "key=$${ENV:SECRET}\n", "opt_run.sh": "#!/bin/sh\n" });
+    const pod = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
+    expect(pod.volume[0].config_map.items).toEqual([
+      { key: "etc_db_db.conf", path: "etc_db_db.conf", mode: "0644" },
+      { key: "opt_run.sh", path: "opt_run.sh", mode: "0755" },
+    ]);
+    expect(pod.container[0].volume_mount).toEqual(expect.arrayContaining([{ name: "files", mount_path: "/etc/db/db.conf", sub_path: "etc_db_db.conf", read_only: true }]));
+  });
+
+  test("a job is waited for, bounded, never deleted by TTL, and runs after its dependencies", () => {
+    const job = synth().k8s("kubernetes_job_v1", "db-init");
+    expect(job.wait_for_completion).toBe(true);
+    expect(job.timeouts).toEqual({ create: "120s", update: "120s" });
+    expect(job.spec.active_deadline_seconds).toBe(120);
+    expect(job.spec.ttl_seconds_after_finished).toBeUndefined();
+    expect(job.spec.template.spec.restart_policy).toBe("Never");
+    expect(job.depends_on).toEqual(expect.arrayContaining(["kubernetes_stateful_set_v1.Db"]));
+  });
+
+  test("image pull policy defaults to IfNotPresent so locally built images run", () => {
+    expect(synth().k8s("kubernetes_deployment_v1", "web").spec.template.spec.container[0].image_pull_policy).toBe("IfNotPresent");
+  });
+
+  test("an invalid namespace fails", () => {
+    const { stack } = stackOn("docker");
+    const { KubernetesPlatform } = jest.requireActual("../../constructs");
+    expect(() => new KubernetesPlatform(stack, "K", { namespace: "Lake House" })).toThrow(/KubernetesPlatform: namespace must be a DNS label .*got "Lake House"/);
+  });
+});
