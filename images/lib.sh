@@ -6,6 +6,7 @@ image_tag() {
     jre)              echo "$IMAGE_PREFIX/lakehouse-cdc/jre:$JAVA_MAJOR-$DEBIAN_SUITE" ;;
     postgres)         echo "$IMAGE_PREFIX/postgres:$POSTGRES_MAJOR" ;;
     kafka)            echo "$IMAGE_PREFIX/apache/kafka:$KAFKA_VERSION" ;;
+    debezium-connect) echo "$IMAGE_PREFIX/debezium/connect:$DEBEZIUM_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka)
+ALL=(postgres kafka debezium-connect)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -130,6 +130,65 @@ smoke_kafka() {
   docker restart lhsmoke-kafka >/dev/null
   wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
   docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 --list | grep -qx smoke.public.users
+}
+
+# Kafka + PostgreSQL + Connect, configured as the CdcConnector construct does; a Debezium
+# connector registered with curl from a one-shot container of the same image; the change events
+# of an insert, an update and a delete read back from Kafka (NUMERIC kept exact as a string).
+smoke_debezium_connect() {
+  start_kafka
+  run lhsmoke-pg -e POSTGRES_USER=app -e POSTGRES_PASSWORD=secret -e POSTGRES_DB=bank \
+    "$(image_tag postgres)" postgres -c wal_level=logical
+  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
+    CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric(18,2));
+    ALTER TABLE accounts REPLICA IDENTITY FULL;
+    INSERT INTO accounts VALUES (1, 'Zoë', 1234.56);
+    CREATE PUBLICATION dbz_pub FOR TABLE accounts;"
+  run lhsmoke-connect --user 1001 \
+    -e BOOTSTRAP_SERVERS=lhsmoke-kafka:9092 -e GROUP_ID=lakehouse-connect \
+    -e CONFIG_STORAGE_TOPIC=_connect_configs -e OFFSET_STORAGE_TOPIC=_connect_offsets \
+    -e STATUS_STORAGE_TOPIC=_connect_statuses -e CONFIG_STORAGE_REPLICATION_FACTOR=1 \
+    -e OFFSET_STORAGE_REPLICATION_FACTOR=1 -e STATUS_STORAGE_REPLICATION_FACTOR=1 \
+    -e CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE=false -e CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE=false \
+    -e CONNECT_REST_ADVERTISED_HOST_NAME=lhsmoke-connect \
+    -e CONNECT_CONFIG_PROVIDERS=env \
+    -e CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider \
+    -e HEAP_OPTS="-Xms256m -Xmx768m" -e CDC_PASSWORD=secret \
+    "$(image_tag debezium-connect)"
+  wait_for 120 lhsmoke-connect curl -fsS http://localhost:8083/connectors
+  local plugins
+  plugins="$(docker exec lhsmoke-connect curl -fsS http://localhost:8083/connector-plugins)"
+  say "connector plugins: $plugins"
+  grep -q '"io.debezium.connector.postgresql.PostgresConnector"' <<<"$plugins"
+  # The registration job: same image, any command but `start` is exec'ed.
+  docker run --rm --label "$LABEL" --network "$NET" "$(image_tag debezium-connect)" \
+    curl -fsS -X PUT -H 'Content-Type: application/json' \
+    http://lhsmoke-connect:8083/connectors/bank/config -d '{
+      "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+      "database.hostname": "lhsmoke-pg", "database.port": "5432", "database.user": "app",
+      "database.password": "${env:CDC_PASSWORD}", "database.dbname": "bank",
+      "topic.prefix": "bank", "plugin.name": "pgoutput", "publication.name": "dbz_pub",
+      "publication.autocreate.mode": "disabled", "table.include.list": "public.accounts",
+      "decimal.handling.mode": "string", "slot.name": "dbz_smoke"}' >/dev/null
+  local i state=""
+  for ((i = 0; i < 60; i++)); do
+    state="$(docker exec lhsmoke-connect curl -fsS http://localhost:8083/connectors/bank/status 2>/dev/null || true)"
+    grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state" && break
+    sleep 1
+  done
+  say "connector status: $state"
+  grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state"
+  docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
+    UPDATE accounts SET balance = 99.01 WHERE id = 1; DELETE FROM accounts WHERE id = 1;"
+  local events
+  events="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-console-consumer.sh \
+    --bootstrap-server lhsmoke-kafka:9092 --topic bank.public.accounts --from-beginning \
+    --max-messages 3 --timeout-ms 60000 2>/dev/null)"
+  say "events: $(grep -o '"op":"[a-z]"' <<<"$events" | tr '\n' ' ')"
+  grep -q '"after":{"id":1,"owner":"Zoë","balance":"1234.56"}' <<<"$events"
+  grep -q '"after":{"id":1,"owner":"Zoë","balance":"99.01"}' <<<"$events"
+  grep -q '"op":"d"' <<<"$events"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka)
+ALL_IMAGES=(postgres kafka debezium-connect)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -191,6 +191,29 @@ build_kafka() {
   link_into "$ctx/libs" "$CACHE/maven/kafka-$KAFKA_VERSION"
   docker_build "$(image_tag kafka)" "$ctx" \
     --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION"
+}
+
+build_debezium_connect() {
+  local libs="$CACHE/maven/connect-$KAFKA_VERSION"
+  maven_libs "$libs" "$IMAGES_DIR/debezium-connect/maven/pom.xml" \
+    -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION"
+  local dl="$CACHE/maven/debezium-$DEBEZIUM_VERSION"
+  maven_artifact "$dl" "io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin"
+  local plugins="$dl/plugins"
+  if [ ! -d "$plugins/debezium-connector-postgres" ]; then
+    rm -rf "$plugins.tmp"; mkdir -p "$plugins.tmp"
+    tar -xzf "$dl/debezium-connector-postgres-$DEBEZIUM_VERSION-plugin.tar.gz" -C "$plugins.tmp"
+    # Docs and translated READMEs are not needed at run time.
+    find "$plugins.tmp" -maxdepth 2 -type f -name '*.md' -delete
+    mv "$plugins.tmp" "$plugins"
+  fi
+  local ctx; ctx="$(new_context debezium-connect)"
+  rm -rf "$ctx/maven"
+  link_into "$ctx/libs" "$libs"
+  mkdir -p "$ctx/plugins"; cp -al "$plugins/." "$ctx/plugins/"
+  docker_build "$(image_tag debezium-connect)" "$ctx" \
+    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
+    --build-arg DEBEZIUM_VERSION="$DEBEZIUM_VERSION"
 }
 
 # ---------------------------------------------------------------------------------------------
