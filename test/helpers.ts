@@ -39,11 +39,16 @@ export class Synth {
     return Object.fromEntries((this.container(name).env as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   }
 
-  /** Uploaded file content of a docker container. */
-  public upload(name: string, path: string): string {
+  /** Uploaded file content of a docker container as synthesized (Terraform escapes included). */
+  public rawUpload(name: string, path: string): string {
     const file = (this.container(name).upload ?? []).find((u: any) => u.file === path);
     if (!file) throw new Error(`container ${name} has no upload at ${path}`);
     return file.content;
+  }
+
+  /** Uploaded file content as the container sees it, after Terraform's unescaping. */
+  public upload(name: string, path: string): string {
+    return this.rawUpload(name, path).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
   }
 }
 

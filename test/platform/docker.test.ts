@@ -51,7 +51,7 @@ describe("DockerPlatform", () => {
   });
 
   test("config files are uploaded with Terraform interpolation escaped", () => {
-    expect(synth().upload("db", "/etc/db/db.conf")).toBe("key=$${ENV:SECRET}\n");
+    expect(synth().rawUpload("db", "/etc/db/db.conf")).toBe("key=$${ENV:SECRET}\n");
   });
 
   test("a job is an attached container that must exit 0, after what it depends on", () => {

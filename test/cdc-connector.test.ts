@@ -1,0 +1,79 @@
+import { CdcConnector, SourceDb } from "../constructs";
+import { PLATFORMS, synthOn } from "./helpers";
+
+const build = (props: Partial<ConstructorParameters<typeof CdcConnector>[2]> = {}) => (scope: any, platform: any) => {
+  const source = new SourceDb(scope, "SourceDb", { platform });
+  return new CdcConnector(scope, "Cdc", { platform, source, ...props });
+};
+
+describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
+  const env = (s: ReturnType<typeof synthOn>, name: string): Record<string, any> =>
+    kind === "docker"
+      ? s.containerEnv(name)
+      : Object.fromEntries(Object.values(s.resources("kubernetes_stateful_set_v1")).concat(Object.values(s.resources("kubernetes_deployment_v1"))).find((r: any) => r.metadata.name === name).spec.template.spec.container[0].env.map((e: any) => [e.name, e.value ?? e.value_from]));
+
+  test("runs Kafka in KRaft mode without ZooKeeper, with an external listener for the host", () => {
+    const e = env(synthOn(kind, build()), "kafka");
+    expect(e.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+    expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@localhost:9093");
+    expect(e.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092");
+    expect(e.CLUSTER_ID).toMatch(/random_id\.Cdc_ClusterId_[0-9A-F]+\.b64_url/);
+    expect(Object.keys(e).some((k) => /ZOOKEEPER/.test(k))).toBe(false);
+  });
+
+  test("runs Kafka Connect with JSON converters and the env config provider; the CDC password is a secret env", () => {
+    const e = env(synthOn(kind, build()), "connect");
+    expect(e).toMatchObject({
+      BOOTSTRAP_SERVERS: "kafka:9092",
+      CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
+      CONNECT_CONFIG_PROVIDERS: "env",
+      CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+    });
+    if (kind === "docker") expect(e.CDC_PASSWORD).toMatch(/random_password/);
+    else expect(e.CDC_PASSWORD).toEqual({ secret_key_ref: { name: "postgres-cdc-password", key: "value" } });
+  });
+});
+
+describe("CdcConnector registration", () => {
+  const config = (props = {}) => JSON.parse(synthOn("docker", build(props)).upload("connector-registration", "/job/connector.json"));
+
+  test("registers a pgoutput connector on the source's publication and a named slot, NUMERIC kept exact", () => {
+    expect(config()).toMatchObject({
+      "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+      "plugin.name": "pgoutput",
+      "database.hostname": "postgres",
+      "database.dbname": "bank",
+      "database.user": "cdc",
+      "topic.prefix": "bank",
+      "slot.name": "lakehouse_cdc",
+      "publication.name": "lakehouse_cdc",
+      "publication.autocreate.mode": "disabled",
+      "table.include.list": "public.users,public.accounts",
+      "decimal.handling.mode": "string",
+      "heartbeat.interval.ms": "10000",
+    });
+  });
+
+  test("holds no password, only a reference the worker resolves", () => {
+    expect(config()["database.password"]).toBe("${env:CDC_PASSWORD}");
+  });
+
+  test("tuning knobs reach the connector, with a queue larger than a batch", () => {
+    expect(config({ maxBatchSize: 10000, pollIntervalMs: 50, topicPartitions: 3 })).toMatchObject({ "max.batch.size": "10000", "max.queue.size": "40000", "poll.interval.ms": "50", "topic.creation.default.partitions": "3" });
+  });
+
+  test("the job waits for Connect and for the schema job (publication and role exist)", () => {
+    const s = synthOn("docker", build());
+    const job = s.container("connector-registration");
+    expect(job.entrypoint).toEqual(["node", "/job/register-connector.js"]);
+    expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/Connect/), expect.stringMatching(/SchemaJob/)]));
+    expect(s.containerEnv("connector-registration").CONNECT_URL).toBe("http://connect:8083");
+  });
+
+  test("topics are <prefix>.<schema>.<table>", () => {
+    let cdc: CdcConnector | undefined;
+    synthOn("docker", (scope, platform) => { cdc = build({ topicPrefix: "core" })(scope, platform); });
+    expect(cdc!.topicFor("users")).toBe("core.public.users");
+    expect(() => cdc!.topicFor("orders")).toThrow("CdcConnector: table 'orders' is not captured (captured: users, accounts)");
+  });
+});

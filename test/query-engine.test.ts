@@ -1,0 +1,55 @@
+import { IcebergWarehouse, QueryEngine, QueryEngineProps } from "../constructs";
+import { PLATFORMS, synthOn } from "./helpers";
+
+const build = (props: Partial<QueryEngineProps> = {}) => (scope: any, platform: any) => {
+  const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
+  return new QueryEngine(scope, "Trino", { platform, warehouse, ...props });
+};
+
+describe.each(PLATFORMS)("QueryEngine on %s", (kind) => {
+  test("a coordinator, plus workers when asked", () => {
+    const s = synthOn(kind, build({ workers: 2 }));
+    if (kind === "docker") {
+      expect(s.container("trino")).toBeDefined();
+      expect(s.container("trino-worker-0")).toBeDefined();
+      expect(s.container("trino-worker-1")).toBeDefined();
+      expect(s.upload("trino-worker-0", "/etc/trino/config.properties")).toContain("coordinator=false\n");
+    } else {
+      expect(s.k8s("kubernetes_deployment_v1", "trino-worker").spec.replicas).toBe("2");
+    }
+  });
+});
+
+describe("QueryEngine configuration", () => {
+  test("catalog `iceberg` on the REST catalog with the native S3 file system; keys from the environment", () => {
+    const s = synthOn("docker", build());
+    expect(s.upload("trino", "/etc/trino/catalog/iceberg.properties")).toBe(
+      [
+        "connector.name=iceberg",
+        "iceberg.catalog.type=rest",
+        "iceberg.rest-catalog.uri=http://iceberg-rest:8181",
+        "iceberg.rest-catalog.warehouse=s3://lakehouse/warehouse",
+        "iceberg.file-format=PARQUET",
+        "fs.native-s3.enabled=true",
+        "s3.endpoint=http://minio:9000",
+        "s3.region=us-east-1",
+        "s3.path-style-access=true",
+        "s3.aws-access-key=${ENV:S3_ACCESS_KEY}",
+        "s3.aws-secret-key=${ENV:S3_SECRET_KEY}",
+        "",
+      ].join("\n"),
+    );
+    expect(s.containerEnv("trino").S3_SECRET_KEY).toMatch(/random_password/);
+  });
+
+  test("without workers the coordinator schedules work on itself", () => {
+    const s = synthOn("docker", build());
+    expect(s.upload("trino", "/etc/trino/config.properties")).toContain("coordinator=true\nnode-scheduler.include-coordinator=true\n");
+    expect(s.container("trino").healthcheck.test).toEqual(["CMD", "/usr/lib/trino/bin/health-check"]);
+  });
+
+  test("the catalog name is a prop", () => {
+    const s = synthOn("docker", build({ catalogName: "lake" }));
+    expect(s.upload("trino", "/etc/trino/catalog/lake.properties")).toContain("connector.name=iceberg");
+  });
+});

@@ -1,0 +1,98 @@
+import { ColumnTypes, SourceDb } from "../constructs";
+import { PLATFORMS, stackOn, synthOn } from "./helpers";
+
+describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
+  const synth = () => synthOn(kind, (scope, platform) => new SourceDb(scope, "SourceDb", { platform, seedData: true, hostPort: 15432 }));
+
+  test("runs PostgreSQL with logical replication and sized slots and senders", () => {
+    const s = synth();
+    const args = kind === "docker" ? s.container("postgres").command : s.k8s("kubernetes_stateful_set_v1", "postgres").spec.template.spec.container[0].args;
+    expect(args).toEqual(["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10", "-c", "max_slot_wal_keep_size=2048MB"]);
+  });
+
+  test("keeps data on a persistent volume", () => {
+    const s = synth();
+    if (kind === "docker") expect(s.container("postgres").volumes[0].container_path).toBe("/var/lib/postgresql/data");
+    else expect(s.k8s("kubernetes_stateful_set_v1", "postgres").spec.volume_claim_template[0].spec.resources.requests.storage).toBe("10Gi");
+  });
+
+  test("applies the schema with an idempotent job that receives credentials only as secrets", () => {
+    const s = synth();
+    if (kind === "docker") {
+      const env = s.containerEnv("postgres-schema");
+      expect(env.PGPASSWORD).toMatch(/random_password/);
+      expect(env.CDC_PASSWORD).toMatch(/random_password/);
+      const sql = s.upload("postgres-schema", "/job/schema.sql");
+      expect(sql).toContain("CREATE TABLE IF NOT EXISTS users");
+      expect(sql).not.toMatch(/PASSWORD '/);
+    } else {
+      const job = s.k8s("kubernetes_job_v1", "postgres-schema");
+      const env = job.spec.template.spec.container[0].env;
+      expect(env).toEqual(expect.arrayContaining([{ name: "CDC_PASSWORD", value_from: { secret_key_ref: { name: "postgres-cdc-password", key: "value" } } }]));
+    }
+  });
+});
+
+describe("SourceDb schema SQL", () => {
+  const sql = () => {
+    const s = synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, seedData: true }));
+    return s.upload("postgres-schema", "/job/schema.sql");
+  };
+
+  test("creates the seed's bank tables with exact NUMERIC balances and a foreign key", () => {
+    const text = sql();
+    expect(text).toContain("id uuid NOT NULL DEFAULT gen_random_uuid()");
+    expect(text).toContain("balance numeric(18,2) NOT NULL DEFAULT 0");
+    expect(text).toContain("user_id uuid NOT NULL REFERENCES users (id)");
+    expect(text.indexOf("CREATE TABLE IF NOT EXISTS users")).toBeLessThan(text.indexOf("CREATE TABLE IF NOT EXISTS accounts"));
+  });
+
+  test("sets REPLICA IDENTITY FULL, a publication of exactly the captured tables, and a least-privilege CDC role", () => {
+    const text = sql();
+    expect(text).toContain("ALTER TABLE public.users REPLICA IDENTITY FULL;");
+    expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL;");
+    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts;");
+    expect(text).toContain("WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'cdc_user', :'cdc_password'");
+    expect(text).toContain("GRANT SELECT ON public.users, public.accounts TO %I");
+    expect(text).not.toMatch(/GRANT ALL|SUPERUSER PASSWORD/);
+  });
+
+  test("seeds unicode names, NULLs and a balance at the NUMERIC(18,2) limit, idempotently", () => {
+    const text = sql();
+    expect(text).toContain("Nguyễn Văn An");
+    expect(text).toContain("9999999999999999.99");
+    expect(text).toMatch(/ON CONFLICT \(id\) DO NOTHING;[\s\S]*ON CONFLICT \(id\) DO NOTHING;/);
+  });
+
+  test("captures only the tables asked for", () => {
+    const s = synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, capturedTables: ["accounts"] }));
+    const text = s.upload("postgres-schema", "/job/schema.sql");
+    expect(text).toContain("SET TABLE public.accounts;");
+    expect(text).not.toContain("ALTER TABLE public.users REPLICA IDENTITY FULL");
+  });
+
+  test("custom tables render to DDL", () => {
+    const s = synthOn("docker", (scope, platform) =>
+      new SourceDb(scope, "SourceDb", { platform, tables: [{ name: "orders", primaryKey: ["order_id"], columns: [{ name: "order_id", type: ColumnTypes.bigint(), nullable: false }, { name: "paid", type: ColumnTypes.boolean() }] }] }),
+    );
+    expect(s.upload("postgres-schema", "/job/schema.sql")).toContain("CREATE TABLE IF NOT EXISTS orders (\n  order_id bigint NOT NULL,\n  paid boolean,\n  PRIMARY KEY (order_id)\n);");
+  });
+});
+
+describe("SourceDb.fromExisting", () => {
+  test("adopts an existing server: no PostgreSQL container, only the schema job against its host", () => {
+    const s = synthOn("docker", (scope, platform) => {
+      SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", port: 6432, adminUser: "admin", adminPassword: "${var.admin}" });
+    });
+    expect(() => s.container("postgres")).toThrow();
+    expect(s.containerEnv("postgres-schema")).toMatchObject({ PGHOST: "db.internal", PGPORT: "6432", PGUSER: "admin" });
+  });
+
+  test("exposes the same contract as a managed database", () => {
+    const { stack, platform } = stackOn("docker");
+    const db = SourceDb.fromExisting(stack, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: "x" });
+    expect(db.endpoint.address).toBe("db.internal:5432");
+    expect(db.capturedTables.map((t) => t.name)).toEqual(["users", "accounts"]);
+    expect(db.publication).toBe("lakehouse_cdc");
+  });
+});

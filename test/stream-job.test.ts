@@ -1,0 +1,85 @@
+import { CdcConnector, IcebergWarehouse, SourceDb, StreamJob, StreamJobProps } from "../constructs";
+import { PLATFORMS, synthOn } from "./helpers";
+
+const build = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank") => (scope: any, platform: any) => {
+  const source = new SourceDb(scope, "SourceDb", { platform });
+  const cdc = new CdcConnector(scope, "Cdc", { platform, source, topicPrefix });
+  const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
+  return new StreamJob(scope, "StreamJob", { platform, cdc, warehouse, ...props });
+};
+
+const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank"): StreamJob => {
+  let job: StreamJob | undefined;
+  synthOn("docker", (scope, platform) => { job = build(props, topicPrefix)(scope, platform); });
+  return job!;
+};
+
+describe.each(PLATFORMS)("StreamJob on %s", (kind) => {
+  test("runs a JobManager, N TaskManagers, a SQL Gateway and a submit job", () => {
+    const s = synthOn(kind, build({ taskManagers: 2 }));
+    if (kind === "docker") {
+      expect(s.container("flink-jobmanager").command).toEqual(["jobmanager"]);
+      expect(s.container("flink-taskmanager-0").command).toEqual(["taskmanager"]);
+      expect(s.container("flink-taskmanager-1")).toBeDefined();
+      expect(s.container("flink-sql-gateway").command[0]).toBe("/opt/flink/bin/sql-gateway.sh");
+      expect(s.container("flink-sql-submit").entrypoint).toEqual(["node", "/job/submit-flink-sql.js"]);
+    } else {
+      expect(s.k8s("kubernetes_deployment_v1", "flink-taskmanager").spec.replicas).toBe("2");
+      expect(s.k8s("kubernetes_job_v1", "flink-sql-submit").wait_for_completion).toBe(true);
+    }
+  });
+});
+
+describe("StreamJob cluster configuration", () => {
+  test("checkpoints to the warehouse bucket at the configured interval; S3 credentials only from the environment", () => {
+    const s = synthOn("docker", build({ checkpointIntervalMs: 5000, taskSlots: 4 }));
+    const env = s.containerEnv("flink-jobmanager");
+    expect(env.FLINK_PROPERTIES).toContain("state.checkpoints.dir: s3://lakehouse/flink/checkpoints");
+    expect(env.FLINK_PROPERTIES).toContain("execution.checkpointing.interval: 5000ms");
+    expect(env.FLINK_PROPERTIES).toContain("taskmanager.numberOfTaskSlots: 4");
+    expect(env.FLINK_PROPERTIES).not.toMatch(/secret|access-key/i);
+    expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/random_password/);
+  });
+
+  test("the submit job runs after the connector is registered and TaskManagers exist", () => {
+    const job = synthOn("docker", build()).container("flink-sql-submit");
+    expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/Registration/), expect.stringMatching(/TaskManager/), expect.stringMatching(/SqlGateway/)]));
+  });
+});
+
+describe("StreamJob SQL", () => {
+  test("reads the connector's topics and writes through the REST catalog on MinIO", () => {
+    const sql = jobOf({}, "core").sql;
+    expect(sql).toContain("'topic' = 'core.public.users'");
+    expect(sql).toContain("'topic' = 'core.public.accounts'");
+    expect(sql).toContain("'properties.bootstrap.servers' = 'kafka:9092'");
+    expect(sql).toContain("'uri' = 'http://iceberg-rest:8181'");
+    expect(sql).toContain("'warehouse' = 's3://lakehouse/warehouse'");
+    expect(sql).toContain("'s3.endpoint' = 'http://minio:9000'");
+  });
+
+  test("writes raw CDC log tables partitioned by day and upserted current-state tables", () => {
+    const sql = jobOf().sql;
+    expect(sql).toContain("CREATE TABLE IF NOT EXISTS lakehouse.raw_data.users (");
+    expect(sql).toMatch(/`source_lsn` BIGINT,[\s\S]*\) PARTITIONED BY \(`event_date`\)/);
+    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS lakehouse\.bank\.accounts \(\n  `id` STRING NOT NULL,\n  `user_id` STRING NOT NULL,\n  `balance` DECIMAL\(18, 2\) NOT NULL,/);
+    expect(sql).toMatch(/PRIMARY KEY \(`id`\) NOT ENFORCED\n\) WITH \(\n  'format-version' = '2',\n  'write.upsert.enabled' = 'true'\n\)/);
+    expect(sql).toContain("'format' = 'debezium-json'");
+    expect(sql).toContain("COALESCE(`after`, `before`) AS `data`");
+    expect(sql).toContain("CAST(`balance` AS DECIMAL(18, 2)) AS `balance`");
+    expect(sql).toMatch(/^EXECUTE STATEMENT SET\nBEGIN\n/m);
+  });
+
+  test("names the job with a hash of its SQL: same input, same name; any change, a new name", () => {
+    const a = jobOf();
+    expect(jobOf().jobName).toBe(a.jobName);
+    expect(a.jobName).toMatch(/^lakehouse-cdc-[0-9a-f]{12}$/);
+    expect(a.sql).toContain(`SET 'pipeline.name' = '${a.jobName}';`);
+    expect(jobOf({ checkpointIntervalMs: 20000 }).jobName).not.toBe(a.jobName);
+    expect(jobOf({}, "core").jobName).not.toBe(a.jobName);
+  });
+
+  test("lists the tables it writes", () => {
+    expect(jobOf().tablesWritten).toEqual(["raw_data.users", "bank.users", "raw_data.accounts", "bank.accounts"]);
+  });
+});
