@@ -1,0 +1,55 @@
+import { Lakehouse, SourceDb } from "../constructs";
+import { PLATFORMS, stackOn, synthOn } from "./helpers";
+
+const SIX_LAYERS = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "trino", "metabase"];
+const JOBS = ["postgres-schema", "connector-registration", "warehouse-bucket", "flink-sql-submit", "metabase-provisioning"];
+
+describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
+  const names = (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}): string[] => {
+    const s = synthOn(kind, (scope, platform) => new Lakehouse(scope, "Lakehouse", { platform, ...props }));
+    if (kind === "docker") return Object.values(s.resources("docker_container")).map((c: any) => c.name.replace(/^lakehouse-/, ""));
+    return ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_job_v1"].flatMap((t) => Object.values(s.resources(t)).map((r: any) => r.metadata.name));
+  };
+
+  test("composes every layer's services and jobs", () => {
+    expect(names().sort()).toEqual([...SIX_LAYERS, ...JOBS, ...["metabase-db"]].sort());
+  });
+
+  test("layers can be switched off", () => {
+    const n = names({ dashboards: false, queryEngine: false, streamJob: false });
+    expect(n).toContain("connect");
+    expect(n).not.toContain("trino");
+    expect(n).not.toContain("flink-jobmanager");
+    expect(n).not.toContain("metabase");
+  });
+
+  test("an existing source database replaces the managed one", () => {
+    const s = synthOn(kind, (scope, platform) => {
+      const source = SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: "x" });
+      new Lakehouse(scope, "Lakehouse", { platform, source, dashboards: false });
+    });
+    const text = JSON.stringify(s.json);
+    expect(text).toContain("db.internal");
+    if (kind === "docker") expect(() => s.container("postgres")).toThrow();
+  });
+});
+
+describe("Lakehouse wiring", () => {
+  test("each layer takes the previous one's typed outputs", () => {
+    const { stack, platform } = stackOn("docker");
+    const lh = new Lakehouse(stack, "Lakehouse", { platform, cdc: { topicPrefix: "core" }, queryEngine: { catalogName: "lake" } });
+    expect(lh.cdc!.tables).toBe(lh.source.capturedTables);
+    expect(lh.streamJob!.sql).toContain("'topic' = 'core.public.accounts'");
+    expect(lh.streamJob!.sql).toContain(`'uri' = '${lh.warehouse!.catalog.url("http")}'`);
+    expect(lh.queryEngine!.catalogName).toBe("lake");
+  });
+
+  test("the registry mirror rewrites every default image", () => {
+    const s = synthOn("docker", (scope, platform) => new Lakehouse(scope, "Lakehouse", { platform, imageRegistry: "mirror.example.com" }));
+    const images = Object.values(s.resources("docker_image")).map((i: any) => i.name);
+    expect(images.length).toBeGreaterThanOrEqual(9);
+    for (const image of images) expect(image).toMatch(/^mirror\.example\.com\//);
+    expect(images).toContain("mirror.example.com/postgres:17.6");
+    expect(images).toContain("mirror.example.com/debezium/connect:3.6.1.Final");
+  });
+});
