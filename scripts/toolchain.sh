@@ -69,7 +69,7 @@ command -v go >/dev/null 2>&1 || die "go is not on PATH (needed to build OpenTof
 command -v node >/dev/null 2>&1 || die "node is not on PATH (needed to read the @cdktf/provider-* bindings)"
 [[ -d "$ROOT/node_modules/@cdktf" ]] || die "$ROOT/node_modules/@cdktf not found: run 'npm ci' first"
 
-mkdir -p "$DIR/bin" "$DIR/mirror" "$DIR/plugin-cache" "$DIR/work" "$DIR/providers"
+mkdir -p "$DIR/bin" "$DIR/libexec" "$DIR/mirror" "$DIR/plugin-cache" "$DIR/work" "$DIR/providers"
 exec 9>"$DIR/.lock"
 flock 9 # one builder at a time (validate.sh and the jest tier may both call this)
 
@@ -134,16 +134,34 @@ EOF
 mv -f "$DIR/env.sh.tmp" "$DIR/env.sh"
 
 # ---------------------------------------------------------------- OpenTofu
+# The real binary lives in libexec/; bin/tofu is a small wrapper (see below).
 t0=$(now_ms)
 TOFU_STAMP="$TOFU_MODULE@$TOFU_VERSION $GO_VERSION"
-if [[ -x "$DIR/bin/tofu" && "$(cat "$DIR/bin/tofu.stamp" 2>/dev/null)" == "$TOFU_STAMP" ]]; then
+if [[ -x "$DIR/libexec/tofu" && "$(cat "$DIR/libexec/tofu.stamp" 2>/dev/null)" == "$TOFU_STAMP" ]]; then
   state=cached
 else
-  go_build opentofu "$TOFU_MODULE@$TOFU_VERSION" ./cmd/tofu "$DIR/bin/tofu" \
+  go_build opentofu "$TOFU_MODULE@$TOFU_VERSION" ./cmd/tofu "$DIR/libexec/tofu" \
     "-X github.com/opentofu/opentofu/version.dev=no"
-  printf '%s' "$TOFU_STAMP" >"$DIR/bin/tofu.stamp"
+  printf '%s' "$TOFU_STAMP" >"$DIR/libexec/tofu.stamp"
   state=built
 fi
+# `tofu providers lock` ignores the CLI config's provider_installation and asks the origin
+# registry, which is unreachable here; cdktf diff/deploy run it whenever a stack has no lock
+# file. The wrapper points it at the local mirror unless -fs-mirror/-net-mirror is given.
+# (Only the plain form `tofu providers lock ...` is rewritten, which is what cdktf runs.)
+cat >"$DIR/bin/tofu.tmp" <<EOF
+#!/bin/sh
+# Written by scripts/toolchain.sh: OpenTofu $TOFU_VERSION, 'providers lock' on the local mirror.
+if [ "\$1" = providers ] && [ "\$2" = lock ]; then
+  case " \$* " in
+    *" -fs-mirror="* | *" -net-mirror="*) ;;
+    *) shift 2; exec "$DIR/libexec/tofu" providers lock -fs-mirror="$DIR/mirror" "\$@" ;;
+  esac
+fi
+exec "$DIR/libexec/tofu" "\$@"
+EOF
+chmod +x "$DIR/bin/tofu.tmp"
+mv -f "$DIR/bin/tofu.tmp" "$DIR/bin/tofu"
 TOFU_V="$(TF_CLI_CONFIG_FILE="$DIR/tofurc" "$DIR/bin/tofu" version 2>&1 | sed -n 1p)"
 SUMMARY+=("$(printf '%-8s %-28s %-44s %s' "$state" "tofu" "$TOFU_V ($TOFU_MODULE@$TOFU_VERSION)" "$(fmt_ms $(($(now_ms) - t0)))")")
 
