@@ -7,6 +7,9 @@ image_tag() {
     postgres)         echo "$IMAGE_PREFIX/postgres:$POSTGRES_MAJOR" ;;
     kafka)            echo "$IMAGE_PREFIX/apache/kafka:$KAFKA_VERSION" ;;
     debezium-connect) echo "$IMAGE_PREFIX/debezium/connect:$DEBEZIUM_VERSION" ;;
+    minio)            echo "$IMAGE_PREFIX/minio/minio:$MINIO_IMAGE_TAG" ;;
+    mc)               echo "$IMAGE_PREFIX/minio/mc:$MC_IMAGE_TAG" ;;
+    iceberg-rest)     echo "$IMAGE_PREFIX/apache/iceberg-rest-fixture:$ICEBERG_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka debezium-connect)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -189,6 +189,86 @@ smoke_debezium_connect() {
   grep -q '"after":{"id":1,"owner":"Zoë","balance":"1234.56"}' <<<"$events"
   grep -q '"after":{"id":1,"owner":"Zoë","balance":"99.01"}' <<<"$events"
   grep -q '"op":"d"' <<<"$events"
+}
+
+# MinIO as the IcebergWarehouse construct runs it, and the bucket job's mc commands.
+start_minio() {
+  run lhsmoke-minio -e MINIO_ROOT_USER=lakehouse -e MINIO_ROOT_PASSWORD=lakehouse-secret \
+    -e MINIO_BROWSER_REDIRECT=false \
+    "$(image_tag minio)" server /data --console-address :9001
+  wait_for 60 lhsmoke-minio curl -fsS -o /dev/null http://localhost:9000/minio/health/live
+}
+
+make_bucket() {
+  docker run --rm --label "$LABEL" --network "$NET" -e MC_CONFIG_DIR=/tmp/mc \
+    -e S3_ENDPOINT=http://lhsmoke-minio:9000 -e S3_ACCESS_KEY=lakehouse -e S3_SECRET_KEY=lakehouse-secret \
+    -e BUCKET="$1" --entrypoint /bin/sh "$(image_tag mc)" -c '
+      set -e
+      mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null
+      mc mb --ignore-existing "lake/$BUCKET"
+      echo "bucket $BUCKET ready"'
+}
+
+mc_ls() {
+  docker run --rm --label "$LABEL" --network "$NET" -e MC_CONFIG_DIR=/tmp/mc \
+    --entrypoint /bin/sh "$(image_tag mc)" -c \
+    "mc alias set lake http://lhsmoke-minio:9000 lakehouse lakehouse-secret >/dev/null && mc ls --recursive $1"
+}
+
+smoke_minio() {
+  start_minio
+  docker exec lhsmoke-minio minio --version | head -1 >&2
+  docker exec lhsmoke-minio curl -fsS -o /dev/null http://localhost:9000/minio/health/ready
+  # The console listens on 9001 as asked.
+  docker exec lhsmoke-minio curl -fsS -o /dev/null http://localhost:9001/
+}
+
+smoke_mc() {
+  start_minio
+  docker run --rm --label "$LABEL" "$(image_tag mc)" --version | head -1 >&2
+  make_bucket lakehouse
+  make_bucket lakehouse   # --ignore-existing: the job is re-runnable
+  docker run --rm --label "$LABEL" --network "$NET" -e MC_CONFIG_DIR=/tmp/mc --entrypoint /bin/sh \
+    "$(image_tag mc)" -c 'mc alias set lake http://lhsmoke-minio:9000 lakehouse lakehouse-secret >/dev/null &&
+      echo hi | mc pipe lake/lakehouse/hello.txt >/dev/null && mc cat lake/lakehouse/hello.txt' | grep -qx hi
+}
+
+# The REST catalog as the IcebergWarehouse construct configures it (SQLite file on a volume,
+# S3FileIO on MinIO): a namespace and a table created over REST, the table's metadata file seen
+# in the bucket, and both still there after a restart.
+start_iceberg_rest() {
+  start_minio
+  make_bucket lakehouse >/dev/null
+  run lhsmoke-iceberg -v lhsmoke-iceberg-meta:/var/lib/iceberg \
+    -e CATALOG_WAREHOUSE=s3://lakehouse/warehouse \
+    -e CATALOG_URI=jdbc:sqlite:file:/var/lib/iceberg/catalog.db \
+    -e CATALOG_IO__IMPL=org.apache.iceberg.aws.s3.S3FileIO \
+    -e CATALOG_S3_ENDPOINT=http://lhsmoke-minio:9000 -e CATALOG_S3_PATH__STYLE__ACCESS=true \
+    -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=lakehouse -e AWS_SECRET_ACCESS_KEY=lakehouse-secret \
+    "$(image_tag iceberg-rest)"
+  wait_for 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
+}
+
+smoke_iceberg_rest() {
+  docker volume rm lhsmoke-iceberg-meta >/dev/null 2>&1 || true
+  start_iceberg_rest
+  local api=http://localhost:8181/v1
+  docker exec lhsmoke-iceberg curl -fsS -X POST -H 'Content-Type: application/json' \
+    "$api/namespaces" -d '{"namespace":["raw_data"]}' >/dev/null
+  docker exec lhsmoke-iceberg curl -fsS -X POST -H 'Content-Type: application/json' \
+    "$api/namespaces/raw_data/tables" -d '{"name":"users","schema":{"type":"struct","schema-id":0,
+      "fields":[{"id":1,"name":"id","required":true,"type":"long"},
+                {"id":2,"name":"data","required":false,"type":"string"}]}}' >/dev/null
+  mc_ls lake/lakehouse/warehouse/raw_data/users/metadata/ | grep -q 'metadata.json'
+  docker restart lhsmoke-iceberg >/dev/null
+  wait_for 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
+  local tables
+  tables="$(docker exec lhsmoke-iceberg curl -fsS "$api/namespaces/raw_data/tables")"
+  say "tables after restart: $tables"
+  grep -q '"name":"users"' <<<"$tables"
+  [ "$(docker exec lhsmoke-iceberg id -un)" = iceberg ]
+  docker rm -f -v lhsmoke-iceberg >/dev/null
+  docker volume rm lhsmoke-iceberg-meta >/dev/null
 }
 
 # ---------------------------------------------------------------------------------------------

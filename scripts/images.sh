@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -103,6 +103,34 @@ maven_artifact() {
   "${MVN[@]}" dependency:copy -Dartifact="$coords" -DoutputDirectory="$out" -Dmdep.overWriteIfNewer=true \
     >"$CACHE/logs/mvn-artifact.log" 2>&1 || { tail -n 30 "$CACHE/logs/mvn-artifact.log" >&2; return 1; }
   touch "$out/.stamp-$key"
+}
+
+# go_build NAME MODULE PSEUDO_VERSION: build a MinIO-style command (main package at the module
+# root) on the host into $CACHE/go/bin/NAME-VERSION, once. Version variables are set the way
+# upstream's buildscripts/gen-ldflags.go sets them, with a DEVELOPMENT tag (not a release).
+go_build() {
+  local name="$1" module="$2" version="$3"
+  local out="$CACHE/go/bin/$name-$version"
+  [ -x "$out" ] && return 0
+  command -v go >/dev/null 2>&1 || { echo "images.sh: go is needed to build $name" >&2; return 1; }
+  local dir
+  dir="$(GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] && [ -d "$dir" ] || { echo "images.sh: go mod download $module@$version failed" >&2; return 1; }
+  local src="$CACHE/go/src/$name-$version"
+  rm -rf "$src"; mkdir -p "$(dirname "$src")" "$(dirname "$out")"
+  cp -r "$dir" "$src"; chmod -R u+w "$src"
+  # v0.0.0-20260212201848-7aac2a2c5b7c -> 2026-02-12T20:18:48Z, commit 7aac2a2c5b7c
+  local ts="${version#v0.0.0-}"; ts="${ts%%-*}"
+  local commit="${version##*-}"
+  local when="${ts:0:4}-${ts:4:2}-${ts:6:2}T${ts:8:2}:${ts:10:2}:${ts:12:2}Z"
+  local pkg="github.com/minio/$name/cmd"
+  local ldflags="-s -w -X $pkg.Version=$when -X $pkg.CopyrightYear=${ts:0:4}"
+  ldflags+=" -X $pkg.ReleaseTag=DEVELOPMENT.${when//:/-} -X $pkg.CommitID=$commit -X $pkg.ShortCommitID=$commit"
+  ( cd "$src" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+      go build -trimpath -ldflags "$ldflags" -o "$out.tmp" . ) \
+    >"$CACHE/logs/go-build-$name.log" 2>&1 || { tail -n 30 "$CACHE/logs/go-build-$name.log" >&2; return 1; }
+  mv "$out.tmp" "$out"
+  rm -rf "$src"
 }
 
 # link_into DEST SRC...: hard-link cached files into a build context (no copy, no dotfiles).
@@ -214,6 +242,35 @@ build_debezium_connect() {
   docker_build "$(image_tag debezium-connect)" "$ctx" \
     --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
     --build-arg DEBEZIUM_VERSION="$DEBEZIUM_VERSION"
+}
+
+build_iceberg_rest() {
+  local libs="$CACHE/maven/iceberg-rest-$ICEBERG_VERSION"
+  maven_libs "$libs" "$IMAGES_DIR/iceberg-rest/maven/pom.xml" \
+    -Diceberg.version="$ICEBERG_VERSION" -Djetty.version="$ICEBERG_REST_JETTY_VERSION" \
+    -Dhadoop.version="$ICEBERG_REST_HADOOP_VERSION" -Dsqlite.version="$SQLITE_JDBC_VERSION" \
+    -Dpostgresql.version="$POSTGRESQL_JDBC_VERSION" -Dslf4j.version="$SLF4J_VERSION"
+  local ctx; ctx="$(new_context iceberg-rest)"
+  rm -rf "$ctx/maven"
+  link_into "$ctx/libs" "$libs"
+  docker_build "$(image_tag iceberg-rest)" "$ctx" \
+    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg ICEBERG_VERSION="$ICEBERG_VERSION"
+}
+
+build_minio() {
+  go_build minio github.com/minio/minio "$MINIO_MODULE_VERSION"
+  local ctx; ctx="$(new_context minio)"
+  ln -f "$CACHE/go/bin/minio-$MINIO_MODULE_VERSION" "$ctx/minio"
+  docker_build "$(image_tag minio)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg MINIO_VERSION="$MINIO_MODULE_VERSION"
+}
+
+build_mc() {
+  go_build mc github.com/minio/mc "$MC_MODULE_VERSION"
+  local ctx; ctx="$(new_context mc)"
+  ln -f "$CACHE/go/bin/mc-$MC_MODULE_VERSION" "$ctx/mc"
+  docker_build "$(image_tag mc)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg MC_VERSION="$MC_MODULE_VERSION"
 }
 
 # ---------------------------------------------------------------------------------------------
