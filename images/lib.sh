@@ -10,6 +10,8 @@ image_tag() {
     minio)            echo "$IMAGE_PREFIX/minio/minio:$MINIO_IMAGE_TAG" ;;
     mc)               echo "$IMAGE_PREFIX/minio/mc:$MC_IMAGE_TAG" ;;
     iceberg-rest)     echo "$IMAGE_PREFIX/apache/iceberg-rest-fixture:$ICEBERG_VERSION" ;;
+    # No official Flink image carries the Kafka and Iceberg connectors: a project repository.
+    flink)            echo "$IMAGE_PREFIX/lakehouse-cdc/flink:$FLINK_VERSION-iceberg-$ICEBERG_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

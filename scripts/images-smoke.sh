@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -269,6 +269,70 @@ smoke_iceberg_rest() {
   [ "$(docker exec lhsmoke-iceberg id -un)" = iceberg ]
   docker rm -f -v lhsmoke-iceberg >/dev/null
   docker volume rm lhsmoke-iceberg-meta >/dev/null
+}
+
+# A Flink session cluster configured as the StreamJob construct does (FLINK_PROPERTIES, uid 9999,
+# checkpoints on MinIO), its SQL gateway, and a streaming SQL job submitted with sql-client.sh:
+# Kafka (json) -> Iceberg table in the REST catalog. Passes when the Iceberg snapshot holds the
+# rows and a checkpoint is on S3.
+FLINK_PROPERTIES_SMOKE='jobmanager.rpc.address: lhsmoke-jm
+rest.address: lhsmoke-jm
+rest.port: 8081
+taskmanager.numberOfTaskSlots: 2
+parallelism.default: 1
+jobmanager.memory.process.size: 1024m
+taskmanager.memory.process.size: 1536m
+state.backend.type: hashmap
+state.checkpoints.dir: s3://lakehouse/flink/checkpoints
+state.savepoints.dir: s3://lakehouse/flink/savepoints
+execution.checkpointing.interval: 5000ms
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+s3.endpoint: http://lhsmoke-minio:9000
+s3.path.style.access: true
+restart-strategy.type: exponential-delay'
+
+smoke_flink() {
+  local img; img="$(image_tag flink)"
+  local s3env=(-e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=lakehouse -e AWS_SECRET_ACCESS_KEY=lakehouse-secret)
+  start_iceberg_rest
+  start_kafka
+  run lhsmoke-jm --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" jobmanager
+  run lhsmoke-tm --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" taskmanager
+  wait_for 120 lhsmoke-jm sh -c 'curl -fsS http://localhost:8081/overview | grep -q "\"taskmanagers\":1"'
+  say "overview: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/overview)"
+  run lhsmoke-gw --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" \
+    /opt/flink/bin/sql-gateway.sh start-foreground \
+    -Dsql-gateway.endpoint.rest.address=lhsmoke-gw -Dsql-gateway.endpoint.rest.bind-address=0.0.0.0 \
+    -Dsql-gateway.endpoint.rest.port=8083 -Drest.address=lhsmoke-jm -Drest.port=8081 -Dexecution.target=remote
+  wait_for 90 lhsmoke-gw curl -fsS -o /dev/null http://localhost:8083/v1/info
+  printf '%s\n' '{"id":1,"name":"Zoë","balance":"1234.56"}' '{"id":2,"name":"Ann","balance":"0.01"}' |
+    docker exec -i lhsmoke-kafka /opt/kafka/bin/kafka-console-producer.sh \
+      --bootstrap-server lhsmoke-kafka:9092 --topic bank.public.users 2>/dev/null
+  docker exec -i lhsmoke-jm sh -c 'cat > /tmp/job.sql' <<'SQL'
+SET 'pipeline.name' = 'smoke-kafka-to-iceberg';
+CREATE CATALOG lake WITH (
+  'type' = 'iceberg', 'catalog-type' = 'rest', 'uri' = 'http://lhsmoke-iceberg:8181',
+  'warehouse' = 's3://lakehouse/warehouse', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO',
+  's3.endpoint' = 'http://lhsmoke-minio:9000', 's3.path-style-access' = 'true');
+CREATE DATABASE IF NOT EXISTS lake.raw_data;
+CREATE TABLE IF NOT EXISTS lake.raw_data.users (id INT, name STRING, balance DECIMAL(18,2));
+CREATE TEMPORARY TABLE src (id INT, name STRING, balance DECIMAL(18,2)) WITH (
+  'connector' = 'kafka', 'topic' = 'bank.public.users',
+  'properties.bootstrap.servers' = 'lhsmoke-kafka:9092', 'properties.group.id' = 'smoke',
+  'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+INSERT INTO lake.raw_data.users SELECT * FROM src;
+SQL
+  docker exec lhsmoke-jm /opt/flink/bin/sql-client.sh -f /tmp/job.sql 2>&1 | grep -E 'Job ID|ERROR|Exception' >&2
+  local i meta=""
+  for ((i = 0; i < 90; i++)); do
+    meta="$(docker exec lhsmoke-iceberg curl -fsS http://localhost:8181/v1/namespaces/raw_data/tables/users 2>/dev/null || true)"
+    grep -q '"total-records":"2"' <<<"$meta" && break
+    sleep 1
+  done
+  say "iceberg snapshot after ${i}s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
+  grep -q '"total-records":"2"' <<<"$meta"
+  mc_ls lake/lakehouse/flink/checkpoints/ | grep -q '_metadata'
+  say "jobs: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/jobs/overview | grep -o '"state":"[A-Z]*"')"
 }
 
 # ---------------------------------------------------------------------------------------------

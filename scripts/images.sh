@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -271,6 +271,61 @@ build_mc() {
   ln -f "$CACHE/go/bin/mc-$MC_MODULE_VERSION" "$ctx/mc"
   docker_build "$(image_tag mc)" "$ctx" \
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg MC_VERSION="$MC_MODULE_VERSION"
+}
+
+# The Flink distribution, put together from PyPI once: lib/, opt/, plugins/ from
+# apache-flink-libraries (sdist), bin/ and conf/ from the apache-flink wheel (a fixed
+# manylinux/cp311 wheel: only its scripts are used, so the host's Python does not matter).
+flink_dist() {
+  local dir="$CACHE/flink/dist-$FLINK_VERSION"
+  [ -f "$dir/.complete" ] && return 0
+  local pypi="$CACHE/pypi"
+  mkdir -p "$pypi"
+  python3 -m pip download --quiet --no-deps --no-binary :all: -d "$pypi" \
+    "apache-flink-libraries==$FLINK_VERSION"
+  python3 -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
+    --implementation cp --abi cp311 --platform manylinux1_x86_64 -d "$pypi" "apache-flink==$FLINK_VERSION"
+  rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp/src"
+  tar -xzf "$pypi/apache-flink-libraries-$FLINK_VERSION.tar.gz" -C "$dir.tmp/src" \
+    "apache-flink-libraries-$FLINK_VERSION/deps"
+  local deps="$dir.tmp/src/apache-flink-libraries-$FLINK_VERSION/deps"
+  ( cd "$dir.tmp/src" && python3 -m zipfile -e "$pypi/apache_flink-$FLINK_VERSION-cp311-cp311-manylinux1_x86_64.whl" wheel )
+  mkdir -p "$dir.tmp/opt"
+  mv "$deps/lib" "$deps/plugins" "$dir.tmp/"
+  # flink-python stays: sql-client.sh loads its option parser even for plain SQL.
+  mv "$deps"/opt/*.jar "$dir.tmp/opt/"
+  mv "$dir.tmp/src/wheel/pyflink/conf" "$dir.tmp/conf"
+  mkdir -p "$dir.tmp/bin"
+  find "$dir.tmp/src/wheel/pyflink/bin" -maxdepth 1 -type f \( -name '*.sh' -o -name flink \) \
+    ! -name 'pyflink-*' ! -name find-flink-home.sh -exec mv {} "$dir.tmp/bin/" \;
+  mv "$deps/bin/bash-java-utils.jar" "$dir.tmp/bin/"
+  chmod 0755 "$dir.tmp"/bin/*.sh "$dir.tmp/bin/flink"
+  chmod -R a+rX "$dir.tmp"
+  rm -rf "$dir.tmp/src"
+  touch "$dir.tmp/.complete"
+  mv "$dir.tmp" "$dir"
+}
+
+build_flink() {
+  flink_dist
+  local conn="$CACHE/maven/flink-connectors-$FLINK_VERSION-$ICEBERG_VERSION"
+  maven_libs "$conn" "$IMAGES_DIR/flink/maven/pom.xml" \
+    -Dflink.kafka.connector.version="$FLINK_KAFKA_CONNECTOR_VERSION" \
+    -Diceberg.version="$ICEBERG_VERSION" -Dhadoop.version="$FLINK_HADOOP_VERSION"
+  local extra="$CACHE/maven/flink-extra-$FLINK_VERSION"
+  maven_artifact "$extra/opt" "org.apache.flink:flink-sql-gateway:$FLINK_VERSION"
+  maven_artifact "$extra/s3-fs-hadoop" "org.apache.flink:flink-s3-fs-hadoop:$FLINK_VERSION"
+  local ctx; ctx="$(new_context flink)"
+  rm -rf "$ctx/maven"
+  mkdir -p "$ctx/dist"
+  cp -al "$CACHE/flink/dist-$FLINK_VERSION/." "$ctx/dist/"
+  rm -f "$ctx/dist/.complete"
+  link_into "$ctx/dist/opt" "$extra/opt"
+  link_into "$ctx/dist/plugins/s3-fs-hadoop" "$extra/s3-fs-hadoop"
+  link_into "$ctx/connectors" "$conn"
+  docker_build "$(image_tag flink)" "$ctx" \
+    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg FLINK_VERSION="$FLINK_VERSION" \
+    --build-arg ICEBERG_VERSION="$ICEBERG_VERSION"
 }
 
 # ---------------------------------------------------------------------------------------------
