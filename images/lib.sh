@@ -12,6 +12,7 @@ image_tag() {
     iceberg-rest)     echo "$IMAGE_PREFIX/apache/iceberg-rest-fixture:$ICEBERG_VERSION" ;;
     # No official Flink image carries the Kafka and Iceberg connectors: a project repository.
     flink)            echo "$IMAGE_PREFIX/lakehouse-cdc/flink:$FLINK_VERSION-iceberg-$ICEBERG_VERSION" ;;
+    trino)            echo "$IMAGE_PREFIX/trinodb/trino:$TRINO_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

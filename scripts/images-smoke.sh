@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -22,6 +22,7 @@ cleanup() {
   local ids
   ids="$(docker ps -aq --filter "label=$LABEL")"
   [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+  docker volume rm lhsmoke-iceberg-meta >/dev/null 2>&1 || true
   docker network rm "$NET" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -237,6 +238,8 @@ smoke_mc() {
 # S3FileIO on MinIO): a namespace and a table created over REST, the table's metadata file seen
 # in the bucket, and both still there after a restart.
 start_iceberg_rest() {
+  docker rm -f -v lhsmoke-iceberg >/dev/null 2>&1 || true
+  docker volume rm lhsmoke-iceberg-meta >/dev/null 2>&1 || true
   start_minio
   make_bucket lakehouse >/dev/null
   run lhsmoke-iceberg -v lhsmoke-iceberg-meta:/var/lib/iceberg \
@@ -250,7 +253,6 @@ start_iceberg_rest() {
 }
 
 smoke_iceberg_rest() {
-  docker volume rm lhsmoke-iceberg-meta >/dev/null 2>&1 || true
   start_iceberg_rest
   local api=http://localhost:8181/v1
   docker exec lhsmoke-iceberg curl -fsS -X POST -H 'Content-Type: application/json' \
@@ -259,7 +261,7 @@ smoke_iceberg_rest() {
     "$api/namespaces/raw_data/tables" -d '{"name":"users","schema":{"type":"struct","schema-id":0,
       "fields":[{"id":1,"name":"id","required":true,"type":"long"},
                 {"id":2,"name":"data","required":false,"type":"string"}]}}' >/dev/null
-  mc_ls lake/lakehouse/warehouse/raw_data/users/metadata/ | grep -q 'metadata.json'
+  grep -q 'metadata.json' <<<"$(mc_ls lake/lakehouse/warehouse/raw_data/users/metadata/)"
   docker restart lhsmoke-iceberg >/dev/null
   wait_for 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
   local tables
@@ -331,8 +333,67 @@ SQL
   done
   say "iceberg snapshot after ${i}s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
   grep -q '"total-records":"2"' <<<"$meta"
-  mc_ls lake/lakehouse/flink/checkpoints/ | grep -q '_metadata'
+  grep -q '_metadata' <<<"$(mc_ls lake/lakehouse/flink/checkpoints/)"
   say "jobs: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/jobs/overview | grep -o '"state":"[A-Z]*"')"
+}
+
+# trino_query CONTAINER SQL: run SQL through the /v1/statement protocol with curl inside the
+# container; prints the "data" (or "error") parts of the responses.
+trino_query() {
+  docker exec "$1" bash -c '
+    r=$(curl -fsS -X POST -H "X-Trino-User: smoke" --data-binary "$1" http://localhost:8080/v1/statement) || exit 1
+    out="$r"
+    while next=$(grep -o "\"nextUri\":\"[^\"]*\"" <<<"$r" | cut -d\" -f4) && [ -n "$next" ]; do
+      sleep 0.2; r=$(curl -fsS "$next") || exit 1; out+="$r"
+    done
+    grep -o "\"data\":\[.*\]\]\|\"error\":{\"message\":\"[^\"]*\"" <<<"$out" || true' _ "$2"
+}
+
+# Trino with the QueryEngine construct's files mounted over /etc/trino (iceberg REST catalog
+# with native S3 on MinIO, credentials from ${ENV:...}): SELECT 1, then a schema, a table,
+# an insert and a read back through Iceberg.
+smoke_trino() {
+  start_iceberg_rest
+  local etc; etc="$(mktemp -d)"
+  mkdir -p "$etc/catalog"
+  cat > "$etc/catalog/iceberg.properties" <<'PROPS'
+connector.name=iceberg
+iceberg.catalog.type=rest
+iceberg.rest-catalog.uri=http://lhsmoke-iceberg:8181
+iceberg.rest-catalog.warehouse=s3://lakehouse/warehouse
+iceberg.file-format=PARQUET
+fs.native-s3.enabled=true
+s3.endpoint=http://lhsmoke-minio:9000
+s3.region=us-east-1
+s3.path-style-access=true
+s3.aws-access-key=${ENV:S3_ACCESS_KEY}
+s3.aws-secret-key=${ENV:S3_SECRET_KEY}
+PROPS
+  printf 'node.environment=lakehouse\nnode.data-dir=/data/trino\n' > "$etc/node.properties"
+  printf 'coordinator=true\nnode-scheduler.include-coordinator=true\nhttp-server.http.port=8080\ndiscovery.uri=http://lhsmoke-trino:8080\nquery.max-memory-per-node=384MB\n' \
+    > "$etc/config.properties"
+  chmod -R a+rX "$etc"
+  run lhsmoke-trino --user 1000 --memory 2g -e S3_ACCESS_KEY=lakehouse -e S3_SECRET_KEY=lakehouse-secret \
+    -v "$etc/catalog/iceberg.properties:/etc/trino/catalog/iceberg.properties:ro" \
+    -v "$etc/node.properties:/etc/trino/node.properties:ro" \
+    -v "$etc/config.properties:/etc/trino/config.properties:ro" \
+    "$(image_tag trino)"
+  wait_for 180 lhsmoke-trino /usr/lib/trino/bin/health-check
+  local out
+  out="$(trino_query lhsmoke-trino 'SELECT 1')"; say "SELECT 1 -> $out"
+  [ "$out" = '"data":[[1]]' ]
+  local stmt
+  for stmt in 'CREATE SCHEMA iceberg.smoke' \
+      'CREATE TABLE iceberg.smoke.accounts (id bigint, owner varchar, balance decimal(18,2))' \
+      "INSERT INTO iceberg.smoke.accounts VALUES (1, 'Zoë', 1234.56), (2, 'Ann', 0.01)"; do
+    out="$(trino_query lhsmoke-trino "$stmt")"
+    if grep -q '"error"' <<<"$out"; then say "$stmt -> $out"; return 1; fi
+  done
+  out="$(trino_query lhsmoke-trino 'SELECT count(*), sum(balance), max(owner) FROM iceberg.smoke.accounts')"
+  say "iceberg read back -> $out"
+  [ "$out" = '"data":[[2,"1234.57","Zoë"]]' ]
+  grep -q '\.parquet' <<<"$(mc_ls lake/lakehouse/warehouse/smoke/)"
+  rm -rf "$etc"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -60,7 +60,7 @@ new_context() {
 docker_build() {
   local tag="$1" ctx="$2"; shift 2
   # The classic builder is what this engine has; it caches layers by instruction + content.
-  DOCKER_BUILDKIT=0 docker build "${no_cache[@]}" --quiet=false -t "$tag" "$@" "$ctx" \
+  DOCKER_BUILDKIT=0 docker build "${no_cache[@]}" --force-rm -t "$tag" "$@" "$ctx" \
     > "$CACHE/logs/build-$(echo "$tag" | tr '/:' '__').log" 2>&1 || {
       echo "images.sh: docker build of $tag failed; last lines of the log:" >&2
       tail -n 40 "$CACHE/logs/build-$(echo "$tag" | tr '/:' '__').log" >&2
@@ -326,6 +326,42 @@ build_flink() {
   docker_build "$(image_tag flink)" "$ctx" \
     --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg FLINK_VERSION="$FLINK_VERSION" \
     --build-arg ICEBERG_VERSION="$ICEBERG_VERSION"
+}
+
+# The Trino server tarball unpacked once, with only TRINO_PLUGINS kept and only the Linux
+# amd64 launcher.
+trino_dist() {
+  local key; key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
+  local dir="$CACHE/trino/dist-$TRINO_VERSION-$key"
+  [ -f "$dir/.complete" ] && return 0
+  local dl="$CACHE/maven/trino-$TRINO_VERSION"
+  maven_artifact "$dl" "io.trino:trino-server:$TRINO_VERSION:tar.gz"
+  rm -rf "$dir" "$dir.tmp"; mkdir -p "$dir.tmp"
+  tar -xzf "$dl/trino-server-$TRINO_VERSION.tar.gz" -C "$dir.tmp" --strip-components=1
+  local p
+  for p in "$dir.tmp"/plugin/*; do
+    case " $TRINO_PLUGINS " in *" $(basename "$p") "*) ;; *) rm -rf "$p" ;; esac
+  done
+  for p in $TRINO_PLUGINS; do
+    [ -d "$dir.tmp/plugin/$p" ] || { echo "images.sh: Trino $TRINO_VERSION has no plugin '$p'" >&2; return 1; }
+  done
+  find "$dir.tmp/bin" -mindepth 1 -maxdepth 1 -type d ! -name linux-amd64 -exec rm -rf {} +
+  touch "$dir.tmp/.complete"
+  mv "$dir.tmp" "$dir"
+  # Older unpacked variants (other plugin lists) are dead weight.
+  find "$CACHE/trino" -mindepth 1 -maxdepth 1 -name "dist-*" ! -path "$dir" -exec rm -rf {} +
+}
+
+build_trino() {
+  trino_dist
+  local key; key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
+  local ctx; ctx="$(new_context trino)"
+  mkdir -p "$ctx/dist"
+  cp -al "$CACHE/trino/dist-$TRINO_VERSION-$key/." "$ctx/dist/"
+  rm -f "$ctx/dist/.complete"
+  docker_build "$(image_tag trino)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg TRINO_VERSION="$TRINO_VERSION" \
+    --build-arg TRINO_JAVA_MAJOR="$TRINO_JAVA_MAJOR"
 }
 
 # ---------------------------------------------------------------------------------------------
