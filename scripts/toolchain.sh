@@ -12,6 +12,8 @@
 #                               (for machines that can reach a provider registry)
 #   LAKEHOUSE_TOOLCHAIN_STRICT=1  refuse stand-in provider builds (see PROVIDER_TABLE)
 #
+# Details, versions and caveats: scripts/TOOLCHAIN.md.
+#
 # Idempotent: each binary carries a stamp of what it was built from; a warm re-run only
 # re-checks stamps and rewrites the small config files.
 set -euo pipefail
