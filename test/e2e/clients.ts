@@ -1,0 +1,54 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Client as PgClient } from "pg";
+import { BasicAuth, Trino } from "trino-client";
+
+/** Outputs of a deployed stack (sensitive ones included), as `cdktf output` writes them. */
+export function stackOutputs(stack: string, cwd: string): Record<string, any> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-outputs-")), "outputs.json");
+  try {
+    execFileSync("npx", ["cdktf", "output", stack, "--outputs-file", file, "--outputs-file-include-sensitive-outputs"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    return JSON.parse(fs.readFileSync(file, "utf8"))[stack];
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+export async function postgres(port: number, user: string, password: string, database: string): Promise<PgClient> {
+  const client = new PgClient({ host: "127.0.0.1", port, user, password, database });
+  await client.connect();
+  return client;
+}
+
+/** Runs a Trino query and returns all rows; throws with Trino's message on failure. */
+export async function trinoRows(trino: Trino, sql: string): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  const iterator = await trino.query(sql);
+  for await (const result of iterator) {
+    if (result.error) throw new Error(`Trino: ${result.error.message}\n  in: ${sql.replace(/\s+/g, " ").slice(0, 200)}`);
+    rows.push(...(result.data ?? []));
+  }
+  return rows;
+}
+
+export function trinoClient(port: number): Trino {
+  return Trino.create({ server: `http://127.0.0.1:${port}`, catalog: "iceberg", auth: new BasicAuth("e2e") });
+}
+
+/** Polls until `probe` returns a value, or fails with `describe()` of the last state. */
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, describe: () => string = () => ""): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}. ${describe()}${lastError ? ` Last error: ${lastError}` : ""}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

@@ -1,0 +1,212 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { Consumer, Kafka, logLevel } from "kafkajs";
+import { Client as PgClient } from "pg";
+import { Trino } from "trino-client";
+import { analyticsQueries } from "../../constructs/analytics";
+import { DEV_PORTS } from "../../stacks/environments";
+import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
+
+/**
+ * The dev stack for real: `cdktf deploy dev` on the local Docker engine, a workload in
+ * PostgreSQL, the events in Kafka, the tables in Iceberg through Trino, a re-deploy that changes
+ * nothing, restarts mid-workload, and `cdktf destroy dev`. Nothing here is a mock.
+ * Run through `npm run test:e2e` (scripts/e2e.sh prepares engine, toolchain and images).
+ */
+const ROOT = path.resolve(__dirname, "../..");
+const STACK = "dev";
+const PREFIX = `lakehouse-${STACK}`;
+const OUT = path.join(ROOT, "test-output");
+const figures: Record<string, string | number> = {};
+const events: ExpectedEvent[] = [...SEED_EVENTS];
+
+function cdktf(args: string[], logName: string): number {
+  fs.mkdirSync(OUT, { recursive: true });
+  const t0 = Date.now();
+  const result = spawnSync("npx", ["cdktf", ...args], { cwd: ROOT, encoding: "utf8", env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  fs.writeFileSync(path.join(OUT, `${logName}.log`), `${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0) {
+    throw new Error(`cdktf ${args.join(" ")} failed (exit ${result.status}); the last lines:\n${`${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-40).join("\n")}`);
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
+const flink = async (p: string) => (await fetch(`http://127.0.0.1:${DEV_PORTS.flink}${p}`)).json() as Promise<any>;
+const runningJobs = async () => (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING");
+
+/** Peak memory of the stack's containers, sampled every few seconds while the test runs. */
+class MemorySampler {
+  public peakMiB = 0;
+  private timer?: NodeJS.Timeout;
+  start(): void {
+    this.timer = setInterval(() => {
+      try {
+        const lines = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}").split("\n");
+        let total = 0;
+        for (const line of lines.filter((l) => l.startsWith(`${PREFIX}-`))) {
+          const m = /^\S+ ([\d.]+)([KMG]i?B)/.exec(line);
+          if (m) total += Number(m[1]) * ({ KiB: 1 / 1024, KB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 } as Record<string, number>)[m[2]];
+        }
+        this.peakMiB = Math.max(this.peakMiB, total);
+      } catch {
+        // the engine is busy; the next sample counts
+      }
+    }, 5000);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function currentStateMatches(pg: PgClient, trino: Trino): Promise<string | undefined> {
+  for (const table of ["users", "accounts"] as const) {
+    const expected = (await pg.query({ text: CURRENT_STATE_SQL.postgres[table], rowMode: "array" })).rows;
+    const actual = await trinoRows(trino, CURRENT_STATE_SQL.trino[table]);
+    const diff = firstDifference(expected, actual);
+    if (diff) return `${table}: ${diff}`;
+  }
+  return undefined;
+}
+
+async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  let last = "";
+  await eventually("Trino's current-state tables to equal PostgreSQL", timeoutMs, async () => {
+    const diff = await currentStateMatches(pg, trino);
+    last = diff ?? "";
+    return diff === undefined ? true : undefined;
+  }, () => `First difference: ${last}`);
+  return (Date.now() - t0) / 1000;
+}
+
+describe("dev stack on the local Docker engine", () => {
+  let pg: PgClient;
+  let trino: Trino;
+  let kafka: Kafka;
+  let outputs: Record<string, any>;
+  const memory = new MemorySampler();
+
+  beforeAll(async () => {
+    console.log("Dashboards are off in this run: Metabase is not on any registry this machine reaches, so its image cannot be built here.");
+    memory.start();
+    figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
+    outputs = stackOutputs(STACK, ROOT);
+    pg = await postgres(DEV_PORTS.postgres, outputs.postgres_admin_user, outputs.postgres_admin_password, outputs.postgres_database);
+    trino = trinoClient(DEV_PORTS.trino);
+    kafka = new Kafka({ clientId: "e2e", brokers: [outputs.kafka_bootstrap_external], logLevel: logLevel.NOTHING });
+  });
+
+  afterAll(async () => {
+    memory.stop();
+    await pg?.end().catch(() => undefined);
+    figures["peak memory of the stack's containers (MiB)"] = Math.round(memory.peakMiB);
+    if (process.env.E2E_KEEP !== "1" && docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`) !== "") {
+      cdktf(["destroy", STACK, "--auto-approve"], "destroy-cleanup");
+    }
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(path.join(OUT, "e2e-figures.json"), JSON.stringify(figures, null, 2));
+    console.log(`e2e figures:\n${Object.entries(figures).map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join("\n")}`);
+  });
+
+  test("deploy leaves every service healthy and exactly one pipeline job running", async () => {
+    const states = docker("ps", "-a", "--filter", `label=lakehouse.stack=${PREFIX}`, "--format", "{{.Names}} {{.Status}}").split("\n");
+    const services = states.filter((s) => !/schema|registration|bucket|submit/.test(s.split(" ")[0]));
+    for (const s of services) expect(s).toMatch(/ Up /);
+    for (const s of services.filter((x) => !/taskmanager/.test(x))) expect(s).toMatch(/\(healthy\)/);
+    for (const s of states.filter((x) => /schema|registration|bucket|submit/.test(x.split(" ")[0]))) expect(s).toMatch(/Exited \(0\)/);
+    const jobs = await runningJobs();
+    expect(jobs.map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
+  });
+
+  test("changes in PostgreSQL arrive in Kafka as Debezium events with before and after images", async () => {
+    events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
+    const received: { topic: string; value: any }[] = [];
+    const consumer: Consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: outputs.topics, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ topic, message }) => { if (message.value) received.push({ topic, value: JSON.parse(message.value.toString()) }); } });
+    const idOf = (v: any) => (v.after ?? v.before).id;
+    try {
+      await eventually("every expected event in Kafka", 120_000, async () => {
+        const missing = events.filter((e) => !received.some((r) => r.topic === `bank.public.${e.table}` && r.value.op === e.op && idOf(r.value) === e.id));
+        return missing.length === 0 ? true : undefined;
+      }, () => `${received.length} received so far.`);
+    } finally {
+      await consumer.disconnect();
+    }
+    const find = (table: string, op: string, id: string) => received.filter((r) => r.topic === `bank.public.${table}` && r.value.op === op && idOf(r.value) === id).map((r) => r.value);
+    const ngoc = find("users", "c", "00000000-0000-4000-9000-000000000001")[0];
+    expect(ngoc.after.name).toBe("Trần Thị Bích Ngọc");
+    expect(find("users", "c", "00000000-0000-4000-9000-000000000003")[0].after.name).toBeNull();
+    const update = find("accounts", "u", "00000000-0000-4000-9000-000000000101")[0];
+    expect([update.before.balance, update.after.balance]).toEqual(["9999999999999999.99", "42.10"]);
+    expect(find("accounts", "c", "00000000-0000-4000-9000-000000000102")[0].after.balance).toBe("-9999999999999999.99");
+    const deleted = find("accounts", "d", "00000000-0000-4000-9000-000000000103")[0];
+    expect(deleted.after).toBeNull();
+    expect(deleted.before.balance).toBe("0.00");
+    const reinserted = find("accounts", "c", "00000000-0000-4000-9000-000000000105");
+    expect(reinserted.map((v: any) => v.after.balance)).toEqual(["0.00", "77.70"]);
+    // The four changes of the multi-row transaction share one transaction id.
+    const tx = ["00000000-0000-4000-9000-000000000104", "00000000-0000-4000-9000-000000000105"].map((id) => find("accounts", "c", id)[0].source.txId);
+    expect(tx[0]).toBe(tx[1]);
+  });
+
+  test("Trino's current-state tables equal PostgreSQL, and the raw log holds one row per event", async () => {
+    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 300_000);
+    for (const table of ["users", "accounts"] as const) {
+      const expected: Record<string, number> = {};
+      for (const e of events.filter((x) => x.table === table)) expected[e.op] = (expected[e.op] ?? 0) + 1;
+      await eventually(`raw_data.${table} to hold one row per event`, 120_000, async () => {
+        const rows = await trinoRows(trino, `SELECT op, count(*) FROM iceberg.raw_data.${table} GROUP BY op ORDER BY op`);
+        const actual = Object.fromEntries(rows.map(([op, n]) => [op as string, Number(n)]));
+        return JSON.stringify(actual) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())) ? true : undefined;
+      }, () => `expected ${JSON.stringify(expected)}`);
+    }
+    const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
+    expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
+  });
+
+  test("re-deploying changes nothing and starts no second Flink job", async () => {
+    figures["re-deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "redeploy");
+    const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { cwd: path.join(ROOT, "cdktf.out", "stacks", STACK), encoding: "utf8", env: process.env });
+    expect({ exit: plan.status, tail: plan.stdout.split("\n").filter((l) => /Plan:|No changes|must be replaced|will be/.test(l)).slice(0, 20) }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
+    expect((await runningJobs()).map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
+  });
+
+  test("restarting Kafka Connect and a TaskManager mid-workload loses nothing and duplicates nothing", async () => {
+    const writing = phaseThree(pg, 60);
+    await new Promise((r) => setTimeout(r, 1500));
+    docker("restart", `${PREFIX}-connect`);
+    docker("restart", `${PREFIX}-flink-taskmanager`);
+    events.push(...(await writing));
+    figures["after restarts: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000);
+    const dups = await trinoRows(trino, "SELECT id, count(*) FROM iceberg.bank.accounts GROUP BY id HAVING count(*) > 1");
+    expect(dups).toEqual([]);
+    expect((await runningJobs()).map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
+  });
+
+  test("the seed's analytics queries run on Trino and agree with PostgreSQL", async () => {
+    const queries = analyticsQueries({ catalog: "iceberg", rawDatabase: "raw_data", stateDatabase: "bank", tables: ["users", "accounts"] });
+    const timings: string[] = [];
+    for (const q of queries) {
+      const t0 = Date.now();
+      const rows = await trinoRows(trino, q.sql);
+      timings.push(`${q.name} ${Date.now() - t0} ms`);
+      expect(rows.length).toBeGreaterThan(0);
+    }
+    figures["analytics queries"] = timings.join(", ");
+    const latest = await trinoRows(trino, queries.find((q) => q.name === "latest-balance-per-account")!.sql);
+    const pgBalances = (await pg.query({ text: "SELECT id::text, user_id::text, balance::text, currency FROM accounts ORDER BY id", rowMode: "array" })).rows;
+    expect(latest.map((r) => [r[0], r[1], String(r[2]), r[3]])).toEqual(pgBalances);
+  });
+
+  test("destroy removes every container, volume and network of the stack", () => {
+    figures["destroy (s)"] = cdktf(["destroy", STACK, "--auto-approve"], "destroy");
+    expect(docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`)).toBe("");
+    expect(docker("volume", "ls", "-q", "--filter", `label=lakehouse.stack=${PREFIX}`)).toBe("");
+    expect(docker("network", "ls", "-q", "--filter", `label=lakehouse.stack=${PREFIX}`)).toBe("");
+  });
+});
