@@ -1,20 +1,6 @@
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+export { stackOutputs } from "../../cli/outputs";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
-
-/** Outputs of a deployed stack (sensitive ones included), as `cdktf output` writes them. */
-export function stackOutputs(stack: string, cwd: string): Record<string, any> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-outputs-")), "outputs.json");
-  try {
-    execFileSync("npx", ["cdktf", "output", stack, "--outputs-file", file, "--outputs-file-include-sensitive-outputs"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    return JSON.parse(fs.readFileSync(file, "utf8"))[stack];
-  } finally {
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
-  }
-}
 
 export async function postgres(port: number, user: string, password: string, database: string): Promise<PgClient> {
   const client = new PgClient({ host: "127.0.0.1", port, user, password, database });
