@@ -13,6 +13,7 @@ image_tag() {
     # No official Flink image carries the Kafka and Iceberg connectors: a project repository.
     flink)            echo "$IMAGE_PREFIX/lakehouse-cdc/flink:$FLINK_VERSION-iceberg-$ICEBERG_VERSION" ;;
     trino)            echo "$IMAGE_PREFIX/trinodb/trino:$TRINO_VERSION" ;;
+    node)             echo "$IMAGE_PREFIX/node:$NODE_MAJOR-$DEBIAN_SUITE-slim" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -89,7 +89,9 @@ SH
   # Restart: data kept, init scripts not re-run.
   docker restart lhsmoke-pg >/dev/null
   wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
-  docker logs lhsmoke-pg 2>&1 | grep -q 'Skipping initialization' || { say "restart re-initialised"; return 1; }
+  # Captured first: `cmd | grep -q` under pipefail fails when grep exits before cmd is done.
+  local logs; logs="$(docker logs lhsmoke-pg 2>&1)"
+  grep -q 'Skipping initialization' <<<"$logs" || { say "restart re-initialised"; return 1; }
   rm -rf "$init"
 }
 
@@ -130,7 +132,9 @@ smoke_kafka() {
   # Restart on the same volume: storage already formatted, topic still there.
   docker restart lhsmoke-kafka >/dev/null
   wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
-  docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 --list | grep -qx smoke.public.users
+  local topics
+  topics="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 --list)"
+  grep -qx smoke.public.users <<<"$topics"
 }
 
 # Kafka + PostgreSQL + Connect, configured as the CdcConnector construct does; a Debezium
@@ -229,9 +233,11 @@ smoke_mc() {
   docker run --rm --label "$LABEL" "$(image_tag mc)" --version | head -1 >&2
   make_bucket lakehouse
   make_bucket lakehouse   # --ignore-existing: the job is re-runnable
-  docker run --rm --label "$LABEL" --network "$NET" -e MC_CONFIG_DIR=/tmp/mc --entrypoint /bin/sh \
+  local got
+  got="$(docker run --rm --label "$LABEL" --network "$NET" -e MC_CONFIG_DIR=/tmp/mc --entrypoint /bin/sh \
     "$(image_tag mc)" -c 'mc alias set lake http://lhsmoke-minio:9000 lakehouse lakehouse-secret >/dev/null &&
-      echo hi | mc pipe lake/lakehouse/hello.txt >/dev/null && mc cat lake/lakehouse/hello.txt' | grep -qx hi
+      echo hi | mc pipe lake/lakehouse/hello.txt >/dev/null && mc cat lake/lakehouse/hello.txt')"
+  [ "$got" = hi ]
 }
 
 # The REST catalog as the IcebergWarehouse construct configures it (SQLite file on a volume,
@@ -394,6 +400,16 @@ PROPS
   [ "$out" = '"data":[[2,"1234.57","Zoë"]]' ]
   grep -q '\.parquet' <<<"$(mc_ls lake/lakehouse/warehouse/smoke/)"
   rm -rf "$etc"
+}
+
+# The job runner: Debian's Node.js as uid 1000, reaching a service with the built-in fetch the
+# way jobs/lib.js does.
+smoke_node() {
+  start_minio
+  docker run --rm --label "$LABEL" --network "$NET" --user 1000 "$(image_tag node)" node -e '
+    fetch("http://lhsmoke-minio:9000/minio/health/live")
+      .then((r) => { console.error("node " + process.version + ": minio live " + r.status); process.exit(r.ok ? 0 : 1); })
+      .catch((e) => { console.error(e); process.exit(1); });'
 }
 
 # ---------------------------------------------------------------------------------------------

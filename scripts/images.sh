@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -74,6 +74,17 @@ docker_build() {
 
 MVN=(mvn -B -q -C)   # -C: fail on a checksum mismatch instead of warning
 
+# Host tools: Debian packages are installed when missing (apt-get update once per run); Go must
+# be there already (MinIO needs Go >= 1.24, newer than Debian's).
+apt_updated=0
+need_tool() {
+  local cmd="$1" pkg="$2"
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  log "installing $pkg on the host (for $cmd)"
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
+}
+
 # stamp_key ARGS...: a short hash of the arguments and of the files among them.
 stamp_key() {
   local a
@@ -84,6 +95,7 @@ stamp_key() {
 
 # maven_libs OUTDIR POM -Dprop=value...: the POM's runtime classpath into OUTDIR (once).
 maven_libs() {
+  need_tool mvn maven
   local out="$1" pom="$2"; shift 2
   local key; key="$(stamp_key "$pom" "$@")"
   if [ -f "$out/.stamp-$key" ]; then return 0; fi
@@ -96,6 +108,7 @@ maven_libs() {
 
 # maven_artifact OUTDIR G:A:V[:TYPE[:CLASSIFIER]]: one artifact (no dependencies) into OUTDIR.
 maven_artifact() {
+  need_tool mvn maven
   local out="$1" coords="$2"
   local key; key="$(stamp_key "$coords")"
   mkdir -p "$out"
@@ -159,10 +172,7 @@ build_debian() {
   if docker image inspect "$tag" >/dev/null 2>&1 && [ -z "${no_cache[*]}" ]; then
     return 0
   fi
-  command -v mmdebstrap >/dev/null 2>&1 || {
-    log "installing mmdebstrap on the host"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
-  }
+  need_tool mmdebstrap mmdebstrap
   local tar="$CACHE/debian-$DEBIAN_SUITE-rootfs.tar"
   rm -f "$tar"
   mmdebstrap --variant=minbase --include=ca-certificates \
@@ -281,6 +291,7 @@ flink_dist() {
   [ -f "$dir/.complete" ] && return 0
   local pypi="$CACHE/pypi"
   mkdir -p "$pypi"
+  python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
   python3 -m pip download --quiet --no-deps --no-binary :all: -d "$pypi" \
     "apache-flink-libraries==$FLINK_VERSION"
   python3 -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
@@ -362,6 +373,12 @@ build_trino() {
   docker_build "$(image_tag trino)" "$ctx" \
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg TRINO_VERSION="$TRINO_VERSION" \
     --build-arg TRINO_JAVA_MAJOR="$TRINO_JAVA_MAJOR"
+}
+
+build_node() {
+  local ctx; ctx="$(new_context node)"
+  docker_build "$(image_tag node)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg NODE_MAJOR="$NODE_MAJOR"
 }
 
 # ---------------------------------------------------------------------------------------------
