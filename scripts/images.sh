@@ -211,10 +211,21 @@ build_jre() {
 # Component images
 # ---------------------------------------------------------------------------------------------
 
+# tag_full_version TAG VERSION: also tag the image with the exact version it holds, like the
+# official images' `17` + `17.12` tags (the minor is whatever Debian ships at build time).
+tag_full_version() {
+  local tag="$1" version="$2"
+  [ -n "$version" ] || return 0
+  docker tag "$tag" "${tag%:*}:$version"
+  printf '[images] also tagged %s\n' "${tag%:*}:$version" >&2
+}
+
 build_postgres() {
   local ctx; ctx="$(new_context postgres)"
   docker_build "$(image_tag postgres)" "$ctx" \
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg PG_MAJOR="$POSTGRES_MAJOR"
+  tag_full_version "$(image_tag postgres)" \
+    "$(docker run --rm --entrypoint postgres "$(image_tag postgres)" --version | awk '{print $3}')"
 }
 
 kafka_libs() {
@@ -379,6 +390,8 @@ build_node() {
   local ctx; ctx="$(new_context node)"
   docker_build "$(image_tag node)" "$ctx" \
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg NODE_MAJOR="$NODE_MAJOR"
+  local v; v="$(docker run --rm "$(image_tag node)" node --version)"
+  tag_full_version "$(image_tag node)" "${v#v}-$DEBIAN_SUITE-slim"
 }
 
 # ---------------------------------------------------------------------------------------------
