@@ -42,7 +42,7 @@ export interface CdcConnectorProps {
   readonly maxBatchSize?: number;
   /** How long the connector waits for new changes before it polls again; lower means lower latency when idle. @default 100 */
   readonly pollIntervalMs?: number;
-  /** @default - apache/kafka 4.1.1 */
+  /** @default - apache/kafka 4.3.1 */
   readonly kafkaImage?: string;
   /** @default - Debezium Connect 3.6.1.Final */
   readonly connectImage?: string;

@@ -23,7 +23,7 @@ export interface DashboardsProps {
   readonly dashboardName?: string;
   /** @default - metabase/metabase v0.56.6 */
   readonly image?: string;
-  /** PostgreSQL image of Metabase's application database. @default - postgres 17.6 */
+  /** PostgreSQL image of Metabase's application database. @default - postgres 17.12 */
   readonly appDbImage?: string;
   /** Node.js image that runs the provisioning job. @default - node 20 */
   readonly jobImage?: string;

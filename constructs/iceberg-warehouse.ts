@@ -31,11 +31,11 @@ export interface IcebergWarehouseProps {
   readonly accessKeyId?: string;
   /** MinIO root password, used as the S3 secret key. @default - generated */
   readonly secretAccessKey?: string;
-  /** @default - MinIO RELEASE.2025-10-15 */
+  /** @default - MinIO DEVELOPMENT.2026-02-12 (see DEFAULT_IMAGES) */
   readonly minioImage?: string;
-  /** MinIO client image for the bucket job. @default - mc RELEASE.2025-08-13 */
+  /** MinIO client image for the bucket job. @default - mc DEVELOPMENT.2025-03-13 */
   readonly mcImage?: string;
-  /** @default - apache/iceberg-rest-fixture 1.10.0 */
+  /** @default - apache/iceberg-rest-fixture 1.10.1 */
   readonly catalogImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;

@@ -49,7 +49,7 @@ export interface SourceDbSchemaProps {
 
 export interface SourceDbProps extends SourceDbSchemaProps {
   readonly platform: IPlatform;
-  /** @default - postgres 17.6 (see DEFAULT_IMAGES) */
+  /** @default - postgres 17.12 (see DEFAULT_IMAGES) */
   readonly image?: string;
   /** @default "postgres" */
   readonly adminUser?: string;

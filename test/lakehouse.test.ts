@@ -49,7 +49,7 @@ describe("Lakehouse wiring", () => {
     const images = Object.values(s.resources("docker_image")).map((i: any) => i.name);
     expect(images.length).toBeGreaterThanOrEqual(9);
     for (const image of images) expect(image).toMatch(/^mirror\.example\.com\//);
-    expect(images).toContain("mirror.example.com/postgres:17.6");
+    expect(images).toContain("mirror.example.com/postgres:17.12");
     expect(images).toContain("mirror.example.com/debezium/connect:3.6.1.Final");
   });
 });

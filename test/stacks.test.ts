@@ -46,7 +46,7 @@ describe("environment stacks", () => {
     const dev = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), envs[0]), true));
     const names = Object.values<any>(dev.resource.docker_container).map((c) => c.name);
     expect(names).not.toContain("lakehouse-dev-metabase");
-    expect(Object.values<any>(dev.resource.docker_image).map((i) => i.name)).toContain("docker.io/library/postgres:17.6");
+    expect(Object.values<any>(dev.resource.docker_image).map((i) => i.name)).toContain("docker.io/library/postgres:17.12");
     expect(() => settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "yes" })).toThrow("LAKEHOUSE_DASHBOARDS must be 'on' or 'off' (got 'yes')");
   });
 

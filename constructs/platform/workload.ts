@@ -147,7 +147,7 @@ export interface IDependable {
 
 /** Everything that describes one container, for services and jobs alike. */
 export interface ContainerSpec {
-  /** Full image reference, e.g. `docker.io/library/postgres:17.6`. */
+  /** Full image reference, e.g. `docker.io/library/postgres:17.12`. */
   readonly image: string;
   /**
    * Entrypoint override.
