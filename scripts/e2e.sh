@@ -15,6 +15,18 @@ start=$(date +%s)
 bash scripts/images.sh
 echo "[e2e] images ready in $(( $(date +%s) - start ))s"
 
+# Resources labelled as the dev stack's with no state in this checkout are orphans of an earlier,
+# interrupted run (another clone, a killed CI job): they would block the deploy, so remove them.
+if [[ ! -s terraform.dev.tfstate ]]; then
+  orphans=$(docker ps -aq --filter label=lakehouse.stack=lakehouse-dev)
+  if [[ -n "$orphans" ]]; then
+    echo "[e2e] removing orphaned lakehouse-dev containers, volumes and network (no state in this checkout)"
+    docker rm -f $orphans >/dev/null
+    docker volume ls -q --filter label=lakehouse.stack=lakehouse-dev | xargs -r docker volume rm >/dev/null
+    docker network ls -q --filter label=lakehouse.stack=lakehouse-dev | xargs -r docker network rm >/dev/null
+  fi
+fi
+
 # Metabase cannot be built here (no registry this machine reaches carries it): deploy without it.
 export LAKEHOUSE_DASHBOARDS=off
 exec npx jest -c jest.e2e.config.js "$@"

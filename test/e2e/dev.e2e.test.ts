@@ -203,7 +203,8 @@ describe("dev stack on the local Docker engine", () => {
     expect(latest.map((r) => [r[0], r[1], String(r[2]), r[3]])).toEqual(pgBalances);
   });
 
-  test("destroy removes every container, volume and network of the stack", () => {
+  test("destroy removes every container, volume and network of the stack", async () => {
+    await pg.end();
     figures["destroy (s)"] = cdktf(["destroy", STACK, "--auto-approve"], "destroy");
     expect(docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`)).toBe("");
     expect(docker("volume", "ls", "-q", "--filter", `label=lakehouse.stack=${PREFIX}`)).toBe("");

@@ -29,6 +29,7 @@ describe("DockerPlatform", () => {
     expect(db.wait_timeout).toBe(10 + 2 * 10);
     expect(db.restart).toBe("unless-stopped");
     expect(db.memory).toBe(300);
+    expect(db.memory_swap).toBe(300);
     expect(db.command).toEqual(["serve", "--port", "5432"]);
   });
 
