@@ -21,6 +21,7 @@ const PREFIX = `lakehouse-${STACK}`;
 const OUT = path.join(ROOT, "test-output");
 const figures: Record<string, string | number> = {};
 const events: ExpectedEvent[] = [...SEED_EVENTS];
+let lastCommitAt = 0;
 
 function cdktf(args: string[], logName: string): number {
   fs.mkdirSync(OUT, { recursive: true });
@@ -71,15 +72,15 @@ async function currentStateMatches(pg: PgClient, trino: Trino): Promise<string |
   return undefined;
 }
 
-async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
+/** Waits until Trino equals PostgreSQL; returns seconds since `since` (the last commit). */
+async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: number, since: number): Promise<number> {
   let last = "";
   await eventually("Trino's current-state tables to equal PostgreSQL", timeoutMs, async () => {
     const diff = await currentStateMatches(pg, trino);
     last = diff ?? "";
     return diff === undefined ? true : undefined;
   }, () => `First difference: ${last}`);
-  return (Date.now() - t0) / 1000;
+  return (Date.now() - since) / 1000;
 }
 
 describe("dev stack on the local Docker engine", () => {
@@ -123,6 +124,7 @@ describe("dev stack on the local Docker engine", () => {
 
   test("changes in PostgreSQL arrive in Kafka as Debezium events with before and after images", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
+    lastCommitAt = Date.now();
     const received: { topic: string; value: any }[] = [];
     const consumer: Consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
     await consumer.connect();
@@ -155,7 +157,7 @@ describe("dev stack on the local Docker engine", () => {
   });
 
   test("Trino's current-state tables equal PostgreSQL, and the raw log holds one row per event", async () => {
-    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 300_000);
+    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 300_000, lastCommitAt);
     for (const table of ["users", "accounts"] as const) {
       const expected: Record<string, number> = {};
       for (const e of events.filter((x) => x.table === table)) expected[e.op] = (expected[e.op] ?? 0) + 1;
@@ -182,7 +184,7 @@ describe("dev stack on the local Docker engine", () => {
     docker("restart", `${PREFIX}-connect`);
     docker("restart", `${PREFIX}-flink-taskmanager`);
     events.push(...(await writing));
-    figures["after restarts: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000);
+    figures["after restarts: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, Date.now());
     const dups = await trinoRows(trino, "SELECT id, count(*) FROM iceberg.bank.accounts GROUP BY id HAVING count(*) > 1");
     expect(dups).toEqual([]);
     expect((await runningJobs()).map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
