@@ -1,9 +1,9 @@
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, SourceDb } from "../constructs";
+import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb } from "../constructs";
 import { Environment } from "./environments";
 
 /**
@@ -17,6 +17,7 @@ export class LakehouseStack extends TerraformStack {
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env.name);
+    Aspects.of(this).add(new LakehousePolicy());
     new RandomProvider(this, "random");
     if (env.kind === "docker") {
       new DockerProvider(this, "docker", { host: env.dockerHost ?? "unix:///var/run/docker.sock" });
@@ -77,8 +78,13 @@ export class LakehouseStack extends TerraformStack {
     if (streamJob) {
       out("flink_job_name", streamJob.jobName, "Flink job of the pipeline.");
       new TerraformOutput(this, "iceberg_tables", { value: streamJob.tablesWritten, description: "Iceberg tables written by the pipeline." });
+      out("iceberg_raw_namespace", streamJob.rawDatabase, "Namespace of the raw CDC log tables.");
+      out("iceberg_state_namespace", streamJob.stateDatabase, "Namespace of the current-state tables.");
     }
     if (queryEngine) out("trino_url", queryEngine.endpoint.url("http"), "Trino inside the platform network.");
+    if (this.platform instanceof DockerPlatform) {
+      new TerraformOutput(this, "published_ports", { value: this.platform.publishedPorts, description: "Ports on this host, as service/port -> 127.0.0.1:port (read by `lakehouse verify`)." });
+    }
     if (dashboards) {
       out("metabase_url", dashboards.endpoint.url("http"), "Metabase inside the platform network.");
       out("metabase_admin_email", dashboards.adminEmail, "Metabase admin login.");

@@ -47,6 +47,7 @@ export class DockerPlatform extends Construct implements IPlatform {
   private readonly publishPorts: boolean;
   private readonly images = new Map<string, Image>();
   private readonly hostPorts = new Map<number, string>();
+  private readonly published: Record<string, string> = {};
   private readonly names = new Set<string>();
 
   constructor(scope: Construct, id: string, props: DockerPlatformProps = {}) {
@@ -72,6 +73,7 @@ export class DockerPlatform extends Construct implements IPlatform {
         throw new ValidationError("DockerPlatform", `hostPort of port '${port.name}' of service '${spec.name}'`, `is already published by service '${owner}'`, port.hostPort, "Give each service its own host port, or leave hostPort unset.");
       }
       this.hostPorts.set(port.hostPort, spec.name);
+      this.published[`${spec.name}/${port.name}`] = `127.0.0.1:${port.hostPort}`;
     }
 
     const volumes = (spec.volumes ?? []).map((v) => ({
@@ -115,6 +117,11 @@ export class DockerPlatform extends Construct implements IPlatform {
       );
     }
     return new ServiceHandle(spec, containers);
+  }
+
+  /** Ports published on the host, as `service/port` -> `127.0.0.1:<hostPort>` (for tools on the host). */
+  public get publishedPorts(): Record<string, string> {
+    return { ...this.published };
   }
 
   public job(scope: Construct, id: string, spec: JobSpec): JobHandle {

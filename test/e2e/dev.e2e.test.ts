@@ -34,6 +34,12 @@ function cdktf(args: string[], logName: string): number {
   return (Date.now() - t0) / 1000;
 }
 
+/** Runs the `lakehouse` CLI against the stack; returns exit code and output. */
+function lakehouse(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync("node", [path.join(ROOT, "bin", "lakehouse.js"), ...args], { cwd: ROOT, encoding: "utf8", env: process.env });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 const flink = async (p: string) => (await fetch(`http://127.0.0.1:${DEV_PORTS.flink}${p}`)).json() as Promise<any>;
 const runningJobs = async () => (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING");
@@ -203,6 +209,55 @@ describe("dev stack on the local Docker engine", () => {
     const latest = await trinoRows(trino, queries.find((q) => q.name === "latest-balance-per-account")!.sql);
     const pgBalances = (await pg.query({ text: "SELECT id::text, user_id::text, balance::text, currency FROM accounts ORDER BY id", rowMode: "array" })).rows;
     expect(latest.map((r) => [r[0], r[1], String(r[2]), r[3]])).toEqual(pgBalances);
+  });
+
+  describe("lakehouse verify", () => {
+    test("passes on the deployed stack, hop by hop, and cleans up its canary", () => {
+      const r = lakehouse("verify", STACK);
+      expect(r).toMatchObject({ status: 0 });
+      for (const hop of ["debezium", "flink", "postgres", "kafka", "iceberg raw", "iceberg state", "cleanup"]) expect(r.out).toMatch(new RegExp(`ok +${hop} `));
+      figures["verify: commit -> Kafka / raw / state (ms)"] = ["kafka", "iceberg raw", "iceberg state"].map((h) => new RegExp(`ok +${h} +(\\d+) ms`).exec(r.out)?.[1]).join(" / ");
+    });
+
+    test("names the debezium hop when the connector is paused", async () => {
+      const connector = `http://127.0.0.1:${DEV_PORTS.connect}/connectors/${outputs.connector_name}`;
+      await fetch(`${connector}/pause`, { method: "PUT" });
+      try {
+        await eventually("the connector to be PAUSED", 30_000, async () => (((await (await fetch(`${connector}/status`)).json()) as any).connector.state === "PAUSED" ? true : undefined));
+        const r = lakehouse("verify", STACK, "--timeout", "15");
+        expect(r.status).toBe(1);
+        expect(r.out).toContain(`verify failed at hop 'debezium': connector ${outputs.connector_name} is PAUSED`);
+      } finally {
+        await fetch(`${connector}/resume`, { method: "PUT" });
+      }
+    });
+
+    test("names the query hop when Trino is stopped", () => {
+      docker("stop", `${PREFIX}-trino`);
+      try {
+        const r = lakehouse("verify", STACK, "--timeout", "15");
+        expect(r.status).toBe(1);
+        expect(r.out).toMatch(/verify failed at hop 'iceberg raw': Trino unreachable at http:\/\/127\.0\.0\.1:18080/);
+      } finally {
+        docker("start", `${PREFIX}-trino`);
+      }
+    });
+
+    test("names the flink hop when the job is cancelled; re-running the submit job resumes it from its checkpoint", async () => {
+      const [job] = await runningJobs();
+      await fetch(`http://127.0.0.1:${DEV_PORTS.flink}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
+      await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
+      const r = lakehouse("verify", STACK, "--timeout", "15");
+      expect(r.status).toBe(1);
+      expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${outputs.flink_job_name} is CANCELED, not RUNNING`);
+
+      const submit = spawnSync("docker", ["start", "-a", `${PREFIX}-flink-sql-submit`], { encoding: "utf8" });
+      expect(submit.status).toBe(0);
+      expect(`${submit.stdout}${submit.stderr}`).toContain(`resuming from the retained checkpoint of ${outputs.flink_job_name} (${job.jid}, CANCELED)`);
+      await eventually("Trino to be healthy again", 180_000, async () => (docker("inspect", "-f", "{{.State.Health.Status}}", `${PREFIX}-trino`) === "healthy" ? true : undefined));
+      expect(lakehouse("verify", STACK)).toMatchObject({ status: 0 });
+      await waitForExactState(pg, trino, 300_000, Date.now());
+    });
   });
 
   test("destroy removes every container, volume and network of the stack", async () => {

@@ -1,0 +1,305 @@
+import { execFile } from "child_process";
+import { promisify } from "util";
+import { randomUUID } from "crypto";
+import { Consumer } from "kafkajs";
+import { Client as PgClient } from "pg";
+import { analyticsQueries } from "../constructs/analytics";
+import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
+
+export interface BenchOptions {
+  /** Single-row transactions timed from commit to Kafka. */
+  readonly latencySamples: number;
+  /** Rows per second written during the throughput run. */
+  readonly rate: number;
+  /** Seconds of the throughput run. */
+  readonly durationSeconds: number;
+  /** Rows timed from commit until visible in Trino's current state. */
+  readonly trinoSamples: number;
+  /** Raw events generated for the analytics queries. */
+  readonly historyEvents: number;
+  /** Runs of each analytics query. */
+  readonly queryRuns: number;
+  readonly progress: (line: string) => void;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly options: Omit<BenchOptions, "progress">;
+  readonly commitToKafkaMs: Percentiles;
+  readonly throughput: { rowsWritten: number; writeSeconds: number; eventsPerSecond: number; inKafka: number; inIceberg: number; drainSeconds: number; maxLagEvents: number; lagAtEndOfWrite: number; topCpu: string[] };
+  readonly commitToTrinoMs: Percentiles & { checkpointIntervalMs?: number };
+  readonly queries: Record<string, { medianMs: number; p95Ms: number; rows: number }>;
+  readonly historyEvents: number;
+}
+
+export interface Percentiles {
+  readonly n: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Nearest-rank percentiles of a sample. */
+export function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+  return { n: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** Keeps every change event of the accounts topic that belongs to the bench's user, by account id. */
+class Listener {
+  public readonly seen = new Map<string, number>();
+  public count = 0;
+  private consumer?: Consumer;
+  constructor(private readonly t: Target, private readonly userId: string) {}
+
+  async start(): Promise<void> {
+    const topic = this.t.topics.find((x) => x.endsWith(".accounts"));
+    if (!topic) throw new Error(`the stack captures no accounts table (topics: ${this.t.topics.join(", ")})`);
+    this.consumer = kafkaClient(this.t).consumer({ groupId: `lakehouse-bench-${this.userId}`, maxBytesPerPartition: 10 * 1024 * 1024 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: false });
+    let joined = false;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => { joined = true; });
+    await this.consumer.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          if (!m.value) continue;
+          const v = JSON.parse(m.value.toString());
+          const row = v.after ?? v.before;
+          if (row?.user_id !== this.userId || v.op !== "c") continue;
+          this.count++;
+          if (!this.seen.has(row.id)) this.seen.set(row.id, now);
+        }
+      },
+    });
+    for (let i = 0; i < 120 && !joined; i++) await sleep(250);
+    if (!joined) throw new Error("the bench consumer joined no group within 30 s");
+    await sleep(1000);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** Per-container CPU of the stack while `during` runs, busiest first (needs the docker CLI). */
+async function cpuDuring<T>(prefix: string, during: () => Promise<T>): Promise<[T, string[]]> {
+  const totals = new Map<string, { sum: number; n: number }>();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      try {
+        // Asynchronous: `docker stats` takes seconds, and the writer must keep its pace meanwhile.
+        const { stdout: out } = await promisify(execFile)("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}}"], { encoding: "utf8", timeout: 15_000 });
+        for (const line of out.trim().split("\n")) {
+          const [name, cpu] = line.split(" ");
+          if (!name.startsWith(prefix)) continue;
+          const t = totals.get(name) ?? { sum: 0, n: 0 };
+          t.sum += parseFloat(cpu);
+          t.n++;
+          totals.set(name, t);
+        }
+      } catch {
+        return;
+      }
+      await sleep(1000);
+    }
+  })();
+  try {
+    const result = await during();
+    return [result, [...totals.entries()].map(([name, t]) => [name, t.sum / t.n] as const).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, cpu]) => `${name.slice(prefix.length)} ${cpu.toFixed(0)}%`)];
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+/**
+ * Measures a deployed pipeline, bounded in rows and time: commit -> Kafka latency, sustained
+ * throughput with loss and backlog checks, commit -> Trino freshness, and the seed's analytics
+ * queries over a generated history. Bench rows belong to one throw-away user and are deleted at
+ * the end (the deletes flow through the pipeline too).
+ */
+export async function bench(t: Target, o: BenchOptions, stackPrefix?: string): Promise<BenchReport> {
+  const say = o.progress;
+  const pg = await connectPostgres(t);
+  const trino = trinoClient(t);
+  const userId = randomUUID();
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse bench')", [userId, `bench-${userId}@lakehouse.bench`]);
+  const listener = new Listener(t, userId);
+  await listener.start();
+  try {
+    say(`commit -> Kafka: ${o.latencySamples} single-row transactions`);
+    const committedAt = new Map<string, number>();
+    for (let i = 0; i < o.latencySamples; i++) {
+      const id = randomUUID();
+      await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, $3, 'LAT')", [id, userId, i]);
+      committedAt.set(id, Date.now());
+      await sleep(20);
+    }
+    await waitFor(() => [...committedAt.keys()].every((id) => listener.seen.has(id)), 120_000, "every latency sample in Kafka");
+    const commitToKafkaMs = percentiles([...committedAt].map(([id, at]) => listener.seen.get(id)! - at));
+
+    say(`throughput: ${o.rate} rows/s for ${o.durationSeconds} s`);
+    const before = listener.count;
+    const lags: number[] = [];
+    const progress = { n: 0 };
+    const [written, topCpu] = await cpuDuring(stackPrefix ?? "\u0000", () => writeAtRate(pg, userId, o, progress, () => {
+      lags.push(progress.n - (listener.count - before));
+    }));
+    const lagAtEndOfWrite = written.n - (listener.count - before);
+    const drainStart = Date.now();
+    await waitFor(() => listener.count - before >= written.n, 300_000, `all ${written.n} rows in Kafka`);
+    const drainSeconds = (Date.now() - drainStart) / 1000;
+    const inKafka = listener.count - before;
+    const raw = `${t.catalog}.${t.rawDatabase}.accounts`;
+    let inIceberg = 0;
+    await waitFor(async () => {
+      inIceberg = Number((await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE op = 'c' AND json_extract_scalar(data, '$.user_id') = '${userId}' AND json_extract_scalar(data, '$.currency') = 'THR'`))[0][0]);
+      return inIceberg >= written.n;
+    }, 300_000, `all ${written.n} rows in ${raw}`);
+
+    say(`commit -> Trino: ${o.trinoSamples} rows, each polled until visible`);
+    const state = `${t.catalog}.${t.stateDatabase}.accounts`;
+    const visible: number[] = [];
+    for (let i = 0; i < o.trinoSamples; i++) {
+      const id = randomUUID();
+      await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 1, 'FRS')", [id, userId]);
+      const at = Date.now();
+      await waitFor(async () => (await trinoRows(trino, `SELECT 1 FROM ${state} WHERE id = '${id}'`)).length === 1, 120_000, `row ${id} in ${state}`, 200);
+      visible.push(Date.now() - at);
+    }
+
+    say(`analytics: ${o.historyEvents} generated raw events, ${o.queryRuns} runs per query`);
+    const queries = await analytics(trino, t, o);
+
+    return {
+      startedAt: new Date().toISOString(),
+      options: { latencySamples: o.latencySamples, rate: o.rate, durationSeconds: o.durationSeconds, trinoSamples: o.trinoSamples, historyEvents: o.historyEvents, queryRuns: o.queryRuns },
+      commitToKafkaMs,
+      throughput: { rowsWritten: written.n, writeSeconds: written.seconds, eventsPerSecond: Math.round(inKafka / (written.seconds + drainSeconds)), inKafka, inIceberg, drainSeconds, maxLagEvents: Math.max(0, ...lags), lagAtEndOfWrite, topCpu },
+      commitToTrinoMs: percentiles(visible),
+      queries,
+      historyEvents: o.historyEvents,
+    };
+  } finally {
+    await listener.stop().catch(() => undefined);
+    say("cleanup: deleting the bench rows");
+    await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
+    await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
+    await pg.end();
+  }
+}
+
+/** Writes `rate` rows a second in 500-row transactions for the run's duration; calls `tick` each second. */
+async function writeAtRate(pg: PgClient, userId: string, o: BenchOptions, progress: { n: number }, tick: () => void): Promise<{ n: number; seconds: number }> {
+  const batch = Math.min(500, o.rate);
+  const start = Date.now();
+  let n = 0;
+  let nextTick = start + 1000;
+  while (Date.now() - start < o.durationSeconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * o.rate);
+    if (n >= due) {
+      await sleep(5);
+    } else {
+      await pg.query(
+        "INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)",
+        [userId, batch],
+      );
+      n += batch;
+      progress.n = n;
+    }
+    if (Date.now() >= nextTick) {
+      tick();
+      nextTick += 1000;
+    }
+  }
+  return { n, seconds: (Date.now() - start) / 1000 };
+}
+
+async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * The seed's queries over a generated history in namespaces of their own (bench_raw,
+ * bench_state), created once with Trino so the pipeline's tables stay untouched.
+ */
+async function analytics(trino: ReturnType<typeof trinoClient>, t: Target, o: BenchOptions): Promise<BenchReport["queries"]> {
+  const c = t.catalog;
+  for (const ns of ["bench_raw", "bench_state"]) await trinoRows(trino, `CREATE SCHEMA IF NOT EXISTS ${c}.${ns}`);
+  const have = await trinoRows(trino, `SELECT count(*) FROM ${c}.bench_raw.accounts`).then((r) => Number(r[0][0])).catch(() => -1);
+  if (have !== o.historyEvents) {
+    o.progress(`  generating ${o.historyEvents} raw account events and ${Math.ceil(o.historyEvents / 10)} users`);
+    const side = Math.ceil(Math.sqrt(o.historyEvents));
+    const accounts = Math.max(1, Math.floor(o.historyEvents / 20));
+    const users = Math.ceil(o.historyEvents / 10);
+    // 60 days of history: fewer partitions than Trino's writer limit (100 per writer).
+    const spacingMs = Math.floor((60 * 86_400_000) / o.historyEvents);
+    const rows = (limit: number) => `FROM UNNEST(sequence(0, ${side - 1})) AS a(i) CROSS JOIN UNNEST(sequence(0, ${side - 1})) AS b(j) WHERE i * ${side} + j < ${limit}`;
+    await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_raw.accounts`);
+    await trinoRows(trino, `CREATE TABLE ${c}.bench_raw.accounts WITH (partitioning = ARRAY['event_date']) AS
+      SELECT json_format(CAST(MAP(ARRAY['id', 'user_id', 'balance', 'currency'], ARRAY[
+               format('00000000-0000-4000-a000-%012d', n % ${accounts}), format('00000000-0000-4000-b000-%012d', n % ${users}),
+               format('%.2f', (n % 100000) * 1.37), 'USD']) AS JSON)) AS data,
+             CASE WHEN n % 20 = 0 THEN 'c' WHEN n % 97 = 0 THEN 'd' ELSE 'u' END AS op,
+             ts_ms, 'bank' AS source_db, 'public' AS source_schema, 'accounts' AS source_table,
+             n AS source_lsn, n / 4 AS source_tx_id, ts_ms AS source_ts_ms,
+             CAST(from_unixtime(ts_ms / 1000) AS date) AS event_date
+      FROM (SELECT i * ${side} + j AS n, 1735689600000 + (i * ${side} + j) * ${spacingMs} AS ts_ms ${rows(o.historyEvents)})`);
+    await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_raw.users`);
+    await trinoRows(trino, `CREATE TABLE ${c}.bench_raw.users AS SELECT * FROM ${c}.bench_raw.accounts WHERE false`);
+    await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_state.users`);
+    await trinoRows(trino, `CREATE TABLE ${c}.bench_state.users AS
+      SELECT format('00000000-0000-4000-b000-%012d', n) AS id, format('user%d@example.com', n) AS email, 'bench' AS name,
+             CAST(from_unixtime(1735689600 + n * ${Math.floor((60 * 86_400) / users)}) AS timestamp(6)) AS created_at
+      FROM (SELECT i * ${side} + j AS n ${rows(users)})`);
+  }
+  const result: BenchReport["queries"] = {};
+  for (const q of analyticsQueries({ catalog: c, rawDatabase: "bench_raw", stateDatabase: "bench_state", tables: ["users", "accounts"] })) {
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < o.queryRuns; i++) {
+      const t0 = Date.now();
+      rows = (await trinoRows(trino, q.sql)).length;
+      times.push(Date.now() - t0);
+    }
+    const p = percentiles(times);
+    result[q.name] = { medianMs: p.p50, p95Ms: p.p95, rows };
+    o.progress(`  ${q.name}: median ${p.p50} ms`);
+  }
+  return result;
+}
+
+/** The report as a terminal table; with a baseline, each figure's ratio to it. */
+export function formatReport(r: BenchReport, baseline?: BenchReport): string {
+  const rows: [string, number | string, number | undefined][] = [
+    ["commit -> Kafka p50 (ms)", r.commitToKafkaMs.p50, baseline?.commitToKafkaMs.p50],
+    ["commit -> Kafka p95 (ms)", r.commitToKafkaMs.p95, baseline?.commitToKafkaMs.p95],
+    ["commit -> Kafka p99 (ms)", r.commitToKafkaMs.p99, baseline?.commitToKafkaMs.p99],
+    ["throughput (events/s, written until drained)", r.throughput.eventsPerSecond, baseline?.throughput.eventsPerSecond],
+    ["rows written / in Kafka / in Iceberg", `${r.throughput.rowsWritten} / ${r.throughput.inKafka} / ${r.throughput.inIceberg}`, undefined],
+    ["Kafka lag at end of write (events)", r.throughput.lagAtEndOfWrite, baseline?.throughput.lagAtEndOfWrite],
+    ["drain after write (s)", r.throughput.drainSeconds, baseline?.throughput.drainSeconds],
+    ["busiest containers during write", r.throughput.topCpu.join(", ") || "n/a", undefined],
+    ["commit -> Trino p50 (ms)", r.commitToTrinoMs.p50, baseline?.commitToTrinoMs.p50],
+    ["commit -> Trino p95 (ms)", r.commitToTrinoMs.p95, baseline?.commitToTrinoMs.p95],
+    ...Object.entries(r.queries).flatMap(([name, q]): [string, number, number | undefined][] => [
+      [`${name} median (ms, ${r.historyEvents} events)`, q.medianMs, baseline?.queries[name]?.medianMs],
+      [`${name} p95 (ms)`, q.p95Ms, baseline?.queries[name]?.p95Ms],
+    ]),
+  ];
+  return rows
+    .map(([name, value, base]) => {
+      const ratio = typeof value === "number" && base ? `  x${(value / base).toFixed(2)} vs baseline ${base}` : "";
+      return `  ${name.padEnd(48)} ${String(value)}${ratio}`;
+    })
+    .join("\n");
+}

@@ -1,0 +1,76 @@
+import * as fs from "fs";
+import { Command, InvalidArgumentError } from "commander";
+import { bench, BenchReport, formatReport } from "./bench";
+import { resolveTarget, TargetFlags } from "./target";
+import { verify } from "./verify";
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+
+const program = new Command("lakehouse")
+  .description("Prove a deployed lakehouse pipeline works, and measure it, hop by hop.")
+  .showHelpAfterError();
+
+const targetOptions = (cmd: Command) =>
+  cmd
+    .argument("[stack]", "stack whose outputs say where things are", "dev")
+    .option("--postgres <host:port>", "PostgreSQL on this host (default: the stack's published port)")
+    .option("--kafka <host:port>", "Kafka bootstrap for this host (default: the stack's external listener)")
+    .option("--connect <host:port>", "Kafka Connect REST API")
+    .option("--flink <host:port>", "Flink REST API")
+    .option("--trino <host:port>", "Trino");
+
+targetOptions(program.command("verify"))
+  .description("write a canary row and trace it through every hop; exit 0 only when it is visible end to end")
+  .option("--timeout <seconds>", "how long each hop may take", int("--timeout", 1), 60)
+  .action(async (stack: string, opts: TargetFlags & { timeout: number }) => {
+    const target = resolveTarget(stack, opts);
+    console.log(`verifying stack ${stack} (job ${target.jobName})`);
+    const results = await verify(target, (r) => {
+      const latency = r.ms === undefined ? "" : ` ${String(r.ms).padStart(6)} ms`;
+      console.log(`  ${r.ok ? "ok  " : "FAIL"} ${r.hop.padEnd(14)}${latency}  ${r.detail}`);
+    }, opts.timeout * 1000);
+    const failed = results.find((r) => !r.ok);
+    if (failed) {
+      console.error(`\nverify failed at hop '${failed.hop}': ${failed.detail}`);
+      process.exitCode = 1;
+    } else {
+      console.log("\nthe canary went through every hop, and its delete followed");
+    }
+  });
+
+targetOptions(program.command("bench"))
+  .description("measure latency, throughput, freshness and query times (bounded in rows and time)")
+  .option("--latency-samples <n>", "single-row commits timed to Kafka", int("--latency-samples", 10), 300)
+  .option("--rate <rows/s>", "write rate of the throughput run", int("--rate", 1), 10000)
+  .option("--duration <seconds>", "length of the throughput run", int("--duration", 5), 60)
+  .option("--trino-samples <n>", "rows timed from commit to Trino", int("--trino-samples", 1), 10)
+  .option("--history <events>", "raw events generated for the analytics queries", int("--history", 1000), 1_000_000)
+  .option("--query-runs <n>", "runs of each analytics query", int("--query-runs", 1), 7)
+  .option("--json", "print the report as JSON")
+  .option("--baseline <file>", "an earlier --json report to compare with")
+  .action(async (stack: string, opts: TargetFlags & Record<string, any>) => {
+    const target = resolveTarget(stack, opts);
+    const baseline: BenchReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
+    const t0 = Date.now();
+    const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    const report = await bench(target, {
+      latencySamples: opts.latencySamples,
+      rate: opts.rate,
+      durationSeconds: opts.duration,
+      trinoSamples: opts.trinoSamples,
+      historyEvents: opts.history,
+      queryRuns: opts.queryRuns,
+      progress,
+    }, `lakehouse-${stack}-`);
+    progress("done");
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report, baseline));
+  });
+
+program.parseAsync().catch((err) => {
+  console.error(`lakehouse: ${err instanceof Error ? err.message : err}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,173 @@
+import { randomUUID } from "crypto";
+import { Client as PgClient } from "pg";
+import { connectPostgres, getJson, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
+
+/** One hop of the data path: passed with its latency, or failed with the likeliest cause. */
+export interface HopResult {
+  readonly hop: string;
+  readonly ok: boolean;
+  /** Milliseconds from the canary's commit (or the check's start) until the hop saw it. */
+  readonly ms?: number;
+  readonly detail: string;
+}
+
+class HopFailure extends Error {}
+
+/** Polls until `probe` returns a value; the failure message is the likeliest cause. */
+async function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>, cause: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      if (err instanceof HopFailure) throw err;
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new HopFailure(`${cause()}${last ? ` (last error: ${last})` : ""}`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Writes a canary user in PostgreSQL and traces it through every hop: connector status, the
+ * Kafka topic, the Flink job and its checkpoints, the raw and current-state Iceberg tables
+ * through Trino. Then deletes the canary and waits until the delete flows too. Stops at the
+ * first failing hop; `onHop` reports progress as it goes.
+ */
+export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs = 60_000): Promise<HopResult[]> {
+  const results: HopResult[] = [];
+  const record = (r: HopResult) => {
+    results.push(r);
+    onHop(r);
+    return r.ok;
+  };
+  const usersTopic = t.topics.find((topic) => topic.endsWith(".users"));
+  const id = randomUUID();
+  let pg: PgClient | undefined;
+  let hop = "postgres";
+  const kafka = kafkaClient(t);
+  const consumer = kafka.consumer({ groupId: `lakehouse-verify-${id}` });
+  try {
+    // Hop: Debezium (checked first, so a paused connector is named before the canary waits on Kafka).
+    hop = "debezium";
+    const status = await getJson(`${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`).catch((err: Error) => {
+      throw new HopFailure(`Kafka Connect unreachable at ${t.connectUrl}: ${err.message}`);
+    });
+    const failed = [status.connector, ...status.tasks].find((s: any) => s.state !== "RUNNING");
+    if (failed || status.tasks.length === 0) {
+      const state = failed?.state ?? "no tasks";
+      const cause = state === "PAUSED" ? `connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`
+        : state === "FAILED" ? `connector ${t.connector} FAILED: ${(failed.trace ?? "").split("\n")[0]}`
+        : `connector ${t.connector} is ${state}`;
+      throw new HopFailure(cause);
+    }
+    record({ hop, ok: true, detail: `connector and ${status.tasks.length} task(s) RUNNING` });
+
+    // Hop: Flink.
+    hop = "flink";
+    const overview = await getJson(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
+      throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
+    });
+    const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
+    if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: re-apply the stack to submit it`);
+    // A job that is still starting, or has not finished its first checkpoint, gets the timeout;
+    // a cancelled or failed one fails at once.
+    let cause = "";
+    const latest = await within(timeoutMs, async () => {
+      const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
+      if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
+        throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: re-run the flink-sql-submit job (on Docker: docker start -a <stack prefix>-flink-sql-submit); it resumes from the last retained checkpoint`);
+      }
+      if (job.state !== "RUNNING") {
+        cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
+        return undefined;
+      }
+      const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
+      cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
+      return checkpoints.latest?.completed;
+    }, () => cause);
+    record({ hop, ok: true, detail: `job RUNNING, last checkpoint ${Math.round((Date.now() - latest.latest_ack_timestamp) / 1000)} s ago` });
+
+    // Hop: Kafka, listening from the current end of the topic before the canary is written.
+    hop = "kafka";
+    if (!usersTopic) throw new HopFailure(`the stack captures no users table (topics: ${t.topics.join(", ")})`);
+    const received = new Map<string, { op: string; at: number }[]>();
+    await consumer.connect().catch((err: Error) => {
+      throw new HopFailure(`Kafka unreachable at ${t.kafka}: ${err.message}`);
+    });
+    await consumer.subscribe({ topic: usersTopic, fromBeginning: false });
+    let assigned = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        const v = JSON.parse(message.value.toString());
+        const key = (v.after ?? v.before)?.id;
+        if (key) received.set(key, [...(received.get(key) ?? []), { op: v.op, at: Date.now() }]);
+      },
+    });
+    await within(30_000, async () => (assigned ? true : undefined), () => "the verify consumer joined no group");
+
+    // Hop: PostgreSQL.
+    hop = "postgres";
+    pg = await connectPostgres(t).catch((err: any) => {
+      throw new HopFailure(err.code === "28P01" ? `PostgreSQL refused the credentials of ${t.postgres.user}` : `PostgreSQL unreachable at ${t.postgres.host}:${t.postgres.port}: ${err.message}`);
+    });
+    await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse verify canary')", [id, `canary-${id}@lakehouse.verify`]);
+    const committed = Date.now();
+    record({ hop, ok: true, ms: 0, detail: `canary ${id} committed` });
+
+    hop = "kafka";
+    const kafkaAt = await within(timeoutMs, async () => received.get(id)?.find((e) => e.op === "c")?.at, () => `the canary did not reach ${usersTopic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`);
+    record({ hop, ok: true, ms: kafkaAt - committed, detail: `create event on ${usersTopic}` });
+
+    hop = "iceberg raw";
+    const trino = trinoClient(t);
+    const raw = `${t.catalog}.${t.rawDatabase}.users`;
+    const rawAt = await within(timeoutMs, async () => {
+      const rows = await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE json_extract_scalar(data, '$.id') = '${id}' AND op = 'c'`);
+      return Number(rows[0][0]) > 0 ? Date.now() : undefined;
+    }, () => `the canary is not in ${raw} after ${timeoutMs / 1000} s (Flink RUNNING with checkpoints: check the Iceberg commits and S3 credentials)`).catch((err) => {
+      throw new HopFailure(trinoCause(err, t));
+    });
+    record({ hop, ok: true, ms: rawAt - committed, detail: raw });
+
+    hop = "iceberg state";
+    const state = `${t.catalog}.${t.stateDatabase}.users`;
+    const stateAt = await within(timeoutMs, async () => {
+      const rows = await trinoRows(trino, `SELECT email FROM ${state} WHERE id = '${id}'`);
+      return rows.length === 1 ? Date.now() : undefined;
+    }, () => `the canary is not in ${state} after ${timeoutMs / 1000} s`).catch((err) => {
+      throw new HopFailure(trinoCause(err, t));
+    });
+    record({ hop, ok: true, ms: stateAt - committed, detail: state });
+
+    hop = "cleanup";
+    await pg.query("DELETE FROM users WHERE id = $1", [id]);
+    const deleted = Date.now();
+    const goneAt = await within(timeoutMs, async () => {
+      const rows = await trinoRows(trino, `SELECT count(*) FROM ${state} WHERE id = '${id}'`);
+      return Number(rows[0][0]) === 0 ? Date.now() : undefined;
+    }, () => `the canary's delete did not reach ${state} within ${timeoutMs / 1000} s`);
+    record({ hop, ok: true, ms: goneAt - deleted, detail: "canary deleted in PostgreSQL and gone from the current state" });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    record({ hop, ok: false, detail: message });
+    // Leave no canary behind even when a hop failed.
+    await pg?.query("DELETE FROM users WHERE id = $1", [id]).catch(() => undefined);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await pg?.end().catch(() => undefined);
+  }
+  return results;
+}
+
+function trinoCause(err: unknown, t: Target): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED|fetch failed|socket hang up|ENOTFOUND/.test(message)) return `Trino unreachable at ${t.trinoUrl}: ${message}`;
+  if (/does not exist/.test(message)) return `${message}: the Flink job has not created the table yet, or the catalog points elsewhere`;
+  if (/Access Denied|credentials|403/.test(message)) return `credentials refused: ${message}`;
+  return message;
+}
