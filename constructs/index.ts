@@ -13,3 +13,4 @@ export * from "./stream-job";
 export * from "./query-engine";
 export * from "./dashboards";
 export * from "./lakehouse";
+export * from "./policy";

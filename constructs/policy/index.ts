@@ -1,0 +1,11 @@
+// Policy checks as cdktf Aspects: one rule per file, a pack that runs them, reasoned suppressions.
+export * from "./rule";
+export * from "./suppressions";
+export * from "./pack";
+export { STATEFUL_IMAGE_NAMES } from "./inspect";
+export * from "./image-pinned";
+export * from "./loopback-host-ports";
+export * from "./sensitive-credential-outputs";
+export * from "./kubernetes-resources";
+export * from "./stateful-persistence";
+export * from "./lakehouse-policy";

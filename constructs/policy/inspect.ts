@@ -1,0 +1,147 @@
+/**
+ * Helpers shared by the policy rules: reading synthesized Terraform JSON. Not part of the public API.
+ */
+
+/** A nested block as a list: cdktf writes single blocks as objects and repeated ones as arrays. */
+export function blocks(value: unknown): any[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A string that Terraform computes at plan or apply time (holds an interpolation). */
+export function isExpression(value: unknown): boolean {
+  return typeof value === "string" && value.includes("${");
+}
+
+/**
+ * `${docker_image.NAME.ATTR}` -> { type, name, attribute }; undefined for anything else (literals,
+ * functions, several references in one string).
+ */
+export function reference(value: unknown): { type: string; name: string; attribute: string } | undefined {
+  if (typeof value !== "string") return undefined;
+  const m = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(value);
+  return m ? { type: m[1], name: m[2], attribute: m[3] } : undefined;
+}
+
+/** A pod spec found inside a Kubernetes resource, with where it sits (for messages). */
+export interface PodSpecAt {
+  readonly at: string;
+  readonly spec: any;
+}
+
+/** A container of a pod spec, with where it sits (for messages). */
+export interface ContainerAt {
+  readonly at: string;
+  readonly container: any;
+  readonly pod: PodSpecAt;
+}
+
+/**
+ * Every pod spec in a Kubernetes resource, whatever the kind: Pod (`spec`), Deployment,
+ * StatefulSet, DaemonSet, ReplicaSet, Job (`spec.template.spec`), CronJob
+ * (`spec.job_template.spec.template.spec`). A pod spec is any object with a `container` block.
+ */
+export function podSpecs(config: any): PodSpecAt[] {
+  const found: PodSpecAt[] = [];
+  const walk = (value: any, at: string): void => {
+    if (value === null || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${at}[${i}]`));
+      return;
+    }
+    if ("container" in value && typeof value.container === "object") {
+      found.push({ at, spec: value });
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) walk(child, at ? `${at}.${key}` : key);
+  };
+  walk(config, "");
+  return found;
+}
+
+/** Containers and init containers of every pod spec in a Kubernetes resource. */
+export function podContainers(config: any): ContainerAt[] {
+  return podSpecs(config).flatMap((pod) =>
+    (["init_container", "container"] as const).flatMap((key) =>
+      blocks(pod.spec[key]).map((container, i) => ({ at: `${pod.at}.${key}[${i}]`, container, pod })),
+    ),
+  );
+}
+
+/** Whether a resource type is a Kubernetes object of the hashicorp/kubernetes provider. */
+export function isKubernetes(type: string): boolean {
+  return type.startsWith("kubernetes_");
+}
+
+/** `kubernetes_stateful_set_v1` and `kubernetes_stateful_set` -> `stateful_set`. */
+export function kubernetesKind(type: string): string {
+  return type.replace(/^kubernetes_/, "").replace(/_v\d+$/, "");
+}
+
+/** The parts of an image reference that pinning cares about. */
+export interface ImageReference {
+  /** Repository without registry host and tag, e.g. `library/postgres` or `apache/kafka`. */
+  readonly repository: string;
+  /** Tag, if the reference has one. */
+  readonly tag?: string;
+  /** Digest (`sha256:...`), if the reference has one. */
+  readonly digest?: string;
+}
+
+/**
+ * Splits `registry:5000/org/name:tag@sha256:...`. A colon before the last slash belongs to the
+ * registry host, not the tag.
+ */
+export function parseImage(ref: string): ImageReference {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split("/");
+  // The first component is a registry host when it has a dot or a port, or is localhost.
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0])) parts.shift();
+  return { repository: parts.join("/"), tag, digest };
+}
+
+/**
+ * Software that keeps its data on local disk and loses it with the container or pod when it has
+ * no persistent volume. Matched against the last component of the image repository.
+ */
+export const STATEFUL_IMAGE_NAMES: readonly string[] = [
+  "postgres",
+  "postgis",
+  "timescaledb",
+  "mysql",
+  "mariadb",
+  "mongo",
+  "mongodb",
+  "redis",
+  "valkey",
+  "kafka",
+  "zookeeper",
+  "minio",
+  "elasticsearch",
+  "opensearch",
+  "etcd",
+  "cassandra",
+  "clickhouse-server",
+  "rabbitmq",
+  "neo4j",
+  "influxdb",
+  "cockroach",
+];
+
+/** Whether the image runs software from {@link STATEFUL_IMAGE_NAMES} (`apache/kafka`, `bitnami/postgresql`, `cp-kafka`). */
+export function isStatefulImage(ref: string): boolean {
+  const last = parseImage(ref).repository.split("/").pop() ?? "";
+  return STATEFUL_IMAGE_NAMES.some((n) => last === n || last === `${n}ql` || last.endsWith(`-${n}`));
+}

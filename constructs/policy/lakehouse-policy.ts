@@ -1,0 +1,49 @@
+import { ImagePinnedRule } from "./image-pinned";
+import { KubernetesResourcesRule } from "./kubernetes-resources";
+import { LoopbackHostPortsRule } from "./loopback-host-ports";
+import { PolicyPack } from "./pack";
+import { IPolicyRule } from "./rule";
+import { SensitiveCredentialOutputsRule } from "./sensitive-credential-outputs";
+import { StatefulPersistenceRule } from "./stateful-persistence";
+
+/** Options of {@link LakehousePolicy}. */
+export interface LakehousePolicyProps {
+  /**
+   * Rules to run in addition to the built-in ones, e.g. a team's own naming rule.
+   * @default []
+   */
+  readonly additionalRules?: IPolicyRule[];
+}
+
+/**
+ * The platform team's rules for lakehouse stacks, as one Aspect:
+ *
+ * | id | rule |
+ * |---|---|
+ * | `image-pinned` | {@link ImagePinnedRule} |
+ * | `loopback-host-ports` | {@link LoopbackHostPortsRule} |
+ * | `sensitive-credential-outputs` | {@link SensitiveCredentialOutputsRule} |
+ * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
+ * | `stateful-persistence` | {@link StatefulPersistenceRule} |
+ *
+ * ```ts
+ * Aspects.of(stack).add(new LakehousePolicy());
+ * PolicySuppressions.add(someConstruct, "image-pinned", "why this is fine here");
+ * ```
+ */
+export class LakehousePolicy extends PolicyPack {
+  /** Fresh instances of the built-in rules. */
+  public static rules(): IPolicyRule[] {
+    return [
+      new ImagePinnedRule(),
+      new LoopbackHostPortsRule(),
+      new SensitiveCredentialOutputsRule(),
+      new KubernetesResourcesRule(),
+      new StatefulPersistenceRule(),
+    ];
+  }
+
+  constructor(props: LakehousePolicyProps = {}) {
+    super("LakehousePolicy", [...LakehousePolicy.rules(), ...(props.additionalRules ?? [])]);
+  }
+}

@@ -1,0 +1,29 @@
+import { Container } from "@cdktf/provider-docker/lib/container";
+import { Testing, TerraformOutput } from "cdktf";
+import { environments, settingsFromEnv } from "../../stacks/environments";
+import { LakehouseStack } from "../../stacks/lakehouse-stack";
+
+/** Policy annotations left on a stack after synthesis. */
+function annotations(stack: LakehouseStack): string[] {
+  return stack.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type.startsWith("@cdktf/")).map((m) => `${m.type} ${n.node.path}: ${m.data}`));
+}
+
+describe("LakehousePolicy on the environment stacks", () => {
+  test.each(environments(settingsFromEnv({})).map((e) => [e.name, e] as const))("%s passes every rule, with no suppression", (_name, env) => {
+    const stack = new LakehouseStack(Testing.app(), env);
+    Testing.synth(stack, true);
+    expect(annotations(stack)).toEqual([]);
+    const suppressions = stack.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === "lakehouse:policy-suppression"));
+    expect(suppressions).toEqual([]);
+  });
+
+  test("the stacks apply it by default: a regression fails synthesis", () => {
+    const stack = new LakehouseStack(Testing.app(), environments(settingsFromEnv({}))[0]);
+    const pg = stack.node.findAll().find((n) => n.node.path === "dev/Lakehouse/SourceDb/Resource") as Container;
+    pg.addOverride("ports.0.ip", "0.0.0.0");
+    new TerraformOutput(stack, "debug_cdc_password", { value: stack.lakehouse.source.cdcPassword.value });
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /\[dev\/Lakehouse\/SourceDb\/Resource\] \[LakehousePolicy\/loopback-host-ports\][\s\S]*\[dev\/debug_cdc_password\] \[LakehousePolicy\/sensitive-credential-outputs\]/,
+    );
+  });
+});
