@@ -7,13 +7,17 @@ export interface AnalyticsQuery {
   readonly name: string;
   /** Human title, e.g. `Operations per day`. */
   readonly title: string;
+  /** The query, rendered for the deployment's catalog, namespaces and tables. */
   readonly sql: string;
 }
 
+/** Names of one deployment that the analytics queries are rendered with. */
 export interface AnalyticsNames {
   /** Trino catalog of the Iceberg tables. */
   readonly catalog: string;
+  /** Iceberg namespace of the raw CDC log tables. */
   readonly rawDatabase: string;
+  /** Iceberg namespace of the current-state tables. */
   readonly stateDatabase: string;
   /** Captured table names. */
   readonly tables: string[];
@@ -22,6 +26,7 @@ export interface AnalyticsNames {
 /** Tables the analytics queries read; a dashboard over them needs these captured. */
 export const ANALYTICS_TABLES = ["users", "accounts"];
 
+/** Every query under sql/analytics/, rendered for `names`, in file-name order. */
 export function analyticsQueries(names: AnalyticsNames): AnalyticsQuery[] {
   const view = { ...names, tables: names.tables.map((name, i) => ({ name, last: i === names.tables.length - 1 })) };
   return assetNames("sql/analytics", ".sql").map((file) => {

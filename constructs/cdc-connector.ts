@@ -20,7 +20,9 @@ export interface ICdcStream extends IDependable {
   topicFor(table: string): string;
 }
 
+/** Props of {@link CdcConnector}. */
 export interface CdcConnectorProps {
+  /** Where Kafka and Kafka Connect run. */
   readonly platform: IPlatform;
   /** The database to capture. */
   readonly source: ISourceDb;
@@ -81,8 +83,11 @@ export class CdcConnector extends Construct implements ICdcStream {
   public readonly connect: Endpoint;
   public readonly tables: TableSchema[];
   public readonly sourceDatabase: string;
+  /** Prefix of the change topics: `<prefix>.<schema>.<table>`. */
   public readonly topicPrefix: string;
+  /** Name of the Debezium connector in Kafka Connect. */
   public readonly connectorName: string;
+  /** The job that registers the connector and waits until it runs. */
   public readonly registration: JobHandle;
   public readonly dependables: ITerraformDependable[];
   private readonly schema: string;

@@ -6,8 +6,11 @@ import { Endpoint, HealthCheck, IPlatform, JobHandle, Secret } from "./platform/
 import { IQueryEngine } from "./query-engine";
 import { ValidationError } from "./validation";
 
+/** Props of {@link Dashboards}. */
 export interface DashboardsProps {
+  /** Where Metabase and its app database run. */
   readonly platform: IPlatform;
+  /** The Trino that Metabase queries. */
   readonly queryEngine: IQueryEngine;
   /** Iceberg namespace of the raw CDC log. */
   readonly rawDatabase: string;
@@ -40,9 +43,13 @@ export interface DashboardsProps {
  * growth and latest balance per account (the queries in sql/analytics/).
  */
 export class Dashboards extends Construct {
+  /** Metabase's web UI and API. */
   public readonly endpoint: Endpoint;
+  /** Login of the Metabase admin. */
   public readonly adminEmail: string;
+  /** Password of the Metabase admin. */
   public readonly adminPassword: Secret;
+  /** The job that provisions the admin, the Trino connection and the dashboard. */
   public readonly provisioning: JobHandle;
 
   constructor(scope: Construct, id: string, props: DashboardsProps) {

@@ -14,12 +14,17 @@ export interface IIcebergWarehouse extends IDependable {
   readonly bucket: string;
   /** S3 API of the object store. */
   readonly s3: Endpoint;
+  /** S3 region the clients sign requests for. */
   readonly region: string;
+  /** S3 access key id. */
   readonly accessKeyId: string;
+  /** S3 secret key. */
   readonly secretAccessKey: Secret;
 }
 
+/** Props of {@link IcebergWarehouse}. */
 export interface IcebergWarehouseProps {
+  /** Where MinIO and the catalog run. */
   readonly platform: IPlatform;
   /** Bucket name (S3 rules: lower-case letters, digits, '-'). @default "lakehouse" */
   readonly bucket?: string;
@@ -63,10 +68,15 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
   public readonly warehouse: string;
   public readonly bucket: string;
   public readonly s3: Endpoint;
+  /** MinIO's web console. */
   public readonly console: Endpoint;
+  /** S3 region the clients sign requests for. */
   public readonly region: string;
+  /** S3 access key id (MinIO's root user). */
   public readonly accessKeyId: string;
+  /** S3 secret key (MinIO's root password). */
   public readonly secretAccessKey: Secret;
+  /** The job that creates the warehouse bucket. */
   public readonly bucketJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
 

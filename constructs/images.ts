@@ -7,21 +7,32 @@
  * `npm run images` builds contract-compatible images under the local mirror `lakehouse.local`.
  */
 export const DEFAULT_IMAGES = {
+  /** PostgreSQL (SourceDb, the Metabase app database). */
   postgres: "docker.io/library/postgres:17.12",
+  /** Kafka in KRaft mode (CdcConnector). */
   kafka: "docker.io/apache/kafka:4.3.1",
+  /** Kafka Connect with the Debezium PostgreSQL connector (CdcConnector). */
   connect: "quay.io/debezium/connect:3.6.1.Final",
   // MinIO publishes source only since late 2025: images/minio builds these from the Go module proxy.
+  /** MinIO, the S3 store of the warehouse (IcebergWarehouse). */
   minio: "docker.io/minio/minio:DEVELOPMENT.2026-02-12T20-18-48Z",
+  /** The MinIO client, for the bucket job (IcebergWarehouse). */
   mc: "docker.io/minio/mc:DEVELOPMENT.2025-03-13T08-02-18Z",
+  /** The Iceberg REST catalog (IcebergWarehouse). */
   icebergRest: "docker.io/apache/iceberg-rest-fixture:1.10.1",
   // No upstream Flink image carries the Kafka and Iceberg connectors; images/flink builds this one.
+  /** Flink with the Kafka and Iceberg connectors and the S3 plugin (StreamJob). */
   flink: "docker.io/lakehouse-cdc/flink:1.20.1-iceberg-1.10.1",
+  /** Trino (QueryEngine). */
   trino: "docker.io/trinodb/trino:476",
+  /** Metabase (Dashboards). */
   metabase: "docker.io/metabase/metabase:v0.56.6",
   // Runs the project's job scripts (jobs/*.js): connector registration, SQL submission, dashboards.
+  /** Node.js, which runs the job scripts (jobs/*.js). */
   node: "docker.io/library/node:20.19.2-trixie-slim",
 } as const;
 
+/** A component with a default image: a key of {@link DEFAULT_IMAGES}. */
 export type ImageName = keyof typeof DEFAULT_IMAGES;
 
 /** The local mirror that `npm run images` tags its builds under. */

@@ -10,6 +10,7 @@ import { ValidationError } from "./validation";
 
 type Wired = "platform" | "imageRegistry";
 
+/** Props of {@link Lakehouse}: one entry per layer, each `false` to leave the layer out. */
 export interface LakehouseProps {
   /** Where every layer runs. */
   readonly platform: IPlatform;
@@ -39,11 +40,17 @@ export interface LakehouseProps {
  * layer can be configured, replaced by an existing one, or switched off.
  */
 export class Lakehouse extends Construct {
+  /** The captured database: created here, or the existing one from `source`. */
   public readonly source: ISourceDb;
+  /** Kafka and Debezium; undefined when `cdc` is false. */
   public readonly cdc?: CdcConnector;
+  /** The Iceberg warehouse: created here, or `existingWarehouse`; undefined when switched off. */
   public readonly warehouse?: IIcebergWarehouse;
+  /** The Flink pipeline; undefined when `streamJob` is false or a layer it needs is off. */
   public readonly streamJob?: StreamJob;
+  /** Trino; undefined when `queryEngine` is false or there is no warehouse. */
   public readonly queryEngine?: QueryEngine;
+  /** Metabase; undefined when `dashboards` is false or there is no query engine. */
   public readonly dashboards?: Dashboards;
 
   constructor(scope: Construct, id: string, props: LakehouseProps) {

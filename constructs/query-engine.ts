@@ -13,8 +13,11 @@ export interface IQueryEngine extends IDependable {
   readonly catalogName: string;
 }
 
+/** Props of {@link QueryEngine}. */
 export interface QueryEngineProps {
+  /** Where Trino runs. */
   readonly platform: IPlatform;
+  /** The warehouse whose catalog Trino serves as `catalogName`. */
   readonly warehouse: IIcebergWarehouse;
   /** Worker nodes besides the coordinator; with 0 the coordinator also runs tasks. @default 0 */
   readonly workers?: number;

@@ -7,28 +7,70 @@ import { validateSqlIdentifier, ValidationError } from "./validation";
 
 /** PostgreSQL column types that the pipeline carries exactly end to end. */
 export type ColumnType =
-  | { readonly kind: "uuid" }
-  | { readonly kind: "text" }
-  | { readonly kind: "varchar"; readonly length: number }
-  | { readonly kind: "numeric"; readonly precision: number; readonly scale: number }
-  | { readonly kind: "integer" }
-  | { readonly kind: "bigint" }
-  | { readonly kind: "boolean" }
-  | { readonly kind: "timestamptz" };
+  | {
+      /** `uuid` */
+      readonly kind: "uuid";
+    }
+  | {
+      /** `text` */
+      readonly kind: "text";
+    }
+  | {
+      /** `varchar(length)` */
+      readonly kind: "varchar";
+      /** Maximum length in characters. */
+      readonly length: number;
+    }
+  | {
+      /** `numeric(precision, scale)`, carried as an exact decimal (never a float). */
+      readonly kind: "numeric";
+      /** Total number of digits. */
+      readonly precision: number;
+      /** Digits after the decimal point. */
+      readonly scale: number;
+    }
+  | {
+      /** `integer` (32-bit) */
+      readonly kind: "integer";
+    }
+  | {
+      /** `bigint` (64-bit) */
+      readonly kind: "bigint";
+    }
+  | {
+      /** `boolean` */
+      readonly kind: "boolean";
+    }
+  | {
+      /** `timestamptz`, microsecond precision, UTC in Iceberg. */
+      readonly kind: "timestamptz";
+    };
 
+/** Constructors of {@link ColumnType} values, e.g. `ColumnTypes.numeric(18, 2)`. */
 export const ColumnTypes = {
+  /** `uuid` */
   uuid: (): ColumnType => ({ kind: "uuid" }),
+  /** `text` */
   text: (): ColumnType => ({ kind: "text" }),
+  /** `varchar(length)` */
   varchar: (length: number): ColumnType => ({ kind: "varchar", length }),
+  /** `numeric(precision, scale)` */
   numeric: (precision: number, scale: number): ColumnType => ({ kind: "numeric", precision, scale }),
+  /** `integer` */
   integer: (): ColumnType => ({ kind: "integer" }),
+  /** `bigint` */
   bigint: (): ColumnType => ({ kind: "bigint" }),
+  /** `boolean` */
   boolean: (): ColumnType => ({ kind: "boolean" }),
+  /** `timestamptz` */
   timestamptz: (): ColumnType => ({ kind: "timestamptz" }),
 };
 
+/** One column of a captured table. */
 export interface ColumnSchema {
+  /** Column name: a lower-case SQL identifier. */
   readonly name: string;
+  /** Column type. */
   readonly type: ColumnType;
   /** @default true */
   readonly nullable?: boolean;
@@ -38,8 +80,11 @@ export interface ColumnSchema {
   readonly references?: string;
 }
 
+/** One table of the source database, as every layer sees it. */
 export interface TableSchema {
+  /** Table name: a lower-case SQL identifier. */
   readonly name: string;
+  /** Columns, in DDL order. */
   readonly columns: ColumnSchema[];
   /** Primary key columns. */
   readonly primaryKey: string[];

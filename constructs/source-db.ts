@@ -17,6 +17,7 @@ export interface ISourceDb extends IDependable {
   readonly publication: string;
   /** Role with REPLICATION and SELECT on the captured tables only. */
   readonly cdcUser: string;
+  /** Password of the CDC role. */
   readonly cdcPassword: Secret;
   /** The captured tables, with their columns: the contract of every downstream layer. */
   readonly capturedTables: TableSchema[];
@@ -48,6 +49,7 @@ export interface SourceDbSchemaProps {
 }
 
 export interface SourceDbProps extends SourceDbSchemaProps {
+  /** Where PostgreSQL and its schema job run. */
   readonly platform: IPlatform;
   /** @default - postgres 17.12 (see DEFAULT_IMAGES) */
   readonly image?: string;
@@ -70,6 +72,7 @@ export interface SourceDbProps extends SourceDbSchemaProps {
 }
 
 export interface ExistingSourceDbProps extends SourceDbSchemaProps {
+  /** Where the schema job runs; it must reach `host`. */
   readonly platform: IPlatform;
   /** Host name of the existing server, reachable from the platform's workloads. */
   readonly host: string;
@@ -77,6 +80,7 @@ export interface ExistingSourceDbProps extends SourceDbSchemaProps {
   readonly port?: number;
   /** A role allowed to create tables, roles and publications (used by the schema job only). */
   readonly adminUser: string;
+  /** Password of `adminUser`, e.g. a sensitive TerraformVariable's value. */
   readonly adminPassword: string;
 }
 
@@ -100,8 +104,11 @@ export class SourceDb extends Construct implements ISourceDb {
   public readonly schema = SCHEMA;
   public readonly publication: string;
   public readonly cdcUser: string;
+  /** Password of the CDC role: generated unless `cdcPassword` was given. */
   public readonly cdcPassword: Secret;
+  /** The PostgreSQL superuser. */
   public readonly adminUser: string;
+  /** Password of the superuser: generated unless `adminPassword` was given. */
   public readonly adminPassword: Secret;
   public readonly capturedTables: TableSchema[];
   /** The schema job; it runs after the server is healthy. */

@@ -10,7 +10,9 @@ import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle } from "./plat
 import { flinkSinkType, flinkSourceType, flinkValue, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
 
+/** Props of {@link StreamJob}. */
 export interface StreamJobProps {
+  /** Where the Flink cluster, the SQL Gateway and the submit job run. */
   readonly platform: IPlatform;
   /** The change streams to read. */
   readonly cdc: ICdcStream;
@@ -52,18 +54,35 @@ export interface StreamJobProps {
 
 /** What the SQL templates in flink-sql/ are rendered with. */
 export interface PipelineSqlInput {
+  /** Flink job name (`pipeline.name`). */
   readonly jobName: string;
+  /** Checkpoint interval; Iceberg commits once per checkpoint. */
   readonly checkpointIntervalMs: number;
+  /** Default parallelism of the job. */
   readonly parallelism: number;
+  /** Iceberg REST catalog URL. */
   readonly catalogUri: string;
+  /** Warehouse location, e.g. `s3://lakehouse/warehouse`. */
   readonly warehouse: string;
+  /** S3 API URL of the object store. */
   readonly s3Endpoint: string;
+  /** S3 region. */
   readonly region: string;
+  /** Iceberg namespace of the raw CDC log tables. */
   readonly rawDatabase: string;
+  /** Iceberg namespace of the current-state tables. */
   readonly stateDatabase: string;
+  /** Kafka bootstrap servers (`host:port`). */
   readonly bootstrap: string;
+  /** Kafka consumer group of the job. */
   readonly consumerGroup: string;
-  readonly tables: { readonly schema: TableSchema; readonly topic: string }[];
+  /** The captured tables with the topic that carries each one's changes. */
+  readonly tables: {
+    /** The table's schema. */
+    readonly schema: TableSchema;
+    /** Its change topic. */
+    readonly topic: string;
+  }[];
 }
 
 /**
@@ -99,12 +118,17 @@ export class StreamJob extends Construct implements IDependable {
   public readonly jobName: string;
   /** The rendered SQL that the submit job runs. */
   public readonly sql: string;
+  /** Iceberg namespace of the raw CDC log tables. */
   public readonly rawDatabase: string;
+  /** Iceberg namespace of the current-state tables. */
   public readonly stateDatabase: string;
   /** Tables written, as `namespace.table` in the Iceberg catalog. */
   public readonly tablesWritten: string[];
+  /** Flink JobManager: web UI and REST API. */
   public readonly jobManager: Endpoint;
+  /** Flink SQL Gateway REST API. */
   public readonly gateway: Endpoint;
+  /** The job that submits (or upgrades) the pipeline. */
   public readonly submitJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
 

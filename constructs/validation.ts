@@ -7,7 +7,9 @@ import { Token } from "cdktf";
  */
 export class ValidationError extends Error {
   constructor(
+    /** The construct whose input is wrong, e.g. `StreamJob`. */
     public readonly construct: string,
+    /** The prop whose value is wrong, e.g. `taskManagers`. */
     public readonly prop: string,
     problem: string,
     value: unknown,
@@ -18,6 +20,7 @@ export class ValidationError extends Error {
   }
 }
 
+/** An integer from `min` to `max` (inclusive); undefined and tokens pass. */
 export function validateInteger(construct: string, prop: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -36,6 +39,7 @@ export function validateSqlIdentifier(construct: string, prop: string, value: st
 }
 
 const KAFKA_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+/** A valid Kafka topic or connector name; undefined and tokens pass. */
 export function validateKafkaName(construct: string, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!KAFKA_NAME.test(value) || value === "." || value === "..") {
@@ -52,6 +56,7 @@ export function validateDnsLabel(construct: string, prop: string, value: string 
   }
 }
 
+/** A list with at least one entry; undefined (use the default) passes. */
 export function validateNonEmpty<T>(construct: string, prop: string, value: readonly T[] | undefined): void {
   if (value !== undefined && value.length === 0) {
     throw new ValidationError(construct, prop, "must not be empty", value, `Give ${prop} at least one entry, or leave it unset for the default.`);

@@ -18,6 +18,7 @@ import {
   ServiceSpec,
 } from "./workload";
 
+/** Props of {@link DockerPlatform}. */
 export interface DockerPlatformProps {
   /**
    * Prefix of every container, volume and network name on the engine, so several stacks can share one engine.
@@ -40,9 +41,11 @@ export interface DockerPlatformProps {
  * creates resources.
  */
 export class DockerPlatform extends Construct implements IPlatform {
+  /** Always `docker`. */
   public readonly kind = "docker" as const;
   /** Prefix of engine-level names. */
   public readonly prefix: string;
+  /** The bridge network every workload joins; services reach each other by name on it. */
   public readonly network: Network;
   private readonly publishPorts: boolean;
   private readonly images = new Map<string, Image>();

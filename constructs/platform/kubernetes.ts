@@ -28,6 +28,7 @@ import {
   ServiceSpec,
 } from "./workload";
 
+/** Props of {@link KubernetesPlatform}. */
 export interface KubernetesPlatformProps {
   /**
    * Namespace that holds every object of the stack; created by this construct.
@@ -58,7 +59,9 @@ const SECRET_KEY = "value";
  * escalation, and a non-root security context where the workload names its user.
  */
 export class KubernetesPlatform extends Construct implements IPlatform {
+  /** Always `kubernetes`. */
   public readonly kind = "kubernetes" as const;
+  /** The namespace that holds every object of the stack. */
   public readonly namespace: string;
   private readonly namespaceResource: NamespaceV1;
   private readonly storageClassName?: string;

@@ -25,7 +25,10 @@ export class HealthCheck {
     return new HealthCheck({ kind: "command", command, ...options });
   }
 
-  private constructor(public readonly probe: HealthProbe) {}
+  private constructor(
+    /** What is checked, and how often. */
+    public readonly probe: HealthProbe,
+  ) {}
 
   /** Seconds between checks. */
   public get intervalSeconds(): number {
@@ -58,6 +61,7 @@ export class HealthCheck {
   }
 }
 
+/** Timing of a health check. */
 export interface HealthCheckOptions {
   /** @default 5 */
   readonly intervalSeconds?: number;
@@ -69,10 +73,28 @@ export interface HealthCheckOptions {
   readonly startPeriodSeconds?: number;
 }
 
+/** The check behind a {@link HealthCheck}, as each platform renders it. */
 export type HealthProbe =
-  | ({ readonly kind: "http"; readonly port: number; readonly path: string } & HealthCheckOptions)
-  | ({ readonly kind: "tcp"; readonly port: number } & HealthCheckOptions)
-  | ({ readonly kind: "command"; readonly command: string[] } & HealthCheckOptions);
+  | ({
+      /** An HTTP GET that must answer 2xx. */
+      readonly kind: "http";
+      /** Port inside the workload. */
+      readonly port: number;
+      /** Request path, e.g. `/health`. */
+      readonly path: string;
+    } & HealthCheckOptions)
+  | ({
+      /** A TCP connection that must succeed. */
+      readonly kind: "tcp";
+      /** Port inside the workload. */
+      readonly port: number;
+    } & HealthCheckOptions)
+  | ({
+      /** A command that must exit 0 inside the container. */
+      readonly kind: "command";
+      /** The command line, e.g. `["pg_isready", "-h", "127.0.0.1"]`. */
+      readonly command: string[];
+    } & HealthCheckOptions);
 
 /** A credential held by the platform: generated or supplied, never a literal in code. */
 export interface Secret {
@@ -82,6 +104,7 @@ export interface Secret {
   readonly value: string;
 }
 
+/** A credential to create: generated, or supplied by the caller. */
 export interface SecretSpec {
   /** Unique, DNS-label-like name, e.g. `postgres-password`. */
   readonly name: string;
@@ -210,6 +233,7 @@ export class Endpoint implements IDependable {
   constructor(
     /** Host name inside the platform network (or of an external server). */
     public readonly host: string,
+    /** Port number. */
     public readonly port: number,
     public readonly dependables: ITerraformDependable[] = [],
   ) {}
@@ -228,6 +252,7 @@ export class Endpoint implements IDependable {
 /** What `platform.service()` returns. */
 export class ServiceHandle implements IDependable {
   constructor(
+    /** The spec the service was rendered from. */
     public readonly spec: ServiceSpec,
     public readonly dependables: ITerraformDependable[],
   ) {}
@@ -251,11 +276,13 @@ export class ServiceHandle implements IDependable {
 /** What `platform.job()` returns. */
 export class JobHandle implements IDependable {
   constructor(
+    /** The spec the job was rendered from. */
     public readonly spec: JobSpec,
     public readonly dependables: ITerraformDependable[],
   ) {}
 }
 
+/** The runtimes a platform renders to. */
 export type PlatformKind = "docker" | "kubernetes";
 
 /**
@@ -263,6 +290,7 @@ export type PlatformKind = "docker" | "kubernetes";
  * never create provider resources themselves; a new runtime is one new implementation.
  */
 export interface IPlatform extends IConstruct {
+  /** Which runtime this platform renders to. */
   readonly kind: PlatformKind;
   /** Renders a long-running workload under `scope`. */
   service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle;
@@ -272,5 +300,7 @@ export interface IPlatform extends IConstruct {
   secret(scope: Construct, id: string, spec: SecretSpec): Secret;
 }
 
+/** Resources of a workload whose spec sets none: 250 millicores, 512 MiB. */
 export const DEFAULT_RESOURCES: ResourceSpec = { cpuMillis: 250, memoryMiB: 512 };
+/** Seconds a deployment waits for a job whose spec sets no timeout. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 600;
