@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The `lakehouse` CLI: the compiled build when installed as a package, the TypeScript sources
-// (through ts-node) in a checkout without a build.
-const path = require("path");
+// The `lakehouse` CLI. In a checkout it runs the TypeScript sources (through ts-node), so it is
+// never a stale build; the published package ships no sources and runs its compiled dist/.
 const fs = require("fs");
-const compiled = path.join(__dirname, "..", "dist", "cli", "main.js");
-if (fs.existsSync(compiled)) {
-  require(compiled);
+const path = require("path");
+const root = path.join(__dirname, "..");
+const sources = path.join(root, "cli", "main.ts");
+if (fs.existsSync(sources)) {
+  require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
+  require(sources);
 } else {
-  require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
-  require(path.join(__dirname, "..", "cli", "main.ts"));
+  require(path.join(root, "dist", "cli", "main.js"));
 }

@@ -47,6 +47,7 @@ targetOptions(program.command("bench"))
   .option("--latency-samples <n>", "single-row commits timed to Kafka", int("--latency-samples", 10), 300)
   .option("--rate <rows/s>", "write rate of the throughput run", int("--rate", 1), 10000)
   .option("--duration <seconds>", "length of the throughput run", int("--duration", 5), 60)
+  .option("--writers <n>", "PostgreSQL connections sharing the write rate", int("--writers", 1), 2)
   .option("--trino-samples <n>", "rows timed from commit to Trino", int("--trino-samples", 1), 10)
   .option("--history <events>", "raw events generated for the analytics queries", int("--history", 1000), 1_000_000)
   .option("--query-runs <n>", "runs of each analytics query", int("--query-runs", 1), 7)
@@ -61,6 +62,7 @@ targetOptions(program.command("bench"))
       latencySamples: opts.latencySamples,
       rate: opts.rate,
       durationSeconds: opts.duration,
+      writers: opts.writers,
       trinoSamples: opts.trinoSamples,
       historyEvents: opts.history,
       queryRuns: opts.queryRuns,
