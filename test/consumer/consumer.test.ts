@@ -74,6 +74,10 @@ describe("a consumer project using the packed tarball", () => {
     run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
   });
 
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test("the package ships compiled JavaScript and type declarations, no TypeScript sources", () => {
     const pkg = path.join(dir, "node_modules", "lakehouse-cdc");
     expect(fs.existsSync(path.join(pkg, "dist/constructs/index.js"))).toBe(true);
