@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/toolchain.sh >/dev/null
 # shellcheck disable=SC1091
-. "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
+. scripts/lib/common.sh
+use_toolchain
 npx cdktf destroy "${1:-dev}" --auto-approve

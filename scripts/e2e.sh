@@ -7,9 +7,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 bash scripts/docker-engine.sh
-bash scripts/toolchain.sh
 # shellcheck disable=SC1091
-. "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
+. scripts/lib/common.sh
+use_toolchain
 
 start=$(date +%s)
 bash scripts/images.sh

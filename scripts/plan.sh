@@ -20,28 +20,12 @@ now_ms() { date +%s%3N; }
 STACK="$1"
 shift
 
-bash scripts/toolchain.sh
-TF=tofu
-if [[ "${LAKEHOUSE_TOOLCHAIN:-}" == "system" ]]; then
-  command -v tofu >/dev/null 2>&1 || TF=terraform
-else
-  # shellcheck disable=SC1091
-  . "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
-fi
-
-OUTDIR="$(node -e 'const c=require("./cdktf.json"); console.log(c.output || "cdktf.out")')"
-if [[ "${PLAN_SKIP_SYNTH:-}" != "1" ]]; then
-  t0=$(now_ms)
-  log "npx cdktf synth"
-  npx cdktf synth --output "$OUTDIR" >/tmp/lakehouse-plan-synth.$$.log 2>&1 || {
-    cat /tmp/lakehouse-plan-synth.$$.log >&2
-    rm -f /tmp/lakehouse-plan-synth.$$.log
-    log "ERROR: cdktf synth failed"
-    exit 1
-  }
-  rm -f /tmp/lakehouse-plan-synth.$$.log
-  log "synth took $(( ($(now_ms) - t0) / 1000 ))s"
-fi
+# shellcheck disable=SC1091
+. scripts/lib/common.sh
+use_toolchain
+TF="${TERRAFORM_BINARY_NAME:-tofu}"
+OUTDIR="$(synth_outdir)"
+[[ "${PLAN_SKIP_SYNTH:-}" == "1" ]] || synth_stacks "$OUTDIR"
 
 DIR="$OUTDIR/stacks/$STACK"
 if [[ ! -f "$DIR/cdk.tf.json" ]]; then

@@ -18,9 +18,9 @@ step "Docker engine"
 bash scripts/docker-engine.sh
 
 step "Terraform toolchain (OpenTofu and providers, built offline)"
-bash scripts/toolchain.sh
 # shellcheck disable=SC1091
-. "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
+. scripts/lib/common.sh
+use_toolchain
 
 registry="${LAKEHOUSE_IMAGE_REGISTRY:-lakehouse.local}"
 if [[ "$registry" == "lakehouse.local" ]]; then

@@ -10,32 +10,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-log() { printf '[validate] %s\n' "$*" >&2; }
-now_ms() { date +%s%3N; }
 
-if [[ "${LAKEHOUSE_TOOLCHAIN:-}" == "system" ]]; then
-  bash scripts/toolchain.sh
-  if ! command -v tofu >/dev/null 2>&1; then export TERRAFORM_BINARY_NAME=terraform; fi
-else
-  # Always run it: warm it only checks stamps (under a second), and it rebuilds when the
-  # installed @cdktf/provider-* bindings changed.
-  bash scripts/toolchain.sh
-  # shellcheck disable=SC1091
-  . "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
-fi
-
-OUTDIR="$(node -e 'const c=require("./cdktf.json"); console.log(c.output || "cdktf.out")')"
-if [[ "${VALIDATE_SKIP_SYNTH:-}" != "1" ]]; then
-  t0=$(now_ms)
-  log "npx cdktf synth"
-  npx cdktf synth --output "$OUTDIR" >/tmp/lakehouse-validate-synth.$$.log 2>&1 || {
-    cat /tmp/lakehouse-validate-synth.$$.log >&2
-    rm -f /tmp/lakehouse-validate-synth.$$.log
-    log "ERROR: cdktf synth failed"
-    exit 1
-  }
-  rm -f /tmp/lakehouse-validate-synth.$$.log
-  log "synth took $(( ($(now_ms) - t0) / 1000 ))s"
-fi
+# shellcheck disable=SC1091
+. scripts/lib/common.sh
+use_toolchain
+OUTDIR="$(synth_outdir)"
+[[ "${VALIDATE_SKIP_SYNTH:-}" == "1" ]] || synth_stacks "$OUTDIR"
 
 exec npx ts-node --transpile-only scripts/lib/terraform.ts validate "$OUTDIR" "$@"

@@ -1,0 +1,33 @@
+# Sourced by the scripts that run Terraform (validate, plan, up, down, e2e).
+
+# Builds or refreshes the offline toolchain (warm: under a second) and puts it on PATH; with
+# LAKEHOUSE_TOOLCHAIN=system, uses tofu (or terraform) from PATH and its registry access.
+use_toolchain() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/../toolchain.sh" >&2
+  if [[ "${LAKEHOUSE_TOOLCHAIN:-}" == "system" ]]; then
+    command -v tofu >/dev/null 2>&1 || export TERRAFORM_BINARY_NAME=terraform
+  else
+    # shellcheck disable=SC1091
+    . "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
+  fi
+}
+
+# `cdktf synth` into OUTDIR, quiet unless it fails; prints how long it took.
+synth_stacks() {
+  local outdir="$1" log t0
+  log="$(mktemp)"
+  t0=$(date +%s)
+  if ! npx cdktf synth --output "$outdir" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "ERROR: cdktf synth failed" >&2
+    return 1
+  fi
+  rm -f "$log"
+  echo "synth took $(( $(date +%s) - t0 ))s" >&2
+}
+
+# The synth output directory of cdktf.json (default cdktf.out).
+synth_outdir() {
+  node -e 'const c=require("./cdktf.json"); console.log(c.output || "cdktf.out")'
+}
