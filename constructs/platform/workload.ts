@@ -219,7 +219,9 @@ export interface JobSpec extends ContainerSpec {
   /** Name of the job, unique within the platform. */
   readonly name: string;
   /**
-   * Seconds the deployment waits for completion.
+   * Seconds the deployment waits for completion (the Kubernetes Job's deadline). The Docker
+   * provider has no timeout for attached containers: there the job's own command must bound its
+   * waits, as the scripts in jobs/ do.
    * @default 600
    */
   readonly timeoutSeconds?: number;
