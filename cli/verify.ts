@@ -86,7 +86,7 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
       }
       const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
       cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
-      return checkpoints.latest?.completed;
+      return checkpoints.latest?.completed ?? undefined;
     }, () => cause);
     record({ hop, ok: true, detail: `job RUNNING, last checkpoint ${Math.round((Date.now() - latest.latest_ack_timestamp) / 1000)} s ago` });
 
