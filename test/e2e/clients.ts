@@ -1,4 +1,5 @@
 export { stackOutputs } from "../../cli/outputs";
+export { trinoRows } from "../../cli/target";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 
@@ -8,17 +9,6 @@ export async function postgres(port: number, user: string, password: string, dat
   client.on("error", () => undefined);
   await client.connect();
   return client;
-}
-
-/** Runs a Trino query and returns all rows; throws with Trino's message on failure. */
-export async function trinoRows(trino: Trino, sql: string): Promise<unknown[][]> {
-  const rows: unknown[][] = [];
-  const iterator = await trino.query(sql);
-  for await (const result of iterator) {
-    if (result.error) throw new Error(`Trino: ${result.error.message}\n  in: ${sql.replace(/\s+/g, " ").slice(0, 200)}`);
-    rows.push(...(result.data ?? []));
-  }
-  return rows;
 }
 
 export function trinoClient(port: number): Trino {
