@@ -54,6 +54,10 @@ new_context() {
   rm -rf "$ctx"
   mkdir -p "$ctx"
   cp -a "$IMAGES_DIR/$name/." "$ctx/"
+  # Kafka's launcher script is shared by the broker and Connect images: one copy, in both bin/.
+  case "$name" in
+    kafka|debezium-connect) cp -a "$IMAGES_DIR/shared/kafka-bin/." "$ctx/bin/" ;;
+  esac
   printf '%s' "$ctx"
 }
 
