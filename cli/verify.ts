@@ -52,17 +52,22 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
   try {
     // Hop: Debezium (checked first, so a paused connector is named before the canary waits on Kafka).
     hop = "debezium";
-    const status = await getJson(`${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`).catch((err: Error) => {
-      throw new HopFailure(`Kafka Connect unreachable at ${t.connectUrl}: ${err.message}`);
-    });
-    const failed = [status.connector, ...status.tasks].find((s: any) => s.state !== "RUNNING");
-    if (failed || status.tasks.length === 0) {
-      const state = failed?.state ?? "no tasks";
-      const cause = state === "PAUSED" ? `connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`
-        : state === "FAILED" ? `connector ${t.connector} FAILED: ${(failed.trace ?? "").split("\n")[0]}`
-        : `connector ${t.connector} is ${state}`;
-      throw new HopFailure(cause);
-    }
+    // PAUSED and FAILED are answers; a 404, an unreachable worker or UNASSIGNED tasks are what a
+    // Connect worker shows while it restarts and rebalances, so those get the timeout.
+    const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
+    let seen = "no answer";
+    const status = await within(timeoutMs, async () => {
+      const s = await getJson(statusUrl).catch((err: Error) => {
+        seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
+        return undefined;
+      });
+      if (s === undefined) return undefined;
+      const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
+      if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
+      if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
+      seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
+      return seen === "" ? s : undefined;
+    }, () => `${seen} after ${timeoutMs / 1000} s${seen.endsWith("(404)") ? ": re-run the stack's connector registration job" : ""}`);
     record({ hop, ok: true, detail: `connector and ${status.tasks.length} task(s) RUNNING` });
 
     // Hop: Flink.

@@ -191,6 +191,12 @@ describe("dev stack on the local Docker engine", () => {
     docker("restart", `${PREFIX}-flink-taskmanager`);
     events.push(...(await writing));
     figures["after restarts: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, Date.now());
+    // The writes may all have been captured before Connect went down: wait for it to be back.
+    const status = `http://127.0.0.1:${DEV_PORTS.connect}/connectors/${outputs.connector_name}/status`;
+    await eventually("the connector to be RUNNING after the restart", 180_000, async () => {
+      const s: any = await (await fetch(status)).json().catch(() => undefined);
+      return s?.connector?.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t: any) => t.state === "RUNNING") ? true : undefined;
+    });
     const dups = await trinoRows(trino, "SELECT id, count(*) FROM iceberg.bank.accounts GROUP BY id HAVING count(*) > 1");
     expect(dups).toEqual([]);
     expect((await runningJobs()).map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
