@@ -14,6 +14,8 @@ image_tag() {
     flink)            echo "$IMAGE_PREFIX/lakehouse-cdc/flink:$FLINK_VERSION-iceberg-$ICEBERG_VERSION" ;;
     trino)            echo "$IMAGE_PREFIX/trinodb/trino:$TRINO_VERSION" ;;
     node)             echo "$IMAGE_PREFIX/node:$NODE_MAJOR-$DEBIAN_SUITE-slim" ;;
+    # dbt and Dagster have no official image carrying both (and the Trino adapter): a project repository.
+    dbt-dagster)      echo "$IMAGE_PREFIX/lakehouse-cdc/dbt-dagster:$DAGSTER_VERSION-dbt$DBT_CORE_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

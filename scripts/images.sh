@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -396,6 +396,30 @@ build_node() {
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg NODE_MAJOR="$NODE_MAJOR"
   local v; v="$(docker run --rm "$(image_tag node)" node --version)"
   tag_full_version "$(image_tag node)" "${v#v}-$DEBIAN_SUITE-slim"
+}
+
+# dbt + Dagster: the requirements with versions.env substituted, resolved and downloaded as
+# wheels for the image's Python on the host, then installed offline in the build.
+build_dbt_dagster() {
+  local ctx; ctx="$(new_context dbt-dagster)"
+  need_tool envsubst gettext-base
+  envsubst < "$IMAGES_DIR/dbt-dagster/requirements.txt" > "$ctx/requirements.txt"
+  local key; key="$(stamp_key "$ctx/requirements.txt" "$PYTHON_TARGET")"
+  local wheels="$CACHE/pypi/dbt-dagster-$key"
+  if [ ! -f "$wheels/.complete" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
+    rm -rf "$wheels"; mkdir -p "$wheels"
+    local abi="cp${PYTHON_TARGET/./}"
+    python3 -m pip download --quiet --only-binary :all: --python-version "$PYTHON_TARGET" \
+      --implementation cp --abi "$abi" --abi abi3 --abi none \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+      --platform any -d "$wheels" -r "$ctx/requirements.txt" \
+      >"$CACHE/logs/pip-dbt-dagster.log" 2>&1 || { tail -n 30 "$CACHE/logs/pip-dbt-dagster.log" >&2; return 1; }
+    touch "$wheels/.complete"
+  fi
+  mkdir -p "$ctx/wheels"
+  cp -al "$wheels/." "$ctx/wheels/"
+  docker_build "$(image_tag dbt-dagster)" "$ctx" --build-arg BASE_IMAGE="$(image_tag debian)"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select balance
+from "iceberg"."analytics"."latest_balance_per_account"
+where balance is null
+
+

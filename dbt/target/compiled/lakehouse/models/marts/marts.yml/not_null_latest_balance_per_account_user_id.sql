@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select user_id
+from "iceberg"."analytics"."latest_balance_per_account"
+where user_id is null
+
+

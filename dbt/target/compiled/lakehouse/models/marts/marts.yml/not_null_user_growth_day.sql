@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select day
+from "iceberg"."analytics"."user_growth"
+where day is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select total_users
+from "iceberg"."analytics"."user_growth"
+where total_users is null
+
+

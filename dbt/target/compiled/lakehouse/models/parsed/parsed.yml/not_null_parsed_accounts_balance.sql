@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select balance
+from "iceberg"."analytics_parsed"."parsed_accounts"
+where balance is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select currency
+from "iceberg"."analytics_parsed"."parsed_accounts"
+where currency is null
+
+

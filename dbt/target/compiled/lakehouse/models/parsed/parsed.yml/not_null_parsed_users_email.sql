@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select email
+from "iceberg"."analytics_parsed"."parsed_users"
+where email is null
+
+

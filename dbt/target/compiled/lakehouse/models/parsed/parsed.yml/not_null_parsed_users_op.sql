@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select op
+from "iceberg"."analytics_parsed"."parsed_users"
+where op is null
+
+

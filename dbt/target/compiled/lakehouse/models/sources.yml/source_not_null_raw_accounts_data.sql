@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select data
+from "iceberg"."raw_data"."accounts"
+where data is null
+
+

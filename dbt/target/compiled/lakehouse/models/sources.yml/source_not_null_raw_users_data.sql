@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select data
+from "iceberg"."raw_data"."users"
+where data is null
+
+

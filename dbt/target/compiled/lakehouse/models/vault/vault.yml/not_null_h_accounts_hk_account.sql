@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select hk_account
+from "iceberg"."analytics_vault"."h_accounts"
+where hk_account is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select user_id
+from "iceberg"."analytics_vault"."h_users"
+where user_id is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select balance
+from "iceberg"."analytics_vault"."s_accounts"
+where balance is null
+
+

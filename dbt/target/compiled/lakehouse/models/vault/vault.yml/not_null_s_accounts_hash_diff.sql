@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select hash_diff
+from "iceberg"."analytics_vault"."s_accounts"
+where hash_diff is null
+
+

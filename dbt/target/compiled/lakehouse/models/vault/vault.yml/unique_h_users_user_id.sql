@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    user_id as unique_field,
+    count(*) as n_records
+
+from "iceberg"."analytics_vault"."h_users"
+where user_id is not null
+group by user_id
+having count(*) > 1
+
+

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select balance
+from "iceberg"."analytics"."latest_balance_per_account"
+where balance is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

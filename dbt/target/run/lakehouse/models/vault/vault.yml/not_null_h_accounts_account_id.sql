@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select account_id
+from "iceberg"."analytics_vault"."h_accounts"
+where account_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

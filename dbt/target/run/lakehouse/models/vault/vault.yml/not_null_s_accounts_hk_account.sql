@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select hk_account
+from "iceberg"."analytics_vault"."s_accounts"
+where hk_account is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,121 @@
+"""Dagster code location of the lakehouse: the dbt project as assets, a schedule that builds
+them, a sensor that builds them when the raw CDC tables get new Iceberg snapshots, and
+freshness checks on those raw tables.
+
+Environment (set by the Orchestrator construct): DBT_PROJECT_DIR, DBT_TARGET_DIR, the dbt
+profile's DBT_TRINO_* / DBT_*_SCHEMA variables, DBT_SCHEDULE (cron), RAW_FRESHNESS_MINUTES.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import trino
+from dagster import (
+    AssetKey,
+    AssetObservation,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    Definitions,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    build_last_update_freshness_checks,
+    build_sensor_for_freshness_checks,
+    define_asset_job,
+    sensor,
+)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+DBT_PROJECT_DIR = Path(os.environ.get("DBT_PROJECT_DIR", Path(__file__).parent.parent / "dbt"))
+RAW_SCHEMA = os.environ.get("DBT_RAW_SCHEMA", "raw_data")
+RAW_TABLES = [t for t in os.environ.get("RAW_TABLES", "users,accounts").split(",") if t]
+
+project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target_path=Path(os.environ.get("DBT_TARGET_DIR", DBT_PROJECT_DIR / "target")),
+)
+
+
+@dbt_assets(manifest=project.manifest_path, project=project)
+def lakehouse_dbt(context, dbt: DbtCliResource):
+    """Every dbt model (parsed layer, Data Vault, marts) with its tests as asset checks."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+dbt_build = define_asset_job("dbt_build", selection=AssetSelection.assets(lakehouse_dbt))
+
+schedule = ScheduleDefinition(
+    name="dbt_build_schedule",
+    job=dbt_build,
+    cron_schedule=os.environ.get("DBT_SCHEDULE", "*/15 * * * *"),
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+
+def raw_key(table: str) -> AssetKey:
+    """The key dagster-dbt gives the dbt source `raw.<table>`."""
+    return AssetKey(["raw", table])
+
+
+def latest_snapshots() -> dict:
+    """Latest Iceberg snapshot (id, commit time) of each raw table, read through Trino."""
+    conn = trino.dbapi.connect(
+        host=os.environ.get("DBT_TRINO_HOST", "127.0.0.1"),
+        port=int(os.environ.get("DBT_TRINO_PORT", "8080")),
+        user="dagster",
+        catalog=os.environ.get("DBT_TRINO_CATALOG", "iceberg"),
+        schema=RAW_SCHEMA,
+    )
+    try:
+        cur = conn.cursor()
+        found = {}
+        for table in RAW_TABLES:
+            cur.execute(
+                f'SELECT snapshot_id, to_unixtime(committed_at) FROM "{table}$snapshots" ORDER BY committed_at DESC LIMIT 1'
+            )
+            rows = cur.fetchall()
+            if rows:
+                found[table] = {"snapshot_id": str(rows[0][0]), "committed_at": float(rows[0][1])}
+        return found
+    finally:
+        conn.close()
+
+
+@sensor(job=dbt_build, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+def raw_tables_changed(context: SensorEvaluationContext):
+    """Observes the raw tables (their last update feeds the freshness checks) and builds the
+    dbt assets when any of them has a new snapshot since the last build it requested."""
+    snapshots = latest_snapshots()
+    observations = [
+        AssetObservation(
+            asset_key=raw_key(table),
+            metadata={"dagster/last_updated_timestamp": s["committed_at"], "snapshot_id": s["snapshot_id"]},
+        )
+        for table, s in snapshots.items()
+    ]
+    cursor = ",".join(f"{t}={s['snapshot_id']}" for t, s in sorted(snapshots.items()))
+    if not snapshots or cursor == context.cursor:
+        return SensorResult(skip_reason=SkipReason("no new snapshots in the raw tables"), asset_events=observations)
+    return SensorResult(run_requests=[RunRequest(run_key=cursor)], cursor=cursor, asset_events=observations)
+
+
+freshness_checks = build_last_update_freshness_checks(
+    assets=[raw_key(t) for t in RAW_TABLES],
+    lower_bound_delta=timedelta(minutes=int(os.environ.get("RAW_FRESHNESS_MINUTES", "60"))),
+)
+freshness_sensor = build_sensor_for_freshness_checks(
+    freshness_checks=freshness_checks, default_status=DefaultSensorStatus.RUNNING
+)
+
+defs = Definitions(
+    assets=[lakehouse_dbt],
+    asset_checks=freshness_checks,
+    jobs=[dbt_build],
+    schedules=[schedule],
+    sensors=[raw_tables_changed, freshness_sensor],
+    resources={"dbt": DbtCliResource(project_dir=project)},
+)
