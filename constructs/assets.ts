@@ -27,3 +27,13 @@ export function asset(relativePath: string): string {
 export function assetNames(relativeDir: string, extension: string): string[] {
   return fs.readdirSync(path.join(ROOT, relativeDir)).filter((f) => f.endsWith(extension)).sort();
 }
+
+/** Paths (relative to the package root) of every file under a shipped directory, sorted; build output (`target/`, `logs/`, `__pycache__/`) is skipped. */
+export function assetTree(relativeDir: string): string[] {
+  const skip = new Set(["target", "logs", "__pycache__"]);
+  const walk = (rel: string): string[] =>
+    fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })
+      .filter((e) => !skip.has(e.name))
+      .flatMap((e) => (e.isDirectory() ? walk(path.posix.join(rel, e.name)) : [path.posix.join(rel, e.name)]));
+  return walk(relativeDir).sort();
+}

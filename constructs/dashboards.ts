@@ -65,7 +65,7 @@ export class Dashboards extends Construct {
       throw new ValidationError("Dashboards", "adminEmail", "must be an e-mail address (Metabase logs in with it)", this.adminEmail, "Use e.g. 'admin@example.com'.");
     }
     const dashboardName = props.dashboardName ?? "Lakehouse CDC";
-    this.adminPassword = platform.secret(this, "AdminPassword", { name: "metabase-admin-password", value: props.adminPassword });
+    this.adminPassword = platform.secret(this, "AdminPassword", { name: "metabase-admin-password", value: props.adminPassword, minDigits: 1 });
     const appDbPassword = platform.secret(this, "AppDbPassword", { name: "metabase-db-password" });
 
     const appDb = platform.service(this, "AppDb", {

@@ -27,6 +27,9 @@ export const DEFAULT_IMAGES = {
   trino: "docker.io/trinodb/trino:476",
   /** Metabase (Dashboards). */
   metabase: "docker.io/metabase/metabase:v0.56.6",
+  // No official image has dbt with the Trino adapter and Dagster: images/dbt-dagster builds this one.
+  /** dbt-core, dbt-trino and Dagster (Transformations, Orchestrator). */
+  dbtDagster: "docker.io/lakehouse-cdc/dbt-dagster:1.13.27-dbt1.12.0",
   // Runs the project's job scripts (jobs/*.js): connector registration, SQL submission, dashboards.
   /** Node.js, which runs the job scripts (jobs/*.js). */
   node: "docker.io/library/node:20.19.2-trixie-slim",

@@ -11,6 +11,8 @@ export * from "./cdc-connector";
 export * from "./iceberg-warehouse";
 export * from "./stream-job";
 export * from "./query-engine";
+export * from "./transformations";
+export * from "./orchestrator";
 export * from "./dashboards";
 export * from "./lakehouse";
 export * from "./policy";

@@ -1,11 +1,13 @@
 import { Construct } from "constructs";
 import { CdcConnector, CdcConnectorProps } from "./cdc-connector";
 import { Dashboards, DashboardsProps } from "./dashboards";
+import { Orchestrator, OrchestratorProps } from "./orchestrator";
 import { IcebergWarehouse, IcebergWarehouseProps, IIcebergWarehouse } from "./iceberg-warehouse";
 import { IPlatform } from "./platform/workload";
 import { QueryEngine, QueryEngineProps } from "./query-engine";
 import { ISourceDb, SourceDb, SourceDbProps } from "./source-db";
 import { StreamJob, StreamJobProps } from "./stream-job";
+import { Transformations, TransformationsProps } from "./transformations";
 import { ValidationError } from "./validation";
 
 type Wired = "platform" | "imageRegistry";
@@ -30,13 +32,17 @@ export interface LakehouseProps {
   readonly streamJob?: Omit<StreamJobProps, Wired | "cdc" | "warehouse"> | false;
   /** Options of Trino; `false` omits it (and the dashboards). @default {} */
   readonly queryEngine?: Omit<QueryEngineProps, Wired | "warehouse"> | false;
+  /** Options of the dbt project's build job; `false` omits it (and the orchestrator). @default {} */
+  readonly transformations?: Omit<TransformationsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "dependsOn"> | false;
+  /** Options of Dagster; `false` omits it. @default {} */
+  readonly orchestrator?: Omit<OrchestratorProps, Wired | "transformations" | "rawTables"> | false;
   /** Options of Metabase; `false` omits it. @default {} */
   readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables"> | false;
 }
 
 /**
  * The whole CDC lakehouse, wired: SourceDb -> CdcConnector -> StreamJob -> IcebergWarehouse ->
- * QueryEngine -> Dashboards. Each layer takes the previous construct, never a host string; any
+ * QueryEngine -> Transformations (dbt) -> Orchestrator (Dagster), and Dashboards. Each layer takes the previous construct, never a host string; any
  * layer can be configured, replaced by an existing one, or switched off.
  */
 export class Lakehouse extends Construct {
@@ -50,6 +56,10 @@ export class Lakehouse extends Construct {
   public readonly streamJob?: StreamJob;
   /** Trino; undefined when `queryEngine` is false or there is no warehouse. */
   public readonly queryEngine?: QueryEngine;
+  /** The dbt project; undefined when `transformations` is false or there is no query engine. */
+  public readonly transformations?: Transformations;
+  /** Dagster; undefined when `orchestrator` is false or there are no transformations. */
+  public readonly orchestrator?: Orchestrator;
   /** Metabase; undefined when `dashboards` is false or there is no query engine. */
   public readonly dashboards?: Dashboards;
 
@@ -70,6 +80,10 @@ export class Lakehouse extends Construct {
       throw new ValidationError("Lakehouse", "dashboards", "are configured, but the query engine they read from is off", Object.keys(props.dashboards), "Set dashboards: false, or turn queryEngine on.");
     }
 
+    if (props.transformations === false && props.orchestrator !== false && props.orchestrator !== undefined) {
+      throw new ValidationError("Lakehouse", "orchestrator", "is configured, but the transformations it orchestrates are off", Object.keys(props.orchestrator), "Set orchestrator: false, or turn transformations on.");
+    }
+
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
     if (props.cdc === false) return;
     this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source });
@@ -79,14 +93,29 @@ export class Lakehouse extends Construct {
     }
     if (props.queryEngine === false) return;
     this.queryEngine = new QueryEngine(this, "QueryEngine", { ...props.queryEngine, ...wired, warehouse: this.warehouse });
+    const layout = {
+      rawDatabase: this.streamJob?.rawDatabase ?? "raw_data",
+      stateDatabase: this.streamJob?.stateDatabase ?? this.source.database,
+      tables: this.source.capturedTables.map((t) => t.name),
+    };
+    if (props.transformations !== false) {
+      this.transformations = new Transformations(this, "Transformations", {
+        ...props.transformations,
+        ...wired,
+        ...layout,
+        queryEngine: this.queryEngine,
+        dependsOn: this.streamJob ? [this.streamJob] : [],
+      });
+      if (props.orchestrator !== false) {
+        this.orchestrator = new Orchestrator(this, "Orchestrator", { ...props.orchestrator, ...wired, transformations: this.transformations, rawTables: layout.tables });
+      }
+    }
     if (props.dashboards === false) return;
     this.dashboards = new Dashboards(this, "Dashboards", {
       ...props.dashboards,
       ...wired,
+      ...layout,
       queryEngine: this.queryEngine,
-      rawDatabase: this.streamJob?.rawDatabase ?? "raw_data",
-      stateDatabase: this.streamJob?.stateDatabase ?? this.source.database,
-      tables: this.source.capturedTables.map((t) => t.name),
     });
   }
 }

@@ -3,6 +3,8 @@
 image_tag() {
   case "$1" in
     debian)           echo "$IMAGE_PREFIX/debian:$DEBIAN_SUITE" ;;
+    # Another Debian base (debian-bookworm for superset), made the same way.
+    debian-*)         echo "$IMAGE_PREFIX/debian:${1#debian-}" ;;
     jre)              echo "$IMAGE_PREFIX/lakehouse-cdc/jre:$JAVA_MAJOR-$DEBIAN_SUITE" ;;
     postgres)         echo "$IMAGE_PREFIX/postgres:$POSTGRES_MAJOR" ;;
     kafka)            echo "$IMAGE_PREFIX/apache/kafka:$KAFKA_VERSION" ;;
@@ -14,6 +16,7 @@ image_tag() {
     flink)            echo "$IMAGE_PREFIX/lakehouse-cdc/flink:$FLINK_VERSION-iceberg-$ICEBERG_VERSION" ;;
     trino)            echo "$IMAGE_PREFIX/trinodb/trino:$TRINO_VERSION" ;;
     node)             echo "$IMAGE_PREFIX/node:$NODE_MAJOR-$DEBIAN_SUITE-slim" ;;
+    superset)         echo "$IMAGE_PREFIX/apache/superset:$SUPERSET_VERSION" ;;
     # dbt and Dagster have no official image carrying both (and the Trino adapter): a project repository.
     dbt-dagster)      echo "$IMAGE_PREFIX/lakehouse-cdc/dbt-dagster:$DAGSTER_VERSION-dbt$DBT_CORE_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;

@@ -69,6 +69,8 @@ export const DEV_PORTS = {
   flink: 18081,
   trino: 18080,
   metabase: 13000,
+  dagster: 13070,
+  superset: 13088,
 } as const;
 
 /** Every environment stack that main.ts synthesizes. */
@@ -85,6 +87,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
         warehouse: { s3HostPort: DEV_PORTS.s3, consoleHostPort: DEV_PORTS.minioConsole, catalogHostPort: DEV_PORTS.icebergRest },
         streamJob: { webHostPort: DEV_PORTS.flink, checkpointIntervalMs: 5000 },
         queryEngine: { hostPort: DEV_PORTS.trino },
+        orchestrator: { hostPort: DEV_PORTS.dagster },
         dashboards: dashboards && { hostPort: DEV_PORTS.metabase },
       },
     },

@@ -1,8 +1,8 @@
 import { Lakehouse, SourceDb } from "../constructs";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
-const SIX_LAYERS = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "trino", "metabase"];
-const JOBS = ["postgres-schema", "connector-registration", "warehouse-bucket", "flink-sql-submit", "metabase-provisioning"];
+const SERVICES = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "trino", "dagster-webserver", "dagster-daemon", "metabase"];
+const JOBS = ["postgres-schema", "connector-registration", "warehouse-bucket", "flink-sql-submit", "dbt-build", "metabase-provisioning"];
 
 describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
   const names = (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}): string[] => {
@@ -12,7 +12,7 @@ describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
   };
 
   test("composes every layer's services and jobs", () => {
-    expect(names().sort()).toEqual([...SIX_LAYERS, ...JOBS, ...["metabase-db"]].sort());
+    expect(names().sort()).toEqual([...SERVICES, ...JOBS, ...["metabase-db", "dagster-db"]].sort());
   });
 
   test("layers can be switched off", () => {
@@ -21,6 +21,14 @@ describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
     expect(n).not.toContain("trino");
     expect(n).not.toContain("flink-jobmanager");
     expect(n).not.toContain("metabase");
+    expect(n).not.toContain("dbt-build");
+  });
+
+  test("the orchestrator can be switched off alone, and needs the transformations", () => {
+    const n = names({ orchestrator: false });
+    expect(n).toContain("dbt-build");
+    expect(n.filter((x) => x.startsWith("dagster"))).toEqual([]);
+    expect(() => names({ transformations: false, orchestrator: { schedule: "0 * * * *" } })).toThrow(/Lakehouse: orchestrator .*Set orchestrator: false/);
   });
 
   test("an existing source database replaces the managed one", () => {

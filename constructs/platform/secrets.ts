@@ -11,6 +11,7 @@ import { SecretSpec } from "./workload";
  */
 export function secretValue(scope: Construct, id: string, spec: SecretSpec): string {
   if (spec.value !== undefined && !Token.isUnresolved(spec.value)) return spec.value;
-  const generated = new Password(scope, id, { length: 32, special: false }).result;
+  // min_numeric only when asked: adding it to existing secrets would replace (rotate) them.
+  const generated = new Password(scope, id, { length: 32, special: false, ...(spec.minDigits ? { minNumeric: spec.minDigits } : {}) }).result;
   return spec.value === undefined ? generated : Fn.coalesce([spec.value, generated]);
 }

@@ -113,6 +113,12 @@ export interface SecretSpec {
    * @default - a random 32-character alphanumeric password
    */
   readonly value?: string;
+  /**
+   * Digits a generated value contains at least, for applications whose password rules demand
+   * them (Metabase requires one).
+   * @default 0
+   */
+  readonly minDigits?: number;
 }
 
 /** A named network port of a service. */

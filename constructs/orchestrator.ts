@@ -1,0 +1,123 @@
+import { Construct } from "constructs";
+import { asset } from "./assets";
+import { defaultImage } from "./images";
+import { Endpoint, HealthCheck, IPlatform, ServiceHandle } from "./platform/workload";
+import { DBT_PROJECT_DIR, ITransformations } from "./transformations";
+import { ValidationError } from "./validation";
+
+const CODE_DIR = "/opt/lakehouse/orchestrator";
+const DAGSTER_HOME = "/opt/dagster/home";
+
+/** Props of {@link Orchestrator}. */
+export interface OrchestratorProps {
+  /** Where Dagster and its database run. */
+  readonly platform: IPlatform;
+  /** The dbt project that Dagster exposes as assets. */
+  readonly transformations: ITransformations;
+  /** Raw tables watched by the sensor and the freshness checks. */
+  readonly rawTables: string[];
+  /** Cron schedule of the dbt build (UTC). @default "*\/15 * * * *" */
+  readonly schedule?: string;
+  /** A raw table that has no new snapshot for this long fails its freshness check. @default 60 */
+  readonly freshnessMinutes?: number;
+  /** Publish the Dagster UI on 127.0.0.1 (Docker). @default - not published */
+  readonly hostPort?: number;
+  /** PostgreSQL image of Dagster's run and event storage. @default - postgres 17.12 */
+  readonly storageImage?: string;
+  /** Registry mirror for the default images. @default - upstream registries */
+  readonly imageRegistry?: string;
+}
+
+/**
+ * Dagster: a webserver (UI and GraphQL API) and a daemon (schedules, sensors, run queue) with
+ * their runs and event logs in their own PostgreSQL. The code location in orchestrator/
+ * exposes every dbt model as an asset with its tests as checks, a schedule that builds them, a
+ * sensor that builds them when the raw CDC tables get new Iceberg snapshots, and freshness
+ * checks on those tables. Runs execute in the daemon's container, with the Transformations'
+ * image and dbt project.
+ */
+export class Orchestrator extends Construct {
+  /** Dagster's UI and GraphQL API. */
+  public readonly endpoint: Endpoint;
+  /** The daemon that runs schedules, sensors and queued runs. */
+  public readonly daemon: ServiceHandle;
+  /** Name of the code location (GraphQL `repositoryLocationName`). */
+  public readonly codeLocation = "lakehouse";
+  /** Name of the job that builds every dbt asset. */
+  public readonly buildJobName = "dbt_build";
+
+  constructor(scope: Construct, id: string, props: OrchestratorProps) {
+    super(scope, id);
+    const { platform, transformations } = props;
+    const schedule = props.schedule ?? "*/15 * * * *";
+    if (schedule.trim().split(/\s+/).length !== 5) {
+      throw new ValidationError("Orchestrator", "schedule", "must be a five-field cron expression", schedule, "Use e.g. '*/15 * * * *' (every 15 minutes).");
+    }
+    const freshness = props.freshnessMinutes ?? 60;
+    if (!Number.isInteger(freshness) || freshness < 1) {
+      throw new ValidationError("Orchestrator", "freshnessMinutes", "must be a positive whole number of minutes", freshness, "Use e.g. 60.");
+    }
+
+    const dbPassword = platform.secret(this, "StoragePassword", { name: "dagster-db-password" });
+    const storage = platform.service(this, "Storage", {
+      name: "dagster-db",
+      image: props.storageImage ?? defaultImage("postgres", props.imageRegistry),
+      env: { POSTGRES_USER: "dagster", POSTGRES_DB: "dagster", PGDATA: "/var/lib/postgresql/data/pgdata" },
+      secretEnv: { POSTGRES_PASSWORD: dbPassword },
+      ports: [{ name: "sql", port: 5432 }],
+      volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
+      healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", "dagster", "-d", "dagster"], { intervalSeconds: 3 }),
+      resources: { cpuMillis: 100, memoryMiB: 256 },
+      runAsUser: 999,
+    });
+    const storageEndpoint = storage.endpoint("sql");
+
+    const files = [
+      ...transformations.projectFiles,
+      { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") },
+      { path: `${CODE_DIR}/workspace.yaml`, content: asset("orchestrator/workspace.yaml") },
+      { path: `${DAGSTER_HOME}/dagster.yaml`, content: asset("orchestrator/dagster.yaml") },
+    ];
+    const env = {
+      ...transformations.dbtEnv,
+      DBT_PROJECT_DIR,
+      DBT_TARGET_DIR: "/tmp/dbt/target",
+      DAGSTER_HOME,
+      DAGSTER_PG_HOST: storageEndpoint.host,
+      DAGSTER_PG_PORT: String(storageEndpoint.port),
+      DBT_SCHEDULE: schedule,
+      RAW_TABLES: props.rawTables.join(","),
+      RAW_FRESHNESS_MINUTES: String(freshness),
+    };
+    // dagster-dbt loads the dbt manifest when the code location loads: parse first.
+    const start = (server: string) => ["bash", "-c", `dbt parse --quiet --project-dir ${DBT_PROJECT_DIR} --target-path /tmp/dbt/target && exec ${server}`];
+    const common = {
+      image: transformations.image,
+      env,
+      secretEnv: { DAGSTER_PG_PASSWORD: dbPassword },
+      files,
+      runAsUser: 1000,
+    };
+
+    const webserver = platform.service(this, "Webserver", {
+      ...common,
+      name: "dagster-webserver",
+      command: start(`dagster-webserver -h 0.0.0.0 -p 3000 -w ${CODE_DIR}/workspace.yaml`),
+      ports: [{ name: "http", port: 3000, hostPort: props.hostPort }],
+      healthCheck: HealthCheck.http(3000, "/server_info", { intervalSeconds: 5, startPeriodSeconds: 60 }),
+      resources: { cpuMillis: 250, memoryMiB: 768 },
+      dependsOn: [storageEndpoint, transformations],
+    });
+    this.endpoint = webserver.endpoint("http");
+
+    this.daemon = platform.service(this, "Daemon", {
+      ...common,
+      name: "dagster-daemon",
+      command: start(`dagster-daemon run -w ${CODE_DIR}/workspace.yaml`),
+      healthCheck: HealthCheck.command(["dagster-daemon", "liveness-check"], { intervalSeconds: 15, timeoutSeconds: 30, startPeriodSeconds: 90 }),
+      // Runs (dbt build) execute in this container.
+      resources: { cpuMillis: 500, memoryMiB: 1536 },
+      dependsOn: [storageEndpoint, transformations, this.endpoint],
+    });
+  }
+}
