@@ -4,7 +4,11 @@ import { asset } from "./assets";
 import { defaultImage } from "./images";
 import { Endpoint, HealthCheck, IPlatform, JobHandle, Secret } from "./platform/workload";
 import { IQueryEngine } from "./query-engine";
+import { ITransformations } from "./transformations";
 import { ValidationError } from "./validation";
+
+/** The dashboard engines {@link Dashboards} can provision. */
+export type DashboardEngine = "metabase" | "superset";
 
 /** Props of {@link Dashboards}. */
 export interface DashboardsProps {
@@ -18,103 +22,136 @@ export interface DashboardsProps {
   readonly stateDatabase: string;
   /** Captured tables; the CDC dashboard needs `users` and `accounts`. */
   readonly tables: string[];
-  /** Metabase admin login. @default "admin@lakehouse.local" */
+  /**
+   * Metabase (the default) or Apache Superset. Metabase's cards query the raw log and the
+   * current-state tables; Superset's charts read the dbt marts, so it needs `transformations`.
+   * @default "metabase"
+   */
+  readonly engine?: DashboardEngine;
+  /** The dbt project whose marts Superset charts. @default - none (required for Superset) */
+  readonly transformations?: ITransformations;
+  /** Admin e-mail (Metabase logs in with it; Superset's admin is `admin`). @default "admin@lakehouse.local" */
   readonly adminEmail?: string;
-  /** Metabase admin password. @default - generated */
+  /** Admin password. @default - generated */
   readonly adminPassword?: string;
   /** @default "Lakehouse CDC" */
   readonly dashboardName?: string;
-  /** @default - metabase/metabase v0.56.6 */
+  /** @default - metabase/metabase v0.56.6, or apache/superset 6.1.0 */
   readonly image?: string;
-  /** PostgreSQL image of Metabase's application database. @default - postgres 17.12 */
+  /** PostgreSQL image of the engine's application database. @default - postgres 17.12 */
   readonly appDbImage?: string;
   /** Node.js image that runs the provisioning job. @default - node 20 */
   readonly jobImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** Publish Metabase on 127.0.0.1 (Docker). @default - not published */
+  /** Publish the engine's web UI on 127.0.0.1 (Docker). @default - not published */
   readonly hostPort?: number;
 }
 
 /**
- * Metabase (its image bundles the Starburst driver for Trino) with its own persistent PostgreSQL
- * application database, and a job that provisions, as code, the admin user, the Trino
- * connection (catalog of the Iceberg tables) and the CDC dashboard: operations per day, user
- * growth and latest balance per account (the queries in sql/analytics/).
+ * The CDC dashboard (operations per day, user growth, latest balance per account) as code, on
+ * Metabase (the default; its image bundles the Starburst driver for Trino) or Apache Superset
+ * (the `trino` SQLAlchemy driver). Either engine gets its own persistent PostgreSQL
+ * application database and a job that provisions, idempotently, the admin login, the Trino
+ * connection and the dashboard.
  */
 export class Dashboards extends Construct {
-  /** Metabase's web UI and API. */
+  /** Which engine serves the dashboard. */
+  public readonly engine: DashboardEngine;
+  /** The engine's web UI and API. */
   public readonly endpoint: Endpoint;
-  /** Login of the Metabase admin. */
+  /** Login of the admin: an e-mail on Metabase, `admin` on Superset. */
+  public readonly adminLogin: string;
+  /** E-mail of the admin. */
   public readonly adminEmail: string;
-  /** Password of the Metabase admin. */
+  /** Password of the admin. */
   public readonly adminPassword: Secret;
+  /** Name of the provisioned dashboard. */
+  public readonly dashboardName: string;
   /** The job that provisions the admin, the Trino connection and the dashboard. */
   public readonly provisioning: JobHandle;
 
   constructor(scope: Construct, id: string, props: DashboardsProps) {
     super(scope, id);
-    const { platform, queryEngine } = props;
-    const registry = props.imageRegistry;
     const missing = ANALYTICS_TABLES.filter((t) => !props.tables.includes(t));
     if (missing.length > 0) {
       throw new ValidationError("Dashboards", "tables", `must include ${ANALYTICS_TABLES.join(" and ")} for the CDC dashboard (missing: ${missing.join(", ")})`, props.tables, "Capture those tables, or turn Dashboards off.");
+    }
+    this.engine = props.engine ?? "metabase";
+    if (this.engine !== "metabase" && this.engine !== "superset") {
+      throw new ValidationError("Dashboards", "engine", "must be 'metabase' or 'superset'", this.engine, "Pick one of the two engines.");
+    }
+    if (this.engine === "superset" && !props.transformations) {
+      throw new ValidationError("Dashboards", "transformations", "is required for Superset, whose charts read the dbt marts", undefined, "Pass the Transformations layer (Lakehouse does), or use engine 'metabase'.");
     }
     this.adminEmail = props.adminEmail ?? "admin@lakehouse.local";
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(this.adminEmail)) {
       throw new ValidationError("Dashboards", "adminEmail", "must be an e-mail address (Metabase logs in with it)", this.adminEmail, "Use e.g. 'admin@example.com'.");
     }
-    const dashboardName = props.dashboardName ?? "Lakehouse CDC";
-    this.adminPassword = platform.secret(this, "AdminPassword", { name: "metabase-admin-password", value: props.adminPassword, minDigits: 1 });
-    const appDbPassword = platform.secret(this, "AppDbPassword", { name: "metabase-db-password" });
+    this.dashboardName = props.dashboardName ?? "Lakehouse CDC";
+    this.adminLogin = this.engine === "metabase" ? this.adminEmail : "admin";
+    // Metabase's password rules demand a digit.
+    this.adminPassword = props.platform.secret(this, "AdminPassword", { name: `${this.engine}-admin-password`, value: props.adminPassword, minDigits: 1 });
+    const appDb = this.appDatabase(props);
+    const deployed = this.engine === "metabase" ? this.metabase(props, appDb) : this.superset(props, appDb, props.transformations!);
+    this.endpoint = deployed.endpoint;
+    this.provisioning = deployed.provisioning;
+  }
 
-    const appDb = platform.service(this, "AppDb", {
-      name: "metabase-db",
-      image: props.appDbImage ?? defaultImage("postgres", registry),
-      env: { POSTGRES_USER: "metabase", POSTGRES_DB: "metabase", PGDATA: "/var/lib/postgresql/data/pgdata" },
-      secretEnv: { POSTGRES_PASSWORD: appDbPassword },
+  /** The engine's own PostgreSQL (users, dashboards, saved questions), on a persistent volume. */
+  private appDatabase(props: DashboardsProps): { endpoint: Endpoint; user: string; password: Secret } {
+    const user = this.engine;
+    const password = props.platform.secret(this, "AppDbPassword", { name: `${this.engine}-db-password` });
+    const db = props.platform.service(this, "AppDb", {
+      name: `${this.engine}-db`,
+      image: props.appDbImage ?? defaultImage("postgres", props.imageRegistry),
+      env: { POSTGRES_USER: user, POSTGRES_DB: user, PGDATA: "/var/lib/postgresql/data/pgdata" },
+      secretEnv: { POSTGRES_PASSWORD: password },
       ports: [{ name: "sql", port: 5432 }],
       volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
-      healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", "metabase", "-d", "metabase"], { intervalSeconds: 3 }),
+      healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", user], { intervalSeconds: 3 }),
       resources: { cpuMillis: 100, memoryMiB: 256 },
       runAsUser: 999,
     });
-    const appDbEndpoint = appDb.endpoint("sql");
+    return { endpoint: db.endpoint("sql"), user, password };
+  }
 
+  private metabase(props: DashboardsProps, appDb: { endpoint: Endpoint; user: string; password: Secret }): { endpoint: Endpoint; provisioning: JobHandle } {
+    const { platform, queryEngine } = props;
     const metabase = platform.service(this, "Resource", {
       name: "metabase",
-      image: props.image ?? defaultImage("metabase", registry),
+      image: props.image ?? defaultImage("metabase", props.imageRegistry),
       env: {
         MB_DB_TYPE: "postgres",
-        MB_DB_HOST: appDbEndpoint.host,
-        MB_DB_PORT: String(appDbEndpoint.port),
-        MB_DB_DBNAME: "metabase",
-        MB_DB_USER: "metabase",
+        MB_DB_HOST: appDb.endpoint.host,
+        MB_DB_PORT: String(appDb.endpoint.port),
+        MB_DB_DBNAME: appDb.user,
+        MB_DB_USER: appDb.user,
         MB_ANON_TRACKING_ENABLED: "false",
         MB_CHECK_FOR_UPDATES: "false",
         JAVA_OPTS: "-Xmx1g",
       },
-      secretEnv: { MB_DB_PASS: appDbPassword },
+      secretEnv: { MB_DB_PASS: appDb.password },
       ports: [{ name: "http", port: 3000, hostPort: props.hostPort }],
       healthCheck: HealthCheck.http(3000, "/api/health", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       runAsUser: 2000,
-      dependsOn: [appDbEndpoint],
+      dependsOn: [appDb.endpoint],
     });
-    this.endpoint = metabase.endpoint("http");
+    const endpoint = metabase.endpoint("http");
 
     const queries = analyticsQueries({ catalog: queryEngine.catalogName, rawDatabase: props.rawDatabase, stateDatabase: props.stateDatabase, tables: props.tables });
     const display: Record<string, string> = { "operations-per-day": "bar", "user-growth": "line" };
     const spec = {
       database: { name: "Lakehouse (Trino)", host: queryEngine.endpoint.host, port: queryEngine.endpoint.port, catalog: queryEngine.catalogName, user: "metabase" },
-      dashboard: dashboardName,
+      dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
-    this.provisioning = platform.job(this, "Provisioning", {
+    const provisioning = platform.job(this, "Provisioning", {
       name: "metabase-provisioning",
-      image: props.jobImage ?? defaultImage("node", registry),
+      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
       command: ["node", "/job/provision-metabase.js"],
-      env: { MB_URL: this.endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json", TIMEOUT_SECONDS: "600" },
+      env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json", TIMEOUT_SECONDS: "600" },
       secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
       files: [
         { path: "/job/lib.js", content: asset("jobs/lib.js") },
@@ -123,7 +160,60 @@ export class Dashboards extends Construct {
       ],
       resources: { cpuMillis: 100, memoryMiB: 128 },
       runAsUser: 1000,
-      dependsOn: [this.endpoint, queryEngine],
+      dependsOn: [endpoint, queryEngine],
     });
+    return { endpoint, provisioning };
+  }
+
+  private superset(props: DashboardsProps, appDb: { endpoint: Endpoint; user: string; password: Secret }, transformations: ITransformations): { endpoint: Endpoint; provisioning: JobHandle } {
+    const { platform, queryEngine } = props;
+    const secretKey = platform.secret(this, "SecretKey", { name: "superset-secret-key" });
+    const superset = platform.service(this, "Resource", {
+      name: "superset",
+      image: props.image ?? defaultImage("superset", props.imageRegistry),
+      env: {
+        DATABASE_HOST: appDb.endpoint.host,
+        DATABASE_PORT: String(appDb.endpoint.port),
+        DATABASE_DB: appDb.user,
+        DATABASE_USER: appDb.user,
+        ADMIN_USERNAME: this.adminLogin,
+        ADMIN_EMAIL: this.adminEmail,
+      },
+      secretEnv: { DATABASE_PASSWORD: appDb.password, SUPERSET_SECRET_KEY: secretKey, ADMIN_PASSWORD: this.adminPassword },
+      ports: [{ name: "http", port: 8088, hostPort: props.hostPort }],
+      healthCheck: HealthCheck.http(8088, "/health", { intervalSeconds: 5, startPeriodSeconds: 120 }),
+      resources: { cpuMillis: 500, memoryMiB: 1536 },
+      runAsUser: 1000,
+      dependsOn: [appDb.endpoint],
+    });
+    const endpoint = superset.endpoint("http");
+
+    const spec = {
+      database: { name: "Lakehouse (Trino)", host: queryEngine.endpoint.host, port: queryEngine.endpoint.port, catalog: queryEngine.catalogName, user: "superset" },
+      schema: transformations.schema,
+      dashboard: this.dashboardName,
+      charts: [
+        { name: "Operations per day", table: "operations_per_day", viz: "bar", x: "day", metric: { column: "operations", aggregate: "SUM", label: "operations" }, series: "op" },
+        { name: "User growth", table: "user_growth", viz: "line", x: "day", metric: { column: "total_users", aggregate: "MAX", label: "users" } },
+        { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
+      ],
+    };
+    const provisioning = platform.job(this, "Provisioning", {
+      name: "superset-provisioning",
+      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
+      command: ["node", "/job/provision-superset.js"],
+      env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json", TIMEOUT_SECONDS: "600" },
+      secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
+      files: [
+        { path: "/job/lib.js", content: asset("jobs/lib.js") },
+        { path: "/job/provision-superset.js", content: asset("jobs/provision-superset.js") },
+        { path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" },
+      ],
+      resources: { cpuMillis: 100, memoryMiB: 128 },
+      runAsUser: 1000,
+      // The marts exist once the first dbt build has run.
+      dependsOn: [endpoint, queryEngine, transformations],
+    });
+    return { endpoint, provisioning };
   }
 }

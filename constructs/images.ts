@@ -25,8 +25,10 @@ export const DEFAULT_IMAGES = {
   flink: "docker.io/lakehouse-cdc/flink:1.20.1-iceberg-1.10.1",
   /** Trino (QueryEngine). */
   trino: "docker.io/trinodb/trino:476",
-  /** Metabase (Dashboards). */
+  /** Metabase (Dashboards, the default engine). */
   metabase: "docker.io/metabase/metabase:v0.56.6",
+  /** Apache Superset (Dashboards, the second engine). */
+  superset: "docker.io/apache/superset:6.1.0",
   // No official image has dbt with the Trino adapter and Dagster: images/dbt-dagster builds this one.
   /** dbt-core, dbt-trino and Dagster (Transformations, Orchestrator). */
   dbtDagster: "docker.io/lakehouse-cdc/dbt-dagster:1.13.27-dbt1.12.0",

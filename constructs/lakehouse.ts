@@ -36,8 +36,8 @@ export interface LakehouseProps {
   readonly transformations?: Omit<TransformationsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "dependsOn"> | false;
   /** Options of Dagster; `false` omits it. @default {} */
   readonly orchestrator?: Omit<OrchestratorProps, Wired | "transformations" | "rawTables"> | false;
-  /** Options of Metabase; `false` omits it. @default {} */
-  readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables"> | false;
+  /** Options of the dashboards (Metabase, or Superset on the dbt marts); `false` omits them. @default {} */
+  readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "transformations"> | false;
 }
 
 /**
@@ -60,7 +60,7 @@ export class Lakehouse extends Construct {
   public readonly transformations?: Transformations;
   /** Dagster; undefined when `orchestrator` is false or there are no transformations. */
   public readonly orchestrator?: Orchestrator;
-  /** Metabase; undefined when `dashboards` is false or there is no query engine. */
+  /** The dashboards; undefined when `dashboards` is false or there is no query engine. */
   public readonly dashboards?: Dashboards;
 
   constructor(scope: Construct, id: string, props: LakehouseProps) {
@@ -116,6 +116,7 @@ export class Lakehouse extends Construct {
       ...wired,
       ...layout,
       queryEngine: this.queryEngine,
+      transformations: this.transformations,
     });
   }
 }

@@ -27,6 +27,7 @@ if [[ ! -s terraform.dev.tfstate ]]; then
   fi
 fi
 
-# Metabase cannot be built here (no registry this machine reaches carries it): deploy without it.
-export LAKEHOUSE_DASHBOARDS=off
+# Metabase cannot be built here (no registry this machine reaches carries it): the dashboards
+# run on Superset, which the tests open in headless Chromium.
+export LAKEHOUSE_DASHBOARDS=superset
 exec npx jest -c jest.e2e.config.js "$@"

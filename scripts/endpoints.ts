@@ -14,6 +14,10 @@ const rows: [string, string][] = [
   ["Iceberg REST catalog", `http://127.0.0.1:${DEV_PORTS.icebergRest}/v1/config`],
   ["Trino", `http://127.0.0.1:${DEV_PORTS.trino}  (catalog iceberg: raw_data.*, ${o.postgres_database}.*)`],
 ];
-if (o.metabase_url) rows.push(["Metabase", `http://127.0.0.1:${DEV_PORTS.metabase}  (login ${o.metabase_admin_email})`]);
+if (o.dagster_url) rows.push(["Dagster", `http://127.0.0.1:${DEV_PORTS.dagster}  (job ${o.dagster_build_job}, dbt marts in ${o.dbt_marts_schema})`]);
+if (o.dashboards_url) {
+  const engine = o.dashboards_engine as "metabase" | "superset";
+  rows.push([engine === "superset" ? "Superset" : "Metabase", `http://127.0.0.1:${DEV_PORTS[engine]}  (login ${o.dashboards_admin_login}, dashboard "${o.dashboards_name}")`]);
+}
 for (const [name, where] of rows) console.log(`  ${name.padEnd(22)} ${where}`);
 console.log(`\n  Passwords: npx cdktf output ${stack} --outputs-file out.json --outputs-file-include-sensitive-outputs`);

@@ -27,8 +27,8 @@ if [[ "$registry" == "lakehouse.local" ]]; then
   step "images (built locally under lakehouse.local/)"
   bash scripts/images.sh
   if [[ -z "${LAKEHOUSE_DASHBOARDS:-}" ]] && ! docker image inspect "$(npx ts-node --transpile-only -e 'import { defaultImage } from "./constructs/images"; console.log(defaultImage("metabase", "lakehouse.local"))')" >/dev/null 2>&1; then
-    echo "Metabase has no local image (it cannot be built from the registries this machine reaches): deploying without Dashboards."
-    export LAKEHOUSE_DASHBOARDS=off
+    echo "Metabase has no local image (it cannot be built from the registries this machine reaches): the dashboards run on Superset."
+    export LAKEHOUSE_DASHBOARDS=superset
   fi
 fi
 

@@ -1,4 +1,4 @@
-import { LakehouseProps, LOCAL_IMAGE_REGISTRY } from "../constructs";
+import { DashboardEngine, LakehouseProps, LOCAL_IMAGE_REGISTRY } from "../constructs";
 
 /** Lakehouse options an environment may set; platform and secrets are wired by the stack. */
 export type LakehouseOptions = Omit<LakehouseProps, "platform">;
@@ -34,25 +34,26 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  * Settings read from the environment at synth, so one checkout serves several machines:
  * - LAKEHOUSE_IMAGE_REGISTRY: mirror of every image. Default `lakehouse.local` (what
  *   `npm run images` builds); `upstream` uses the public registries.
- * - LAKEHOUSE_DASHBOARDS: `on` (default) or `off`; Metabase cannot be built offline.
+ * - LAKEHOUSE_DASHBOARDS: `metabase` (default; `on` is the same), `superset` or `off`. Metabase
+ *   cannot be built offline; `npm run up` picks Superset when no Metabase image is present.
  * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
  */
 export interface EnvironmentSettings {
   readonly imageRegistry?: string;
-  readonly dashboards: boolean;
+  readonly dashboards: DashboardEngine | false;
   readonly kubeconfigPath?: string;
   readonly kubeContext?: string;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
   const registry = env.LAKEHOUSE_IMAGE_REGISTRY ?? LOCAL_IMAGE_REGISTRY;
-  const dashboards = env.LAKEHOUSE_DASHBOARDS ?? "on";
-  if (dashboards !== "on" && dashboards !== "off") {
-    throw new Error(`LAKEHOUSE_DASHBOARDS must be 'on' or 'off' (got '${dashboards}')`);
+  const dashboards = env.LAKEHOUSE_DASHBOARDS ?? "metabase";
+  if (!["on", "metabase", "superset", "off"].includes(dashboards)) {
+    throw new Error(`LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got '${dashboards}')`);
   }
   return {
     imageRegistry: registry === "upstream" ? undefined : registry,
-    dashboards: dashboards === "on",
+    dashboards: dashboards === "off" ? false : dashboards === "superset" ? "superset" : "metabase",
     kubeconfigPath: env.KUBECONFIG,
     kubeContext: env.LAKEHOUSE_KUBE_CONTEXT,
   };
@@ -75,7 +76,7 @@ export const DEV_PORTS = {
 
 /** Every environment stack that main.ts synthesizes. */
 export function environments(settings: EnvironmentSettings): Environment[] {
-  const dashboards = settings.dashboards ? {} : (false as const);
+  const engine = settings.dashboards;
   return [
     {
       kind: "docker",
@@ -88,7 +89,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
         streamJob: { webHostPort: DEV_PORTS.flink, checkpointIntervalMs: 5000 },
         queryEngine: { hostPort: DEV_PORTS.trino },
         orchestrator: { hostPort: DEV_PORTS.dagster },
-        dashboards: dashboards && { hostPort: DEV_PORTS.metabase },
+        dashboards: engine && { engine, hostPort: DEV_PORTS[engine] },
       },
     },
     {
@@ -101,7 +102,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },
         streamJob: { checkpointIntervalMs: 5000 },
-        dashboards,
+        dashboards: engine && { engine },
       },
     },
   ];

@@ -36,7 +36,7 @@ export class LakehouseStack extends TerraformStack {
       return variable.stringValue;
     };
     const o = env.lakehouse;
-    const dashboards = o.dashboards === false ? false : { ...o.dashboards, adminPassword: secret("metabase_admin_password", "Metabase admin password.") };
+    const dashboards = o.dashboards === false ? false : { ...o.dashboards, adminPassword: secret("dashboards_admin_password", "Admin password of the dashboard engine.") };
     this.lakehouse = new Lakehouse(this, "Lakehouse", {
       ...o,
       platform: this.platform,
@@ -52,7 +52,7 @@ export class LakehouseStack extends TerraformStack {
   }
 
   private outputs(): void {
-    const { source, cdc, warehouse, streamJob, queryEngine, dashboards } = this.lakehouse;
+    const { source, cdc, warehouse, streamJob, queryEngine, transformations, orchestrator, dashboards } = this.lakehouse;
     const out = (id: string, value: string, description: string, sensitive = false) => new TerraformOutput(this, id, { value, description, sensitive });
     out("postgres_endpoint", source.endpoint.address, "PostgreSQL inside the platform network.");
     out("postgres_database", source.database, "Captured database.");
@@ -82,13 +82,23 @@ export class LakehouseStack extends TerraformStack {
       out("iceberg_state_namespace", streamJob.stateDatabase, "Namespace of the current-state tables.");
     }
     if (queryEngine) out("trino_url", queryEngine.endpoint.url("http"), "Trino inside the platform network.");
+    if (transformations) {
+      out("dbt_marts_schema", `${transformations.queryEngine.catalogName}.${transformations.schema}`, "Catalog and namespace of the dbt marts.");
+    }
+    if (orchestrator) {
+      out("dagster_url", orchestrator.endpoint.url("http"), "Dagster UI and GraphQL API inside the platform network.");
+      out("dagster_code_location", orchestrator.codeLocation, "Dagster code location of the dbt assets.");
+      out("dagster_build_job", orchestrator.buildJobName, "Dagster job that builds every dbt asset.");
+    }
     if (this.platform instanceof DockerPlatform) {
       new TerraformOutput(this, "published_ports", { value: this.platform.publishedPorts, description: "Ports on this host, as service/port -> 127.0.0.1:port (read by `lakehouse verify`)." });
     }
     if (dashboards) {
-      out("metabase_url", dashboards.endpoint.url("http"), "Metabase inside the platform network.");
-      out("metabase_admin_email", dashboards.adminEmail, "Metabase admin login.");
-      out("metabase_admin_password", dashboards.adminPassword.value, "Metabase admin password.", true);
+      out("dashboards_engine", dashboards.engine, "Dashboard engine: metabase or superset.");
+      out("dashboards_url", dashboards.endpoint.url("http"), "Dashboard engine inside the platform network.");
+      out("dashboards_name", dashboards.dashboardName, "Name of the provisioned CDC dashboard.");
+      out("dashboards_admin_login", dashboards.adminLogin, "Admin login of the dashboard engine.");
+      out("dashboards_admin_password", dashboards.adminPassword.value, "Admin password of the dashboard engine.", true);
     }
   }
 }

@@ -47,7 +47,17 @@ describe("environment stacks", () => {
     const names = Object.values<any>(dev.resource.docker_container).map((c) => c.name);
     expect(names).not.toContain("lakehouse-dev-metabase");
     expect(Object.values<any>(dev.resource.docker_image).map((i) => i.name)).toContain("docker.io/library/postgres:17.12");
-    expect(() => settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "yes" })).toThrow("LAKEHOUSE_DASHBOARDS must be 'on' or 'off' (got 'yes')");
+    expect(() => settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "yes" })).toThrow("LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got 'yes')");
+  });
+
+  test("LAKEHOUSE_DASHBOARDS=superset serves the dashboard from Superset on the dbt marts", () => {
+    const [dev] = environments(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "superset" }));
+    const json = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), dev), true));
+    const containers = Object.values<any>(json.resource.docker_container);
+    const superset = containers.find((c) => c.name === "lakehouse-dev-superset");
+    expect(superset.ports).toEqual([expect.objectContaining({ internal: 8088, external: 13088, ip: "127.0.0.1" })]);
+    expect(containers.map((c) => c.name)).not.toContain("lakehouse-dev-metabase");
+    expect(json.output.dashboards_engine.value).toBe("superset");
   });
 
   // One snapshot per stack: a construct change shows up as a reviewable JSON diff.

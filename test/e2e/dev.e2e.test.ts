@@ -6,6 +6,7 @@ import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DEV_PORTS } from "../../stacks/environments";
+import { martsDiffer, runDagsterJob, sensorTicked } from "./analytics";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
 import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
@@ -215,6 +216,30 @@ describe("dev stack on the local Docker engine", () => {
     const latest = await trinoRows(trino, queries.find((q) => q.name === "latest-balance-per-account")!.sql);
     const pgBalances = (await pg.query({ text: "SELECT id::text, user_id::text, balance::text, currency FROM accounts ORDER BY id", rowMode: "array" })).rows;
     expect(latest.map((r) => [r[0], r[1], String(r[2]), r[3]])).toEqual(pgBalances);
+  });
+
+  describe("analytics layer", () => {
+    const marts = () => `${outputs.dbt_marts_schema}`;
+
+    test("dbt builds and tests the parsed layer, the Data Vault and the marts through the deployed job; the marts equal PostgreSQL", async () => {
+      const t0 = Date.now();
+      const run = spawnSync("docker", ["start", "-a", `${PREFIX}-dbt-build`], { encoding: "utf8" });
+      figures["dbt build through the Transformations job (s)"] = (Date.now() - t0) / 1000;
+      const out = `${run.stdout}${run.stderr}`;
+      expect({ exit: run.status, tail: out.split("\n").slice(-5) }).toMatchObject({ exit: 0 });
+      expect(out).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
+      expect(await martsDiffer(pg, trino, marts(), events)).toBeUndefined();
+    });
+
+    test("Dagster materializes every dbt asset, and its sensor watches the raw tables", async () => {
+      await phaseThree(pg, 10).then((e) => events.push(...e));
+      await waitForExactState(pg, trino, 300_000, Date.now());
+      const run = await runDagsterJob(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, outputs.dagster_build_job, 900_000);
+      figures["Dagster materialization of all dbt assets (s)"] = run.seconds;
+      expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0, materializations: 10 });
+      expect(await martsDiffer(pg, trino, marts(), events)).toBeUndefined();
+      expect(await sensorTicked(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, "raw_tables_changed")).toBe(true);
+    });
   });
 
   describe("lakehouse verify", () => {

@@ -1,0 +1,101 @@
+import { Client as PgClient } from "pg";
+import { Trino } from "trino-client";
+import { trinoRows } from "./clients";
+import { ExpectedEvent, firstDifference } from "./workload";
+
+const text = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? null : String(v))));
+
+/**
+ * Compares the dbt marts with values computed independently: balances and user growth straight
+ * from PostgreSQL, operations per table and op from the events the workload made. Returns the
+ * first difference, or undefined when everything matches.
+ */
+export async function martsDiffer(pg: PgClient, trino: Trino, schema: string, events: ExpectedEvent[]): Promise<string | undefined> {
+  const balances = firstDifference(
+    (await pg.query({ text: "SELECT id::text, user_id::text, balance::text, currency FROM accounts ORDER BY id", rowMode: "array" })).rows,
+    text(await trinoRows(trino, `SELECT account_id, user_id, CAST(balance AS varchar), currency FROM ${schema}.latest_balance_per_account ORDER BY account_id`)),
+  );
+  if (balances) return `latest_balance_per_account: ${balances}`;
+
+  const growth = firstDifference(
+    text((await pg.query({
+      text: `SELECT day::text, n, sum(n) OVER (ORDER BY day) FROM (
+               SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM users GROUP BY 1) d ORDER BY day`,
+      rowMode: "array",
+    })).rows),
+    text(await trinoRows(trino, `SELECT CAST(day AS varchar), new_users, total_users FROM ${schema}.user_growth ORDER BY day`)),
+  );
+  if (growth) return `user_growth: ${growth}`;
+
+  const made = new Map<string, number>();
+  for (const e of events) made.set(`${e.table} ${e.op}`, (made.get(`${e.table} ${e.op}`) ?? 0) + 1);
+  const expected = [...made.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => [...k.split(" "), String(n)]);
+  const operations = firstDifference(
+    expected,
+    text(await trinoRows(trino, `SELECT table_name, op, sum(operations) FROM ${schema}.operations_per_day GROUP BY table_name, op ORDER BY 1, 2`)),
+  );
+  return operations ? `operations_per_day (table, op, count): ${operations}` : undefined;
+}
+
+async function graphql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body: any = await response.json();
+  if (!response.ok || body.errors) throw new Error(`Dagster GraphQL answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  return body.data;
+}
+
+export interface DagsterRun {
+  readonly runId: string;
+  readonly status: string;
+  readonly stepsSucceeded: number;
+  readonly stepsFailed: number;
+  readonly materializations: number;
+  readonly seconds: number;
+}
+
+/** Launches a job of a code location through Dagster's GraphQL API and waits for it to end. */
+export async function runDagsterJob(url: string, location: string, job: string, timeoutMs: number): Promise<DagsterRun> {
+  const t0 = Date.now();
+  const launched = await graphql(url, `
+    mutation Launch($params: ExecutionParams!) {
+      launchRun(executionParams: $params) {
+        __typename
+        ... on LaunchRunSuccess { run { runId } }
+        ... on PythonError { message }
+        ... on Error { message }
+      }
+    }`, { params: { selector: { repositoryLocationName: location, repositoryName: "__repository__", jobName: job }, runConfigData: {} } });
+  const result = launched.launchRun;
+  if (result.__typename !== "LaunchRunSuccess") throw new Error(`Dagster refused to launch ${job}: ${result.__typename} ${result.message ?? ""}`);
+  const runId: string = result.run.runId;
+  for (;;) {
+    const data = await graphql(url, `
+      query Run($runId: ID!) {
+        runOrError(runId: $runId) {
+          __typename
+          ... on Run { status stats { ... on RunStatsSnapshot { stepsSucceeded stepsFailed materializations } } }
+        }
+      }`, { runId });
+    const run = data.runOrError;
+    if (["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)) {
+      return { runId, status: run.status, ...run.stats, seconds: (Date.now() - t0) / 1000 };
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`Dagster run ${runId} of ${job} still ${run.status} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** Whether a sensor of the code location has completed a tick without error. */
+export async function sensorTicked(url: string, location: string, sensor: string): Promise<boolean> {
+  const data = await graphql(url, `
+    query Sensor($selector: SensorSelector!) {
+      sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { ticks(limit: 20) { status } } } }
+    }`, { selector: { repositoryLocationName: location, repositoryName: "__repository__", sensorName: sensor } });
+  const ticks: { status: string }[] = data.sensorOrError.sensorState?.ticks ?? [];
+  return ticks.some((t) => t.status === "SUCCESS" || t.status === "SKIPPED");
+}
