@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 set -a; . "$ROOT/images/versions.env"; set +a
 . "$ROOT/images/lib.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -410,6 +410,52 @@ smoke_node() {
     fetch("http://lhsmoke-minio:9000/minio/health/live")
       .then((r) => { console.error("node " + process.version + ": minio live " + r.status); process.exit(r.ok ? 0 : 1); })
       .catch((e) => { console.error(e); process.exit(1); });'
+}
+
+# Superset as the Dashboards construct runs it: a PostgreSQL app database (DATABASE_* variables),
+# the admin from ADMIN_*, the default command (db upgrade, admin, init, gunicorn) as uid 1000.
+# Checks /health, a JWT login, that CSRF stays on for the API, the metadata in PostgreSQL, the
+# Trino SQLAlchemy driver, and a restart (admin kept, not duplicated).
+superset_login() { # superset_login PASSWORD: prints an access token
+  docker exec lhsmoke-superset curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$1\",\"provider\":\"db\"}" \
+    http://localhost:8088/api/v1/security/login |
+    docker exec -i lhsmoke-superset python -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+smoke_superset() {
+  run lhsmoke-superset-db -e POSTGRES_USER=superset -e POSTGRES_PASSWORD=dbpw -e POSTGRES_DB=superset \
+    "$(image_tag postgres)"
+  wait_for 60 lhsmoke-superset-db pg_isready -U superset -d superset -h 127.0.0.1
+  run lhsmoke-superset --memory 1536m \
+    -e SUPERSET_SECRET_KEY=smoke-secret-key-0123456789abcdefghij \
+    -e DATABASE_HOST=lhsmoke-superset-db -e DATABASE_USER=superset -e DATABASE_PASSWORD=dbpw -e DATABASE_DB=superset \
+    -e ADMIN_USERNAME=admin -e ADMIN_PASSWORD=admin-pw -e ADMIN_EMAIL=admin@lakehouse.local \
+    "$(image_tag superset)"
+  wait_for 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
+  [ "$(docker exec lhsmoke-superset id -u)" = 1000 ] || { say "superset does not run as uid 1000"; return 1; }
+  local token; token="$(superset_login admin-pw)"
+  [ -n "$token" ] || { say "no access token"; return 1; }
+  local me; me="$(docker exec lhsmoke-superset curl -fsS -H "Authorization: Bearer $token" http://localhost:8088/api/v1/me/)"
+  say "superset /api/v1/me: $me"
+  grep -q '"username": *"admin"' <<<"$me"
+  # CSRF stays on: a mutating API call with only the bearer token is refused.
+  local code
+  code="$(docker exec lhsmoke-superset curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{"database_name":"x","sqlalchemy_uri":"trino://x@localhost:1/iceberg"}' \
+    http://localhost:8088/api/v1/database/)"
+  [ "$code" = 400 ] || { say "POST without a CSRF token answered $code, want 400"; return 1; }
+  docker exec lhsmoke-superset python -c \
+    "import sqlalchemy as sa; print('trino dialect:', sa.create_engine('trino://u@trino:8080/iceberg').dialect.name)" >&2
+  local users
+  users="$(docker exec lhsmoke-superset-db psql -U superset -d superset -Atc "SELECT count(*) FROM ab_user WHERE username = 'admin'")"
+  [ "$users" = 1 ] || { say "admin rows in PostgreSQL: $users"; return 1; }
+  docker restart lhsmoke-superset >/dev/null
+  wait_for 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
+  grep -q "already exists" <<<"$(docker logs lhsmoke-superset 2>&1)" || { say "restart did not find the admin"; return 1; }
+  [ -n "$(superset_login admin-pw)" ]
+  users="$(docker exec lhsmoke-superset-db psql -U superset -d superset -Atc "SELECT count(*) FROM ab_user")"
+  [ "$users" = 1 ] || { say "users after restart: $users"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ set -a; . "$IMAGES_DIR/versions.env"; set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
 . "$IMAGES_DIR/lib.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -171,8 +171,10 @@ link_into() {
 
 # Debian minbase via mmdebstrap + docker import. Docs, man pages and locales are kept out (also
 # for every later apt-get install, through dpkg's path-exclude), apt lists are removed.
+# build_debian [SUITE]: DEBIAN_SUITE by default; superset needs SUPERSET_DEBIAN_SUITE (bookworm).
 build_debian() {
-  local tag; tag="$(image_tag debian)"
+  local DEBIAN_SUITE="${1:-$DEBIAN_SUITE}"
+  local tag="$IMAGE_PREFIX/debian:$DEBIAN_SUITE"
   if docker image inspect "$tag" >/dev/null 2>&1 && [ -z "${no_cache[*]}" ]; then
     return 0
   fi
@@ -422,6 +424,62 @@ build_dbt_dagster() {
   docker_build "$(image_tag dbt-dagster)" "$ctx" --build-arg BASE_IMAGE="$(image_tag debian)"
 }
 
+# Superset: the pinned requirements.txt (a lock file) downloaded as wheels for the image's
+# Python (SUPERSET_PYTHON on SUPERSET_DEBIAN_SUITE) on the host, the pure-Python sdists among
+# them (SUPERSET_PURE_SDISTS) built into wheels there; the build installs them with --no-index.
+superset_wheels() {
+  local req="$IMAGES_DIR/superset/requirements.txt"
+  local key; key="$(stamp_key "$req" "$SUPERSET_PYTHON" $SUPERSET_PURE_SDISTS)"
+  SUPERSET_WHEELS="$CACHE/pypi/superset-$SUPERSET_VERSION-$key"
+  [ -f "$SUPERSET_WHEELS/.stamp-$key" ] && return 0
+  grep -qix "apache-superset==$SUPERSET_VERSION" "$req" || {
+    echo "images.sh: images/superset/requirements.txt does not pin apache-superset==$SUPERSET_VERSION" >&2; return 1; }
+  python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
+  local tmp="$SUPERSET_WHEELS.tmp"
+  rm -rf "$SUPERSET_WHEELS" "$tmp"; mkdir -p "$tmp"
+  # Split the lock by normalised name (lower case, runs of -_. as one -).
+  awk -v sdists="$SUPERSET_PURE_SDISTS" -v wheels="$tmp/wheels.txt" -v src="$tmp/sdists.txt" '
+    BEGIN { n = split(sdists, s, " "); for (i = 1; i <= n; i++) pure[s[i]] = 1 }
+    /^[[:space:]]*(#|$)/ { next }
+    { name = tolower($0); sub(/[=<>!~;[ ].*/, "", name); gsub(/[-_.]+/, "-", name)
+      if (name in pure) print > src; else print > wheels }' "$req"
+  local abi="cp${SUPERSET_PYTHON/./}"
+  python3 -m pip download --quiet --no-cache-dir --no-deps --only-binary :all: \
+    --python-version "$SUPERSET_PYTHON" --implementation cp --abi "$abi" --abi abi3 --abi none \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    --platform manylinux1_x86_64 --platform any -d "$tmp" -r "$tmp/wheels.txt" \
+    >"$CACHE/logs/pip-superset.log" 2>&1 || { tail -n 30 "$CACHE/logs/pip-superset.log" >&2; return 1; }
+  if [ -s "$tmp/sdists.txt" ]; then
+    python3 -m pip wheel --quiet --no-cache-dir --no-deps --no-binary :all: -w "$tmp/built" -r "$tmp/sdists.txt" \
+      >>"$CACHE/logs/pip-superset.log" 2>&1 || { tail -n 30 "$CACHE/logs/pip-superset.log" >&2; return 1; }
+    local w
+    for w in "$tmp"/built/*.whl; do
+      case "$w" in *-none-any.whl) mv "$w" "$tmp/" ;;
+        *) echo "images.sh: $(basename "$w") is not pure Python; drop it from SUPERSET_PURE_SDISTS" >&2; return 1 ;;
+      esac
+    done
+    rmdir "$tmp/built"
+  fi
+  local want got
+  want="$(cat "$tmp/wheels.txt" "$tmp/sdists.txt" 2>/dev/null | wc -l)"
+  got="$(find "$tmp" -maxdepth 1 -name '*.whl' | wc -l)"
+  [ "$want" = "$got" ] || { echo "images.sh: superset: $got wheels for $want requirements" >&2; return 1; }
+  rm -f "$tmp/wheels.txt" "$tmp/sdists.txt"
+  touch "$tmp/.stamp-$key"
+  mv "$tmp" "$SUPERSET_WHEELS"
+  # Wheel sets of other lock files are dead weight.
+  find "$CACHE/pypi" -mindepth 1 -maxdepth 1 -name 'superset-*' ! -path "$SUPERSET_WHEELS" -exec rm -rf {} +
+}
+
+build_superset() {
+  superset_wheels
+  local ctx; ctx="$(new_context superset)"
+  link_into "$ctx/wheels" "$SUPERSET_WHEELS"
+  docker_build "$(image_tag superset)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag "debian-$SUPERSET_DEBIAN_SUITE")" \
+    --build-arg SUPERSET_VERSION="$SUPERSET_VERSION"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 mkdir -p "$CACHE/logs"
@@ -446,6 +504,12 @@ for w in "${wanted[@]}"; do
   case "$w" in kafka|debezium-connect|iceberg-rest|flink) needs_jre=1 ;; esac
 done
 [ "$needs_jre" = 1 ] && timed jre build_jre
+# Superset sits on its own Debian base (Python 3.11; see SUPERSET_DEBIAN_SUITE in versions.env).
+for w in "${wanted[@]}"; do
+  if [ "$w" = superset ] && [ "$SUPERSET_DEBIAN_SUITE" != "$DEBIAN_SUITE" ]; then
+    timed "debian-$SUPERSET_DEBIAN_SUITE" build_debian "$SUPERSET_DEBIAN_SUITE"
+  fi
+done
 for w in "${wanted[@]}"; do
   timed "$w" "build_${w//-/_}"
 done
