@@ -7,6 +7,7 @@ import { Trino } from "trino-client";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DEV_PORTS } from "../../stacks/environments";
 import { martsDiffer, runDagsterJob, sensorTicked } from "./analytics";
+import { screenshotDashboard } from "./superset-dashboard";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
 import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
@@ -98,7 +99,7 @@ describe("dev stack on the local Docker engine", () => {
   const memory = new MemorySampler();
 
   beforeAll(async () => {
-    console.log("Dashboards are off in this run: Metabase is not on any registry this machine reaches, so its image cannot be built here.");
+    console.log("Dashboards run on Superset in this run: Metabase is not on any registry this machine reaches, so its image cannot be built here.");
     memory.start();
     figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
     outputs = stackOutputs(STACK, ROOT);
@@ -239,6 +240,23 @@ describe("dev stack on the local Docker engine", () => {
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0, materializations: 10 });
       expect(await martsDiffer(pg, trino, marts(), events)).toBeUndefined();
       expect(await sensorTicked(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, "raw_tables_changed")).toBe(true);
+    });
+
+    test("the Superset dashboard renders every chart with data in headless Chromium (screenshot in test-output/)", async () => {
+      expect(outputs.dashboards_engine).toBe("superset");
+      const shot = await screenshotDashboard({
+        url: `http://127.0.0.1:${DEV_PORTS.superset}`,
+        username: outputs.dashboards_admin_login,
+        password: outputs.dashboards_admin_password,
+        dashboard: outputs.dashboards_name,
+        outFile: path.join(OUT, "superset-dashboard.png"),
+      });
+      figures["Superset dashboard charts (name: marks)"] = shot.charts.map((c) => `${c.name}: ${c.marks}`).join(", ");
+      expect(shot.charts.map((c) => c.name).sort()).toEqual(["Latest balance per account", "Operations per day", "User growth"]);
+      for (const chart of shot.charts.filter((c) => c.kind !== "table")) expect({ chart: chart.name, drawn: chart.marks > 1 || chart.coloredPixels > 0 }).toEqual({ chart: chart.name, drawn: true });
+      const accounts = Number((await pg.query("SELECT count(*) AS n FROM accounts")).rows[0].n);
+      expect(shot.charts.find((c) => c.kind === "table")).toMatchObject({ name: "Latest balance per account", rows: Math.min(accounts, 1000) });
+      expect(fs.statSync(shot.outFile).size).toBeGreaterThan(10_000);
     });
   });
 
