@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tier: the dev stack deployed for real on the local Docker engine, verified, destroyed.
-# Prepares what it needs (engine, offline toolchain, locally built images), then runs jest.
+# Prepares what it needs (engine, offline toolchain, locally built images, Debian's Chromium for
+# the dashboard check), then runs jest.
 #   E2E_KEEP=1   leave the stack running after the tests (for debugging; destroy it yourself)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +11,8 @@ bash scripts/docker-engine.sh
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
 use_toolchain
+
+bash scripts/browser.sh >/dev/null
 
 start=$(date +%s)
 bash scripts/images.sh
