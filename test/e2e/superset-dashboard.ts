@@ -185,7 +185,7 @@ function inspectCharts(): ChartState[] {
           colors.add(`${r >> 4},${g >> 4},${b >> 4}`);
         }
       }
-      return { ...base, kind: "canvas", coloredPixels: colored, marks: colors.size, state: colored > 200 ? "rendered" : "loading" };
+      return { ...base, kind: "canvas", coloredPixels: colored, marks: colors.size, state: colored > 0 ? "rendered" : "loading" };
     }
     const svg = holder.querySelector("svg.main-svg, .chart-container svg, svg[data-zr-dom-id]");
     if (svg) {
