@@ -178,7 +178,7 @@ function inspectCharts(): ChartState[] {
         if (!data) continue;
         for (let i = 0; i < data.length; i += 4) {
           const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
-          if (a < 200) continue;
+          if (a < 64) continue; // thin strokes (a one-point line's marker) are anti-aliased: low alpha
           const spread = Math.max(r, g, b) - Math.min(r, g, b);
           if (spread < 40) continue; // white, black and greys: background, axes, labels
           colored++;
