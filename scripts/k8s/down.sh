@@ -56,7 +56,7 @@ stop_proc containerd
 shims=()
 for p in /proc/[0-9]*; do
   [[ "$(readlink "$p/exe" 2>/dev/null)" == */containerd-shim* ]] || continue
-  if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK "; then shims+=("${p#/proc/}"); fi
+  if [[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" -address $CONTAINERD_SOCK "* ]]; then shims+=("${p#/proc/}"); fi
 done
 if ((${#shims[@]})); then
   log "stopping ${#shims[@]} leftover shim(s) of the cluster's containerd: ${shims[*]}"
@@ -108,7 +108,7 @@ done
 if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
   ip link del "$CNI_BRIDGE" && log "bridge $CNI_BRIDGE removed"
 fi
-if ip -4 addr show dev lo | grep -q " $HOST_IP/32 "; then
+if [[ "$(ip -4 addr show dev lo)" == *" $HOST_IP/32 "* ]]; then
   ip addr del "$HOST_IP/32" dev lo && log "node address $HOST_IP/32 removed from lo"
 fi
 

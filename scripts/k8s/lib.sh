@@ -76,7 +76,8 @@ start_proc() { # start_proc NAME BINARY ARGS...
   fi
   mkdir -p "$PIDS" "$LOGS"
   printf '\n==== %s start: %s\n' "$(date -Is)" "$want" >>"$LOGS/$name.log"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # 7>&- 8>&-: the daemon must not inherit (and keep) the lock files of up.sh and build.sh
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 7>&- 8>&- &
   echo $! >"$PIDS/$name.pid"
   readlink -f "$1" >"$PIDS/$name.exe"
   printf '%s' "$want" >"$PIDS/$name.args"

@@ -59,7 +59,7 @@ T_BUILD=$(($(now_ms) - t0))
 T_START=$(now_ms)
 
 # ------------------------------------------------------------------ host network
-if ! ip -4 addr show dev lo | grep -q " $HOST_IP/32 "; then
+if [[ "$(ip -4 addr show dev lo)" != *" $HOST_IP/32 "* ]]; then
   ip addr add "$HOST_IP/32" dev lo
   log "node address $HOST_IP/32 added to lo"
 fi
@@ -183,6 +183,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   enable_selinux = false
   disable_apparmor = true
   tolerate_missing_hugetlb_controller = true
+  # This machine refuses lowering oom_score_adj (runc: "failed to update /proc/self/oom_score_adj:
+  # Permission denied" for the sandbox's -998): clamp to containerd's own value instead.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -200,12 +203,14 @@ mv -f "$CTR_CFG.tmp" "$CTR_CFG"
 start_proc containerd "$(command -v containerd)" --config "$CTR_CFG"
 wait_for 60 containerd ctr -a "$CONTAINERD_SOCK" version || die "containerd did not answer on $CONTAINERD_SOCK (log: $LOGS/containerd.log)"
 ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+# (no `ctr ... | grep -q`: with pipefail, grep's early exit fails the pipeline)
+has_image() { local all; all="$(ctr_ images ls -q)"; grep -qxF "$1" <<<"$all"; }
 
 # ------------------------------------------------------------------ pause and CoreDNS images
 # Single-layer OCI archives written by hand (no Docker build): one static binary at /.
 oci_image() { # oci_image NAME BINARY ENTRYPOINT_JSON
   local name=$1 binary=$2 entry=$3 work layer config manifest ldig lsize cdig csize mdig msize
-  if ctr_ images ls -q | grep -qxF "$name" &&
+  if has_image "$name" &&
     [[ "$(cat "$STATE/image-stamps/${name//\//_}" 2>/dev/null)" == "$(sha256sum <"$binary")" ]]; then
     return 0
   fi
@@ -230,7 +235,7 @@ oci_image() { # oci_image NAME BINARY ENTRYPOINT_JSON
   tar -C "$work" -cf "$work/image.tar" oci-layout index.json blobs
   ctr_ images import "$work/image.tar" >"$LOGS/image-import.log" 2>&1 ||
     { cat "$LOGS/image-import.log" >&2; rm -rf "$work"; die "ctr images import of $name failed"; }
-  ctr_ images ls -q | grep -qxF "$name" || { rm -rf "$work"; die "$name not in containerd after import (see $LOGS/image-import.log)"; }
+  has_image "$name" || { rm -rf "$work"; die "$name not in containerd after import (see $LOGS/image-import.log)"; }
   mkdir -p "$STATE/image-stamps"
   sha256sum <"$binary" >"$STATE/image-stamps/${name//\//_}"
   rm -rf "$work"
@@ -380,9 +385,9 @@ if docker info >/dev/null 2>&1; then
     [[ "$ref" == lakehouse.local/k8s/* ]] && continue
     [[ "$ref" == "$HELPER_IMAGE" || "$ref" =~ $pattern ]] || continue
     stamp="$STATE/image-stamps/${ref//\//_}"
-    if [[ "$(cat "$stamp" 2>/dev/null)" == "$id" ]] && ctr_ images ls -q | grep -qxF "$ref"; then continue; fi
+    if [[ "$(cat "$stamp" 2>/dev/null)" == "$id" ]] && has_image "$ref"; then continue; fi
     want+=("$ref")
-  done < <(docker images --format '{{.Repository}}:{{.Tag}} {{.ID}}' | grep -v '<none>' || true)
+  done < <(docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | grep -v '<none>' || true)
   if ((${#want[@]})); then
     log "importing ${#want[@]} image(s) from Docker into the cluster's containerd: ${want[*]}"
     docker save "${want[@]}" | ctr_ images import --no-unpack - >"$LOGS/images-import.log" 2>&1 ||
