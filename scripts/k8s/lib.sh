@@ -48,6 +48,7 @@ fmt_ms() { local ms=$1; printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100));
 # certificates stay valid whatever address the machine gets. Pods reach it through the bridge.
 HOST_IP="10.243.0.1"
 export PATH="$BIN:$PATH"
+STARTED=0 # daemons started by this run (start_proc)
 
 # ---------------------------------------------------------------- processes
 # Every daemon runs detached (setsid) with a pidfile in $PIDS and its command line in
@@ -80,6 +81,7 @@ start_proc() { # start_proc NAME BINARY ARGS...
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 7>&- 8>&- &
   echo $! >"$PIDS/$name.pid"
   readlink -f "$1" >"$PIDS/$name.exe"
+  STARTED=$((${STARTED:-0} + 1))
   printf '%s' "$want" >"$PIDS/$name.args"
   log "$name started (pid $!, log $LOGS/$name.log)"
 }

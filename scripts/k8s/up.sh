@@ -365,7 +365,11 @@ start_proc kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"
 node_ready() { [[ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]; }
 wait_for 180 node node_ready || die "node $NODE_NAME not Ready after 180s (logs: $LOGS/kubelet.log, $LOGS/containerd.log)"
 T_READY=$(($(now_ms) - T_START))
-log "node $NODE_NAME Ready $(fmt_ms "$T_READY") after the start of the first daemon"
+if ((STARTED)); then
+  log "node $NODE_NAME Ready $(fmt_ms "$T_READY") after the start of the first daemon ($STARTED started)"
+else
+  log "node $NODE_NAME Ready (every daemon was already running)"
+fi
 
 # ------------------------------------------------------------------ cluster add-ons
 mkdir -p "$VOLUMES"
