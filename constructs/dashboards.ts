@@ -181,7 +181,8 @@ export class Dashboards extends Construct {
       },
       secretEnv: { DATABASE_PASSWORD: appDb.password, SUPERSET_SECRET_KEY: secretKey, ADMIN_PASSWORD: this.adminPassword },
       ports: [{ name: "http", port: 8088, hostPort: props.hostPort }],
-      healthCheck: HealthCheck.http(8088, "/health", { intervalSeconds: 5, startPeriodSeconds: 120 }),
+      // Migrations, admin and init run before gunicorn on every start: ~80 s on a quiet 2-core machine.
+      healthCheck: HealthCheck.http(8088, "/health", { intervalSeconds: 5, startPeriodSeconds: 240 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       runAsUser: 1000,
       dependsOn: [appDb.endpoint],

@@ -114,7 +114,8 @@ export class Orchestrator extends Construct {
       ...common,
       name: "dagster-daemon",
       command: start(`dagster-daemon run -w ${CODE_DIR}/workspace.yaml`),
-      healthCheck: HealthCheck.command(["dagster-daemon", "liveness-check"], { intervalSeconds: 15, timeoutSeconds: 30, startPeriodSeconds: 90 }),
+      // The check loads Dagster (about 10 s of imports on an idle core, much more under load).
+      healthCheck: HealthCheck.command(["dagster-daemon", "liveness-check"], { intervalSeconds: 30, timeoutSeconds: 90, startPeriodSeconds: 120 }),
       // Runs (dbt build) execute in this container.
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       dependsOn: [storageEndpoint, transformations, this.endpoint],

@@ -4,7 +4,7 @@ import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
-import { dependables, literal, pascal } from "./internal";
+import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
 import {
   ContainerSpec,
@@ -107,10 +107,10 @@ export class DockerPlatform extends Construct implements IPlatform {
           volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
           healthcheck: health && {
             test: ["CMD", ...health.toCommand()],
-            interval: `${health.intervalSeconds}s`,
-            timeout: `${health.timeoutSeconds}s`,
+            interval: goDuration(health.intervalSeconds),
+            timeout: goDuration(health.timeoutSeconds),
             retries: health.retries,
-            startPeriod: `${health.startPeriodSeconds}s`,
+            startPeriod: goDuration(health.startPeriodSeconds),
           },
           // Terraform waits until the health check passes, so dependents start against a ready service.
           wait: health !== undefined,
@@ -201,3 +201,4 @@ export class DockerPlatform extends Construct implements IPlatform {
     this.names.add(name);
   }
 }
+

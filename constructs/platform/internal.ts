@@ -23,3 +23,16 @@ export function literal(value: string): string {
   // Not Fn.rawString: it also escapes newlines, which Terraform's JSON syntax would keep as "\\n".
   return Token.isUnresolved(value) ? value : value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
+
+/**
+ * Seconds as Go's time.Duration prints them ("45s", "1m30s", "2m0s", "1h0m0s"): the Docker
+ * provider reads durations back in that form, so "120s" would show as a change on every plan.
+ */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}

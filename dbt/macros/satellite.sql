@@ -22,10 +22,13 @@ chained as (
 )
 {% if is_incremental() %}
 , before_window as (
-  select {{ hk }}, max_by(hash_diff, load_ts) as hash_diff
-  from {{ this }}
-  where load_ts < {{ window_start() }}
-  group by {{ hk }}
+  select {{ hk }}, hash_diff
+  from (
+    select {{ hk }}, hash_diff, row_number() over (partition by {{ hk }} order by load_ts desc, source_lsn desc) as newest
+    from {{ this }}
+    where load_ts < {{ window_start() }}
+  ) as versions
+  where newest = 1
 )
 select c.{{ hk }}, c.hash_diff, {% for a in attributes %}c.{{ a }}, {% endfor %}c.is_deleted, c.load_ts, c.source_lsn, c.record_source
 from chained c

@@ -1,7 +1,31 @@
+import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
 import { trinoRows } from "./clients";
 import { ExpectedEvent, firstDifference } from "./workload";
+
+/**
+ * New changes for an incremental dbt run: a user and an account created, the balance changed
+ * twice in one transaction (same commit time: the satellite must order by LSN), then once more.
+ */
+export async function accountLifecycle(pg: PgClient): Promise<ExpectedEvent[]> {
+  const user = randomUUID();
+  const account = randomUUID();
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'Lê Văn Dagster')", [user, `${user}@example.com`]);
+  await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 10.00, 'VND')", [account, user]);
+  await pg.query("BEGIN");
+  await pg.query("UPDATE accounts SET balance = 20.00 WHERE id = $1", [account]);
+  await pg.query("UPDATE accounts SET balance = 30.00 WHERE id = $1", [account]);
+  await pg.query("COMMIT");
+  await pg.query("UPDATE accounts SET balance = balance + 0.01 WHERE id = $1", [account]);
+  return [
+    { table: "users", op: "c", id: user },
+    { table: "accounts", op: "c", id: account },
+    { table: "accounts", op: "u", id: account },
+    { table: "accounts", op: "u", id: account },
+    { table: "accounts", op: "u", id: account },
+  ];
+}
 
 const text = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? null : String(v))));
 

@@ -6,7 +6,7 @@ import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DEV_PORTS } from "../../stacks/environments";
-import { martsDiffer, runDagsterJob, sensorTicked } from "./analytics";
+import { accountLifecycle, martsDiffer, runDagsterJob, sensorTicked } from "./analytics";
 import { screenshotDashboard } from "./superset-dashboard";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
 import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
@@ -122,10 +122,11 @@ describe("dev stack on the local Docker engine", () => {
 
   test("deploy leaves every service healthy and exactly one pipeline job running", async () => {
     const states = docker("ps", "-a", "--filter", `label=lakehouse.stack=${PREFIX}`, "--format", "{{.Names}} {{.Status}}").split("\n");
-    const services = states.filter((s) => !/schema|registration|bucket|submit/.test(s.split(" ")[0]));
+    const isJob = (s: string) => /schema|registration|bucket|submit|provisioning|dbt-build/.test(s.split(" ")[0]);
+    const services = states.filter((s) => !isJob(s));
     for (const s of services) expect(s).toMatch(/ Up /);
     for (const s of services.filter((x) => !/taskmanager/.test(x))) expect(s).toMatch(/\(healthy\)/);
-    for (const s of states.filter((x) => /schema|registration|bucket|submit/.test(x.split(" ")[0]))) expect(s).toMatch(/Exited \(0\)/);
+    for (const s of states.filter(isJob)) expect(s).toMatch(/Exited \(0\)/);
     const jobs = await runningJobs();
     expect(jobs.map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
   });
@@ -233,7 +234,7 @@ describe("dev stack on the local Docker engine", () => {
     });
 
     test("Dagster materializes every dbt asset, and its sensor watches the raw tables", async () => {
-      await phaseThree(pg, 10).then((e) => events.push(...e));
+      events.push(...(await accountLifecycle(pg)));
       await waitForExactState(pg, trino, 300_000, Date.now());
       const run = await runDagsterJob(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, outputs.dagster_build_job, 900_000);
       figures["Dagster materialization of all dbt assets (s)"] = run.seconds;

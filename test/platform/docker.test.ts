@@ -1,3 +1,4 @@
+import { goDuration } from "../../constructs/platform/internal";
 import { HealthCheck } from "../../constructs";
 import { stackOn, synthOn } from "../helpers";
 
@@ -101,5 +102,11 @@ describe("DockerPlatform", () => {
     const { stack, platform } = stackOn("docker");
     const svc = platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80 }] });
     expect(() => svc.endpoint("grpc")).toThrow("Service 'a' has no port named 'grpc' (ports: http)");
+  });
+});
+
+describe("Docker health check durations", () => {
+  test("are written the way the provider reads them back (Go durations), so plans stay empty", () => {
+    expect(["5s", "59s", "1m0s", "1m30s", "2m0s", "1h0m0s"]).toEqual([5, 59, 60, 90, 120, 3600].map(goDuration));
   });
 });

@@ -1,13 +1,8 @@
 -- New users per day (by created_at, UTC) and the running total, over users that exist now
--- (the latest satellite version of each hub key is not a delete).
-with latest as (
-  select hk_user, max_by(created_at, load_ts) as created_at, max_by(is_deleted, load_ts) as is_deleted
-  from {{ ref('s_users') }}
-  group by hk_user
-),
-daily as (
+-- (the newest satellite version of each hub key is not a delete).
+with daily as (
   select cast(created_at at time zone 'UTC' as date) as day, count(*) as new_users
-  from latest
+  from {{ latest_version('s_users', 'hk_user') }} as latest
   where not is_deleted
   group by 1
 )

@@ -1,6 +1,0 @@
--- A satellite holds each version once: no two rows for the same key, LSN and load time.
-select 'users' as satellite, hk_user as hk, source_lsn, load_ts, count(*) as n
-from "iceberg"."analytics_vault"."s_users" group by hk_user, source_lsn, load_ts having count(*) > 1
-union all
-select 'accounts', hk_account, source_lsn, load_ts, count(*)
-from "iceberg"."analytics_vault"."s_accounts" group by hk_account, source_lsn, load_ts having count(*) > 1
