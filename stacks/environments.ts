@@ -25,6 +25,8 @@ export interface KubernetesEnvironment {
   readonly kubeContext?: string;
   /** @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
+  /** Scales CPU requests (see KubernetesPlatformProps.cpuRequestFraction). @default 1 */
+  readonly cpuRequestFraction?: number;
   readonly lakehouse: LakehouseOptions;
 }
 
@@ -37,12 +39,15 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  * - LAKEHOUSE_DASHBOARDS: `metabase` (default; `on` is the same), `superset` or `off`. Metabase
  *   cannot be built offline; `npm run up` picks Superset when no Metabase image is present.
  * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
+ * - LAKEHOUSE_K8S_CPU_FRACTION: scales the `k8s` stack's CPU requests, a number in (0, 1];
+ *   default 1. `0.25` fits the whole stack on a 2-core node (`npm run test:e2e:k8s` uses it).
  */
 export interface EnvironmentSettings {
   readonly imageRegistry?: string;
   readonly dashboards: DashboardEngine | false;
   readonly kubeconfigPath?: string;
   readonly kubeContext?: string;
+  readonly k8sCpuRequestFraction?: number;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
@@ -51,11 +56,17 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Environme
   if (!["on", "metabase", "superset", "off"].includes(dashboards)) {
     throw new Error(`LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got '${dashboards}')`);
   }
+  const fraction = env.LAKEHOUSE_K8S_CPU_FRACTION;
+  const k8sCpuRequestFraction = fraction === undefined || fraction === "" ? undefined : Number(fraction);
+  if (k8sCpuRequestFraction !== undefined && !(k8sCpuRequestFraction > 0 && k8sCpuRequestFraction <= 1)) {
+    throw new Error(`LAKEHOUSE_K8S_CPU_FRACTION must be a number greater than 0 and at most 1, e.g. 0.25 (got '${fraction}')`);
+  }
   return {
     imageRegistry: registry === "upstream" ? undefined : registry,
     dashboards: dashboards === "off" ? false : dashboards === "superset" ? "superset" : "metabase",
     kubeconfigPath: env.KUBECONFIG,
     kubeContext: env.LAKEHOUSE_KUBE_CONTEXT,
+    k8sCpuRequestFraction,
   };
 }
 
@@ -98,6 +109,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       namespace: "lakehouse",
       kubeconfigPath: settings.kubeconfigPath,
       kubeContext: settings.kubeContext,
+      cpuRequestFraction: settings.k8sCpuRequestFraction,
       lakehouse: {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },

@@ -24,7 +24,7 @@ export class LakehouseStack extends TerraformStack {
       this.platform = new DockerPlatform(this, "Platform", { name: `lakehouse-${env.name}` });
     } else {
       new KubernetesProvider(this, "kubernetes", { configPath: env.kubeconfigPath ?? "~/.kube/config", configContext: env.kubeContext });
-      this.platform = new KubernetesPlatform(this, "Platform", { namespace: env.namespace, storageClassName: env.storageClassName });
+      this.platform = new KubernetesPlatform(this, "Platform", { namespace: env.namespace, storageClassName: env.storageClassName, cpuRequestFraction: env.cpuRequestFraction });
     }
 
     const secret = (name: string, description: string) => {

@@ -50,6 +50,18 @@ describe("environment stacks", () => {
     expect(() => settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "yes" })).toThrow("LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got 'yes')");
   });
 
+  test("LAKEHOUSE_K8S_CPU_FRACTION scales the k8s stack's CPU requests and leaves dev alone", () => {
+    const envs = environments(settingsFromEnv({ LAKEHOUSE_K8S_CPU_FRACTION: "0.25" }));
+    const k8s = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), envs[1]), true));
+    const pg = k8s.resource.kubernetes_stateful_set_v1;
+    const postgres = Object.values<any>(pg).find((s) => s.metadata.name === "postgres");
+    expect(postgres.spec.template.spec.container[0].resources).toEqual({ requests: { cpu: "125m", memory: "512Mi" }, limits: { memory: "512Mi" } });
+    expect(Testing.synth(new LakehouseStack(Testing.app(), envs[0]), true)).toEqual(stacks.dev);
+    for (const bad of ["0", "2", "abc"]) {
+      expect(() => settingsFromEnv({ LAKEHOUSE_K8S_CPU_FRACTION: bad })).toThrow(`LAKEHOUSE_K8S_CPU_FRACTION must be a number greater than 0 and at most 1, e.g. 0.25 (got '${bad}')`);
+    }
+  });
+
   test("LAKEHOUSE_DASHBOARDS=superset serves the dashboard from Superset on the dbt marts", () => {
     const [dev] = environments(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "superset" }));
     const json = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), dev), true));

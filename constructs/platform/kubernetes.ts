@@ -10,6 +10,7 @@ import {
   StatefulSetV1SpecTemplateSpecContainer,
   StatefulSetV1SpecTemplateSpecContainerReadinessProbe,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
 import { dependables, literal } from "./internal";
@@ -46,6 +47,15 @@ export interface KubernetesPlatformProps {
    * @default "IfNotPresent"
    */
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /**
+   * Scales every container's CPU request (rounded up to whole millicores, at least 1m), so that a
+   * stack sized for a production cluster is schedulable on a small one: the whole stack requests
+   * about 4.4 cores, which a 2-core node cannot place ("Insufficient cpu"). CPU is never limited
+   * and memory requests (= limits) are unchanged; only the scheduler's accounting shrinks.
+   * A number greater than 0 and at most 1.
+   * @default 1
+   */
+  readonly cpuRequestFraction?: number;
 }
 
 const SECRET_KEY = "value";
@@ -66,6 +76,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
   private readonly namespaceResource: NamespaceV1;
   private readonly storageClassName?: string;
   private readonly imagePullPolicy: string;
+  private readonly cpuRequestFraction: number;
   private readonly names = new Set<string>();
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps = {}) {
@@ -74,6 +85,8 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     validateDnsLabel("KubernetesPlatform", "namespace", this.namespace);
     this.storageClassName = props.storageClassName;
     this.imagePullPolicy = props.imagePullPolicy ?? "IfNotPresent";
+    this.cpuRequestFraction = props.cpuRequestFraction ?? 1;
+    validateCpuRequestFraction(this.cpuRequestFraction);
     this.namespaceResource = new NamespaceV1(this, "Namespace", {
       metadata: { name: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } },
     });
@@ -88,7 +101,10 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     const ports = spec.ports ?? [];
 
     // The Service exists before the pods so that StatefulSet DNS and dependents resolve it.
+    // It depends on the namespace like everything else: created alongside it, the API server
+    // answers 'namespaces "lakehouse" not found' (seen on a real cluster).
     const service = ports.length === 0 ? undefined : new ServiceV1(scope, `${id}Service`, {
+      dependsOn: [this.namespaceResource],
       metadata,
       spec: {
         selector: { "app.kubernetes.io/name": spec.name },
@@ -201,7 +217,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
         ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true })),
       ],
       resources: {
-        requests: { cpu: `${resources.cpuMillis}m`, memory: `${resources.memoryMiB}Mi` },
+        requests: { cpu: `${Math.max(1, Math.ceil(resources.cpuMillis * this.cpuRequestFraction))}m`, memory: `${resources.memoryMiB}Mi` },
         limits: { memory: `${resources.memoryMiB}Mi` },
       },
       readinessProbe: health && probe(health, health.intervalSeconds, 3),
@@ -238,6 +254,13 @@ export class KubernetesPlatform extends Construct implements IPlatform {
       throw new ValidationError("KubernetesPlatform", "workload name", "is used twice", name, "Give every service and job on one platform its own name.");
     }
     this.names.add(name);
+  }
+}
+
+function validateCpuRequestFraction(value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new ValidationError("KubernetesPlatform", "cpuRequestFraction", "must be a number greater than 0 and at most 1", value, "Set cpuRequestFraction to e.g. 0.25 for a 2-core node, or leave it unset (1) for full requests.");
   }
 }
 

@@ -1,3 +1,4 @@
+import { Testing } from "cdktf";
 import { HealthCheck } from "../../constructs";
 import { stackOn, synthOn } from "../helpers";
 
@@ -37,6 +38,15 @@ describe("KubernetesPlatform", () => {
     expect(sts.spec.volume_claim_template).toEqual([{ metadata: { name: "data" }, spec: { access_modes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } } }]);
     const container = sts.spec.template.spec.container[0];
     expect(container.volume_mount).toEqual(expect.arrayContaining([{ name: "data", mount_path: "/var/lib/db" }]));
+  });
+
+  test("every namespaced object depends on the namespace, so none is created before it", () => {
+    const s = synth();
+    for (const type of ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_service_v1", "kubernetes_job_v1", "kubernetes_secret_v1", "kubernetes_config_map_v1"]) {
+      for (const [id, r] of Object.entries<any>(s.resources(type))) {
+        expect({ id, dependsOn: r.depends_on }).toEqual({ id, dependsOn: expect.arrayContaining(["kubernetes_namespace_v1.Platform_Namespace_8B005C5C"]) });
+      }
+    }
   });
 
   test("a stateless service is a Deployment; each service with ports gets a Service", () => {
@@ -100,6 +110,28 @@ describe("KubernetesPlatform", () => {
 
   test("image pull policy defaults to IfNotPresent so locally built images run", () => {
     expect(synth().k8s("kubernetes_deployment_v1", "web").spec.template.spec.container[0].image_pull_policy).toBe("IfNotPresent");
+  });
+
+  test("cpuRequestFraction scales CPU requests only, rounding up; memory and limits stay", () => {
+    const { stack } = stackOn("kubernetes");
+    const { KubernetesPlatform } = jest.requireActual("../../constructs");
+    const platform = new KubernetesPlatform(stack, "K", { namespace: "other", cpuRequestFraction: 0.25 });
+    platform.service(stack, "Db", { name: "db", image: "example/db:1.0", resources: { cpuMillis: 250, memoryMiB: 300 } });
+    platform.service(stack, "Tiny", { name: "tiny", image: "example/db:1.0", resources: { cpuMillis: 1, memoryMiB: 64 } });
+    platform.job(stack, "Init", { name: "init", image: "example/tool:1.0" });
+    const s = JSON.parse(Testing.synth(stack, true)).resource;
+    const res = (type: string, id: string) => s[type][id].spec.template.spec.container[0].resources;
+    expect(res("kubernetes_deployment_v1", "Db")).toEqual({ requests: { cpu: "63m", memory: "300Mi" }, limits: { memory: "300Mi" } });
+    expect(res("kubernetes_deployment_v1", "Tiny").requests.cpu).toBe("1m");
+    expect(res("kubernetes_job_v1", "Init").requests.cpu).toBe("63m");
+  });
+
+  test("cpuRequestFraction outside (0, 1] fails naming the prop", () => {
+    const { KubernetesPlatform } = jest.requireActual("../../constructs");
+    for (const bad of [0, -0.5, 1.5, Number.NaN]) {
+      const { stack } = stackOn("docker");
+      expect(() => new KubernetesPlatform(stack, "K", { cpuRequestFraction: bad })).toThrow(/KubernetesPlatform: cpuRequestFraction must be a number greater than 0 and at most 1/);
+    }
   });
 
   test("an invalid namespace fails", () => {

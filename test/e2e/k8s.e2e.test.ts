@@ -1,0 +1,184 @@
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { Client as PgClient } from "pg";
+import { Trino } from "trino-client";
+import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
+
+/**
+ * The k8s stack for real: `cdktf deploy k8s` on the local single-node cluster of scripts/k8s/
+ * (KUBECONFIG set by scripts/e2e-k8s.sh), the PostgreSQL workload of the Docker e2e, Trino's
+ * current-state tables equal to PostgreSQL, a plan with no changes, and `cdktf destroy k8s`
+ * leaving the namespace gone. Services are reached through `kubectl port-forward` on ports the
+ * kernel picks. Run through `npm run test:e2e:k8s`.
+ */
+const ROOT = path.resolve(__dirname, "../..");
+const STACK = "k8s";
+const NAMESPACE = "lakehouse";
+const OUT = path.join(ROOT, "test-output");
+// Its own synth output: the Docker e2e may synthesize cdktf.out with other settings meanwhile.
+const OUTDIR = "cdktf.out.k8s";
+const KUBECTL = process.env.KUBECTL ?? "kubectl";
+const figures: Record<string, string | number> = {};
+const events: ExpectedEvent[] = [...SEED_EVENTS];
+const forwards: ChildProcess[] = [];
+let deployed = false;
+
+function cdktf(args: string[], logName: string): number {
+  fs.mkdirSync(OUT, { recursive: true });
+  const t0 = Date.now();
+  const result = spawnSync("npx", ["cdktf", ...args, "--output", OUTDIR], { cwd: ROOT, encoding: "utf8", env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  fs.writeFileSync(path.join(OUT, `k8s-${logName}.log`), `${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0) {
+    throw new Error(`cdktf ${args.join(" ")} failed (exit ${result.status}); the last lines:\n${`${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-40).join("\n")}\n${diagnose()}`);
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+function stateHasResources(): boolean {
+  const state = path.join(ROOT, `terraform.${STACK}.tfstate`);
+  return fs.existsSync(state) && (JSON.parse(fs.readFileSync(state, "utf8")).resources ?? []).length > 0;
+}
+
+function kubectl(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(KUBECTL, args, { encoding: "utf8", env: process.env });
+  return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+/** What the cluster says when a deploy fails: pods, recent events, logs of unready pods. */
+function diagnose(): string {
+  const parts = [kubectl("get", "pods,jobs", "-n", NAMESPACE, "-o", "wide").out, kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.lastTimestamp").out.split("\n").slice(-30).join("\n")];
+  const pods = kubectl("get", "pods", "-n", NAMESPACE, "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready}{\"\\n\"}{end}").out.split("\n");
+  for (const line of pods.filter((l) => l.endsWith(" false"))) {
+    const pod = line.split(" ")[0];
+    parts.push(`--- logs of ${pod} ---\n${kubectl("logs", "-n", NAMESPACE, pod, "--tail=30").out}`);
+  }
+  const text = parts.join("\n");
+  fs.writeFileSync(path.join(OUT, "k8s-diagnosis.log"), text);
+  return text;
+}
+
+/** `kubectl port-forward` to a Service on a port the kernel picks; resolves with that port. */
+function portForward(service: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KUBECTL, ["port-forward", "-n", NAMESPACE, "--address", "127.0.0.1", `svc/${service}`, `:${port}`], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    forwards.push(child);
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`port-forward to ${service}:${port} did not start: ${output}`)), 30_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`port-forward to ${service}:${port} exited (${code}): ${output}`));
+    });
+  });
+}
+
+function stopForwards(): void {
+  for (const child of forwards.splice(0)) if (child.exitCode === null) child.kill("SIGTERM");
+}
+
+async function currentStateMatches(pg: PgClient, trino: Trino): Promise<string | undefined> {
+  for (const table of ["users", "accounts"] as const) {
+    const expected = (await pg.query({ text: CURRENT_STATE_SQL.postgres[table], rowMode: "array" })).rows;
+    const actual = await trinoRows(trino, CURRENT_STATE_SQL.trino[table]);
+    const diff = firstDifference(expected, actual);
+    if (diff) return `${table}: ${diff}`;
+  }
+  return undefined;
+}
+
+describe("k8s stack on the local Kubernetes cluster", () => {
+  let pg: PgClient;
+  let trino: Trino;
+  let outputs: Record<string, any>;
+
+  beforeAll(async () => {
+    expect(kubectl("get", "nodes").status).toBe(0);
+    // Resources in the state are left over from an interrupted run: start from nothing.
+    if (stateHasResources()) figures["destroy of a previous run's leftovers (s)"] = cdktf(["destroy", STACK, "--auto-approve"], "destroy-leftovers");
+    // Set before deploying: a failed deploy leaves what it created, which afterAll destroys.
+    deployed = true;
+    figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
+    outputs = stackOutputs(STACK, ROOT);
+    pg = await postgres(await portForward("postgres", 5432), outputs.postgres_admin_user, outputs.postgres_admin_password, outputs.postgres_database);
+    trino = trinoClient(await portForward("trino", 8080));
+  });
+
+  afterAll(async () => {
+    await pg?.end().catch(() => undefined);
+    stopForwards();
+    try {
+      if (deployed && process.env.E2E_KEEP !== "1" && figures["destroy (s)"] === undefined && stateHasResources()) cdktf(["destroy", STACK, "--auto-approve"], "destroy-cleanup");
+    } finally {
+      writeFigures();
+    }
+  });
+
+  function writeFigures(): void {
+    fs.mkdirSync(OUT, { recursive: true });
+    if (process.env.K8S_UP_SECONDS) figures["cluster start, k8s:up (s)"] = Number(process.env.K8S_UP_SECONDS);
+    fs.writeFileSync(path.join(OUT, "e2e-k8s-figures.json"), JSON.stringify(figures, null, 2));
+    console.log(`e2e k8s figures:\n${Object.entries(figures).map(([k, v]) => `  ${k.padEnd(40)} ${v}`).join("\n")}`);
+  }
+
+  test("deploy leaves every pod ready and every Job complete", () => {
+    const pods = JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    const owned = (p: any) => p.metadata.ownerReferences?.[0]?.kind;
+    const services = pods.filter((p) => owned(p) !== "Job");
+    expect(services.length).toBeGreaterThan(0);
+    for (const p of services) expect({ pod: p.metadata.name, ready: p.status.containerStatuses?.every((c: any) => c.ready) }).toEqual({ pod: p.metadata.name, ready: true });
+    const jobs = JSON.parse(kubectl("get", "jobs", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const j of jobs) expect({ job: j.metadata.name, succeeded: j.status.succeeded }).toEqual({ job: j.metadata.name, succeeded: 1 });
+    figures["pods / jobs"] = `${services.length} / ${jobs.length}`;
+  });
+
+  test("Trino's current-state tables equal PostgreSQL after the workload, and the raw log holds one row per event", async () => {
+    events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
+    const lastCommitAt = Date.now();
+    let last = "";
+    await eventually("Trino's current-state tables to equal PostgreSQL", 600_000, async () => {
+      last = (await currentStateMatches(pg, trino)) ?? "";
+      return last === "" ? true : undefined;
+    }, () => `First difference: ${last}`);
+    figures["last commit -> Trino matches (s)"] = (Date.now() - lastCommitAt) / 1000;
+    for (const table of ["users", "accounts"] as const) {
+      const expected: Record<string, number> = {};
+      for (const e of events.filter((x) => x.table === table)) expected[e.op] = (expected[e.op] ?? 0) + 1;
+      await eventually(`raw_data.${table} to hold one row per event`, 120_000, async () => {
+        const rows = await trinoRows(trino, `SELECT op, count(*) FROM iceberg.raw_data.${table} GROUP BY op ORDER BY op`);
+        const actual = Object.fromEntries(rows.map(([op, n]) => [op as string, Number(n)]));
+        return JSON.stringify(actual) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())) ? true : undefined;
+      }, () => `expected ${JSON.stringify(expected)}`);
+    }
+    const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
+    expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
+  });
+
+  test("a re-plan against the cluster has no changes", () => {
+    const t0 = Date.now();
+    const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { cwd: path.join(ROOT, OUTDIR, "stacks", STACK), encoding: "utf8", env: process.env });
+    fs.writeFileSync(path.join(OUT, "k8s-replan.log"), `${plan.stdout}\n${plan.stderr}`);
+    figures["re-plan (s)"] = (Date.now() - t0) / 1000;
+    expect({ exit: plan.status, tail: plan.stdout.split("\n").filter((l) => /Plan:|No changes|must be replaced|will be|Error/.test(l)).slice(0, 20) }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
+  });
+
+  test("destroy leaves the namespace gone", async () => {
+    await pg?.end().catch(() => undefined);
+    stopForwards();
+    figures["destroy (s)"] = cdktf(["destroy", STACK, "--auto-approve"], "destroy");
+    const ns = kubectl("get", "namespace", NAMESPACE);
+    expect(ns.status).not.toBe(0);
+    expect(ns.out).toMatch(/NotFound/);
+  });
+});
