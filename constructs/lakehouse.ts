@@ -42,8 +42,9 @@ export interface LakehouseProps {
 
 /**
  * The whole CDC lakehouse, wired: SourceDb -> CdcConnector -> StreamJob -> IcebergWarehouse ->
- * QueryEngine -> Transformations (dbt) -> Orchestrator (Dagster), and Dashboards. Each layer takes the previous construct, never a host string; any
- * layer can be configured, replaced by an existing one, or switched off.
+ * QueryEngine -> Transformations (dbt) -> Orchestrator (Dagster), and Dashboards. Each layer
+ * takes the previous construct, never a host string; any layer can be configured, replaced by
+ * an existing one, or switched off.
  */
 export class Lakehouse extends Construct {
   /** The captured database: created here, or the existing one from `source`. */
