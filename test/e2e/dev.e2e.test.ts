@@ -8,8 +8,9 @@ import { analyticsQueries } from "../../constructs/analytics";
 import { DEV_PORTS } from "../../stacks/environments";
 import { accountLifecycle, martsDiffer, runDagsterJob, sensorTicked } from "./analytics";
 import { screenshotDashboard } from "./superset-dashboard";
+import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
-import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
+import { ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
  * The dev stack for real: `cdktf deploy dev` on the local Docker engine, a workload in
@@ -68,27 +69,6 @@ class MemorySampler {
   stop(): void {
     clearInterval(this.timer);
   }
-}
-
-async function currentStateMatches(pg: PgClient, trino: Trino): Promise<string | undefined> {
-  for (const table of ["users", "accounts"] as const) {
-    const expected = (await pg.query({ text: CURRENT_STATE_SQL.postgres[table], rowMode: "array" })).rows;
-    const actual = await trinoRows(trino, CURRENT_STATE_SQL.trino[table]);
-    const diff = firstDifference(expected, actual);
-    if (diff) return `${table}: ${diff}`;
-  }
-  return undefined;
-}
-
-/** Waits until Trino equals PostgreSQL; returns seconds since `since` (the last commit). */
-async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: number, since: number): Promise<number> {
-  let last = "";
-  await eventually("Trino's current-state tables to equal PostgreSQL", timeoutMs, async () => {
-    const diff = await currentStateMatches(pg, trino);
-    last = diff ?? "";
-    return diff === undefined ? true : undefined;
-  }, () => `First difference: ${last}`);
-  return (Date.now() - since) / 1000;
 }
 
 describe("dev stack on the local Docker engine", () => {
@@ -167,15 +147,7 @@ describe("dev stack on the local Docker engine", () => {
 
   test("Trino's current-state tables equal PostgreSQL, and the raw log holds one row per event", async () => {
     figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 300_000, lastCommitAt);
-    for (const table of ["users", "accounts"] as const) {
-      const expected: Record<string, number> = {};
-      for (const e of events.filter((x) => x.table === table)) expected[e.op] = (expected[e.op] ?? 0) + 1;
-      await eventually(`raw_data.${table} to hold one row per event`, 120_000, async () => {
-        const rows = await trinoRows(trino, `SELECT op, count(*) FROM iceberg.raw_data.${table} GROUP BY op ORDER BY op`);
-        const actual = Object.fromEntries(rows.map(([op, n]) => [op as string, Number(n)]));
-        return JSON.stringify(actual) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())) ? true : undefined;
-      }, () => `expected ${JSON.stringify(expected)}`);
-    }
+    await waitForOneRawRowPerEvent(trino, events);
     const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });

@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
-import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
-import { CURRENT_STATE_SQL, ExpectedEvent, firstDifference, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
+import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
+import { postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { ExpectedEvent, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
  * The k8s stack for real: `cdktf deploy k8s` on the local single-node cluster of scripts/k8s/
@@ -87,16 +88,6 @@ function stopForwards(): void {
   for (const child of forwards.splice(0)) if (child.exitCode === null) child.kill("SIGTERM");
 }
 
-async function currentStateMatches(pg: PgClient, trino: Trino): Promise<string | undefined> {
-  for (const table of ["users", "accounts"] as const) {
-    const expected = (await pg.query({ text: CURRENT_STATE_SQL.postgres[table], rowMode: "array" })).rows;
-    const actual = await trinoRows(trino, CURRENT_STATE_SQL.trino[table]);
-    const diff = firstDifference(expected, actual);
-    if (diff) return `${table}: ${diff}`;
-  }
-  return undefined;
-}
-
 describe("k8s stack on the local Kubernetes cluster", () => {
   let pg: PgClient;
   let trino: Trino;
@@ -146,21 +137,8 @@ describe("k8s stack on the local Kubernetes cluster", () => {
   test("Trino's current-state tables equal PostgreSQL after the workload, and the raw log holds one row per event", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
     const lastCommitAt = Date.now();
-    let last = "";
-    await eventually("Trino's current-state tables to equal PostgreSQL", 600_000, async () => {
-      last = (await currentStateMatches(pg, trino)) ?? "";
-      return last === "" ? true : undefined;
-    }, () => `First difference: ${last}`);
-    figures["last commit -> Trino matches (s)"] = (Date.now() - lastCommitAt) / 1000;
-    for (const table of ["users", "accounts"] as const) {
-      const expected: Record<string, number> = {};
-      for (const e of events.filter((x) => x.table === table)) expected[e.op] = (expected[e.op] ?? 0) + 1;
-      await eventually(`raw_data.${table} to hold one row per event`, 120_000, async () => {
-        const rows = await trinoRows(trino, `SELECT op, count(*) FROM iceberg.raw_data.${table} GROUP BY op ORDER BY op`);
-        const actual = Object.fromEntries(rows.map(([op, n]) => [op as string, Number(n)]));
-        return JSON.stringify(actual) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())) ? true : undefined;
-      }, () => `expected ${JSON.stringify(expected)}`);
-    }
+    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, lastCommitAt);
+    await waitForOneRawRowPerEvent(trino, events);
     const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
