@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { AppDatabase, appDatabase } from "./app-database";
 import { ANALYTICS_TABLES, analyticsQueries } from "./analytics";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
@@ -92,31 +93,19 @@ export class Dashboards extends Construct {
     this.adminLogin = this.engine === "metabase" ? this.adminEmail : "admin";
     // Metabase's password rules demand a digit.
     this.adminPassword = props.platform.secret(this, "AdminPassword", { name: `${this.engine}-admin-password`, value: props.adminPassword, minDigits: 1 });
-    const appDb = this.appDatabase(props);
+    // The engine's own PostgreSQL (users, dashboards, saved questions).
+    const appDb = appDatabase(this, props.platform, {
+      user: this.engine,
+      image: props.appDbImage ?? defaultImage("postgres", props.imageRegistry),
+      serviceId: "AppDb",
+      passwordId: "AppDbPassword",
+    });
     const deployed = this.engine === "metabase" ? this.metabase(props, appDb) : this.superset(props, appDb, props.transformations!);
     this.endpoint = deployed.endpoint;
     this.provisioning = deployed.provisioning;
   }
 
-  /** The engine's own PostgreSQL (users, dashboards, saved questions), on a persistent volume. */
-  private appDatabase(props: DashboardsProps): { endpoint: Endpoint; user: string; password: Secret } {
-    const user = this.engine;
-    const password = props.platform.secret(this, "AppDbPassword", { name: `${this.engine}-db-password` });
-    const db = props.platform.service(this, "AppDb", {
-      name: `${this.engine}-db`,
-      image: props.appDbImage ?? defaultImage("postgres", props.imageRegistry),
-      env: { POSTGRES_USER: user, POSTGRES_DB: user, PGDATA: "/var/lib/postgresql/data/pgdata" },
-      secretEnv: { POSTGRES_PASSWORD: password },
-      ports: [{ name: "sql", port: 5432 }],
-      volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
-      healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", user], { intervalSeconds: 3 }),
-      resources: { cpuMillis: 100, memoryMiB: 256 },
-      runAsUser: 999,
-    });
-    return { endpoint: db.endpoint("sql"), user, password };
-  }
-
-  private metabase(props: DashboardsProps, appDb: { endpoint: Endpoint; user: string; password: Secret }): { endpoint: Endpoint; provisioning: JobHandle } {
+  private metabase(props: DashboardsProps, appDb: AppDatabase): { endpoint: Endpoint; provisioning: JobHandle } {
     const { platform, queryEngine } = props;
     const metabase = platform.service(this, "Resource", {
       name: "metabase",
@@ -165,7 +154,7 @@ export class Dashboards extends Construct {
     return { endpoint, provisioning };
   }
 
-  private superset(props: DashboardsProps, appDb: { endpoint: Endpoint; user: string; password: Secret }, transformations: ITransformations): { endpoint: Endpoint; provisioning: JobHandle } {
+  private superset(props: DashboardsProps, appDb: AppDatabase, transformations: ITransformations): { endpoint: Endpoint; provisioning: JobHandle } {
     const { platform, queryEngine } = props;
     const secretKey = platform.secret(this, "SecretKey", { name: "superset-secret-key" });
     const superset = platform.service(this, "Resource", {

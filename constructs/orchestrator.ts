@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { appDatabase } from "./app-database";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
 import { Endpoint, HealthCheck, IPlatform, ServiceHandle } from "./platform/workload";
@@ -58,19 +59,14 @@ export class Orchestrator extends Construct {
       throw new ValidationError("Orchestrator", "freshnessMinutes", "must be a positive whole number of minutes", freshness, "Use e.g. 60.");
     }
 
-    const dbPassword = platform.secret(this, "StoragePassword", { name: "dagster-db-password" });
-    const storage = platform.service(this, "Storage", {
-      name: "dagster-db",
+    const storage = appDatabase(this, platform, {
+      user: "dagster",
       image: props.storageImage ?? defaultImage("postgres", props.imageRegistry),
-      env: { POSTGRES_USER: "dagster", POSTGRES_DB: "dagster", PGDATA: "/var/lib/postgresql/data/pgdata" },
-      secretEnv: { POSTGRES_PASSWORD: dbPassword },
-      ports: [{ name: "sql", port: 5432 }],
-      volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
-      healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", "dagster", "-d", "dagster"], { intervalSeconds: 3 }),
-      resources: { cpuMillis: 100, memoryMiB: 256 },
-      runAsUser: 999,
+      serviceId: "Storage",
+      passwordId: "StoragePassword",
     });
-    const storageEndpoint = storage.endpoint("sql");
+    const storageEndpoint = storage.endpoint;
+    const dbPassword = storage.password;
 
     const files = [
       ...transformations.projectFiles,
