@@ -19,6 +19,13 @@ export interface OrchestratorProps {
   readonly rawTables: string[];
   /** Cron schedule of the dbt build (UTC). @default "*\/15 * * * *" */
   readonly schedule?: string;
+  /**
+   * How often the sensor looks for new snapshots in the raw tables. A change starts a build
+   * unless one is queued or running (then the next tick after it does), so this bounds how far
+   * the marts trail the raw data while it keeps changing, at a cost of one build per interval.
+   * @default 300
+   */
+  readonly sensorIntervalSeconds?: number;
   /** A raw table that has no new snapshot for this long fails its freshness check. @default 60 */
   readonly freshnessMinutes?: number;
   /** Publish the Dagster UI on 127.0.0.1 (Docker). @default - not published */
@@ -54,6 +61,10 @@ export class Orchestrator extends Construct {
     if (schedule.trim().split(/\s+/).length !== 5) {
       throw new ValidationError("Orchestrator", "schedule", "must be a five-field cron expression", schedule, "Use e.g. '*/15 * * * *' (every 15 minutes).");
     }
+    const sensorInterval = props.sensorIntervalSeconds ?? 300;
+    if (!Number.isInteger(sensorInterval) || sensorInterval < 30) {
+      throw new ValidationError("Orchestrator", "sensorIntervalSeconds", "must be a whole number of seconds, at least 30", sensorInterval, "Use e.g. 300 (every 5 minutes).");
+    }
     const freshness = props.freshnessMinutes ?? 60;
     if (!Number.isInteger(freshness) || freshness < 1) {
       throw new ValidationError("Orchestrator", "freshnessMinutes", "must be a positive whole number of minutes", freshness, "Use e.g. 60.");
@@ -82,6 +93,7 @@ export class Orchestrator extends Construct {
       DAGSTER_PG_HOST: storageEndpoint.host,
       DAGSTER_PG_PORT: String(storageEndpoint.port),
       DBT_SCHEDULE: schedule,
+      SENSOR_INTERVAL_SECONDS: String(sensorInterval),
       RAW_TABLES: props.rawTables.join(","),
       RAW_FRESHNESS_MINUTES: String(freshness),
     };

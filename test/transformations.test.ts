@@ -56,6 +56,8 @@ describe("Orchestrator", () => {
   test.each([
     [{ schedule: "every hour" }, "schedule"],
     [{ freshnessMinutes: 0 }, "freshnessMinutes"],
+    [{ sensorIntervalSeconds: 10 }, "sensorIntervalSeconds"],
+    [{ sensorIntervalSeconds: 60.5 }, "sensorIntervalSeconds"],
   ])("rejects %j naming the prop", (props, prop) => {
     const build = () => synthOn("docker", (scope, platform) => new Orchestrator(scope, "O", { platform, transformations: layers(scope, platform), rawTables: ["users"], ...(props as any) }));
     expect(build).toThrow(new RegExp(`Orchestrator: ${prop} `));

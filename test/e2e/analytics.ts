@@ -114,12 +114,29 @@ export async function runDagsterJob(url: string, location: string, job: string, 
   }
 }
 
-/** Whether a sensor of the code location has completed a tick without error. */
-export async function sensorTicked(url: string, location: string, sensor: string): Promise<boolean> {
+export interface SensorTicks {
+  /** Statuses of the latest ticks, newest first. */
+  readonly statuses: string[];
+  /** Runs the sensor requested in those ticks. */
+  readonly runsRequested: number;
+}
+
+/** The latest ticks of a sensor of the code location. */
+export async function sensorTicks(url: string, location: string, sensor: string): Promise<SensorTicks> {
   const data = await graphql(url, `
     query Sensor($selector: SensorSelector!) {
-      sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { ticks(limit: 20) { status } } } }
+      sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { ticks(limit: 50) { status runIds } } } }
     }`, { selector: { repositoryLocationName: location, repositoryName: "__repository__", sensorName: sensor } });
-  const ticks: { status: string }[] = data.sensorOrError.sensorState?.ticks ?? [];
-  return ticks.some((t) => t.status === "SUCCESS" || t.status === "SKIPPED");
+  const ticks: { status: string; runIds: string[] }[] = data.sensorOrError.sensorState?.ticks ?? [];
+  return { statuses: ticks.map((t) => t.status), runsRequested: ticks.reduce((n, t) => n + t.runIds.length, 0) };
+}
+
+/** Waits until a sensor has requested at least one run (its interval can be minutes). */
+export async function waitForSensorRun(url: string, location: string, sensor: string, timeoutMs: number): Promise<SensorTicks> {
+  const t0 = Date.now();
+  for (;;) {
+    const ticks = await sensorTicks(url, location, sensor);
+    if (ticks.runsRequested > 0 || Date.now() - t0 > timeoutMs) return ticks;
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
 }
