@@ -73,10 +73,11 @@ export async function phaseTwo(pg: PgClient): Promise<ExpectedEvent[]> {
   ];
 }
 
-/** Written while Kafka Connect and a TaskManager restart. */
-export async function phaseThree(pg: PgClient, rows = 50): Promise<ExpectedEvent[]> {
+/** Written while Kafka Connect and a TaskManager restart, one row every `pauseMs` so the writes span them. */
+export async function phaseThree(pg: PgClient, rows = 50, pauseMs = 0): Promise<ExpectedEvent[]> {
   const events: ExpectedEvent[] = [];
   for (let i = 0; i < rows; i++) {
+    if (i > 0 && pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     const id = uuid(1000 + i);
     await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, $3, 'USD')", [id, uuid(4), `${i}.${String(i % 100).padStart(2, "0")}`]);
     events.push({ table: "accounts", op: "c", id });
