@@ -93,7 +93,8 @@ need_tool() {
 stamp_key() {
   local a
   for a in "$@"; do
-    if [ -f "$a" ]; then sha256sum "$a"; else printf '%s\n' "$a"; fi
+    # A file counts by its content only: clones in other directories share the cache.
+    if [ -f "$a" ]; then sha256sum < "$a"; else printf '%s\n' "$a"; fi
   done | sha256sum | cut -c1-16
 }
 
