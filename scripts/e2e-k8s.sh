@@ -8,14 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-bash scripts/docker-engine.sh
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
-use_toolchain
-
-start=$(date +%s)
-bash scripts/images.sh
-echo "[e2e-k8s] images ready in $(( $(date +%s) - start ))s"
+prepare_deploy e2e-k8s
 
 start=$(date +%s%3N)
 bash scripts/k8s/up.sh

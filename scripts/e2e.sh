@@ -7,16 +7,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-bash scripts/docker-engine.sh
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
-use_toolchain
-
+prepare_deploy e2e
 bash scripts/browser.sh >/dev/null
-
-start=$(date +%s)
-bash scripts/images.sh
-echo "[e2e] images ready in $(( $(date +%s) - start ))s"
 
 # Resources labelled as the dev stack's with no state in this checkout are orphans of an earlier,
 # interrupted run (another clone, a killed CI job): they would block the deploy, so remove them.

@@ -12,6 +12,18 @@ use_toolchain() {
   fi
 }
 
+# What a real deploy needs: the Docker engine, the toolchain on PATH and the locally built images;
+# TAG prefixes the line that says how long the images took.
+prepare_deploy() {
+  local tag="$1" scripts t0
+  scripts="$(dirname "${BASH_SOURCE[0]}")/.."
+  bash "$scripts/docker-engine.sh"
+  use_toolchain
+  t0=$(date +%s)
+  bash "$scripts/images.sh"
+  echo "[$tag] images ready in $(( $(date +%s) - t0 ))s"
+}
+
 # `cdktf synth` into OUTDIR, quiet unless it fails; prints how long it took.
 synth_stacks() {
   local outdir="$1" log t0
