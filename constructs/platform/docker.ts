@@ -201,4 +201,3 @@ export class DockerPlatform extends Construct implements IPlatform {
     this.names.add(name);
   }
 }
-
