@@ -5,6 +5,7 @@
 #
 # Usage:  npm run toolchain            (or: bash scripts/toolchain.sh)
 #         source "${LAKEHOUSE_TOOLCHAIN_DIR:-$HOME/.cache/lakehouse-cdc/toolchain}/env.sh"
+#         or just `npx cdktf diff|deploy|destroy STACK` (see "npx cdktf" near the end)
 #
 # Environment:
 #   LAKEHOUSE_TOOLCHAIN_DIR     cache directory (default $HOME/.cache/lakehouse-cdc/toolchain)
@@ -54,8 +55,18 @@ die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 fmt_ms() { local ms=$1; printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
 
+# The `terraform` that a plain `npx cdktf` finds (written near the end of this script).
+CDKTF_SHIM="$ROOT/node_modules/.bin/terraform"
+SHIM_MARK="# lakehouse-cdc toolchain shim"
+shim_is_ours() { grep -qF "$SHIM_MARK" "$CDKTF_SHIM" 2>/dev/null; }
+
 # ---------------------------------------------------------------- system toolchain
 if [[ "${LAKEHOUSE_TOOLCHAIN:-}" == "system" ]]; then
+  # `npx cdktf` must find the system's terraform, not the shim of an earlier offline toolchain.
+  if shim_is_ours; then
+    rm -f "$CDKTF_SHIM"
+    log "removed the offline toolchain's $CDKTF_SHIM: npx cdktf runs terraform from PATH (or \$TERRAFORM_BINARY_NAME)"
+  fi
   for bin in tofu terraform; do
     if command -v "$bin" >/dev/null 2>&1; then
       log "LAKEHOUSE_TOOLCHAIN=system: using $(command -v "$bin") ($("$bin" version 2>/dev/null | sed -n 1p))"
@@ -170,6 +181,7 @@ SUMMARY+=("$(printf '%-8s %-28s %-44s %s' "$state" "tofu" "$TOFU_V ($TOFU_MODULE
 # ---------------------------------------------------------------- providers
 # Every installed binding with a "cdktf.provider" block in its package.json
 # (@cdktf/provider-generator and -schema are cdktf-cli internals and have none).
+# shellcheck disable=SC2016 # the single quotes hold JavaScript, for node to read
 BINDINGS="$(cd "$ROOT" && node -e '
   const fs = require("fs"), path = require("path");
   const base = "node_modules/@cdktf";
@@ -236,8 +248,38 @@ while read -r pkg fqname version; do
 done <<<"$BINDINGS"
 mv -f "$PROVIDERS_TSV.tmp" "$PROVIDERS_TSV"
 
+# ---------------------------------------------------------------- npx cdktf
+# A plain `npx cdktf diff|deploy|destroy STACK` must make the choices `npm run up` makes, without
+# sourcing env.sh first. cdktf runs `terraform` from PATH unless TERRAFORM_BINARY_NAME is set, and
+# `npx` and npm scripts put this checkout's node_modules/.bin first on PATH. So the one place is
+# node_modules/.bin/terraform: it runs this toolchain's OpenTofu with its CLI config (the provider
+# mirror), overriding any TF_CLI_CONFIG_FILE as env.sh does. Project-local on purpose: the user's
+# ~/.terraformrc, ~/.tofurc and any terraform elsewhere on PATH stay untouched, and only cdktf run
+# through npx in this checkout sees it. `npm ci` deletes node_modules; `npm run up` and
+# `npm run toolchain` write it again. A globally installed `cdktf` does not see it: use npx.
+if [[ -e "$CDKTF_SHIM" ]] && ! shim_is_ours; then
+  log "WARNING: $CDKTF_SHIM is not this toolchain's shim and is left alone, so a plain 'npx cdktf'"
+  log "  runs it; source \"$DIR/env.sh\" (TERRAFORM_BINARY_NAME=tofu) before npx cdktf instead."
+else
+  mkdir -p "$(dirname "$CDKTF_SHIM")"
+  cat >"$CDKTF_SHIM.tmp" <<EOF
+#!/bin/sh
+$SHIM_MARK, written by scripts/toolchain.sh: cdktf runs \`terraform\`; this runs
+# OpenTofu $TOFU_VERSION from $DIR with its provider mirror, as \`npm run up\` does.
+if [ ! -x "$DIR/bin/tofu" ]; then
+  echo "lakehouse-cdc: no toolchain in $DIR: run 'npm run toolchain' (or 'npm run up')" >&2
+  exit 127
+fi
+export TF_CLI_CONFIG_FILE="$DIR/tofurc"
+export CHECKPOINT_DISABLE=1
+exec "$DIR/bin/tofu" "\$@"
+EOF
+  chmod +x "$CDKTF_SHIM.tmp"
+  mv -f "$CDKTF_SHIM.tmp" "$CDKTF_SHIM"
+fi
+
 log "toolchain in $DIR (go $GO_VERSION, $GOOS_ARCH)"
 printf '  %-8s %-28s %-44s %s\n' state binary "version / built from" time >&2
 for s in "${SUMMARY[@]}"; do printf '  %s\n' "$s" >&2; done
 log "total $(fmt_ms $(($(now_ms) - T_ALL)))"
-log "use it:  . \"$DIR/env.sh\""
+log "use it:  . \"$DIR/env.sh\"   (a plain 'npx cdktf' in $ROOT needs no env.sh: node_modules/.bin/terraform)"

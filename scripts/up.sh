@@ -22,14 +22,12 @@ step "Terraform toolchain (OpenTofu and providers, built offline)"
 . scripts/lib/common.sh
 use_toolchain
 
-registry="${LAKEHOUSE_IMAGE_REGISTRY:-lakehouse.local}"
-if [[ "$registry" == "lakehouse.local" ]]; then
+# The dashboard engine needs no decision here: under lakehouse.local the stack defaults to Superset
+# (settingsFromEnv in stacks/environments.ts), so this deploy and a plain `npx cdktf deploy dev`
+# synthesize the same stack.
+if [[ "${LAKEHOUSE_IMAGE_REGISTRY:-lakehouse.local}" == "lakehouse.local" ]]; then
   step "images (built locally under lakehouse.local/)"
   bash scripts/images.sh
-  if [[ -z "${LAKEHOUSE_DASHBOARDS:-}" ]] && ! docker image inspect "$(npx ts-node --transpile-only -e 'import { defaultImage } from "./constructs/images"; console.log(defaultImage("metabase", "lakehouse.local"))')" >/dev/null 2>&1; then
-    echo "Metabase has no local image (it cannot be built from the registries this machine reaches): the dashboards run on Superset."
-    export LAKEHOUSE_DASHBOARDS=superset
-  fi
 fi
 
 step "cdktf deploy dev"

@@ -36,8 +36,9 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  * Settings read from the environment at synth, so one checkout serves several machines:
  * - LAKEHOUSE_IMAGE_REGISTRY: mirror of every image. Default `lakehouse.local` (what
  *   `npm run images` builds); `upstream` uses the public registries.
- * - LAKEHOUSE_DASHBOARDS: `metabase` (default; `on` is the same), `superset` or `off`. Metabase
- *   cannot be built offline; `npm run up` picks Superset when no Metabase image is present.
+ * - LAKEHOUSE_DASHBOARDS: `metabase` (`on` is the same), `superset` or `off`. Unset, the engine
+ *   follows the registry: `superset` with the local registry `lakehouse.local`, `metabase` with
+ *   any other (see {@link defaultDashboards}).
  * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
  * - LAKEHOUSE_K8S_CPU_FRACTION: scales the `k8s` stack's CPU requests, a number in (0, 1];
  *   default 1. `0.25` fits the whole stack on a 2-core node (`npm run test:e2e:k8s` uses it).
@@ -50,9 +51,21 @@ export interface EnvironmentSettings {
   readonly k8sCpuRequestFraction?: number;
 }
 
+/**
+ * The dashboard engine when LAKEHOUSE_DASHBOARDS is unset. `npm run images` cannot build Metabase
+ * (it is on no registry those machines reach), so under the local registry `lakehouse.local` a
+ * Metabase default would ask for an image that cannot exist there: Superset, which it builds, is
+ * the default. With a real registry (a mirror, or `upstream`) Metabase stays the default. Decided
+ * from the settings alone, never from what images happen to be present, so that `npm run up` and
+ * a plain `npx cdktf deploy dev` synthesize the same stack.
+ */
+export function defaultDashboards(registry: string): DashboardEngine {
+  return registry === LOCAL_IMAGE_REGISTRY ? "superset" : "metabase";
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
   const registry = env.LAKEHOUSE_IMAGE_REGISTRY ?? LOCAL_IMAGE_REGISTRY;
-  const dashboards = env.LAKEHOUSE_DASHBOARDS ?? "metabase";
+  const dashboards = env.LAKEHOUSE_DASHBOARDS ?? defaultDashboards(registry);
   if (!["on", "metabase", "superset", "off"].includes(dashboards)) {
     throw new Error(`LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got '${dashboards}')`);
   }

@@ -2,7 +2,10 @@ import { Testing } from "cdktf";
 import { environments, settingsFromEnv } from "../stacks/environments";
 import { LakehouseStack } from "../stacks/lakehouse-stack";
 
-const SETTINGS = settingsFromEnv({});
+// Metabase pinned: the snapshots keep covering its provisioning, which no e2e tier runs (the
+// default engine under the local registry is Superset; see the dashboards default test below).
+const PINNED = { LAKEHOUSE_DASHBOARDS: "metabase" };
+const SETTINGS = settingsFromEnv(PINNED);
 
 function synthAll(): Record<string, string> {
   const app = Testing.app();
@@ -51,7 +54,7 @@ describe("environment stacks", () => {
   });
 
   test("LAKEHOUSE_K8S_CPU_FRACTION scales the k8s stack's CPU requests and leaves dev alone", () => {
-    const envs = environments(settingsFromEnv({ LAKEHOUSE_K8S_CPU_FRACTION: "0.25" }));
+    const envs = environments(settingsFromEnv({ ...PINNED, LAKEHOUSE_K8S_CPU_FRACTION: "0.25" }));
     const k8s = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), envs[1]), true));
     const pg = k8s.resource.kubernetes_stateful_set_v1;
     const postgres = Object.values<any>(pg).find((s) => s.metadata.name === "postgres");
@@ -60,6 +63,21 @@ describe("environment stacks", () => {
     for (const bad of ["0", "2", "abc"]) {
       expect(() => settingsFromEnv({ LAKEHOUSE_K8S_CPU_FRACTION: bad })).toThrow(`LAKEHOUSE_K8S_CPU_FRACTION must be a number greater than 0 and at most 1, e.g. 0.25 (got '${bad}')`);
     }
+  });
+
+  test("without LAKEHOUSE_DASHBOARDS the engine follows the registry: superset on lakehouse.local, metabase on a real one", () => {
+    expect(settingsFromEnv({}).dashboards).toBe("superset");
+    expect(settingsFromEnv({ LAKEHOUSE_IMAGE_REGISTRY: "lakehouse.local" }).dashboards).toBe("superset");
+    expect(settingsFromEnv({ LAKEHOUSE_IMAGE_REGISTRY: "upstream" }).dashboards).toBe("metabase");
+    expect(settingsFromEnv({ LAKEHOUSE_IMAGE_REGISTRY: "registry.example.com/mirror" }).dashboards).toBe("metabase");
+    expect(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "metabase" }).dashboards).toBe("metabase");
+    expect(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "on" }).dashboards).toBe("metabase");
+    expect(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "superset", LAKEHOUSE_IMAGE_REGISTRY: "upstream" }).dashboards).toBe("superset");
+    expect(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "off" }).dashboards).toBe(false);
+    const [dev] = environments(settingsFromEnv({}));
+    const json = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), dev), true));
+    expect(json.output.dashboards_engine.value).toBe("superset");
+    expect(Object.values<any>(json.resource.docker_image).map((i) => i.name)).not.toContainEqual(expect.stringMatching(/metabase\/metabase/));
   });
 
   test("LAKEHOUSE_DASHBOARDS=superset serves the dashboard from Superset on the dbt marts", () => {
