@@ -76,14 +76,15 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
       throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
     });
     const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
-    if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: re-apply the stack to submit it`);
+    const keeperAdvice = "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
+    if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: ${keeperAdvice}`);
     // A job that is still starting, or has not finished its first checkpoint, gets the timeout;
     // a cancelled or failed one fails at once.
     let cause = "";
     const latest = await within(timeoutMs, async () => {
       const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
       if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
-        throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: re-run the flink-sql-submit job (on Docker: docker start -a <stack prefix>-flink-sql-submit); it resumes from the last retained checkpoint`);
+        throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
       }
       if (job.state !== "RUNNING") {
         cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;

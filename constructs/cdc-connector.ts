@@ -48,6 +48,8 @@ export interface CdcConnectorProps {
   readonly kafkaImage?: string;
   /** @default - Debezium Connect 3.6.1.Final */
   readonly connectImage?: string;
+  /** Image with `psql` that runs the snapshot job (as the CDC role). @default - the postgres image */
+  readonly sqlJobImage?: string;
   /** Node.js image that runs the registration job. @default - node 20 */
   readonly jobImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
@@ -89,6 +91,8 @@ export class CdcConnector extends Construct implements ICdcStream {
   public readonly connectorName: string;
   /** The job that registers the connector and waits until it runs. */
   public readonly registration: JobHandle;
+  /** The job that requests an incremental snapshot of each table captured since the last deploy. */
+  public readonly snapshotJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
   private readonly schema: string;
 
@@ -170,6 +174,9 @@ export class CdcConnector extends Construct implements ICdcStream {
         // `${env:CDC_PASSWORD}` in the connector config resolves here, inside the worker.
         CONNECT_CONFIG_PROVIDERS: "env",
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
+        // dies resends nothing a read_committed consumer has seen.
+        CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: "enabled",
         HEAP_OPTS: "-Xms256m -Xmx768m",
       },
       secretEnv: { CDC_PASSWORD: source.cdcPassword },
@@ -202,7 +209,19 @@ export class CdcConnector extends Construct implements ICdcStream {
       // The schema job created the publication and the CDC role the connector logs in with.
       dependsOn: [this.connect, source],
     });
-    this.dependables = this.registration.dependables;
+
+    this.snapshotJob = platform.job(this, "SnapshotJob", {
+      name: "connector-snapshots",
+      image: props.sqlJobImage ?? defaultImage("postgres", registry),
+      command: ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", "/job/snapshots.sql"],
+      env: { PGHOST: source.endpoint.host, PGPORT: String(source.endpoint.port), PGUSER: source.cdcUser, PGDATABASE: source.database },
+      secretEnv: { PGPASSWORD: source.cdcPassword },
+      files: [{ path: "/job/snapshots.sql", content: snapshotSql(source) }],
+      resources: { cpuMillis: 100, memoryMiB: 128 },
+      // The signal must reach a connector that already captures the new tables.
+      dependsOn: [this.registration],
+    });
+    this.dependables = this.snapshotJob.dependables;
   }
 
   public topicFor(table: string): string {
@@ -236,6 +255,11 @@ export class CdcConnector extends Construct implements ICdcStream {
       // Topics use retention, not compaction, so delete tombstones would only be noise downstream.
       "tombstones.on.delete": "false",
       "snapshot.mode": "initial",
+      // Tables captured later are snapshotted incrementally, on a signal (see the snapshot job).
+      "signal.enabled.channels": "source",
+      "signal.data.collection": source.signalTable,
+      "exactly.once.support": "required",
+      "transaction.boundary": "poll",
       "max.batch.size": String(batch),
       // Debezium requires the queue to be larger than a batch.
       "max.queue.size": String(Math.max(8192, batch * 4)),
@@ -244,4 +268,29 @@ export class CdcConnector extends Construct implements ICdcStream {
       "topic.creation.default.partitions": String(partitions),
     };
   }
+}
+
+/**
+ * The snapshot job's SQL, run as the CDC role after the connector captures the current tables.
+ * The ledger records which tables the connector has snapshotted: on the first deploy the initial
+ * snapshot covered them all; a table captured later gets an incremental snapshot through
+ * Debezium's signal table, so its existing rows reach Kafka; a table no longer captured is
+ * forgotten, so capturing it again snapshots it again.
+ */
+export function snapshotSql(source: ISourceDb): string {
+  const tables = `ARRAY[${source.capturedTables.map((t) => `'${t.name}'`).join(", ")}]::text[]`;
+  return `BEGIN;
+INSERT INTO ${source.snapshotLedger} (table_name)
+  SELECT t FROM unnest(${tables}) AS t WHERE NOT EXISTS (SELECT 1 FROM ${source.snapshotLedger});
+DELETE FROM ${source.snapshotLedger} WHERE table_name <> ALL (${tables});
+WITH added AS (
+  INSERT INTO ${source.snapshotLedger} (table_name) SELECT unnest(${tables}) ON CONFLICT DO NOTHING RETURNING table_name
+)
+INSERT INTO ${source.signalTable} (id, type, data)
+  SELECT 'snapshot-' || table_name || '-' || txid_current(), 'execute-snapshot',
+         json_build_object('type', 'incremental', 'data-collections', json_build_array('${source.schema}.' || table_name))::text
+  FROM added
+  RETURNING data AS "incremental snapshot requested";
+COMMIT;
+`;
 }

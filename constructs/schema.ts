@@ -158,6 +158,24 @@ export function flinkSinkType(t: ColumnType): string {
   }
 }
 
+/** Iceberg type of the column in the current-state table (as Iceberg's JSON schema writes it). */
+export function icebergType(t: ColumnType): string {
+  switch (t.kind) {
+    case "numeric":
+      return `decimal(${t.precision}, ${t.scale})`;
+    case "timestamptz":
+      return "timestamp";
+    case "integer":
+      return "int";
+    case "bigint":
+      return "long";
+    case "boolean":
+      return "boolean";
+    default:
+      return "string";
+  }
+}
+
 /** Flink expression converting the source column to the sink type without losing a digit. */
 export function flinkValue(column: string, t: ColumnType): string {
   const ref = `\`${column}\``;
@@ -172,24 +190,97 @@ export function flinkValue(column: string, t: ColumnType): string {
   }
 }
 
-/** Idempotent PostgreSQL DDL for the tables (in dependency order as given). */
+/** The column as `ALTER TABLE ... ADD COLUMN` and `CREATE TABLE` write it (no primary key). */
+function columnDefinition(c: ColumnSchema): string {
+  const parts = [postgresType(c.type)];
+  if (c.nullable === false) parts.push("NOT NULL");
+  if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
+  if (c.references) {
+    const [table, column] = c.references.split(".");
+    parts.push(`REFERENCES ${table} (${column})`);
+  }
+  return parts.join(" ");
+}
+
+/** The type as PostgreSQL's `format_type()` reports it, to compare with what a table has. */
+function formattedType(t: ColumnType): string {
+  switch (t.kind) {
+    case "varchar":
+      return `character varying(${t.length})`;
+    case "numeric":
+      return `numeric(${t.precision},${t.scale})`;
+    case "timestamptz":
+      return "timestamp with time zone";
+    default:
+      return t.kind;
+  }
+}
+
+/** Idempotent PostgreSQL DDL that creates the tables (in dependency order as given). */
 export function postgresDdl(tables: TableSchema[]): string {
   return tables
     .map((t) => {
-      const cols = t.columns.map((c) => {
-        const parts = [`  ${c.name} ${postgresType(c.type)}`];
-        if (c.nullable === false) parts.push("NOT NULL");
-        if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
-        if (c.references) {
-          const [table, column] = c.references.split(".");
-          parts.push(`REFERENCES ${table} (${column})`);
-        }
-        return parts.join(" ");
-      });
+      const cols = t.columns.map((c) => `  ${c.name} ${columnDefinition(c)}`);
       cols.push(`  PRIMARY KEY (${t.primaryKey.join(", ")})`);
       return `CREATE TABLE IF NOT EXISTS ${t.name} (\n${cols.join(",\n")}\n);`;
     })
     .join("\n\n");
+}
+
+/**
+ * Creates missing tables and migrates existing ones to the schema in code: adds new columns and
+ * widens types (varchar longer or to text, numeric with more digits at the same scale, integer to
+ * bigint). Anything that would lose or reinterpret data (a column dropped or renamed, a type
+ * narrowed or changed, another primary key, a NOT NULL column without default on a table with
+ * rows) stops the job before it changes anything, naming table, column and the way out.
+ */
+export function postgresMigration(tables: TableSchema[], captured: string[]): string {
+  const blocks = tables.map((t) => {
+    const want = t.columns.map((c) => ({ name: c.name, type: formattedType(c.type), definition: columnDefinition(c), required: c.nullable === false && c.default === undefined }));
+    return `DO $migrate$
+DECLARE
+  tbl regclass := '${t.name}'::regclass;
+  want jsonb := '${JSON.stringify(want).replace(/'/g, "''")}';
+  c jsonb;
+  have text;
+  target text;
+BEGIN
+  FOR have IN SELECT attname FROM pg_attribute WHERE attrelid = tbl AND attnum > 0 AND NOT attisdropped
+      AND attname NOT IN (SELECT jsonb_array_elements(want)->>'name') LOOP
+    RAISE EXCEPTION 'SourceDb: column ${t.name}.% is in PostgreSQL but not in tables: dropping or renaming a column is not migrated${captured.includes(t.name) ? " (downstream tables would keep it)" : ""}. Keep it in tables, or drop it in PostgreSQL yourself first.', have;
+  END LOOP;
+  IF (SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = tbl AND i.indisprimary)
+      IS DISTINCT FROM ARRAY[${t.primaryKey.map((k) => `'${k}'`).join(", ")}]::text[] THEN
+    RAISE EXCEPTION 'SourceDb: the primary key of ${t.name} differs from (${t.primaryKey.join(", ")}) in tables: changing a primary key is not migrated. Keep the existing key, or capture a new table.';
+  END IF;
+  FOR c IN SELECT jsonb_array_elements(want) LOOP
+    SELECT format_type(atttypid, atttypmod) INTO have FROM pg_attribute WHERE attrelid = tbl AND attname = c->>'name' AND NOT attisdropped;
+    target := c->>'type';
+    IF have IS NULL THEN
+      IF (c->>'required')::boolean AND EXISTS (SELECT 1 FROM ${t.name}) THEN
+        RAISE EXCEPTION 'SourceDb: new column ${t.name}.% is NOT NULL without a default and the table has rows. Give it a default, or make it nullable.', c->>'name';
+      END IF;
+      EXECUTE format('ALTER TABLE ${t.name} ADD COLUMN %I %s', c->>'name', c->>'definition');
+      RAISE NOTICE 'migrated: added column ${t.name}.%', c->>'name';
+    ELSIF have <> target THEN
+      IF NOT (
+        (have ~ '^character varying' AND target = 'text')
+        OR (have ~ '^character varying\\(' AND target ~ '^character varying\\(' AND substring(target FROM '\\d+')::int > substring(have FROM '\\d+')::int)
+        OR (have ~ '^numeric\\(' AND target ~ '^numeric\\(' AND substring(have FROM ',(\\d+)') = substring(target FROM ',(\\d+)')
+            AND substring(target FROM '\\((\\d+)')::int > substring(have FROM '\\((\\d+)')::int)
+        OR (have = 'integer' AND target = 'bigint')
+      ) THEN
+        RAISE EXCEPTION 'SourceDb: column ${t.name}.% is % in PostgreSQL and % in tables: only widening is migrated (longer varchar, text, more numeric digits at the same scale, integer to bigint). Keep the type, or add a new column.', c->>'name', have, target;
+      END IF;
+      EXECUTE format('ALTER TABLE ${t.name} ALTER COLUMN %I TYPE %s', c->>'name', target);
+      RAISE NOTICE 'migrated: ${t.name}.% from % to %', c->>'name', have, target;
+    END IF;
+  END LOOP;
+END
+$migrate$;`;
+  });
+  return [postgresDdl(tables), "", "-- Existing tables follow the schema in code: additive and widening changes only.", ...blocks].join("\n");
 }
 
 /** Checks a schema: identifiers, primary keys and foreign keys that name existing columns. */

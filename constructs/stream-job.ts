@@ -7,8 +7,11 @@ import { ICdcStream } from "./cdc-connector";
 import { IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle } from "./platform/workload";
-import { flinkSinkType, flinkSourceType, flinkValue, TableSchema } from "./schema";
+import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
+
+/** Where in the warehouse bucket Flink keeps checkpoints, savepoints and each version's SQL. */
+const STATE_PREFIX = "flink/";
 
 /** Props of {@link StreamJob}. */
 export interface StreamJobProps {
@@ -94,7 +97,7 @@ export function renderPipelineSql(input: PipelineSqlInput): string {
     ...input,
     tables: input.tables.map(({ schema, topic }) => ({
       name: schema.name,
-      topic,
+      topicPattern: topic.replace(/\./g, "\\."),
       primaryKey: schema.primaryKey.map((k) => `\`${k}\``).join(", "),
       sourceColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSourceType(c.type)}`).join(",\n"),
       sinkColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSinkType(c.type)}${c.nullable === false ? " NOT NULL" : ""}`).join(",\n"),
@@ -107,11 +110,12 @@ export function renderPipelineSql(input: PipelineSqlInput): string {
 }
 
 /**
- * A Flink session cluster (JobManager, N TaskManagers, checkpoints on the warehouse's S3), a
- * SQL Gateway, and a job that submits the pipeline SQL: the raw CDC log tables and the
- * current-state tables of every captured table. The submit job is idempotent: the Flink job
- * name carries a hash of the SQL, an unchanged pipeline is left running, a changed one is
- * stopped with a savepoint and restarted from it.
+ * A Flink session cluster (JobManager, N TaskManagers, checkpoints retained on the warehouse's
+ * S3), a SQL Gateway, and a keeper service that owns the pipeline job: the raw CDC log tables
+ * and the current-state tables of every captured table. The job name carries a hash of the SQL.
+ * The keeper restores the newest retained checkpoint whenever no version runs (a JobManager
+ * replaced by a deploy or restarted after a crash), upgrades to new SQL through a savepoint
+ * (rolling back if it does not start), and refuses to replay Kafka into tables that hold data.
  */
 export class StreamJob extends Construct implements IDependable {
   /** Full Flink job name (prefix plus SQL hash). */
@@ -128,8 +132,11 @@ export class StreamJob extends Construct implements IDependable {
   public readonly jobManager: Endpoint;
   /** Flink SQL Gateway REST API. */
   public readonly gateway: Endpoint;
-  /** The job that submits (or upgrades) the pipeline. */
-  public readonly submitJob: JobHandle;
+  /**
+   * The deploy step that waits until the pipeline runs the rendered SQL and has completed a
+   * checkpoint since the deploy changed it (or the Flink cluster).
+   */
+  public readonly rollout: JobHandle;
   public readonly dependables: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: StreamJobProps) {
@@ -196,8 +203,8 @@ export class StreamJob extends Construct implements IDependable {
       `jobmanager.memory.process.size: ${jmMemory}m`,
       `taskmanager.memory.process.size: ${tmMemory}m`,
       "state.backend.type: hashmap",
-      `state.checkpoints.dir: s3://${warehouse.bucket}/flink/checkpoints`,
-      `state.savepoints.dir: s3://${warehouse.bucket}/flink/savepoints`,
+      `state.checkpoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}checkpoints`,
+      `state.savepoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}savepoints`,
       `execution.checkpointing.interval: ${checkpointIntervalMs}ms`,
       "execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION",
       `s3.endpoint: ${warehouse.s3.url("http")}`,
@@ -260,31 +267,65 @@ export class StreamJob extends Construct implements IDependable {
     });
     this.gateway = gateway.endpoint("http");
 
-    this.submitJob = platform.job(this, "SubmitJob", {
-      name: "flink-sql-submit",
-      image: props.jobImage ?? defaultImage("node", registry),
-      command: ["node", "/job/submit-flink-sql.js"],
+    // The keeper owns the job from here on: it restores the newest retained checkpoint whenever
+    // no version runs (a new or restarted JobManager) and upgrades with a savepoint on new SQL.
+    const keeperPort = 8090;
+    const tables = {
+      raw: cdc.tables.map((t) => ({ namespace: this.rawDatabase, name: t.name })),
+      state: cdc.tables.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
+    };
+    const jobImage = props.jobImage ?? defaultImage("node", registry);
+    const jobFiles = [
+      { path: "/job/lib.js", content: asset("jobs/lib.js") },
+      { path: "/job/flink-pipeline.js", content: asset("jobs/flink-pipeline.js") },
+    ];
+    const keeper = platform.service(this, "Keeper", {
+      name: "flink-pipeline",
+      image: jobImage,
+      command: ["node", "/job/flink-pipeline.js", "keep"],
       env: {
         GATEWAY_URL: this.gateway.url("http"),
         JOBMANAGER_URL: this.jobManager.url("http"),
+        CATALOG_URL: warehouse.catalog.url("http"),
         JOB_NAME: this.jobName,
         JOB_FAMILY: `${family}-`,
         SQL_FILE: "/job/pipeline.sql",
-        TASK_MANAGERS: String(taskManagers),
-        SAVEPOINT_DIR: `s3://${warehouse.bucket}/flink/savepoints`,
-        TIMEOUT_SECONDS: "600",
+        TABLES_FILE: "/job/tables.json",
+        S3_ENDPOINT: warehouse.s3.url("http"),
+        S3_BUCKET: warehouse.bucket,
+        STATE_PREFIX: STATE_PREFIX,
+        PORT: String(keeperPort),
+        ...s3Env,
       },
-      files: [
-        { path: "/job/lib.js", content: asset("jobs/lib.js") },
-        { path: "/job/submit-flink-sql.js", content: asset("jobs/submit-flink-sql.js") },
-        { path: "/job/pipeline.sql", content: this.sql },
-      ],
-      resources: { cpuMillis: 100, memoryMiB: 128 },
+      secretEnv: s3Secret,
+      files: [...jobFiles, { path: "/job/pipeline.sql", content: this.sql }, { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" }],
+      ports: [{ name: "http", port: keeperPort }],
+      healthCheck: HealthCheck.http(keeperPort, "/healthz", { intervalSeconds: 3 }),
+      resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: 1000,
       // Topics exist once the connector runs; the TaskManagers must be up to take the job.
       dependsOn: [this.gateway, taskManager, cdc, warehouse],
+    });
+
+    // A deploy waits for the pipeline: this step re-runs whenever the SQL or the Flink cluster
+    // changes, and passes once the target version runs and has completed a checkpoint since.
+    const clusterIdentity = createHash("sha256").update(JSON.stringify({ image, flinkProperties, taskManagers })).digest("hex").slice(0, 12);
+    this.rollout = platform.job(this, "Rollout", {
+      name: "flink-pipeline-rollout",
+      image: jobImage,
+      command: ["node", "/job/flink-pipeline.js", "await"],
+      env: {
+        KEEPER_URL: keeper.endpoint("http").url("http"),
+        JOB_NAME: this.jobName,
+        FLINK_CLUSTER: clusterIdentity,
+        TIMEOUT_SECONDS: "840",
+      },
+      files: jobFiles,
+      resources: { cpuMillis: 50, memoryMiB: 64 },
+      runAsUser: 1000,
+      dependsOn: [keeper, this.jobManager, taskManager],
       timeoutSeconds: 900,
     });
-    this.dependables = this.submitJob.dependables;
+    this.dependables = this.rollout.dependables;
   }
 }

@@ -6,10 +6,13 @@ CREATE TEMPORARY TABLE kafka_cdc_{{name}} (
   PRIMARY KEY ({{primaryKey}}) NOT ENFORCED
 ) WITH (
   'connector' = 'kafka',
-  'topic' = '{{topic}}',
+  'topic-pattern' = '{{topicPattern}}',
+  'scan.topic-partition-discovery.interval' = '10s',
   'properties.bootstrap.servers' = '{{bootstrap}}',
   'properties.group.id' = '{{consumerGroup}}-state',
-  'scan.startup.mode' = 'earliest-offset',
+  'scan.startup.mode' = 'group-offsets',
+  'properties.auto.offset.reset' = 'earliest',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'debezium-json'
 );
 

@@ -84,4 +84,77 @@ function run(main) {
   );
 }
 
-module.exports = { sleep, log, env, http, until, run, HttpError, FatalError };
+/**
+ * A minimal S3 client (AWS Signature V4, path-style) for MinIO or S3: enough to list, read and
+ * write small objects without shipping an SDK into the job container.
+ * @param {{ endpoint: string, region: string, accessKeyId: string, secretAccessKey: string, bucket: string }} cfg
+ */
+function s3Client(cfg) {
+  const crypto = require("crypto");
+  const hash = (/** @type {string} */ data) => crypto.createHash("sha256").update(data).digest("hex");
+  const hmac = (/** @type {crypto.BinaryLike} */ key, /** @type {string} */ data) => crypto.createHmac("sha256", key).update(data).digest();
+  const encode = (/** @type {string} */ s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+  /** @param {string} method @param {string} key @param {Record<string, string>} query @param {string} body */
+  async function request(method, key, query = {}, body = "") {
+    const url = new URL(cfg.endpoint);
+    const path = `/${cfg.bucket}${key ? `/${key.split("/").map(encode).join("/")}` : ""}`;
+    const canonicalQuery = Object.keys(query).sort().map((k) => `${encode(k)}=${encode(query[k])}`).join("&");
+    const amzDate = new Date().toISOString().replace(/[:-]|\.\d{3}/g, "");
+    const day = amzDate.slice(0, 8);
+    const payloadHash = hash(body);
+    const headers = { host: url.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
+    const signedHeaders = Object.keys(headers).sort().join(";");
+    const canonicalHeaders = Object.keys(headers).sort().map((h) => `${h}:${headers[/** @type {keyof typeof headers} */ (h)]}`);
+    // Canonical request: the header block ends with its own newline, hence the empty element.
+    const canonical = [method, path, canonicalQuery, ...canonicalHeaders, "", signedHeaders, payloadHash].join("\n");
+    const scope = `${day}/${cfg.region}/s3/aws4_request`;
+    const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hash(canonical)].join("\n");
+    let signingKey = hmac(`AWS4${cfg.secretAccessKey}`, day);
+    for (const part of [cfg.region, "s3", "aws4_request"]) signingKey = hmac(signingKey, part);
+    const signature = crypto.createHmac("sha256", signingKey).update(toSign).digest("hex");
+    const response = await fetch(`${url.origin}${path}${canonicalQuery ? `?${canonicalQuery}` : ""}`, {
+      method,
+      headers: { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${cfg.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
+      body: method === "PUT" ? body : undefined,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    return { status: response.status, text };
+  }
+
+  const unxml = (/** @type {string} */ s) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return {
+    /** Every object under `prefix`, with its last-modified time. @param {string} prefix */
+    async list(prefix) {
+      /** @type {{ key: string, lastModified: number }[]} */
+      const objects = [];
+      /** @type {string | undefined} */
+      let token;
+      do {
+        const r = await request("GET", "", { "list-type": "2", prefix, ...(token ? { "continuation-token": token } : {}) });
+        if (r.status !== 200) throw new Error(`S3 list of s3://${cfg.bucket}/${prefix} answered ${r.status}: ${r.text.slice(0, 500)}`);
+        for (const m of r.text.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+          const key = unxml(/<Key>([\s\S]*?)<\/Key>/.exec(m[1])?.[1] ?? "");
+          objects.push({ key, lastModified: Date.parse(/<LastModified>(.*?)<\/LastModified>/.exec(m[1])?.[1] ?? "") });
+        }
+        token = /<IsTruncated>true<\/IsTruncated>/.test(r.text) ? unxml(/<NextContinuationToken>(.*?)<\/NextContinuationToken>/.exec(r.text)?.[1] ?? "") : undefined;
+      } while (token);
+      return objects;
+    },
+    /** The object's text, or undefined if there is none. @param {string} key */
+    async get(key) {
+      const r = await request("GET", key);
+      if (r.status === 404) return undefined;
+      if (r.status !== 200) throw new Error(`S3 GET s3://${cfg.bucket}/${key} answered ${r.status}: ${r.text.slice(0, 500)}`);
+      return r.text;
+    },
+    /** @param {string} key @param {string} text */
+    async put(key, text) {
+      const r = await request("PUT", key, {}, text);
+      if (r.status !== 200) throw new Error(`S3 PUT s3://${cfg.bucket}/${key} answered ${r.status}: ${r.text.slice(0, 500)}`);
+    },
+  };
+}
+
+module.exports = { sleep, log, env, http, until, run, s3Client, HttpError, FatalError };

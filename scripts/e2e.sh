@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end tier: the dev stack deployed for real on the local Docker engine, verified, destroyed.
+# End-to-end tiers on the local Docker engine: `dev` (the default: the dev stack deployed for
+# real, verified, destroyed) or `day2` (changes and faults applied to a running dev stack).
 # Prepares what it needs (engine, offline toolchain, locally built images, Debian's Chromium for
 # the dashboard check), then runs jest.
 #   E2E_KEEP=1   leave the stack running after the tests (for debugging; destroy it yourself)
+#   usage: scripts/e2e.sh [dev|day2] [jest arguments...]
 set -euo pipefail
+suite=dev
+if [[ "${1:-}" == dev || "${1:-}" == day2 ]]; then suite="$1"; shift; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
@@ -27,4 +31,4 @@ fi
 # Metabase cannot be built here (no registry this machine reaches carries it): the dashboards
 # run on Superset, which the tests open in headless Chromium.
 export LAKEHOUSE_DASHBOARDS=superset
-exec npx jest -c jest.e2e.config.js test/e2e/dev.e2e.test.ts "$@"
+exec npx jest -c jest.e2e.config.js "test/e2e/$suite.e2e.test.ts" "$@"

@@ -1,8 +1,8 @@
 import { Lakehouse, SourceDb } from "../constructs";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
-const SERVICES = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "trino", "dagster-webserver", "dagster-daemon", "metabase"];
-const JOBS = ["postgres-schema", "connector-registration", "warehouse-bucket", "flink-sql-submit", "dbt-build", "metabase-provisioning"];
+const SERVICES = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "flink-pipeline", "trino", "dagster-webserver", "dagster-daemon", "metabase"];
+const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
 
 describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
   const names = (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}): string[] => {
@@ -47,7 +47,7 @@ describe("Lakehouse wiring", () => {
     const { stack, platform } = stackOn("docker");
     const lh = new Lakehouse(stack, "Lakehouse", { platform, cdc: { topicPrefix: "core" }, queryEngine: { catalogName: "lake" } });
     expect(lh.cdc!.tables).toBe(lh.source.capturedTables);
-    expect(lh.streamJob!.sql).toContain("'topic' = 'core.public.accounts'");
+    expect(lh.streamJob!.sql).toContain("'topic-pattern' = 'core\\.public\\.accounts'");
     expect(lh.streamJob!.sql).toContain(`'uri' = '${lh.warehouse!.catalog.url("http")}'`);
     expect(lh.queryEngine!.catalogName).toBe("lake");
   });

@@ -1,4 +1,5 @@
-import { ColumnTypes, SourceDb } from "../constructs";
+import { BANK_TABLES, ColumnTypes, SourceDb, TableSchema } from "../constructs";
+import { schemaSql } from "../constructs/source-db";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
 describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
@@ -51,7 +52,7 @@ describe("SourceDb schema SQL", () => {
     const text = sql();
     expect(text).toContain("ALTER TABLE public.users REPLICA IDENTITY FULL;");
     expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL;");
-    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts;");
+    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal;");
     expect(text).toContain("WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'cdc_user', :'cdc_password'");
     expect(text).toContain("GRANT SELECT ON public.users, public.accounts TO %I");
     expect(text).not.toMatch(/GRANT ALL|SUPERUSER PASSWORD/);
@@ -67,7 +68,7 @@ describe("SourceDb schema SQL", () => {
   test("captures only the tables asked for", () => {
     const s = synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, capturedTables: ["accounts"] }));
     const text = s.upload("postgres-schema", "/job/schema.sql");
-    expect(text).toContain("SET TABLE public.accounts;");
+    expect(text).toContain("SET TABLE public.accounts, public.debezium_signal;");
     expect(text).not.toContain("ALTER TABLE public.users REPLICA IDENTITY FULL");
   });
 
@@ -94,5 +95,28 @@ describe("SourceDb.fromExisting", () => {
     expect(db.endpoint.address).toBe("db.internal:5432");
     expect(db.capturedTables.map((t) => t.name)).toEqual(["users", "accounts"]);
     expect(db.publication).toBe("lakehouse_cdc");
+  });
+});
+
+describe("SourceDb schema migration SQL", () => {
+  const accounts = BANK_TABLES[1];
+  const sql = (tables: TableSchema[]) => schemaSql({ database: "bank", publication: "p", tables, captured: tables, seedData: false });
+
+  test("adds new columns and widens types in place; refuses the rest before changing anything", () => {
+    const text = sql([BANK_TABLES[0], { ...accounts, columns: [...accounts.columns, { name: "nickname", type: ColumnTypes.text() }] }]);
+    expect(text).toContain("CREATE TABLE IF NOT EXISTS accounts (");
+    expect(text).toContain(`"name":"nickname","type":"text","definition":"text","required":false`);
+    expect(text).toContain("EXECUTE format('ALTER TABLE accounts ADD COLUMN %I %s'");
+    expect(text).toContain("EXECUTE format('ALTER TABLE accounts ALTER COLUMN %I TYPE %s'");
+    // The widening rules as PostgreSQL's regular expressions see them (checked against a real server by the Day-2 e2e).
+    expect(text).toContain("have ~ '^character varying\\(' AND target ~ '^character varying\\('");
+    for (const refusal of ["dropping or renaming a column is not migrated", "changing a primary key is not migrated", "only widening is migrated", "is NOT NULL without a default and the table has rows"]) {
+      expect(text).toContain(refusal);
+    }
+    expect(text).toContain(`ARRAY['id']::text[]`);
+  });
+
+  test("quotes defaults inside the migration's JSON", () => {
+    expect(sql(BANK_TABLES)).toContain(`"definition":"varchar(3) NOT NULL DEFAULT ''USD''"`);
   });
 });

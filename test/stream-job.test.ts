@@ -15,17 +15,20 @@ const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank"): Strea
 };
 
 describe.each(PLATFORMS)("StreamJob on %s", (kind) => {
-  test("runs a JobManager, N TaskManagers, a SQL Gateway and a submit job", () => {
+  test("runs a JobManager, N TaskManagers, a SQL Gateway, the pipeline keeper and a rollout job", () => {
     const s = synthOn(kind, build({ taskManagers: 2 }));
     if (kind === "docker") {
       expect(s.container("flink-jobmanager").command).toEqual(["jobmanager"]);
       expect(s.container("flink-taskmanager-0").command).toEqual(["taskmanager"]);
       expect(s.container("flink-taskmanager-1")).toBeDefined();
       expect(s.container("flink-sql-gateway").command[0]).toBe("/opt/flink/bin/sql-gateway.sh");
-      expect(s.container("flink-sql-submit").entrypoint).toEqual(["node", "/job/submit-flink-sql.js"]);
+      expect(s.container("flink-pipeline").entrypoint).toEqual(["node", "/job/flink-pipeline.js", "keep"]);
+      expect(s.container("flink-pipeline").restart).toBe("unless-stopped");
+      expect(s.container("flink-pipeline-rollout").entrypoint).toEqual(["node", "/job/flink-pipeline.js", "await"]);
     } else {
       expect(s.k8s("kubernetes_deployment_v1", "flink-taskmanager").spec.replicas).toBe("2");
-      expect(s.k8s("kubernetes_job_v1", "flink-sql-submit").wait_for_completion).toBe(true);
+      expect(s.k8s("kubernetes_deployment_v1", "flink-pipeline").spec.template.spec.container[0].command).toEqual(["node", "/job/flink-pipeline.js", "keep"]);
+      expect(s.k8s("kubernetes_job_v1", "flink-pipeline-rollout").wait_for_completion).toBe(true);
     }
   });
 });
@@ -41,17 +44,41 @@ describe("StreamJob cluster configuration", () => {
     expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/random_password/);
   });
 
-  test("the submit job runs after the connector is registered and TaskManagers exist", () => {
-    const job = synthOn("docker", build()).container("flink-sql-submit");
-    expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/Registration/), expect.stringMatching(/TaskManager/), expect.stringMatching(/SqlGateway/)]));
+  test("the keeper starts after the connector snapshots are requested and TaskManagers exist", () => {
+    const keeper = synthOn("docker", build()).container("flink-pipeline");
+    expect(keeper.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/SnapshotJob/), expect.stringMatching(/TaskManager/), expect.stringMatching(/SqlGateway/)]));
+  });
+
+  test("the rollout re-runs when the Flink cluster is replaced, and only then", () => {
+    const rollout = (props: Partial<StreamJobProps>) => synthOn("docker", build(props)).containerEnv("flink-pipeline-rollout");
+    const base = rollout({});
+    expect(rollout({}).FLINK_CLUSTER).toBe(base.FLINK_CLUSTER);
+    expect(rollout({ taskSlots: 3 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
+    expect(rollout({ taskManagerMemoryMiB: 2048 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
+    expect(rollout({ taskManagers: 2 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
+    // The SQL's own change renames the job, which re-runs the rollout as well.
+    expect(rollout({ checkpointIntervalMs: 20000 }).JOB_NAME).not.toBe(base.JOB_NAME);
+  });
+
+  test("the keeper knows every table it writes, with the Iceberg types of the current state", () => {
+    const tables = JSON.parse(synthOn("docker", build()).upload("flink-pipeline", "/job/tables.json"));
+    expect(tables.raw).toEqual([{ namespace: "raw_data", name: "users" }, { namespace: "raw_data", name: "accounts" }]);
+    expect(tables.state[1]).toEqual({ namespace: "bank", name: "accounts", columns: [
+      { name: "id", type: "string" }, { name: "user_id", type: "string" }, { name: "balance", type: "decimal(18, 2)" },
+      { name: "currency", type: "string" }, { name: "updated_at", type: "timestamp" },
+    ] });
   });
 });
 
 describe("StreamJob SQL", () => {
   test("reads the connector's topics and writes through the REST catalog on MinIO", () => {
     const sql = jobOf({}, "core").sql;
-    expect(sql).toContain("'topic' = 'core.public.users'");
-    expect(sql).toContain("'topic' = 'core.public.accounts'");
+    expect(sql).toContain("'topic-pattern' = 'core\\.public\\.users'");
+    expect(sql).toContain("'topic-pattern' = 'core\\.public\\.accounts'");
+    // Committed records only, resuming from the group's offsets where no state carries over.
+    expect(sql).toContain("'properties.isolation.level' = 'read_committed'");
+    expect(sql).toContain("'scan.startup.mode' = 'group-offsets'");
+    expect(sql).not.toContain("earliest-offset");
     expect(sql).toContain("'properties.bootstrap.servers' = 'kafka:9092'");
     expect(sql).toContain("'uri' = 'http://iceberg-rest:8181'");
     expect(sql).toContain("'warehouse' = 's3://lakehouse/warehouse'");

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
@@ -113,7 +114,10 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     });
 
     const podSpec = this.podSpec(spec, configMap, "Always");
-    const template = { metadata: { labels }, spec: podSpec };
+    // Pods read their files at start: a change of content must roll them, as Docker replaces the container.
+    const files = spec.files ?? [];
+    const annotations = files.length === 0 ? undefined : { "lakehouse/files-sha256": createHash("sha256").update(JSON.stringify(files)).digest("hex") };
+    const template = { metadata: { labels, annotations }, spec: podSpec };
     const common = {
       dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
     };

@@ -283,20 +283,28 @@ describe("dev stack on the local Docker engine", () => {
       }
     });
 
-    test("names the flink hop when the job is cancelled; re-running the submit job resumes it from its checkpoint", async () => {
+    test("names the flink hop when the job is cancelled; the keeper resumes it from its checkpoint", async () => {
+      // With the keeper stopped, nothing restores the job: verify must say so.
+      docker("stop", `${PREFIX}-flink-pipeline`);
       const [job] = await runningJobs();
-      await fetch(`http://127.0.0.1:${DEV_PORTS.flink}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
-      await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
-      const r = lakehouse("verify", STACK, "--timeout", "15");
-      expect(r.status).toBe(1);
-      expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${outputs.flink_job_name} is CANCELED, not RUNNING`);
-
-      const submit = spawnSync("docker", ["start", "-a", `${PREFIX}-flink-sql-submit`], { encoding: "utf8" });
-      expect(submit.status).toBe(0);
-      expect(`${submit.stdout}${submit.stderr}`).toContain(`resuming from the retained checkpoint of ${outputs.flink_job_name} (${job.jid}, CANCELED)`);
-      await eventually("Trino to be healthy again", 180_000, async () => (docker("inspect", "-f", "{{.State.Health.Status}}", `${PREFIX}-trino`) === "healthy" ? true : undefined));
+      try {
+        await fetch(`http://127.0.0.1:${DEV_PORTS.flink}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
+        await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
+        const r = lakehouse("verify", STACK, "--timeout", "15");
+        expect(r.status).toBe(1);
+        expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${outputs.flink_job_name} is CANCELED, not RUNNING: the stack's flink-pipeline service restores the job`);
+      } finally {
+        docker("start", `${PREFIX}-flink-pipeline`);
+      }
+      const resumed = await eventually("the keeper to resume the job", 120_000, async () => {
+        const [running] = await runningJobs();
+        return running && running.jid !== job.jid ? running : undefined;
+      });
+      expect(resumed.name).toBe(outputs.flink_job_name);
+      expect(docker("logs", `${PREFIX}-flink-pipeline`)).toMatch(new RegExp(`restoring ${outputs.flink_job_name} from s3://lakehouse/flink/checkpoints/${job.jid}/chk-\\d+`));
       expect(lakehouse("verify", STACK)).toMatchObject({ status: 0 });
       await waitForExactState(pg, trino, 300_000, Date.now());
+      await waitForOneRawRowPerEvent(trino, events);
     });
   });
 
