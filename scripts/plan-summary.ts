@@ -1,7 +1,9 @@
 /**
  * `npm run plan:summary -- [STACK...] [options]`: plan each stack with OpenTofu and print a
  * short markdown review per stack (cli/plan-summary.ts): adds, changes, replacements and
- * destroys per layer, replacements and destruction of stateful resources flagged loudly.
+ * destroys per layer; flagged loudly: data loss (volumes, PVCs, a replaced Kubernetes namespace
+ * with every PVC in it, a new Kafka cluster id), a Flink pipeline restart, a schema migration
+ * with its DDL diff, and replaced stateful services.
  *
  * What each stack is planned against:
  *   (default)        a copy of the stack's own local state (terraform.<stack>.tfstate), refreshed
@@ -17,7 +19,8 @@
  *   --head-dir DIR       plan this synthesized output instead of synthesizing the working tree
  *   --out FILE           also write the markdown to FILE
  *   --json               print the analyses as JSON instead of markdown
- *   --fail-on-data-loss  exit 3 when a volume, PVC or PV would be replaced or destroyed
+ *   --fail-on-data-loss  exit 3 when a volume, PVC, PV or namespace would be replaced or destroyed,
+ *                        or the Kafka cluster id replaced
  *
  * Every plan runs in a scratch copy with its own state path and -lock=false: the stacks' real
  * states are read (copied), never locked or written, and nothing is applied. Kubernetes stacks
@@ -186,8 +189,8 @@ function main(): void {
     process.stdout.write(output);
     if (args.out) fs.writeFileSync(args.out, output);
     if (results.some((r) => r.failed)) process.exitCode = 1;
-    else if (args.failOnDataLoss && results.some((r) => r.analysis?.alerts.some((c) => c.stateful === "data"))) {
-      log("data loss: a volume, PVC or PV would be replaced or destroyed (--fail-on-data-loss)");
+    else if (args.failOnDataLoss && results.some((r) => r.analysis?.dataLoss)) {
+      log("data loss: a volume, PVC, PV or namespace would be replaced or destroyed, or the Kafka cluster id replaced (--fail-on-data-loss)");
       process.exitCode = 3;
     }
   } finally {

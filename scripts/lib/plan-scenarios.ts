@@ -9,9 +9,9 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { App, Aspects, TerraformStack } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
-import { DockerEnvironment, Environment, environments, KubernetesEnvironment, settingsFromEnv } from "../../stacks/environments";
+import { DockerEnvironment, Environment, environments, KubernetesEnvironment, LakehouseOptions, settingsFromEnv } from "../../stacks/environments";
 import { LakehouseStack } from "../../stacks/lakehouse-stack";
-import { CdcConnector, DockerPlatform, LakehousePolicy, SourceDb } from "../../constructs";
+import { BANK_TABLES, CdcConnector, ColumnTypes, DockerPlatform, LakehousePolicy, SourceDb, TableSchema } from "../../constructs";
 import { craftBaseState, planStack, StackPlan } from "./plan";
 import { Toolchain } from "./terraform";
 
@@ -30,10 +30,15 @@ export interface PlanScenario {
   readonly base?: Environment | CustomStack;
   /** The configuration that is planned. */
   readonly head: Environment | CustomStack;
+  /**
+   * Construct paths below the stack (e.g. `Lakehouse/CdcConnector/ClusterId`) planned with
+   * `-replace`, as an operator forcing a new value would. @default - none
+   */
+  readonly replace?: string[];
 }
 
-/** The README's CDC-only consumer stack, on a DockerPlatform named `platformName`. */
-function cdcOnly(platformName: string): CustomStack {
+/** The README's CDC-only consumer stack, on a DockerPlatform named `platformName`, its CdcConnector with construct id `cdcId`. */
+function cdcOnly(platformName: string, cdcId = "Cdc"): CustomStack {
   return {
     name: "cdc-only",
     build: (stack) => {
@@ -42,7 +47,7 @@ function cdcOnly(platformName: string): CustomStack {
       Aspects.of(stack).add(new LakehousePolicy());
       const platform = new DockerPlatform(stack, "Platform", { name: platformName });
       const db = new SourceDb(stack, "Db", { platform, capturedTables: ["accounts"] });
-      new CdcConnector(stack, "Cdc", { platform, source: db, topicPrefix: "team_a" });
+      new CdcConnector(stack, cdcId, { platform, source: db, topicPrefix: "team_a" });
     },
   };
 }
@@ -51,6 +56,20 @@ function cdcOnly(platformName: string): CustomStack {
 function envs(): { dev: DockerEnvironment; k8s: KubernetesEnvironment } {
   const [dev, k8s] = environments(settingsFromEnv({}));
   return { dev: dev as DockerEnvironment, k8s: k8s as KubernetesEnvironment };
+}
+
+/** The bank schema with a nullable `note text` column added to accounts: a schema migration. */
+function bankTablesWithNote(): TableSchema[] {
+  return BANK_TABLES.map((t) => (t.name === "accounts" ? { ...t, columns: [...t.columns, { name: "note", type: ColumnTypes.text() }] } : t));
+}
+
+/** `env` with its own `tables` (so seedData is off: seed rows are only for the default schema). */
+function withTables<E extends Environment>(env: E, tables: TableSchema[]): E {
+  return { ...env, lakehouse: { ...env.lakehouse, sourceDb: { ...env.lakehouse.sourceDb, seedData: false, tables } } };
+}
+
+function withStreamJob<E extends Environment>(env: E, streamJob: Exclude<LakehouseOptions["streamJob"], false | undefined>): E {
+  return { ...env, lakehouse: { ...env.lakehouse, streamJob: { ...(env.lakehouse.streamJob || {}), ...streamJob } } };
 }
 
 export function scenarios(): PlanScenario[] {
@@ -76,6 +95,49 @@ export function scenarios(): PlanScenario[] {
       base: cdcOnly("team-a"),
       head: cdcOnly("team-b"),
     },
+    {
+      name: "dev-checkpoint-interval",
+      description: "dev with StreamJob checkpointIntervalMs 5000 -> 10000: JobManager, TaskManager, SQL Gateway (Flink configuration) and what owns the job (new SQL) are replaced",
+      base: dev,
+      head: withStreamJob(dev, { checkpointIntervalMs: 10_000 }),
+    },
+    {
+      name: "k8s-flink-memory",
+      description: "k8s with StreamJob taskManagerMemoryMiB 1536 -> 2048: the Flink Deployments' pod templates change (rolling update); the SQL does not",
+      base: k8s,
+      head: withStreamJob(k8s, { taskManagerMemoryMiB: 2048 }),
+    },
+    {
+      name: "dev-schema-column",
+      description: "dev with its own tables (the bank schema), then a nullable accounts.note column: the schema job's schema.sql changes, and so does the Flink SQL",
+      base: withTables(dev, BANK_TABLES),
+      head: withTables(dev, bankTablesWithNote()),
+    },
+    {
+      name: "k8s-schema-column",
+      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes",
+      base: withTables(k8s, BANK_TABLES),
+      head: withTables(k8s, bankTablesWithNote()),
+    },
+    {
+      name: "k8s-namespace-rename",
+      description: "k8s with namespace lakehouse -> lakehouse-blue: the namespace is replaced, and every PVC in it goes with it",
+      base: k8s,
+      head: { ...k8s, namespace: "lakehouse-blue" },
+    },
+    {
+      name: "dev-kafka-cluster-id",
+      description: "dev planned with -replace of the CdcConnector's ClusterId (random_id): Kafka's container is replaced, its data volume is kept",
+      base: dev,
+      head: dev,
+      replace: ["Lakehouse/CdcConnector/ClusterId"],
+    },
+    {
+      name: "cdc-connector-rename",
+      description: "a CDC-only stack whose CdcConnector construct id changes Cdc -> Events: the old ClusterId, Kafka and its volume are destroyed, new ones created",
+      base: cdcOnly("team-a"),
+      head: cdcOnly("team-a", "Events"),
+    },
   ];
 }
 
@@ -99,5 +161,16 @@ export function planScenario(scenario: PlanScenario, work: string, tc: Toolchain
     const r = craftBaseState(base, path.join(work, "base"), statePath, tc, { offlineKubernetes: true, log });
     log(`${scenario.name}: base state crafted in ${r.rounds} round(s), ${r.seconds.toFixed(1)}s`);
   }
-  return planStack(head, path.join(work, "head"), tc, { statePath, refresh: false, offlineKubernetes: true });
+  const replace = (scenario.replace ?? []).map((p) => `-replace=${addressOf(head, p)}`);
+  return planStack(head, path.join(work, "head"), tc, { statePath, refresh: false, offlineKubernetes: true, extraArgs: replace });
+}
+
+/** The Terraform address of the resource at a construct path (below the stack) of a synthesized stack. */
+function addressOf(stackDir: string, constructPath: string): string {
+  const synth = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+  const stackName = synth["//"]?.metadata?.stackName;
+  for (const [type, byName] of Object.entries<any>(synth.resource ?? {})) {
+    for (const [name, r] of Object.entries<any>(byName)) if (r["//"]?.metadata?.path === `${stackName}/${constructPath}`) return `${type}.${name}`;
+  }
+  throw new Error(`no resource at construct path ${constructPath} in ${stackDir}`);
 }

@@ -400,7 +400,7 @@ export function craftBaseState(
 // ---------------------------------------------------------------------------------------------
 // Fixtures: trimmed copies for unit tests (test/fixtures/plan-summary/)
 
-/** The parts of a plan the summary reads; values, prior state and configuration dropped. */
+/** The parts of a plan the summary reads; other values, prior state and configuration dropped. */
 export function trimPlan(plan: any): any {
   return {
     format_version: plan.format_version,
@@ -416,10 +416,7 @@ export function trimPlan(plan: any): any {
       change: {
         actions: rc.change.actions,
         ...(rc.change.replace_paths ? { replace_paths: rc.change.replace_paths } : {}),
-        // whether a container has volumes, for resources that are no longer in the configuration
-        ...(rc.type === "docker_container" && rc.change.before?.volumes?.length ? { before: { volumes: rc.change.before.volumes } } : {}),
-        // the claim templates of a StatefulSet, to spot in-place changes Kubernetes ignores
-        ...(/^kubernetes_stateful_set/.test(rc.type) ? claimTemplates(rc.change) : {}),
+        ...keptValues(rc),
       },
     })),
     output_changes: Object.fromEntries(Object.entries<any>(plan.output_changes ?? {}).filter(([, v]) => v.actions.join() !== "no-op").map(([k, v]) => [k, { actions: v.actions }])),
@@ -427,21 +424,83 @@ export function trimPlan(plan: any): any {
   };
 }
 
-function claimTemplates(change: any): any {
-  const pick = (v: any) => (v ? { spec: (v.spec ?? []).map((sp: any) => ({ volume_claim_template: sp.volume_claim_template })) } : v);
-  return { before: pick(change.before), after: pick(change.after) };
+/**
+ * Environment variables the summary reads: the Flink configuration (is high availability on?)
+ * and the Flink job name (a new SQL version?). Other values may hold secrets and are dropped.
+ */
+const KEPT_ENV = new Set(["FLINK_PROPERTIES", "JOB_NAME"]);
+/** The schema job's SQL, for the DDL diff: the uploaded file (Docker) and its ConfigMap key (Kubernetes). */
+const KEPT_FILES = new Set(["/job/schema.sql", "job_schema.sql"]);
+
+/** The before/after values the summary reads, per resource type; undefined parts left out. */
+function keptValues(rc: any): { before?: any; after?: any } {
+  const t: string = rc.type;
+  const change = rc.change;
+  let pick: ((v: any) => any) | undefined;
+  if (t === "docker_container") {
+    pick = (v) => ({
+      // whether a container has volumes, for resources that are no longer in the configuration
+      ...(v.volumes?.length ? { volumes: v.volumes } : {}),
+      ...(Array.isArray(v.env) ? { env: v.env.filter((e: any) => typeof e === "string" && KEPT_ENV.has(e.split("=")[0])) } : {}),
+      ...(Array.isArray(v.upload) ? { upload: v.upload.filter((u: any) => KEPT_FILES.has(u?.file)).map((u: any) => ({ file: u.file, content: u.content })) } : {}),
+    });
+  } else if (/^kubernetes_(deployment|stateful_set|job)(_v\d+)?$/.test(t)) {
+    // An in-place update keeps the whole pod template (no secret values: those are references), to tell a pod template change from a scale.
+    const whole = change.actions.join() === "update" && !/^kubernetes_job/.test(t);
+    pick = (v) => ({
+      spec: (v.spec ?? []).map((sp: any) => ({
+        // the claim templates of a StatefulSet, to spot in-place changes Kubernetes ignores
+        ...(/^kubernetes_stateful_set/.test(t) ? { volume_claim_template: sp.volume_claim_template } : {}),
+        template: whole ? sp.template : (sp.template ?? []).map(envOnly),
+      })),
+    });
+  } else if (/^kubernetes_config_map(_v\d+)?$/.test(t)) {
+    pick = (v) => ({ data: Object.fromEntries(Object.entries<any>(v.data ?? {}).filter(([k]) => KEPT_FILES.has(k))) });
+  } else if (/^kubernetes_namespace(_v\d+)?$/.test(t)) {
+    pick = (v) => ({ metadata: (v.metadata ?? []).map((m: any) => ({ name: m.name })) });
+  }
+  if (!pick) return {};
+  return {
+    ...(change.before ? { before: pick(change.before) } : {}),
+    ...(change.after ? { after: pick(change.after) } : {}),
+  };
 }
 
-/** The parts of a synthesized stack the summary reads: construct paths and the volumes of containers. */
+/** A pod template reduced to its containers' kept environment variables. */
+function envOnly(template: any): any {
+  return {
+    spec: (template?.spec ?? []).map((ps: any) => ({
+      container: (ps.container ?? []).map((c: any) => ({ env: (c.env ?? []).filter((e: any) => KEPT_ENV.has(e?.name)).map((e: any) => ({ name: e.name, value: e.value })) })),
+    })),
+  };
+}
+
+/**
+ * The parts of a synthesized stack the summary reads: construct paths, the volumes of
+ * containers, Kubernetes names and namespaces, StatefulSets' replicas and claim names, and the
+ * Flink configuration.
+ */
 export function trimSynth(synth: any): any {
   const resource: Record<string, Record<string, any>> = {};
   for (const [type, byName] of Object.entries<any>(synth.resource ?? {})) {
     resource[type] = {};
     for (const [name, r] of Object.entries<any>(byName)) {
-      resource[type][name] = {
-        "//": { metadata: { path: r["//"]?.metadata?.path } },
-        ...(r.volumes !== undefined ? { volumes: r.volumes } : {}),
-      };
+      const kept: any = { "//": { metadata: { path: r["//"]?.metadata?.path } } };
+      if (r.volumes !== undefined) kept.volumes = r.volumes;
+      if (type === "docker_container" && Array.isArray(r.env)) {
+        const env = r.env.filter((e: any) => typeof e === "string" && e.startsWith("FLINK_PROPERTIES="));
+        if (env.length) kept.env = env;
+      }
+      if (type.startsWith("kubernetes_") && r.metadata) kept.metadata = { name: r.metadata.name, namespace: r.metadata.namespace };
+      if (/^kubernetes_(deployment|stateful_set)(_v\d+)?$/.test(type) && r.spec) {
+        const containers = r.spec.template?.spec?.container ?? [];
+        const flink = containers.map((c: any) => ({ env: (c.env ?? []).filter((e: any) => e?.name === "FLINK_PROPERTIES") }));
+        kept.spec = {
+          ...(/^kubernetes_stateful_set/.test(type) ? { replicas: r.spec.replicas, volume_claim_template: (r.spec.volume_claim_template ?? []).map((t: any) => ({ metadata: { name: t.metadata?.name } })) } : {}),
+          ...(flink.some((c: any) => c.env.length) ? { template: { spec: { container: flink } } } : {}),
+        };
+      }
+      resource[type][name] = kept;
     }
   }
   return { "//": { metadata: { stackName: synth["//"]?.metadata?.stackName } }, resource };

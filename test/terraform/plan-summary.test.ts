@@ -76,6 +76,24 @@ describe("plan summary on real plans", () => {
     expect(r.stdout).toMatch(/`docker_volume\.Db_ResourceVolumeData_[0-9A-F]+` \(Db › ResourceVolumeData\): replaced \(delete, then create\) because `labels`, `name` changed: its data is deleted/);
   });
 
+  test("renaming the Kubernetes namespace replaces it: DATA LOSS naming every PVC in the old one, none said to be kept", () => {
+    const p = planScenario(scenario("k8s-namespace-rename"), path.join(work, "k8s-namespace-rename"), tc);
+    const a = analyzePlan(p.plan, p.synth);
+    expect(a.namespaces).toEqual([expect.objectContaining({ name: "lakehouse", action: "replace", notRecreated: [] })]);
+    expect(a.namespaces[0].pvcs.map((x) => x.name)).toEqual(expect.arrayContaining(["data-postgres-0", "data-kafka-0", "data-minio-0"]));
+    expect(a.dataLoss).toBe(true);
+    const md = summarizePlan(p.plan, p.synth);
+    expect(md).toContain("Kubernetes deletes namespace `lakehouse` and every object in it, so every PVC in it");
+    expect(md).not.toContain("PVCs of its claim templates are kept");
+  });
+
+  test("-replace of the Kafka cluster id (a real plan with -replace): DATA LOSS, and Kafka's kept volume holds the old id", () => {
+    const p = planScenario(scenario("dev-kafka-cluster-id"), path.join(work, "dev-kafka-cluster-id"), tc);
+    const a = analyzePlan(p.plan, p.synth);
+    expect(a.kafkaClusterIds).toEqual([expect.objectContaining({ layer: "Lakehouse/CdcConnector", action: "replace", storage: "kept" })]);
+    expect(summarizePlan(p.plan, p.synth)).toContain("**DATA LOSS: the Kafka cluster id will be replaced: all topics, committed consumer offsets and Kafka Connect's offsets are lost.**");
+  });
+
   test("a bigger PostgreSQL volume on Kubernetes (planned offline) is an in-place StatefulSet update, flagged as one that will not take effect", () => {
     const p = planScenario(scenario("k8s-postgres-storage"), path.join(work, "k8s-postgres-storage"), tc);
     const a = analyzePlan(p.plan, p.synth);
