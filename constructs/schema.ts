@@ -240,7 +240,10 @@ export function postgresMigration(tables: TableSchema[], captured: string[]): st
     return `DO $migrate$
 DECLARE
   tbl regclass := '${t.name}'::regclass;
-  want jsonb := '${JSON.stringify(want).replace(/'/g, "''")}';
+  -- One column per line, so a plan's diff of this file shows the column that changed.
+  want jsonb := '[
+${want.map((w) => `    ${JSON.stringify(w).replace(/'/g, "''")}`).join(",\n")}
+  ]';
   c jsonb;
   have text;
   target text;

@@ -114,10 +114,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     });
 
     const podSpec = this.podSpec(spec, configMap, "Always");
-    // Pods read their files at start: a change of content must roll them, as Docker replaces the container.
-    const files = spec.files ?? [];
-    const annotations = files.length === 0 ? undefined : { "lakehouse/files-sha256": createHash("sha256").update(JSON.stringify(files)).digest("hex") };
-    const template = { metadata: { labels, annotations }, spec: podSpec };
+    const template = { metadata: { labels, annotations: filesAnnotation(spec) }, spec: podSpec };
     const common = {
       dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
     };
@@ -168,7 +165,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: timeout,
-        template: { metadata: { labels }, spec: this.podSpec(spec, configMap, "Never") },
+        template: { metadata: { labels, annotations: filesAnnotation(spec) }, spec: this.podSpec(spec, configMap, "Never") },
       },
       waitForCompletion: true,
       timeouts: { create: `${timeout}s`, update: `${timeout}s` },
@@ -288,3 +285,12 @@ export function fileKey(path: string): string {
   return path.replace(/^\/+/, "").replace(/[^a-zA-Z0-9._-]/g, "_");
 }
 
+/**
+ * Pods read their files at start, and a Job's pod runs once: a change of content must roll the
+ * pods or replace the Job (its template is immutable), as Docker replaces a container whose
+ * uploads change. A ConfigMap update alone would do neither.
+ */
+function filesAnnotation(spec: ContainerSpec): Record<string, string> | undefined {
+  const files = spec.files ?? [];
+  return files.length === 0 ? undefined : { "lakehouse/files-sha256": createHash("sha256").update(JSON.stringify(files)).digest("hex") };
+}
