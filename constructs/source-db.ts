@@ -251,8 +251,11 @@ function resolveSchema(props: SourceDbSchemaProps): ResolvedSchema {
     }
     return table;
   });
-  if (props.seedData && props.tables !== undefined) {
-    throw new ValidationError(construct, "seedData", "only applies to the default bank schema", true, "Leave seedData unset when you define your own tables, and load your data yourself.");
+  // The bank schema may grow (a Day-2 change keeps seedData on); the seed needs only its columns.
+  const missing = Object.entries(SEEDED_COLUMNS).flatMap(([table, columns]) =>
+    columns.filter((c) => !tables.find((t) => t.name === table)?.columns.some((x) => x.name === c)).map((c) => `${table}.${c}`));
+  if (props.seedData && missing.length > 0) {
+    throw new ValidationError(construct, "seedData", `needs the bank schema's seeded columns (missing: ${missing.join(", ")})`, true, "Leave seedData unset when you define your own tables, and load your data yourself.");
   }
   return { database, publication, cdcUser, tables, captured, seedData: props.seedData ?? false };
 }
@@ -335,6 +338,9 @@ export function schemaSql(input: Pick<ResolvedSchema, "database" | "publication"
   if (input.seedData) lines.push("", SEED_SQL);
   return lines.join("\n") + "\n";
 }
+
+/** The columns SEED_SQL writes. */
+const SEEDED_COLUMNS = { users: ["id", "email", "name"], accounts: ["id", "user_id", "balance", "currency"] };
 
 const SEED_SQL = `-- Seed rows with fixed ids: re-running inserts nothing new.
 INSERT INTO users (id, email, name) VALUES

@@ -102,6 +102,7 @@ export function renderPipelineSql(input: PipelineSqlInput): string {
       sourceColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSourceType(c.type)}`).join(",\n"),
       sinkColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSinkType(c.type)}${c.nullable === false ? " NOT NULL" : ""}`).join(",\n"),
       selectList: schema.columns.map((c) => `  ${flinkValue(c.name, c.type)} AS \`${c.name}\``).join(",\n"),
+      columnList: schema.columns.map((c) => `\`${c.name}\``).join(", "),
     })),
   };
   return assetNames("flink-sql", ".sql")

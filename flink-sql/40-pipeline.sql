@@ -16,7 +16,9 @@ SELECT
   CAST(TO_TIMESTAMP_LTZ(`ts_ms`, 3) AS DATE) AS `event_date`
 FROM kafka_raw_{{name}};
 
-INSERT INTO lakehouse.{{stateDatabase}}.{{name}}
+-- Columns named: a previous version, restored after a failed upgrade, still writes to the table
+-- its successor evolved (added columns stay NULL).
+INSERT INTO lakehouse.{{stateDatabase}}.{{name}} ({{columnList}})
 SELECT
 {{selectList}}
 FROM kafka_cdc_{{name}};

@@ -134,6 +134,8 @@ function flinkClient({ gateway, jobmanager }) {
 
   return {
     runStatements,
+    /** Resolves once the SQL Gateway answers (throws while it is starting). */
+    ready: () => http("GET", `${gateway}/v1/info`),
     /** @returns {Promise<{ jid: string, name: string, state: string, "end-time": number }[]>} */
     jobs: async () => (await http("GET", `${jobmanager}/jobs/overview`)).jobs,
     /** @param {string} jid */
@@ -162,7 +164,7 @@ function flinkClient({ gateway, jobmanager }) {
  */
 function startStatements(sql, restorePath) {
   const statements = splitStatements(sql);
-  if (restorePath) statements.unshift(`SET 'execution.savepoint.path' = '${restorePath}'`, "SET 'execution.savepoint.ignore-unclaimed-state' = 'true'");
+  if (restorePath) statements.unshift(`SET 'execution.state-recovery.path' = '${restorePath}'`, "SET 'execution.state-recovery.ignore-unclaimed-state' = 'true'");
   return statements;
 }
 
@@ -331,6 +333,8 @@ function createKeeper(deps) {
   }
 
   async function restore() {
+    // Nothing to decide while the cluster is still starting (a transient error, retried).
+    await flink.ready();
     status.state = "RESTORING";
     await evolveStateTables();
     const from = await newestRetainedState();
@@ -378,6 +382,7 @@ function createKeeper(deps) {
       await restore();
     }
     status.state = rejected ? "FAILED" : "RUNNING";
+    if (!rejected) status.error = undefined;
   }
 
   return { status, reconcile };

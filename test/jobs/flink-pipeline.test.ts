@@ -47,6 +47,7 @@ function fakes(opts: { jobs?: { jid: string; name: string; state: string; "end-t
   const started: { name: string; from?: string }[] = [];
   let n = 0;
   const flink = {
+    ready: async () => ({}),
     jobs: async () => jobs,
     job: async (jid: string) => jobs.find((j) => j.jid === jid),
     lastCheckpointAt: async () => 1,
@@ -61,7 +62,7 @@ function fakes(opts: { jobs?: { jid: string; name: string; state: string; "end-t
         if (opts.failPlan) throw new Error(opts.failPlan);
         return undefined;
       }
-      const from = /execution\.savepoint\.path' = '([^']+)'/.exec(statements.join("\n"))?.[1];
+      const from = /execution\.state-recovery\.path' = '([^']+)'/.exec(statements.join("\n"))?.[1];
       const jid = `job-${++n}`;
       jobs.push({ jid, name: sessionName, state: opts.failStart?.includes(sessionName) ? "FAILED" : "RUNNING", "end-time": -1 });
       started.push({ name: sessionName, from });
