@@ -31,7 +31,7 @@ targetOptions(program.command("verify"))
     console.log(`verifying stack ${stack} (job ${target.jobName})`);
     const results = await verify(target, (r) => {
       const latency = r.ms === undefined ? "" : ` ${String(r.ms).padStart(6)} ms`;
-      console.log(`  ${r.ok ? "ok  " : "FAIL"} ${r.hop.padEnd(14)}${latency}  ${r.detail}`);
+      console.log(`  ${r.warning ? "WARN" : r.ok ? "ok  " : "FAIL"} ${r.hop.padEnd(14)}${latency}  ${r.detail}`);
     }, opts.timeout * 1000);
     const failed = results.find((r) => !r.ok);
     if (failed) {

@@ -16,6 +16,8 @@ export interface Target {
   readonly catalog: string;
   readonly rawDatabase: string;
   readonly stateDatabase: string;
+  /** Columns of each captured table as the stack defines them (drift is what PostgreSQL has beyond them). */
+  readonly capturedColumns?: Record<string, string[]>;
 }
 
 /** Flags that override what the stack's outputs say (e.g. port-forwards to a Kubernetes stack). */
@@ -57,6 +59,7 @@ export function resolveTarget(stack: string, flags: TargetFlags, cwd = process.c
     catalog: "iceberg",
     rawDatabase: o.iceberg_raw_namespace,
     stateDatabase: o.iceberg_state_namespace,
+    capturedColumns: o.captured_columns,
   };
 }
 

@@ -9,6 +9,8 @@ export interface HopResult {
   /** Milliseconds from the canary's commit (or the check's start) until the hop saw it. */
   readonly ms?: number;
   readonly detail: string;
+  /** Passed, but with something to look at (schema drift). */
+  readonly warning?: boolean;
 }
 
 class HopFailure extends Error {}
@@ -124,6 +126,7 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
     await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse verify canary')", [id, `canary-${id}@lakehouse.verify`]);
     const committed = Date.now();
     record({ hop, ok: true, ms: 0, detail: `canary ${id} committed` });
+    for (const drift of await schemaDrift(pg, t)) record({ hop: "drift", ok: true, warning: true, detail: drift });
 
     hop = "kafka";
     const kafkaAt = await within(timeoutMs, async () => received.get(id)?.find((e) => e.op === "c")?.at, () => `the canary did not reach ${usersTopic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`);
@@ -176,4 +179,17 @@ function trinoCause(err: unknown, t: Target): string {
   if (/does not exist/.test(message)) return `${message}: the Flink job has not created the table yet, or the catalog points elsewhere`;
   if (/Access Denied|credentials|403/.test(message)) return `credentials refused: ${message}`;
   return message;
+}
+
+/**
+ * Columns of the captured tables that PostgreSQL has and the stack does not: added outside the
+ * code, they reach the raw log (inside `data`) but not the current-state tables. A warning, not a
+ * failed hop: the pipeline still flows.
+ */
+export async function schemaDrift(pg: PgClient, t: Target): Promise<string[]> {
+  if (!t.capturedColumns) return [];
+  const rows = (await pg.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position", [Object.keys(t.capturedColumns)])).rows;
+  return rows
+    .filter((r) => !t.capturedColumns![r.table_name].includes(r.column_name))
+    .map((r) => `${r.table_name}.${r.column_name} is in PostgreSQL but not in the stack's tables: the raw log carries it in data, the current-state table does not. Add it to SourceDb tables and deploy.`);
 }

@@ -63,6 +63,10 @@ export class LakehouseStack extends TerraformStack {
       out("postgres_admin_password", source.adminPassword.value, "PostgreSQL superuser password.", true);
     }
     new TerraformOutput(this, "captured_tables", { value: source.capturedTables.map((t) => t.name), description: "Captured tables." });
+    new TerraformOutput(this, "captured_columns", {
+      value: Object.fromEntries(source.capturedTables.map((t) => [t.name, t.columns.map((c) => c.name)])),
+      description: "Columns of each captured table as the stack defines them (`lakehouse verify` reports others as drift).",
+    });
     if (cdc) {
       out("kafka_bootstrap_external", cdc.externalBootstrap, "Kafka for clients on the host (Docker: published; Kubernetes: port-forward).");
       out("connect_url", cdc.connect.url("http"), "Kafka Connect REST API inside the platform network.");

@@ -349,6 +349,30 @@ describe("Day 2: changes and faults on a running dev stack", () => {
     expect(Number(snapshotted[0][0])).toBeGreaterThanOrEqual(50);
   });
 
+  test("an incompatible schema change fails the deploy before anything changes; a column added outside the code is drift", async () => {
+    const before = (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid);
+    const narrowed = tables.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) }));
+    const kept = patch;
+    patch = { ...patch, sourceDb: { ...(patch.sourceDb as object), tables: narrowed as unknown as Record<string, unknown>[] } };
+    try {
+      await expect(deploy("narrowing")).rejects.toThrow(/postgres-schema/);
+    } finally {
+      patch = kept;
+    }
+    expect(docker("logs", `${PREFIX}-postgres-schema`)).toContain("SourceDb: column accounts.currency is character varying(3) in PostgreSQL and character varying(2) in tables: only widening is migrated");
+    expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(3)");
+    expect((await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid)).toEqual(before);
+
+    await pg.query("ALTER TABLE users ADD COLUMN phone text");
+    try {
+      const r = spawnSync("node", [path.join(ROOT, "bin", "lakehouse.js"), "verify", STACK], { cwd: ROOT, encoding: "utf8" });
+      expect(`${r.stdout}${r.stderr}`).toMatch(/WARN drift +users\.phone is in PostgreSQL but not in the stack's tables/);
+      expect(r.status).toBe(0);
+    } finally {
+      await pg.query("ALTER TABLE users DROP COLUMN phone");
+    }
+  });
+
   test("(d) the Kafka Connect image retagged: Connect is replaced, nothing is resent", async () => {
     const image = defaultImage("connect", LOCAL_IMAGE_REGISTRY);
     docker("tag", image, `${image}-day2`);
