@@ -115,7 +115,7 @@ export function scenarios(): PlanScenario[] {
     },
     {
       name: "k8s-schema-column",
-      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes",
+      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes, and with it the files hash on the Job's pod template, which the provider updates in place: the Job is not replaced",
       base: withTables(k8s, BANK_TABLES),
       head: withTables(k8s, bankTablesWithNote()),
     },
