@@ -91,7 +91,7 @@ describe("a consumer project using the packed tarball", () => {
     run("node", ["main.js"], dir);
     const cdcOnly = JSON.parse(fs.readFileSync(path.join(dir, "out/stacks/cdc-only/cdk.tf.json"), "utf8"));
     const names = Object.values<any>(cdcOnly.resource.docker_container).map((c) => c.name).sort();
-    expect(names).toEqual(["team-a-connect", "team-a-connector-registration", "team-a-kafka", "team-a-postgres", "team-a-postgres-schema"]);
+    expect(names).toEqual(["team-a-connect", "team-a-connector-registration", "team-a-connector-snapshots", "team-a-kafka", "team-a-postgres", "team-a-postgres-schema"]);
     const full = JSON.parse(fs.readFileSync(path.join(dir, "out/stacks/full/cdk.tf.json"), "utf8"));
     expect(full.resource.kubernetes_stateful_set_v1).toBeDefined();
     expect(JSON.stringify(full)).toContain("pg.team-a.svc");
