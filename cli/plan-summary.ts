@@ -755,7 +755,7 @@ function migrationLines(m: SchemaMigration, nameOf: (layer: string) => string): 
   const layerName = nameOf(m.layer);
   const lines = m.runs
     ? ["> [!IMPORTANT]", `> **SCHEMA MIGRATION (${layerName}): \`schema.sql\` changes, and the schema job \`${m.job}\` runs it again on the deployed database.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`]
-    : ["> [!WARNING]", `> **SCHEMA MIGRATION (${layerName}) NOT APPLIED: \`schema.sql\` changes in \`${m.address}\`, but ${m.job ? `the Job \`${m.job}\` is not replaced, so it does not run again (a Job runs once; its pod template names the ConfigMap, not its content)` : "no job in this plan runs it"}.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`];
+    : ["> [!WARNING]", `> **SCHEMA MIGRATION (${layerName}) NOT APPLIED: \`schema.sql\` changes in \`${m.address}\`, but ${m.job ? `the Job \`${m.job}\` is not replaced, so it does not run again (a Job runs once; only a replaced Job runs again)` : "no job in this plan runs it"}.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`];
   lines.push(">", "> ```diff", ...m.diff.map((l) => `> ${l}`), "> ```");
   if (m.createTableChanges.length) {
     lines.push(`> Changed lines of \`CREATE TABLE IF NOT EXISTS\` (${codes(m.createTableChanges)}) do nothing to a table that exists: PostgreSQL skips the statement, so a deployed table keeps its columns (that takes an \`ALTER TABLE\`).`);

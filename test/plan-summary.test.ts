@@ -194,27 +194,25 @@ describe("plan summary (real plans): what a change does to the running pipeline"
   });
 
   /**
-   * Since 2abc707 the Job's pod template carries the hash of its files, so the new schema.sql
-   * changes the Job too. But the hashicorp/kubernetes provider plans a change of a Job's pod
-   * template metadata as an in-place update, not a replacement (only the template's container
-   * fields force one), and its update patches no part of the template: the Job does not run again.
+   * The Job's environment carries the hash of its files (LAKEHOUSE_FILES_SHA256), and the
+   * provider replaces a Job whose container changes: the new schema.sql runs. (A hash on the pod
+   * template's metadata, as in 2abc707, was planned as an in-place update and ran nothing.)
    */
-  test("a new column on Kubernetes changes the schema ConfigMap and the files hash on the Job's pod template, but the Job is updated in place, not replaced: SCHEMA MIGRATION NOT APPLIED", () => {
+  test("a new column on Kubernetes changes the schema ConfigMap and the files hash in the Job's environment: the Job is replaced and runs the migration", () => {
     const { plan, synth } = fixture("k8s-schema-column");
     const a = analyzePlan(plan, synth);
     expect(a.layers.find((l) => l.name === "SourceDb")!.changes.map((c) => [c.id, c.action])).toEqual([
       ["SchemaJobConfig", "update"],
-      ["SchemaJob", "update"],
+      ["SchemaJob", "replace"],
     ]);
     const [m] = a.schemaMigrations;
-    expect(m).toMatchObject({ address: "kubernetes_config_map_v1.Lakehouse_SourceDb_SchemaJobConfig_BF44E7A8", job: "kubernetes_job_v1.Lakehouse_SourceDb_SchemaJob_664725A5", runs: false });
+    expect(m).toMatchObject({ address: "kubernetes_config_map_v1.Lakehouse_SourceDb_SchemaJobConfig_BF44E7A8", job: "kubernetes_job_v1.Lakehouse_SourceDb_SchemaJob_664725A5", runs: true });
     expect(m.diff).toEqual(SCHEMA_DIFF);
     const md = summarizePlan(plan, synth);
     expect(md).toContain(
-      "> [!WARNING]\n> **SCHEMA MIGRATION (SourceDb) NOT APPLIED: `schema.sql` changes in `kubernetes_config_map_v1.Lakehouse_SourceDb_SchemaJobConfig_BF44E7A8`, but the Job `kubernetes_job_v1.Lakehouse_SourceDb_SchemaJob_664725A5` is not replaced, so it does not run again",
+      "> [!IMPORTANT]\n> **SCHEMA MIGRATION (SourceDb): `schema.sql` changes, and the schema job `kubernetes_job_v1.Lakehouse_SourceDb_SchemaJob_664725A5` runs it again on the deployed database.** 3 lines added, 1 removed:",
     );
-    expect(md).toContain("** 3 lines added, 1 removed:");
-    expect(md).not.toContain("[!IMPORTANT]");
+    expect(md).not.toContain("NOT APPLIED");
     expect(md).toContain("(StreamJob › Keeper): updated in its pod template (its pods are replaced): starts again with a new pipeline version");
   });
 
@@ -504,7 +502,7 @@ describe("plan summary (hand-made plans)", () => {
       expect(m).toMatchObject({ address: "kubernetes_config_map_v1.Db_Config_1", job: "kubernetes_job_v1.Db_Schema_2", runs: false, added: ["  note text"] });
       const md = summarizePlan(plan, synthK8s);
       expect(md).toContain(
-        "> [!WARNING]\n> **SCHEMA MIGRATION (Db) NOT APPLIED: `schema.sql` changes in `kubernetes_config_map_v1.Db_Config_1`, but the Job `kubernetes_job_v1.Db_Schema_2` is not replaced, so it does not run again (a Job runs once; its pod template names the ConfigMap, not its content).** 1 line added, 0 removed:",
+        "> [!WARNING]\n> **SCHEMA MIGRATION (Db) NOT APPLIED: `schema.sql` changes in `kubernetes_config_map_v1.Db_Config_1`, but the Job `kubernetes_job_v1.Db_Schema_2` is not replaced, so it does not run again (a Job runs once; only a replaced Job runs again).** 1 line added, 0 removed:",
       );
       expect(md).not.toContain("[!IMPORTANT]");
     });

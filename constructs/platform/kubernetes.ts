@@ -114,7 +114,8 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     });
 
     const podSpec = this.podSpec(spec, configMap, "Always");
-    const template = { metadata: { labels, annotations: filesAnnotation(spec) }, spec: podSpec };
+    const hash = filesHash(spec);
+    const template = { metadata: { labels, annotations: hash === undefined ? undefined : { "lakehouse/files-sha256": hash } }, spec: podSpec };
     const common = {
       dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
     };
@@ -158,6 +159,10 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     const timeout = spec.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS;
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
     const configMap = this.configMap(scope, id, spec);
+    // A Job's pod template is immutable, but the provider updates its annotations in place: the
+    // hash goes in the environment, a change of which replaces the Job (and so runs it again).
+    const hash = filesHash(spec);
+    const podSpec = this.podSpec(hash !== undefined ? { ...spec, env: { ...spec.env, LAKEHOUSE_FILES_SHA256: hash } } : spec, configMap, "Never");
     const job = new JobV1(scope, id, {
       dependsOn: [this.namespaceResource, ...(dependables(spec) ?? [])],
       metadata: { name: spec.name, namespace: this.namespace, labels },
@@ -165,7 +170,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: timeout,
-        template: { metadata: { labels, annotations: filesAnnotation(spec) }, spec: this.podSpec(spec, configMap, "Never") },
+        template: { metadata: { labels }, spec: podSpec },
       },
       waitForCompletion: true,
       timeouts: { create: `${timeout}s`, update: `${timeout}s` },
@@ -287,10 +292,10 @@ export function fileKey(path: string): string {
 
 /**
  * Pods read their files at start, and a Job's pod runs once: a change of content must roll the
- * pods or replace the Job (its template is immutable), as Docker replaces a container whose
- * uploads change. A ConfigMap update alone would do neither.
+ * pods or replace the Job, as Docker replaces a container whose uploads change. A ConfigMap
+ * update alone would do neither.
  */
-function filesAnnotation(spec: ContainerSpec): Record<string, string> | undefined {
+function filesHash(spec: ContainerSpec): string | undefined {
   const files = spec.files ?? [];
-  return files.length === 0 ? undefined : { "lakehouse/files-sha256": createHash("sha256").update(JSON.stringify(files)).digest("hex") };
+  return files.length === 0 ? undefined : createHash("sha256").update(JSON.stringify(files)).digest("hex");
 }

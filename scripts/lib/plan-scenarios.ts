@@ -115,7 +115,7 @@ export function scenarios(): PlanScenario[] {
     },
     {
       name: "k8s-schema-column",
-      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes, and with it the files hash on the Job's pod template, which the provider updates in place: the Job is not replaced",
+      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes, and with it the files hash in the Job's environment: the Job is replaced and runs the migration",
       base: withTables(k8s, BANK_TABLES),
       head: withTables(k8s, bankTablesWithNote()),
     },

@@ -104,7 +104,12 @@ describe("dev stack on the local Docker engine", () => {
 
   test("deploy leaves every service healthy and exactly one pipeline job running", async () => {
     const states = docker("ps", "-a", "--filter", `label=lakehouse.stack=${PREFIX}`, "--format", "{{.Names}} {{.Status}}").split("\n");
-    const isJob = (s: string) => /schema|registration|bucket|submit|provisioning|dbt-build/.test(s.split(" ")[0]);
+    // Jobs are the containers the platform runs once (restart policy "no"); services restart.
+    const jobNames = new Set(docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`).split("\n")
+      .map((id) => docker("inspect", "-f", "{{.Name}} {{.HostConfig.RestartPolicy.Name}}", id))
+      .filter((l) => l.endsWith(" no")).map((l) => l.split(" ")[0].replace(/^\//, "")));
+    const isJob = (s: string) => jobNames.has(s.split(" ")[0]);
+    expect(jobNames.size).toBeGreaterThan(0);
     const services = states.filter((s) => !isJob(s));
     for (const s of services) expect(s).toMatch(/ Up /);
     for (const s of services.filter((x) => !/taskmanager/.test(x))) expect(s).toMatch(/\(healthy\)/);
