@@ -177,8 +177,16 @@ export class CdcConnector extends Construct implements ICdcStream {
         // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
         // dies resends nothing a read_committed consumer has seen.
         CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: "enabled",
+        // One worker: a connector it lost (the broker gone for a moment) has nobody else to wait
+        // for, so it is assigned again at once rather than after the default 5 minutes.
+        CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: "0",
         HEAP_OPTS: "-Xms256m -Xmx768m",
+        CONNECTOR_NAME: this.connectorName,
       },
+      // The worker, restarted when its connector stays UNASSIGNED (see the script).
+      command: ["bash", "/opt/lakehouse/connect-worker.sh"],
+      args: ["start"],
+      files: [{ path: "/opt/lakehouse/connect-worker.sh", content: asset("jobs/connect-worker.sh") }],
       secretEnv: { CDC_PASSWORD: source.cdcPassword },
       ports: [{ name: "http", port: 8083, hostPort: props.connectHostPort }],
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),

@@ -131,7 +131,11 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
       env: {
         // The fixture maps CATALOG_* to catalog properties ('__' becomes '-', '_' becomes '.').
         CATALOG_WAREHOUSE: this.warehouse,
-        CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db",
+        // SQLite takes one writer at a time. The driver's default 3 s wait for the lock was too
+        // short when every table committed at once after a restore on a loaded machine: the
+        // commit failed with SQLITE_BUSY, which Flink sees as an unknown commit state and restarts
+        // the job for, again and again. WAL lets readers (Trino's table loads) not block it.
+        CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db?journal_mode=WAL&busy_timeout=30000",
         CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
         CATALOG_S3_ENDPOINT: this.s3.url("http"),
         CATALOG_S3_PATH__STYLE__ACCESS: "true",

@@ -4,13 +4,14 @@ import * as path from "path";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
-import { postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
-import { ExpectedEvent, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
+import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
  * The k8s stack for real: `cdktf deploy k8s` on the local single-node cluster of scripts/k8s/
  * (KUBECONFIG set by scripts/e2e-k8s.sh), the PostgreSQL workload of the Docker e2e, Trino's
- * current-state tables equal to PostgreSQL, a plan with no changes, and `cdktf destroy k8s`
+ * current-state tables equal to PostgreSQL, the JobManager's pod deleted mid-workload (the keeper
+ * restores the job from its checkpoint), a plan with no changes, and `cdktf destroy k8s`
  * leaving the namespace gone. Services are reached through `kubectl port-forward` on ports the
  * kernel picks. Run through `npm run test:e2e:k8s`.
  */
@@ -141,6 +142,34 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     await waitForOneRawRowPerEvent(trino, events);
     const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
+  });
+
+  test("the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated", async () => {
+    const flink = await portForward("flink-jobmanager", 8081);
+    const running = async () => ((await (await fetch(`http://127.0.0.1:${flink}/jobs/overview`)).json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
+    const [before] = await running();
+    expect(before?.name).toBe(outputs.flink_job_name);
+    const writing = phaseThree(pg, 40, 1000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const t0 = Date.now();
+    expect(kubectl("delete", "pod", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=flink-jobmanager", "--wait=false").status).toBe(0);
+    // The port-forward goes with the pod: forward again until the new one serves.
+    let port: number | undefined;
+    const restored = await eventually("the keeper to restore the job on the new JobManager", 600_000, async () => {
+      port ??= await portForward("flink-jobmanager", 8081);
+      const overview = await fetch(`http://127.0.0.1:${port}/jobs/overview`).catch((err) => {
+        port = undefined;
+        throw err;
+      });
+      const jobs = ((await overview.json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
+      return jobs.length === 1 && jobs[0].jid !== before.jid ? jobs[0] : undefined;
+    });
+    figures["JobManager pod deleted -> job RUNNING again (s)"] = (Date.now() - t0) / 1000;
+    expect(restored.name).toBe(outputs.flink_job_name);
+    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${outputs.flink_job_name} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
+    events.push(...(await writing));
+    figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, Date.now());
+    await waitForOneRawRowPerEvent(trino, events);
   });
 
   test("a re-plan against the cluster has no changes", () => {
