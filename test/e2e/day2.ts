@@ -409,6 +409,15 @@ export function describeDay2(): void {
         const t0 = begin();
         crash(service);
         await eventually(`${service} to run again`, 180_000, async () => (docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", `${PREFIX}-${service}`).startsWith("true") ? true : undefined));
+        // checkPipeline pauses the writer; a job that still looks RUNNING (its JobManager has not
+        // yet noticed a lost TaskManager, or Kafka is gone) would let it pause before the fault
+        // has played out. So writes go on until the raw log takes commits again, a checkpoint
+        // after the restart: the writes then span the crash and the recovery.
+        const restartedAt = Date.now();
+        await eventually(`the raw log to take commits again after the ${service} restart`, 600_000, async () => {
+          const [[last]] = await trinoRows(trino, `SELECT to_unixtime(max(committed_at)) FROM iceberg.raw_data."accounts$snapshots"`);
+          return Number(last) * 1000 > restartedAt + CHECKPOINT_MS ? true : undefined;
+        });
         await checkPipeline(`(e) SIGKILL ${service}`, t0);
       });
     }
