@@ -131,11 +131,13 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
       env: {
         // The fixture maps CATALOG_* to catalog properties ('__' becomes '-', '_' becomes '.').
         CATALOG_WAREHOUSE: this.warehouse,
-        // SQLite takes one writer at a time. The driver's default 3 s wait for the lock was too
-        // short when every table committed at once after a restore on a loaded machine: the
-        // commit failed with SQLITE_BUSY, which Flink sees as an unknown commit state and restarts
-        // the job for, again and again. WAL lets readers (Trino's table loads) not block it.
+        // SQLite takes one writer at a time. With the catalog's default pool of JDBC connections,
+        // tables committing at once (after a restore) conflicted inside the catalog itself:
+        // SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT, which Flink sees as an unknown commit state and
+        // restarts the job for, again and again. One connection serializes the commits; WAL and
+        // a 30 s lock wait keep Trino's reads from blocking them.
         CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db?journal_mode=WAL&busy_timeout=30000",
+        CATALOG_CLIENTS: "1",
         CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
         CATALOG_S3_ENDPOINT: this.s3.url("http"),
         CATALOG_S3_PATH__STYLE__ACCESS: "true",

@@ -33,6 +33,7 @@ describe("IcebergWarehouse catalog", () => {
     expect(env).toMatchObject({
       CATALOG_WAREHOUSE: "s3://lakehouse/warehouse",
       CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db?journal_mode=WAL&busy_timeout=30000",
+      CATALOG_CLIENTS: "1",
       CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
       CATALOG_S3_ENDPOINT: "http://minio:9000",
       CATALOG_S3_PATH__STYLE__ACCESS: "true",
