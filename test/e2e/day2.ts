@@ -7,6 +7,7 @@ import { defaultImage, LOCAL_IMAGE_REGISTRY } from "../../constructs";
 import { BANK_TABLES, ColumnTypes, TableSchema } from "../../constructs/schema";
 import { DEV_PORTS } from "../../stacks/environments";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { rawDuplicates } from "./exactness";
 
 /**
  * Day 2 on a running dev stack: prop changes, a schema change, a retagged image, a SIGKILL of
@@ -210,7 +211,7 @@ async function rawCounts(trino: Trino, table: string): Promise<Map<string, numbe
  */
 async function firstRawDifference(pg: PgClient, trino: Trino): Promise<string | undefined> {
   for (const table of tables) {
-    const dups = await trinoRows(trino, `SELECT op, json_extract_scalar(data, '$.id'), source_lsn, count(*) FROM iceberg.raw_data.${table.name} GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT 3`);
+    const dups = await rawDuplicates(trino, table.name);
     if (dups.length > 0) return `raw_data.${table.name} holds duplicates (op, id, lsn, rows): ${JSON.stringify(dups)}`;
     const audit = (await pg.query({ text: "SELECT op, id, count(*)::int FROM e2e_audit WHERE tbl = $1 GROUP BY 1, 2", values: [table.name], rowMode: "array" })).rows as [string, string, number][];
     const counts = await rawCounts(trino, table.name);

@@ -27,6 +27,11 @@ export async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: n
   return (Date.now() - since) / 1000;
 }
 
+/** Up to three (op, id, source LSN) the raw log of `table` holds more than once, with their counts. */
+export function rawDuplicates(trino: Trino, table: string): Promise<unknown[][]> {
+  return trinoRows(trino, `SELECT op, json_extract_scalar(data, '$.id'), source_lsn, count(*) FROM iceberg.raw_data.${table} GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT 3`);
+}
+
 /**
  * Waits until the raw log of each table holds exactly the expected events: as a set of (op, key)
  * with the expected multiplicity, and no (op, key, source LSN) twice, so a duplicate cannot hide
@@ -34,7 +39,7 @@ export async function waitForExactState(pg: PgClient, trino: Trino, timeoutMs: n
  */
 export async function waitForOneRawRowPerEvent(trino: Trino, events: ExpectedEvent[], checkpointMs = 5000): Promise<void> {
   const check = async (table: "users" | "accounts"): Promise<string | undefined> => {
-    const dups = await trinoRows(trino, `SELECT op, json_extract_scalar(data, '$.id'), source_lsn, count(*) FROM iceberg.raw_data.${table} GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT 3`);
+    const dups = await rawDuplicates(trino, table);
     if (dups.length > 0) return `duplicates (op, id, lsn, rows): ${JSON.stringify(dups)}`;
     const expected = new Map<string, number>();
     for (const e of events.filter((x) => x.table === table)) expected.set(`${e.op} ${e.id}`, (expected.get(`${e.op} ${e.id}`) ?? 0) + 1);
