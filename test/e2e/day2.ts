@@ -10,9 +10,9 @@ import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./cl
 import { rawDuplicates } from "./exactness";
 
 /**
- * Day 2 on a running dev stack: prop changes, a schema change, a retagged image, a SIGKILL of
- * every stateful component and a stop/resume, each with rows being written (about 15 commits a
- * second) through it. After each step: one pipeline job RUNNING, Trino's current-state tables
+ * Day 2 on a running dev stack: prop changes, schema changes (a column and a captured table added,
+ * types widened, a table no longer captured), a retagged image, a SIGKILL of every stateful
+ * component and a stop/resume, each with rows being written (about 15 commits a second) through it. After each step: one pipeline job RUNNING, Trino's current-state tables
  * equal PostgreSQL, and the raw log holds each committed change exactly once, checked again one
  * checkpoint later. Committed changes are recorded by triggers in PostgreSQL itself, so a change
  * whose commit the writer never heard back about (PostgreSQL killed mid-commit) still counts.
@@ -40,6 +40,7 @@ export async function deployDay2Stack(): Promise<void> {
 export async function destroyDay2Stack(): Promise<void> {
   await run("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--app", APP], "destroy");
 }
+/** The captured tables, as the checks compare them; the source's own tables may hold more. */
 let tables: TableSchema[] = BANK_TABLES;
 
 /**
@@ -92,6 +93,8 @@ class Writer {
   public errors = 0;
   public lastCommitAt = 0;
   public extended = false;
+  /** The currency of re-inserted accounts: a longer code once the column is widened. */
+  public currency = "EUR";
   private running = false;
   private paused = false;
   private loops: Promise<void>[] = [];
@@ -155,7 +158,7 @@ class Writer {
       // A key deleted and inserted again in one transaction, under another owner.
       await pg.query("BEGIN");
       const a = await pg.query("DELETE FROM accounts WHERE id = (SELECT id FROM accounts ORDER BY random() LIMIT 1) RETURNING id, balance");
-      if (a.rows.length > 0) await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, (SELECT id FROM users ORDER BY random() LIMIT 1), $2, 'EUR')", [a.rows[0].id, a.rows[0].balance]);
+      if (a.rows.length > 0) await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, (SELECT id FROM users ORDER BY random() LIMIT 1), $2, $3)", [a.rows[0].id, a.rows[0].balance, this.currency]);
       await pg.query("COMMIT");
     } else if (this.extended) {
       await pg.query("BEGIN");
@@ -370,9 +373,34 @@ export function describeDay2(): void {
       expect(Number(snapshotted[0][0])).toBeGreaterThanOrEqual(50);
     });
 
+    test("(c2) a varchar and a numeric widened, a table no longer captured: migrated, evolved, left as it was", async () => {
+      const widen = (t: TableSchema): TableSchema => (t.name !== "accounts" ? t : {
+        ...t,
+        columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(8) } : c.name === "balance" ? { ...c, type: ColumnTypes.numeric(20, 2) } : c)),
+      });
+      const sourceTables = (patch.sourceDb as { tables: TableSchema[] }).tables.map(widen);
+      tables = tables.filter((t) => t.name !== "branches").map(widen);
+      const t0 = begin();
+      patch = { ...patch, sourceDb: { ...(patch.sourceDb as object), tables: sourceTables as unknown as Record<string, unknown>[], capturedTables: tables.map((t) => t.name) } };
+      (figures["(c2) widened, table uncaptured"] ??= {})["apply (s)"] = await deploy("c2");
+      const types = await pg.query("SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname IN ('balance', 'currency') ORDER BY 1");
+      expect(types.rows.map((r) => `${r.attname} ${r.t}`)).toEqual(["balance numeric(20,2)", "currency character varying(8)"]);
+      expect(await trinoRows(trino, "SELECT data_type FROM iceberg.information_schema.columns WHERE table_schema = 'bank' AND table_name = 'accounts' AND column_name = 'balance'")).toEqual([["decimal(20,2)"]]);
+      // Values only the wider types hold, written while rows keep coming.
+      writer.currency = "USDC";
+      await pg.query("UPDATE accounts SET balance = 123456789012345678.90 WHERE id = (SELECT min(id) FROM accounts)");
+      const [[uncapturedRows]] = await trinoRows(trino, "SELECT count(*) FROM iceberg.raw_data.branches");
+      const [{ n: branchWrites }] = (await pg.query("SELECT count(*)::int AS n FROM e2e_audit WHERE tbl = 'branches'")).rows;
+      await checkPipeline("(c2) widened, table uncaptured", t0);
+      // The writer went on changing branches; none of it reached the raw log, which stays as it was.
+      expect((await pg.query("SELECT count(*)::int AS n FROM e2e_audit WHERE tbl = 'branches'")).rows[0].n).toBeGreaterThan(branchWrites);
+      expect(await trinoRows(trino, "SELECT count(*) FROM iceberg.raw_data.branches")).toEqual([[uncapturedRows]]);
+      expect((await pg.query("SELECT count(*)::int AS n FROM pg_publication_tables WHERE tablename = 'branches'")).rows[0].n).toBe(0);
+    });
+
     test("an incompatible schema change fails the deploy before anything changes; a column added outside the code is drift", async () => {
       const before = (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid);
-      const narrowed = tables.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) }));
+      const narrowed = (patch.sourceDb as { tables: TableSchema[] }).tables.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) }));
       const kept = patch;
       patch = { ...patch, sourceDb: { ...(patch.sourceDb as object), tables: narrowed as unknown as Record<string, unknown>[] } };
       try {
@@ -382,8 +410,8 @@ export function describeDay2(): void {
       }
       // psql reports the refusal on stderr.
       const schemaLog = spawnSync("docker", ["logs", `${PREFIX}-postgres-schema`], { encoding: "utf8" });
-      expect(`${schemaLog.stdout}${schemaLog.stderr}`).toContain("SourceDb: column accounts.currency is character varying(3) in PostgreSQL and character varying(2) in tables: only widening is migrated");
-      expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(3)");
+      expect(`${schemaLog.stdout}${schemaLog.stderr}`).toContain("SourceDb: column accounts.currency is character varying(8) in PostgreSQL and character varying(2) in tables: only widening is migrated");
+      expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(8)");
       expect((await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid)).toEqual(before);
 
       await pg.query("ALTER TABLE users ADD COLUMN phone text");
