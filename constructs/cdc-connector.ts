@@ -44,6 +44,15 @@ export interface CdcConnectorProps {
   readonly maxBatchSize?: number;
   /** How long the connector waits for new changes before it polls again; lower means lower latency when idle. @default 100 */
   readonly pollIntervalMs?: number;
+  /**
+   * Kafka Connect's exactly-once source support (KIP-618): each batch and its source offset in
+   * one Kafka transaction, read by Flink with `read_committed`, so a worker that crashes resends
+   * nothing the raw log has taken. `false` is at-least-once: after a crash the connector resends
+   * the changes since its last offset flush, and the raw log holds them twice. For brokers that
+   * do not allow transactions to the Connect principal.
+   * @default true
+   */
+  readonly exactlyOnce?: boolean;
   /** @default - apache/kafka 4.3.1 */
   readonly kafkaImage?: string;
   /** @default - Debezium Connect 3.6.1.Final */
@@ -104,6 +113,7 @@ export class CdcConnector extends Construct implements ICdcStream {
     const slotName = props.slotName ?? "lakehouse_cdc";
     const partitions = props.topicPartitions ?? 1;
     const externalPort = props.kafkaHostPort ?? 19092;
+    const exactlyOnce = props.exactlyOnce ?? true;
     validateKafkaName("CdcConnector", "topicPrefix", this.topicPrefix);
     validateKafkaName("CdcConnector", "connectorName", this.connectorName);
     validateSqlIdentifier("CdcConnector", "slotName", slotName);
@@ -176,7 +186,7 @@ export class CdcConnector extends Construct implements ICdcStream {
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
         // dies resends nothing a read_committed consumer has seen.
-        CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: "enabled",
+        CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: exactlyOnce ? "enabled" : "disabled",
         // One worker: a connector it lost (the broker gone for a moment) has nobody else to wait
         // for, so it is assigned again at once rather than after the default 5 minutes.
         CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: "0",
@@ -266,8 +276,7 @@ export class CdcConnector extends Construct implements ICdcStream {
       // Tables captured later are snapshotted incrementally, on a signal (see the snapshot job).
       "signal.enabled.channels": "source",
       "signal.data.collection": source.signalTable,
-      "exactly.once.support": "required",
-      "transaction.boundary": "poll",
+      ...(props.exactlyOnce === false ? {} : { "exactly.once.support": "required", "transaction.boundary": "poll" }),
       "max.batch.size": String(batch),
       // Debezium requires the queue to be larger than a batch.
       "max.queue.size": String(Math.max(8192, batch * 4)),

@@ -58,6 +58,15 @@ describe("CdcConnector registration", () => {
     expect(config()["database.password"]).toBe("${env:CDC_PASSWORD}");
   });
 
+  test("exactly-once by default: transactional batches on a worker with exactly-once source support; opted out, neither", () => {
+    expect(config()).toMatchObject({ "exactly.once.support": "required", "transaction.boundary": "poll" });
+    expect(synthOn("docker", build()).containerEnv("connect").CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT).toBe("enabled");
+    const atLeastOnce = config({ exactlyOnce: false });
+    expect(atLeastOnce["exactly.once.support"]).toBeUndefined();
+    expect(atLeastOnce["transaction.boundary"]).toBeUndefined();
+    expect(synthOn("docker", build({ exactlyOnce: false })).containerEnv("connect").CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT).toBe("disabled");
+  });
+
   test("tuning knobs reach the connector, with a queue larger than a batch", () => {
     expect(config({ maxBatchSize: 10000, pollIntervalMs: 50, topicPartitions: 3 })).toMatchObject({ "max.batch.size": "10000", "max.queue.size": "40000", "poll.interval.ms": "50", "topic.creation.default.partitions": "3" });
   });
