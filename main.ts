@@ -1,8 +1,9 @@
 import { App } from "cdktf";
 import { environments, settingsFromEnv } from "./stacks/environments";
-import { LakehouseStack } from "./stacks/lakehouse-stack";
+import { LakehouseStack, withDeployedSchema } from "./stacks/lakehouse-stack";
 
-// One stack per environment in stacks/environments.ts: `cdktf deploy dev`, `cdktf deploy k8s`.
+// One stack per environment in stacks/environments.ts: `cdktf deploy dev`, `cdktf deploy k8s`;
+// each checked against the schema it last deployed.
 const app = new App();
-for (const env of environments(settingsFromEnv())) new LakehouseStack(app, env);
+for (const env of environments(settingsFromEnv())) new LakehouseStack(app, withDeployedSchema(env));
 app.synth();

@@ -324,3 +324,37 @@ export function validateTables(construct: string, prop: string, tables: TableSch
     }
   }
 }
+
+/** The type changes the schema job migrates (see {@link postgresMigration}): widening only. */
+export function isWidening(from: ColumnType, to: ColumnType): boolean {
+  if (from.kind === "varchar") return to.kind === "text" || (to.kind === "varchar" && to.length > from.length);
+  if (from.kind === "numeric") return to.kind === "numeric" && to.scale === from.scale && to.precision > from.precision;
+  return from.kind === "integer" && to.kind === "bigint";
+}
+
+/**
+ * What the schema job would refuse when `wanted` replaces the `deployed` tables, one message per
+ * change, naming table, column and the way out (the same refusals as {@link postgresMigration}),
+ * so a pull request learns it at synth. A table left out of `wanted` is left alone, not dropped.
+ * A new NOT NULL column without a default is refused at apply only: whether the table has rows
+ * only the database knows.
+ */
+export function incompatibleChanges(deployed: TableSchema[], wanted: TableSchema[]): string[] {
+  const problems: string[] = [];
+  for (const want of wanted) {
+    const had = deployed.find((t) => t.name === want.name);
+    if (!had) continue;
+    for (const old of had.columns) {
+      const now = want.columns.find((c) => c.name === old.name);
+      if (!now) {
+        problems.push(`column ${want.name}.${old.name} was deployed and is gone from tables: dropping or renaming a column is not migrated. Keep it in tables, or drop it in PostgreSQL yourself first.`);
+      } else if (postgresType(now.type) !== postgresType(old.type) && !isWidening(old.type, now.type)) {
+        problems.push(`column ${want.name}.${old.name} was deployed as ${postgresType(old.type)} and is ${postgresType(now.type)} in tables: only widening is migrated (longer varchar, text, more numeric digits at the same scale, integer to bigint). Keep the type, or add a new column.`);
+      }
+    }
+    if (had.primaryKey.join(",") !== want.primaryKey.join(",")) {
+      problems.push(`the primary key of ${want.name} was deployed as (${had.primaryKey.join(", ")}) and is (${want.primaryKey.join(", ")}) in tables: changing a primary key is not migrated. Keep the existing key, or capture a new table.`);
+    }
+  }
+  return problems;
+}

@@ -2,7 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { defaultImage } from "./images";
 import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, HealthCheck } from "./platform/workload";
-import { BANK_TABLES, postgresMigration, TableSchema, validateTables } from "./schema";
+import { BANK_TABLES, incompatibleChanges, postgresMigration, TableSchema, validateTables } from "./schema";
 import { validateInteger, validateNonEmpty, validateSqlIdentifier, ValidationError } from "./validation";
 
 /** A PostgreSQL database that CDC can read: what CdcConnector consumes. */
@@ -19,6 +19,8 @@ export interface ISourceDb extends IDependable {
   readonly cdcUser: string;
   /** Password of the CDC role. */
   readonly cdcPassword: Secret;
+  /** Every table the schema job manages, captured or not. */
+  readonly tables: TableSchema[];
   /** The captured tables, with their columns: the contract of every downstream layer. */
   readonly capturedTables: TableSchema[];
   /**
@@ -38,6 +40,14 @@ export interface SourceDbSchemaProps {
   readonly tables?: TableSchema[];
   /** Names of the tables to capture. @default - every table in `tables` */
   readonly capturedTables?: string[];
+  /**
+   * The tables as the last deploy left them (e.g. the stack's `source_tables` output). Given, a
+   * change of `tables` the schema job would refuse (a column dropped or renamed, a type narrowed
+   * or changed, another primary key) fails at synth. The schema job checks against the database
+   * itself at apply in any case.
+   * @default - checked at apply only
+   */
+  readonly deployedTables?: TableSchema[];
   /** @default "lakehouse_cdc" */
   readonly publication?: string;
   /** @default "cdc" */
@@ -119,6 +129,7 @@ export class SourceDb extends Construct implements ISourceDb {
   public readonly adminUser: string;
   /** Password of the superuser: generated unless `adminPassword` was given. */
   public readonly adminPassword: Secret;
+  public readonly tables: TableSchema[];
   public readonly capturedTables: TableSchema[];
   public readonly signalTable = `${SCHEMA}.${SIGNAL_TABLE}`;
   public readonly snapshotLedger = `${SCHEMA}.${SNAPSHOT_LEDGER}`;
@@ -142,6 +153,7 @@ export class SourceDb extends Construct implements ISourceDb {
     this.database = schema.database;
     this.publication = schema.publication;
     this.cdcUser = schema.cdcUser;
+    this.tables = schema.tables;
     this.capturedTables = schema.captured;
     this.adminUser = props.adminUser ?? "postgres";
     validateSqlIdentifier("SourceDb", "adminUser", this.adminUser);
@@ -195,6 +207,7 @@ class ExistingSourceDb extends Construct implements ISourceDb {
   public readonly publication: string;
   public readonly cdcUser: string;
   public readonly cdcPassword: Secret;
+  public readonly tables: TableSchema[];
   public readonly capturedTables: TableSchema[];
   public readonly signalTable = `${SCHEMA}.${SIGNAL_TABLE}`;
   public readonly snapshotLedger = `${SCHEMA}.${SNAPSHOT_LEDGER}`;
@@ -207,6 +220,7 @@ class ExistingSourceDb extends Construct implements ISourceDb {
     this.database = schema.database;
     this.publication = schema.publication;
     this.cdcUser = schema.cdcUser;
+    this.tables = schema.tables;
     this.capturedTables = schema.captured;
     this.endpoint = new Endpoint(props.host, props.port ?? 5432);
     const adminPassword = props.platform.secret(this, "AdminPassword", { name: "postgres-admin-password", value: props.adminPassword });
@@ -242,6 +256,10 @@ function resolveSchema(props: SourceDbSchemaProps): ResolvedSchema {
   validateSqlIdentifier(construct, "cdcUser", cdcUser);
   const tables = props.tables ?? BANK_TABLES;
   validateTables(construct, "tables", tables);
+  const refused = incompatibleChanges(props.deployedTables ?? [], tables);
+  if (refused.length > 0) {
+    throw new ValidationError(construct, "tables", `holds changes the schema job would refuse:\n  - ${refused.join("\n  - ")}\n`, tables.map((t) => t.name), "Make the change additive (a new nullable column, a wider type), or migrate the data yourself first.");
+  }
   validateNonEmpty(construct, "capturedTables", props.capturedTables);
   const capturedNames = props.capturedTables ?? tables.map((t) => t.name);
   const captured = capturedNames.map((name) => {

@@ -3,8 +3,23 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb } from "../constructs";
+import * as fs from "fs";
+import * as path from "path";
+import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
 import { Environment } from "./environments";
+
+/**
+ * The environment with its source tables as the last deploy left them: the `source_tables` output
+ * in cdktf's local state (`terraform.<name>.tfstate` in `dir`), so a schema change the database
+ * would refuse fails at synth. Without local state (a first deploy, a remote backend) the schema
+ * job alone checks, at apply.
+ */
+export function withDeployedSchema(env: Environment, dir = process.cwd()): Environment {
+  const file = path.join(dir, `terraform.${env.name}.tfstate`);
+  const deployed = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).outputs?.source_tables?.value : undefined;
+  if (typeof deployed !== "string" || env.lakehouse.source) return env;
+  return { ...env, lakehouse: { ...env.lakehouse, sourceDb: { ...env.lakehouse.sourceDb, deployedTables: JSON.parse(deployed) as TableSchema[] } } };
+}
 
 /**
  * One environment: a provider for its runtime, the platform, the Lakehouse, and outputs for the
@@ -62,6 +77,10 @@ export class LakehouseStack extends TerraformStack {
       out("postgres_admin_user", source.adminUser, "PostgreSQL superuser.");
       out("postgres_admin_password", source.adminPassword.value, "PostgreSQL superuser password.", true);
     }
+    new TerraformOutput(this, "source_tables", {
+      value: JSON.stringify(source.tables),
+      description: "The source's tables as deployed (JSON): the next synth refuses a change of them the schema job would refuse.",
+    });
     new TerraformOutput(this, "captured_tables", { value: source.capturedTables.map((t) => t.name), description: "Captured tables." });
     new TerraformOutput(this, "captured_columns", {
       value: Object.fromEntries(source.capturedTables.map((t) => [t.name, t.columns.map((c) => c.name)])),

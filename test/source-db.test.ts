@@ -120,3 +120,29 @@ describe("SourceDb schema migration SQL", () => {
     expect(sql(BANK_TABLES)).toContain(`"definition":"varchar(3) NOT NULL DEFAULT ''USD''"`);
   });
 });
+
+describe("SourceDb deployedTables: refused changes fail at synth", () => {
+  const [users, accounts] = BANK_TABLES;
+  const withColumn = (name: string, change: (c: TableSchema["columns"][number]) => TableSchema["columns"][number] | undefined): TableSchema[] => [
+    users,
+    { ...accounts, columns: accounts.columns.flatMap((c) => (c.name === name ? [change(c)].filter((x) => x !== undefined) : [c])) },
+  ];
+  const synth = (tables: TableSchema[]) => () => synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, tables, deployedTables: BANK_TABLES }));
+
+  test("additive and widening changes pass; a table left out of tables is left alone", () => {
+    expect(synth([users, { ...accounts, columns: [...accounts.columns, { name: "nickname", type: ColumnTypes.text() }] }])).not.toThrow();
+    expect(synth(withColumn("balance", (c) => ({ ...c, type: ColumnTypes.numeric(20, 2) })))).not.toThrow();
+    expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.text() })))).not.toThrow();
+    expect(synth([users])).not.toThrow();
+  });
+
+  test.each([
+    ["a narrowed varchar", withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(2) })), "column accounts.currency was deployed as varchar(3) and is varchar(2) in tables: only widening is migrated"],
+    ["another numeric scale", withColumn("balance", (c) => ({ ...c, type: ColumnTypes.numeric(20, 4) })), "column accounts.balance was deployed as numeric(18,2) and is numeric(20,4) in tables"],
+    ["a dropped (or renamed) column", withColumn("currency", () => undefined), "column accounts.currency was deployed and is gone from tables: dropping or renaming a column is not migrated"],
+    ["another primary key", [users, { ...accounts, primaryKey: ["id", "user_id"] }], "the primary key of accounts was deployed as (id) and is (id, user_id) in tables"],
+  ])("%s names table, column and the way out", (_what, tables, message) => {
+    expect(synth(tables as TableSchema[])).toThrow(message);
+    expect(synth(tables as TableSchema[])).toThrow(/^SourceDb: tables holds changes the schema job would refuse/);
+  });
+});

@@ -1,6 +1,10 @@
 import { Testing } from "cdktf";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BANK_TABLES, ColumnTypes } from "../constructs";
 import { environments, settingsFromEnv } from "../stacks/environments";
-import { LakehouseStack } from "../stacks/lakehouse-stack";
+import { LakehouseStack, withDeployedSchema } from "../stacks/lakehouse-stack";
 
 // Metabase pinned: the snapshots keep covering its provisioning, which no e2e tier runs (the
 // default engine under the local registry is Superset; see the dashboards default test below).
@@ -51,6 +55,22 @@ describe("environment stacks", () => {
     expect(names).not.toContain("lakehouse-dev-metabase");
     expect(Object.values<any>(dev.resource.docker_image).map((i) => i.name)).toContain("docker.io/library/postgres:17.12");
     expect(() => settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "yes" })).toThrow("LAKEHOUSE_DASHBOARDS must be 'metabase' (or 'on'), 'superset' or 'off' (got 'yes')");
+  });
+
+  test("the schema a stack last deployed (its local state's source_tables output) makes a refused change fail at synth", () => {
+    const [dev] = environments(SETTINGS);
+    const outputs = JSON.parse(stacks.dev).output;
+    expect(JSON.parse(outputs.source_tables.value)).toEqual(BANK_TABLES);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-state-"));
+    try {
+      expect(withDeployedSchema(dev, dir)).toBe(dev);
+      // As if a wider currency had been deployed: the code's varchar(3) would narrow it.
+      const deployed = BANK_TABLES.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(8) } : c)) }));
+      fs.writeFileSync(path.join(dir, "terraform.dev.tfstate"), JSON.stringify({ outputs: { source_tables: { value: JSON.stringify(deployed), type: "string" } } }));
+      expect(() => new LakehouseStack(Testing.app(), withDeployedSchema(dev, dir))).toThrow("column accounts.currency was deployed as varchar(8) and is varchar(3) in tables");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("LAKEHOUSE_K8S_CPU_FRACTION scales the k8s stack's CPU requests and leaves dev alone", () => {

@@ -1,6 +1,6 @@
 import { App } from "cdktf";
 import { environments, LakehouseOptions, settingsFromEnv } from "../../stacks/environments";
-import { LakehouseStack } from "../../stacks/lakehouse-stack";
+import { LakehouseStack, withDeployedSchema } from "../../stacks/lakehouse-stack";
 
 /**
  * The dev stack as a pull request would change it: the Day-2 e2e runs `cdktf deploy dev --app
@@ -16,6 +16,6 @@ for (const env of environments(settingsFromEnv())) {
   for (const [layer, props] of Object.entries(patch)) {
     merged[layer] = props === false ? false : { ...((base[layer] as object | undefined) ?? {}), ...props };
   }
-  new LakehouseStack(app, { ...env, lakehouse: merged as unknown as LakehouseOptions });
+  new LakehouseStack(app, withDeployedSchema({ ...env, lakehouse: merged as unknown as LakehouseOptions }));
 }
 app.synth();

@@ -5,6 +5,7 @@ import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
 import { defaultImage, LOCAL_IMAGE_REGISTRY } from "../../constructs";
 import { BANK_TABLES, ColumnTypes, TableSchema } from "../../constructs/schema";
+import { schemaSql } from "../../constructs/source-db";
 import { DEV_PORTS } from "../../stacks/environments";
 import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
 import { rawDuplicates } from "./exactness";
@@ -398,19 +399,28 @@ export function describeDay2(): void {
       expect((await pg.query("SELECT count(*)::int AS n FROM pg_publication_tables WHERE tablename = 'branches'")).rows[0].n).toBe(0);
     });
 
-    test("an incompatible schema change fails the deploy before anything changes; a column added outside the code is drift", async () => {
+    test("an incompatible schema change fails at synth, and the database refuses it too; a column added outside the code is drift", async () => {
       const before = (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid);
+      const schemaJobStarted = docker("inspect", "-f", "{{.State.StartedAt}}", `${PREFIX}-postgres-schema`);
       const narrowed = (patch.sourceDb as { tables: TableSchema[] }).tables.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) }));
       const kept = patch;
       patch = { ...patch, sourceDb: { ...(patch.sourceDb as object), tables: narrowed as unknown as Record<string, unknown>[] } };
       try {
-        await expect(deploy("narrowing")).rejects.toThrow(/postgres-schema/);
+        // Synth compares the tables with the stack's last deployed ones (its state's source_tables output).
+        await expect(deploy("narrowing")).rejects.toThrow(/column accounts\.currency was deployed as varchar\(8\) and is varchar\(2\) in tables: only widening is migrated/);
       } finally {
         patch = kept;
       }
-      // psql reports the refusal on stderr.
-      const schemaLog = spawnSync("docker", ["logs", `${PREFIX}-postgres-schema`], { encoding: "utf8" });
-      expect(`${schemaLog.stdout}${schemaLog.stderr}`).toContain("SourceDb: column accounts.currency is character varying(8) in PostgreSQL and character varying(2) in tables: only widening is migrated");
+      expect(docker("inspect", "-f", "{{.State.StartedAt}}", `${PREFIX}-postgres-schema`)).toBe(schemaJobStarted);
+      // The database itself refuses the same SQL (a stack whose state synth cannot read), in one
+      // transaction that changes nothing; psql reports it on stderr.
+      const refused = spawnSync("docker", ["exec", "-i", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", outputs.postgres_admin_user, "-d", outputs.postgres_database,
+        "-v", `cdc_user=${outputs.postgres_cdc_user}`, "-v", `cdc_password=${outputs.postgres_cdc_password}`, "-f", "-"], {
+        input: schemaSql({ database: outputs.postgres_database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false }),
+        encoding: "utf8",
+      });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain("SourceDb: column accounts.currency is character varying(8) in PostgreSQL and character varying(2) in tables: only widening is migrated");
       expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(8)");
       expect((await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid)).toEqual(before);
 
