@@ -12,9 +12,11 @@ import { Environment } from "./environments";
  * The environment with its source tables as the last deploy left them: the `source_tables` output
  * in cdktf's local state (`terraform.<name>.tfstate` in `dir`), so a schema change the database
  * would refuse fails at synth. Without local state (a first deploy, a remote backend) the schema
- * job alone checks, at apply.
+ * job alone checks, at apply. `LAKEHOUSE_SCHEMA_CHECK=off` skips the synth check: a destroy (or
+ * `npm run down`, which sets it) must not be refused for a schema it will not apply.
  */
-export function withDeployedSchema(env: Environment, dir = process.cwd()): Environment {
+export function withDeployedSchema(env: Environment, dir = process.cwd(), settings: NodeJS.ProcessEnv = process.env): Environment {
+  if (settings.LAKEHOUSE_SCHEMA_CHECK === "off") return env;
   const file = path.join(dir, `terraform.${env.name}.tfstate`);
   const deployed = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).outputs?.source_tables?.value : undefined;
   if (typeof deployed !== "string" || env.lakehouse.source) return env;
