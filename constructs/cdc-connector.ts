@@ -276,7 +276,7 @@ export class CdcConnector extends Construct implements ICdcStream {
       // Tables captured later are snapshotted incrementally, on a signal (see the snapshot job).
       "signal.enabled.channels": "source",
       "signal.data.collection": source.signalTable,
-      ...(props.exactlyOnce === false ? {} : { "exactly.once.support": "required", "transaction.boundary": "poll" }),
+      ...((props.exactlyOnce ?? true) ? { "exactly.once.support": "required", "transaction.boundary": "poll" } : {}),
       "max.batch.size": String(batch),
       // Debezium requires the queue to be larger than a batch.
       "max.queue.size": String(Math.max(8192, batch * 4)),
