@@ -13,7 +13,8 @@ import { rawDuplicates } from "./exactness";
 /**
  * Day 2 on a running dev stack: prop changes, schema changes (a column and a captured table added,
  * types widened, a table no longer captured), a retagged image, a SIGKILL of every stateful
- * component and a stop/resume, each with rows being written (about 15 commits a second) through it. After each step: one pipeline job RUNNING, Trino's current-state tables
+ * component and a stop/resume, each with rows being written through it (about 20 commits a second;
+ * a step fails below 10). After each step: one pipeline job RUNNING, Trino's current-state tables
  * equal PostgreSQL, and the raw log holds each committed change exactly once, checked again one
  * checkpoint later. Committed changes are recorded by triggers in PostgreSQL itself, so a change
  * whose commit the writer never heard back about (PostgreSQL killed mid-commit) still counts.
@@ -431,9 +432,12 @@ export function describeDay2(): void {
       expect(docker("inspect", "-f", "{{.State.StartedAt}}", `${PREFIX}-postgres-schema`)).toBe(schemaJobStarted);
       // The database itself refuses the same SQL (a stack whose state synth cannot read), in one
       // transaction that changes nothing; psql reports it on stderr.
-      const refused = spawnSync("docker", ["exec", "-i", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", outputs.postgres_admin_user, "-d", outputs.postgres_database,
-        "-v", `cdc_user=${outputs.postgres_cdc_user}`, "-v", `cdc_password=${outputs.postgres_cdc_password}`, "-f", "-"], {
-        input: schemaSql({ database: outputs.postgres_database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false }),
+      // The CDC password travels in the environment, as the schema job's does, never on a command line.
+      const sql = schemaSql({ database: outputs.postgres_database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false });
+      const refused = spawnSync("docker", ["exec", "-i", "-e", "CDC_PASSWORD", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", outputs.postgres_admin_user, "-d", outputs.postgres_database,
+        "-v", `cdc_user=${outputs.postgres_cdc_user}`, "-f", "-"], {
+        input: `\\getenv cdc_password CDC_PASSWORD\n${sql}`,
+        env: { ...process.env, CDC_PASSWORD: outputs.postgres_cdc_password },
         encoding: "utf8",
       });
       expect(refused.status).not.toBe(0);
