@@ -9,11 +9,10 @@ import * as path from "path";
  * needed, read-only. Otherwise asked from `cdktf output` (remote backends).
  */
 export function stackOutputs(stack: string, cwd: string): Record<string, any> {
-  const state = path.join(cwd, `terraform.${stack}.tfstate`);
-  if (fs.existsSync(state)) {
-    const outputs: Record<string, { value: unknown }> = JSON.parse(fs.readFileSync(state, "utf8")).outputs ?? {};
-    if (Object.keys(outputs).length === 0) throw new Error(`stack '${stack}' has no outputs in ${state}: is it deployed?`);
-    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+  const local = localStateOutputs(stack, cwd);
+  if (local) {
+    if (Object.keys(local).length === 0) throw new Error(`stack '${stack}' has no outputs in ${path.join(cwd, `terraform.${stack}.tfstate`)}: is it deployed?`);
+    return local;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-outputs-"));
   const file = path.join(dir, "outputs.json");
@@ -23,4 +22,12 @@ export function stackOutputs(stack: string, cwd: string): Record<string, any> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Outputs in the stack's local state file (`terraform.<stack>.tfstate` in `cwd`); undefined without one. */
+export function localStateOutputs(stack: string, cwd: string): Record<string, any> | undefined {
+  const state = path.join(cwd, `terraform.${stack}.tfstate`);
+  if (!fs.existsSync(state)) return undefined;
+  const outputs: Record<string, { value: unknown }> = JSON.parse(fs.readFileSync(state, "utf8")).outputs ?? {};
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
 }

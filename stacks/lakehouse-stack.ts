@@ -3,8 +3,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import * as fs from "fs";
-import * as path from "path";
+import { localStateOutputs } from "../cli/outputs";
 import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
 import { Environment } from "./environments";
 
@@ -16,10 +15,9 @@ import { Environment } from "./environments";
  * `npm run down`, which sets it) must not be refused for a schema it will not apply.
  */
 export function withDeployedSchema(env: Environment, dir = process.cwd(), settings: NodeJS.ProcessEnv = process.env): Environment {
-  if (settings.LAKEHOUSE_SCHEMA_CHECK === "off") return env;
-  const file = path.join(dir, `terraform.${env.name}.tfstate`);
-  const deployed = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).outputs?.source_tables?.value : undefined;
-  if (typeof deployed !== "string" || env.lakehouse.source) return env;
+  if (settings.LAKEHOUSE_SCHEMA_CHECK === "off" || env.lakehouse.source) return env;
+  const deployed = localStateOutputs(env.name, dir)?.source_tables;
+  if (typeof deployed !== "string") return env;
   return { ...env, lakehouse: { ...env.lakehouse, sourceDb: { ...env.lakehouse.sourceDb, deployedTables: JSON.parse(deployed) as TableSchema[] } } };
 }
 
