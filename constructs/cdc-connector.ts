@@ -1,12 +1,13 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, Lazy, Token } from "cdktf";
 import { Id } from "@cdktf/provider-random/lib/id";
 import { Construct } from "constructs";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
-import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec } from "./platform/workload";
+import { nodeJob } from "./platform/node-job";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
 import { ISourceDb } from "./source-db";
 import { TableSchema } from "./schema";
-import { validateInteger, validateKafkaName, validateSqlIdentifier } from "./validation";
+import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
 
 /** A change stream per captured table: what StreamJob consumes. */
 export interface ICdcStream extends IDependable {
@@ -63,21 +64,37 @@ export interface CdcConnectorProps {
   readonly jobImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /**
-   * Port of Kafka's external listener, advertised as `localhost:<port>`: published on 127.0.0.1
-   * on Docker, reachable through `kubectl port-forward` on Kubernetes.
-   * @default 19092
-   */
-  readonly kafkaHostPort?: number;
-  /** Publish the Kafka Connect REST API on 127.0.0.1 (Docker). @default - not published */
-  readonly connectHostPort?: number;
   /** @default 10 */
   readonly kafkaStorageGiB?: number;
-  /** @default - 500 millicores, 1024 MiB */
+  /**
+   * Kafka's container. The broker's heap is {@link KAFKA_HEAP_FRACTION} of `memoryMiB` (512 MiB
+   * of the default 1024): the rest is the page cache the log is read from. At least 512 MiB.
+   * @default - 500 millicores, 1024 MiB
+   */
   readonly kafkaResources?: ResourceSpec;
-  /** @default - 500 millicores, 1024 MiB */
+  /**
+   * Kafka Connect's container. The worker's heap is {@link CONNECT_HEAP_FRACTION} of `memoryMiB`
+   * (768 MiB of the default 1024): the rest is metaspace, threads and buffers. At least 512 MiB.
+   * @default - 500 millicores, 1024 MiB
+   */
   readonly connectResources?: ResourceSpec;
 }
+
+/** Share of Kafka's container memory given to the broker's heap; the page cache gets the rest. */
+export const KAFKA_HEAP_FRACTION = 0.5;
+/** Share of Kafka Connect's container memory given to the worker's heap. */
+export const CONNECT_HEAP_FRACTION = 0.75;
+/** Smallest container memory of Kafka and Connect: below it their heaps cannot start a broker or Debezium. */
+export const MIN_JVM_CONTAINER_MIB = 512;
+/** Heap a JVM starts with, when its maximum allows. */
+const INITIAL_HEAP_MIB = 256;
+const DEFAULT_KAFKA_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
+const DEFAULT_CONNECT_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
+/**
+ * Seconds the deployment waits for the registration job; the script waits for Connect and its
+ * tasks a minute less (300 s), so it fails with its own message first.
+ */
+const REGISTRATION_TIMEOUT_SECONDS = 360;
 
 /**
  * Kafka in KRaft mode (one combined broker/controller, no ZooKeeper), Kafka Connect with the
@@ -88,8 +105,14 @@ export interface CdcConnectorProps {
  */
 export class CdcConnector extends Construct implements ICdcStream {
   public readonly bootstrap: Endpoint;
-  /** Bootstrap address for clients on the host (tests, `lakehouse verify`). */
+  /**
+   * Bootstrap address for clients on the host (tests, `lakehouse verify`): `localhost:<port>` once
+   * the stack publishes {@link kafkaExternal} (Docker) or forwards it (Kubernetes); the in-network
+   * address of the external listener otherwise. Resolved at synth, after the stack has published.
+   */
   public readonly externalBootstrap: string;
+  /** Kafka's external listener: publish it (`platform.publish(cdc.kafkaExternal, 19092)`) for clients on the host. */
+  public readonly kafkaExternal: Endpoint;
   /** Kafka Connect REST API. */
   public readonly connect: Endpoint;
   public readonly tables: TableSchema[];
@@ -107,66 +130,79 @@ export class CdcConnector extends Construct implements ICdcStream {
 
   constructor(scope: Construct, id: string, props: CdcConnectorProps) {
     super(scope, id);
-    const { platform, source } = props;
     this.topicPrefix = props.topicPrefix ?? "bank";
     this.connectorName = props.connectorName ?? "bank-cdc";
-    const slotName = props.slotName ?? "lakehouse_cdc";
-    const partitions = props.topicPartitions ?? 1;
-    const externalPort = props.kafkaHostPort ?? 19092;
-    const exactlyOnce = props.exactlyOnce ?? true;
-    validateKafkaName("CdcConnector", "topicPrefix", this.topicPrefix);
-    validateKafkaName("CdcConnector", "connectorName", this.connectorName);
-    validateSqlIdentifier("CdcConnector", "slotName", slotName);
-    validateInteger("CdcConnector", "topicPartitions", partitions, 1, 1000);
-    validateInteger("CdcConnector", "heartbeatIntervalMs", props.heartbeatIntervalMs, 100);
-    validateInteger("CdcConnector", "maxBatchSize", props.maxBatchSize, 1);
-    validateInteger("CdcConnector", "pollIntervalMs", props.pollIntervalMs, 1);
-    validateInteger("CdcConnector", "kafkaHostPort", externalPort, 1, 65535);
-    this.tables = source.capturedTables;
-    this.sourceDatabase = source.database;
-    this.schema = source.schema;
-    const registry = props.imageRegistry;
+    validateProps(props, this.topicPrefix, this.connectorName);
+    this.tables = props.source.capturedTables;
+    this.sourceDatabase = props.source.database;
+    this.schema = props.source.schema;
 
+    const kafka = this.kafka(props);
+    this.bootstrap = kafka.endpoint("kafka");
+    this.kafkaExternal = kafka.endpoint("external");
+    this.externalBootstrap = Lazy.stringValue({ produce: () => this.advertisedExternalAddress(props.platform) });
+    this.connect = this.connectWorker(props).endpoint("http");
+    this.registration = this.registrationJob(props);
+    this.snapshotJob = this.snapshotRequests(props);
+    this.dependables = this.snapshotJob.dependables;
+  }
+
+  /** Kafka in KRaft mode: one combined broker and controller. */
+  private kafka(props: CdcConnectorProps): ServiceHandle {
+    const resources = props.kafkaResources ?? DEFAULT_KAFKA_RESOURCES;
     // KRaft needs a cluster id (base64 of 16 bytes); generated once per deployment, kept in state.
     const clusterId = new Id(this, "ClusterId", { byteLength: 16 }).b64Url;
-    const kafka = platform.service(this, "Kafka", {
+    // Read at synth, after the stack has published the external listener.
+    const advertised = Lazy.stringValue({ produce: () => `PLAINTEXT://kafka:9092,EXTERNAL://${this.advertisedExternalAddress(props.platform)}` });
+    return props.platform.service(this, "Kafka", {
       name: "kafka",
-      image: props.kafkaImage ?? defaultImage("kafka", registry),
+      image: props.kafkaImage ?? defaultImage("kafka", props.imageRegistry),
       env: {
         CLUSTER_ID: clusterId,
         KAFKA_NODE_ID: "1",
         KAFKA_PROCESS_ROLES: "broker,controller",
         KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,EXTERNAL://:9094",
-        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://kafka:9092,EXTERNAL://localhost:${externalPort}`,
+        KAFKA_ADVERTISED_LISTENERS: advertised,
         KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
         KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
         KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
         KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
         KAFKA_LOG_DIRS: "/var/lib/kafka/data",
-        KAFKA_NUM_PARTITIONS: String(partitions),
+        KAFKA_NUM_PARTITIONS: String(props.topicPartitions ?? 1),
         KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
         KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
         KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
-        KAFKA_HEAP_OPTS: "-Xms256m -Xmx512m",
+        KAFKA_HEAP_OPTS: heapOpts(resources.memoryMiB, KAFKA_HEAP_FRACTION),
       },
-      // The container listens on 9094 and Docker publishes it at the advertised port.
+      // The container listens on 9094; the stack publishes it at the advertised port.
       ports: [
         { name: "kafka", port: 9092 },
-        { name: "external", port: 9094, hostPort: externalPort },
+        { name: "external", port: 9094 },
       ],
       volumes: [{ name: "data", path: "/var/lib/kafka/data", sizeGiB: props.kafkaStorageGiB ?? 10 }],
       // A TCP check, not a JVM-based tool: a JVM every few seconds is a real cost on small machines.
       healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),
-      resources: props.kafkaResources ?? { cpuMillis: 500, memoryMiB: 1024 },
+      resources,
       runAsUser: 1000,
     });
-    this.bootstrap = kafka.endpoint("kafka");
-    this.externalBootstrap = `localhost:${externalPort}`;
+  }
 
-    const connect = platform.service(this, "Connect", {
+  /**
+   * Where host clients reach the external listener: `localhost` at the published (or forwarded)
+   * port, which serves both 127.0.0.1 and a port-forward; unpublished, the listener's in-network address.
+   */
+  private advertisedExternalAddress(platform: IPlatform): string {
+    const hostPort = platform.publishedPort(this.kafkaExternal);
+    return hostPort === undefined ? this.kafkaExternal.address : `localhost:${hostPort}`;
+  }
+
+  /** Kafka Connect with Debezium: one worker, restarted by its script when its connector stays unassigned. */
+  private connectWorker(props: CdcConnectorProps): ServiceHandle {
+    const resources = props.connectResources ?? DEFAULT_CONNECT_RESOURCES;
+    return props.platform.service(this, "Connect", {
       name: "connect",
-      image: props.connectImage ?? defaultImage("connect", registry),
+      image: props.connectImage ?? defaultImage("connect", props.imageRegistry),
       env: {
         BOOTSTRAP_SERVERS: this.bootstrap.address,
         GROUP_ID: "lakehouse-connect",
@@ -186,51 +222,51 @@ export class CdcConnector extends Construct implements ICdcStream {
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
         // dies resends nothing a read_committed consumer has seen.
-        CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: exactlyOnce ? "enabled" : "disabled",
+        CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: (props.exactlyOnce ?? true) ? "enabled" : "disabled",
         // One worker: a connector it lost (the broker gone for a moment) has nobody else to wait
         // for, so it is assigned again at once rather than after the default 5 minutes.
         CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: "0",
-        HEAP_OPTS: "-Xms256m -Xmx768m",
+        HEAP_OPTS: heapOpts(resources.memoryMiB, CONNECT_HEAP_FRACTION),
         CONNECTOR_NAME: this.connectorName,
       },
       // The worker, restarted when its connector stays UNASSIGNED (see the script).
       command: ["bash", "/opt/lakehouse/connect-worker.sh"],
       args: ["start"],
       files: [{ path: "/opt/lakehouse/connect-worker.sh", content: asset("jobs/connect-worker.sh") }],
-      secretEnv: { CDC_PASSWORD: source.cdcPassword },
-      ports: [{ name: "http", port: 8083, hostPort: props.connectHostPort }],
+      secretEnv: { CDC_PASSWORD: props.source.cdcPassword },
+      ports: [{ name: "http", port: 8083 }],
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
-      resources: props.connectResources ?? { cpuMillis: 500, memoryMiB: 1024 },
+      resources,
       runAsUser: 1001,
       dependsOn: [this.bootstrap],
     });
-    this.connect = connect.endpoint("http");
+  }
 
-    const config = this.connectorConfig(source, slotName, partitions, props);
-    this.registration = platform.job(this, "Registration", {
+  /** The deploy step that registers (or updates) the connector and waits until it and its tasks run. */
+  private registrationJob(props: CdcConnectorProps): JobHandle {
+    const config = this.connectorConfig(props);
+    return props.platform.job(this, "Registration", nodeJob({
       name: "connector-registration",
-      image: props.jobImage ?? defaultImage("node", registry),
-      command: ["node", "/job/register-connector.js"],
+      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
+      script: "register-connector.js",
       env: {
         CONNECT_URL: this.connect.url("http"),
         CONNECTOR_NAME: this.connectorName,
         CONNECTOR_CONFIG_FILE: "/job/connector.json",
-        TIMEOUT_SECONDS: "300",
       },
-      files: [
-        { path: "/job/lib.js", content: asset("jobs/lib.js") },
-        { path: "/job/register-connector.js", content: asset("jobs/register-connector.js") },
-        { path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" },
-      ],
-      resources: { cpuMillis: 100, memoryMiB: 128 },
-      runAsUser: 1000,
+      files: [{ path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" }],
+      timeoutSeconds: REGISTRATION_TIMEOUT_SECONDS,
       // The schema job created the publication and the CDC role the connector logs in with.
-      dependsOn: [this.connect, source],
-    });
+      dependsOn: [this.connect, props.source],
+    }));
+  }
 
-    this.snapshotJob = platform.job(this, "SnapshotJob", {
+  /** The deploy step that asks for an incremental snapshot of each newly captured table (see {@link snapshotSql}). */
+  private snapshotRequests(props: CdcConnectorProps): JobHandle {
+    const { source } = props;
+    return props.platform.job(this, "SnapshotJob", {
       name: "connector-snapshots",
-      image: props.sqlJobImage ?? defaultImage("postgres", registry),
+      image: props.sqlJobImage ?? defaultImage("postgres", props.imageRegistry),
       command: ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", "/job/snapshots.sql"],
       env: { PGHOST: source.endpoint.host, PGPORT: String(source.endpoint.port), PGUSER: source.cdcUser, PGDATABASE: source.database },
       secretEnv: { PGPASSWORD: source.cdcPassword },
@@ -239,7 +275,6 @@ export class CdcConnector extends Construct implements ICdcStream {
       // The signal must reach a connector that already captures the new tables.
       dependsOn: [this.registration],
     });
-    this.dependables = this.snapshotJob.dependables;
   }
 
   public topicFor(table: string): string {
@@ -250,8 +285,10 @@ export class CdcConnector extends Construct implements ICdcStream {
   }
 
   /** The Debezium connector configuration (no secrets: the password is an env reference). */
-  private connectorConfig(source: ISourceDb, slotName: string, partitions: number, props: CdcConnectorProps): Record<string, string> {
+  private connectorConfig(props: CdcConnectorProps): Record<string, string> {
+    const { source } = props;
     const batch = props.maxBatchSize ?? 2048;
+    const partitions = props.topicPartitions ?? 1;
     return {
       "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
       "plugin.name": "pgoutput",
@@ -261,7 +298,7 @@ export class CdcConnector extends Construct implements ICdcStream {
       "database.password": "${env:CDC_PASSWORD}",
       "database.dbname": source.database,
       "topic.prefix": this.topicPrefix,
-      "slot.name": slotName,
+      "slot.name": props.slotName ?? "lakehouse_cdc",
       "publication.name": source.publication,
       // The schema job owns the publication; the CDC role may not create one.
       "publication.autocreate.mode": "disabled",
@@ -285,6 +322,32 @@ export class CdcConnector extends Construct implements ICdcStream {
       "topic.creation.default.partitions": String(partitions),
     };
   }
+}
+
+function validateProps(props: CdcConnectorProps, topicPrefix: string, connectorName: string): void {
+  validateKafkaName("CdcConnector", "topicPrefix", topicPrefix);
+  validateKafkaName("CdcConnector", "connectorName", connectorName);
+  validateSqlIdentifier("CdcConnector", "slotName", props.slotName);
+  validateInteger("CdcConnector", "topicPartitions", props.topicPartitions, 1, 1000);
+  validateInteger("CdcConnector", "heartbeatIntervalMs", props.heartbeatIntervalMs, 100);
+  validateInteger("CdcConnector", "maxBatchSize", props.maxBatchSize, 1);
+  validateInteger("CdcConnector", "pollIntervalMs", props.pollIntervalMs, 1);
+  validateJvmMemory("kafkaResources", props.kafkaResources, "Kafka's heap is half of it");
+  validateJvmMemory("connectResources", props.connectResources, "Connect's heap is three quarters of it");
+}
+
+function validateJvmMemory(prop: string, resources: ResourceSpec | undefined, why: string): void {
+  const memory = resources?.memoryMiB;
+  if (memory === undefined || Token.isUnresolved(memory)) return;
+  if (!Number.isInteger(memory) || memory < MIN_JVM_CONTAINER_MIB) {
+    throw new ValidationError("CdcConnector", `${prop}.memoryMiB`, `must be an integer >= ${MIN_JVM_CONTAINER_MIB} (${why}; less and the JVM runs out of heap or is OOM-killed)`, memory, `Set ${prop}.memoryMiB to ${MIN_JVM_CONTAINER_MIB} or more, or leave ${prop} unset (1024).`);
+  }
+}
+
+/** JVM heap options for a container of `memoryMiB`: the maximum a fraction of it, the start at most that. */
+export function heapOpts(memoryMiB: number, fraction: number): string {
+  const max = Math.floor(memoryMiB * fraction);
+  return `-Xms${Math.min(INITIAL_HEAP_MIB, max)}m -Xmx${max}m`;
 }
 
 /**

@@ -1,12 +1,18 @@
 import { Construct } from "constructs";
 import { AppDatabase, appDatabase } from "./app-database";
 import { ANALYTICS_TABLES, analyticsQueries } from "./analytics";
-import { asset } from "./assets";
 import { defaultImage } from "./images";
+import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IPlatform, JobHandle, Secret } from "./platform/workload";
 import { IQueryEngine } from "./query-engine";
 import { ITransformations } from "./transformations";
 import { ValidationError } from "./validation";
+
+/**
+ * Seconds the deployment waits for a provisioning job; the script waits for the engine's health
+ * for a minute less (600 s), so it fails with its own message before the deadline.
+ */
+const PROVISIONING_TIMEOUT_SECONDS = 660;
 
 /** The dashboard engines {@link Dashboards} can provision. */
 export type DashboardEngine = "metabase" | "superset";
@@ -45,8 +51,6 @@ export interface DashboardsProps {
   readonly jobImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** Publish the engine's web UI on 127.0.0.1 (Docker). @default - not published */
-  readonly hostPort?: number;
 }
 
 /**
@@ -121,7 +125,7 @@ export class Dashboards extends Construct {
         JAVA_OPTS: "-Xmx1g",
       },
       secretEnv: { MB_DB_PASS: appDb.password },
-      ports: [{ name: "http", port: 3000, hostPort: props.hostPort }],
+      ports: [{ name: "http", port: 3000 }],
       healthCheck: HealthCheck.http(3000, "/api/health", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       runAsUser: 2000,
@@ -136,21 +140,16 @@ export class Dashboards extends Construct {
       dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
-    const provisioning = platform.job(this, "Provisioning", {
+    const provisioning = platform.job(this, "Provisioning", nodeJob({
       name: "metabase-provisioning",
       image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-      command: ["node", "/job/provision-metabase.js"],
-      env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json", TIMEOUT_SECONDS: "600" },
+      script: "provision-metabase.js",
+      env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json" },
       secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
-      files: [
-        { path: "/job/lib.js", content: asset("jobs/lib.js") },
-        { path: "/job/provision-metabase.js", content: asset("jobs/provision-metabase.js") },
-        { path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" },
-      ],
-      resources: { cpuMillis: 100, memoryMiB: 128 },
-      runAsUser: 1000,
+      files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
+      timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
       dependsOn: [endpoint, queryEngine],
-    });
+    }));
     return { endpoint, provisioning };
   }
 
@@ -169,7 +168,7 @@ export class Dashboards extends Construct {
         ADMIN_EMAIL: this.adminEmail,
       },
       secretEnv: { DATABASE_PASSWORD: appDb.password, SUPERSET_SECRET_KEY: secretKey, ADMIN_PASSWORD: this.adminPassword },
-      ports: [{ name: "http", port: 8088, hostPort: props.hostPort }],
+      ports: [{ name: "http", port: 8088 }],
       // Migrations, admin and init run before gunicorn on every start: ~80 s on a quiet 2-core machine.
       healthCheck: HealthCheck.http(8088, "/health", { intervalSeconds: 5, startPeriodSeconds: 240 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
@@ -188,22 +187,17 @@ export class Dashboards extends Construct {
         { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
       ],
     };
-    const provisioning = platform.job(this, "Provisioning", {
+    const provisioning = platform.job(this, "Provisioning", nodeJob({
       name: "superset-provisioning",
       image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-      command: ["node", "/job/provision-superset.js"],
-      env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json", TIMEOUT_SECONDS: "600" },
+      script: "provision-superset.js",
+      env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json" },
       secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
-      files: [
-        { path: "/job/lib.js", content: asset("jobs/lib.js") },
-        { path: "/job/provision-superset.js", content: asset("jobs/provision-superset.js") },
-        { path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" },
-      ],
-      resources: { cpuMillis: 100, memoryMiB: 128 },
-      runAsUser: 1000,
+      files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
+      timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
       // The marts exist once the first dbt build has run.
       dependsOn: [endpoint, queryEngine, transformations],
-    });
+    }));
     return { endpoint, provisioning };
   }
 }

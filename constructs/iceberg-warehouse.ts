@@ -44,12 +44,6 @@ export interface IcebergWarehouseProps {
   readonly catalogImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** Publish the S3 API on 127.0.0.1 (Docker). @default - not published */
-  readonly s3HostPort?: number;
-  /** Publish the MinIO console on 127.0.0.1 (Docker). @default - not published */
-  readonly consoleHostPort?: number;
-  /** Publish the REST catalog on 127.0.0.1 (Docker). @default - not published */
-  readonly catalogHostPort?: number;
   /** @default 20 */
   readonly storageGiB?: number;
   /** @default - 250 millicores, 512 MiB */
@@ -100,8 +94,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
       env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false" },
       secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
       ports: [
-        { name: "s3", port: 9000, hostPort: props.s3HostPort },
-        { name: "console", port: 9001, hostPort: props.consoleHostPort },
+        { name: "s3", port: 9000 },
+        { name: "console", port: 9001 },
       ],
       volumes: [{ name: "data", path: "/data", sizeGiB: props.storageGiB ?? 20 }],
       healthCheck: HealthCheck.http(9000, "/minio/health/live", { intervalSeconds: 3 }),
@@ -145,7 +139,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
         AWS_ACCESS_KEY_ID: this.accessKeyId,
       },
       secretEnv: { AWS_SECRET_ACCESS_KEY: this.secretAccessKey },
-      ports: [{ name: "http", port: 8181, hostPort: props.catalogHostPort }],
+      ports: [{ name: "http", port: 8181 }],
       volumes: [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
       healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
       resources: props.catalogResources ?? { cpuMillis: 250, memoryMiB: 512 },

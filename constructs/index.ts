@@ -1,5 +1,7 @@
 // Public API of lakehouse-cdc: constructs for each layer, the composed Lakehouse, and the platform seam.
 export * from "./platform/workload";
+export * from "./platform/base";
+export * from "./platform/node-job";
 export * from "./platform/docker";
 export * from "./platform/kubernetes";
 export * from "./images";

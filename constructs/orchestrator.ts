@@ -28,8 +28,6 @@ export interface OrchestratorProps {
   readonly sensorIntervalSeconds?: number;
   /** A raw table that has no new snapshot for this long fails its freshness check. @default 60 */
   readonly freshnessMinutes?: number;
-  /** Publish the Dagster UI on 127.0.0.1 (Docker). @default - not published */
-  readonly hostPort?: number;
   /** PostgreSQL image of Dagster's run and event storage. @default - postgres 17.12 */
   readonly storageImage?: string;
   /** Registry mirror for the default images. @default - upstream registries */
@@ -111,7 +109,7 @@ export class Orchestrator extends Construct {
       ...common,
       name: "dagster-webserver",
       command: start(`dagster-webserver -h 0.0.0.0 -p 3000 -w ${CODE_DIR}/workspace.yaml`),
-      ports: [{ name: "http", port: 3000, hostPort: props.hostPort }],
+      ports: [{ name: "http", port: 3000 }],
       healthCheck: HealthCheck.http(3000, "/server_info", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 250, memoryMiB: 768 },
       dependsOn: [storageEndpoint, transformations],

@@ -31,8 +31,6 @@ export interface QueryEngineProps {
   readonly image?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** Publish Trino on 127.0.0.1 (Docker). @default - not published */
-  readonly hostPort?: number;
 }
 
 /**
@@ -102,7 +100,7 @@ export class QueryEngine extends Construct implements IQueryEngine {
     const coordinator = platform.service(this, "Resource", {
       name: "trino",
       ...common("coordinator", coordinatorMemory),
-      ports: [{ name: "http", port: 8080, hostPort: props.hostPort }],
+      ports: [{ name: "http", port: 8080 }],
       // The image's health-check script asks /v1/info and fails while Trino is still starting.
       healthCheck: HealthCheck.command(["/usr/lib/trino/bin/health-check"], { intervalSeconds: 5, startPeriodSeconds: 20 }),
     });

@@ -80,8 +80,6 @@ export interface SourceDbProps extends SourceDbSchemaProps {
   readonly maxWalSenders?: number;
   /** WAL a lagging slot may hold back before PostgreSQL invalidates it, protecting the disk. @default 2048 */
   readonly maxSlotWalKeepSizeMiB?: number;
-  /** Publish PostgreSQL on 127.0.0.1 at this port (Docker). @default - not published */
-  readonly hostPort?: number;
   /** @default 10 */
   readonly storageGiB?: number;
   /** @default - 500 millicores, 512 MiB */
@@ -179,7 +177,7 @@ export class SourceDb extends Construct implements ISourceDb {
         PGDATA: "/var/lib/postgresql/data/pgdata",
       },
       secretEnv: { POSTGRES_PASSWORD: this.adminPassword },
-      ports: [{ name: "sql", port: 5432, hostPort: props.hostPort }],
+      ports: [{ name: "sql", port: 5432 }],
       volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: props.storageGiB ?? 10 }],
       healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", this.adminUser, "-d", this.database], { intervalSeconds: 3 }),
       resources: props.resources ?? { cpuMillis: 500, memoryMiB: 512 },

@@ -6,7 +6,8 @@ import { asset, assetNames } from "./assets";
 import { ICdcStream } from "./cdc-connector";
 import { IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
-import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle } from "./platform/workload";
+import { NODE_USER, nodeJob, nodeScriptCommand, nodeScriptFiles } from "./platform/node-job";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, Secret, ServiceHandle } from "./platform/workload";
 import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
 
@@ -51,8 +52,6 @@ export interface StreamJobProps {
   readonly jobImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** Publish the Flink web UI / REST API on 127.0.0.1 (Docker). @default - not published */
-  readonly webHostPort?: number;
 }
 
 /** What the SQL templates in flink-sql/ are rendered with. */
@@ -142,113 +141,65 @@ export class StreamJob extends Construct implements IDependable {
 
   constructor(scope: Construct, id: string, props: StreamJobProps) {
     super(scope, id);
-    const { platform, cdc, warehouse } = props;
-    const registry = props.imageRegistry;
-    const taskManagers = props.taskManagers ?? 1;
-    const slots = props.taskSlots ?? 2;
-    const parallelism = props.parallelism ?? 1;
-    const checkpointIntervalMs = props.checkpointIntervalMs ?? 10_000;
-    const tmMemory = props.taskManagerMemoryMiB ?? 1536;
-    const jmMemory = props.jobManagerMemoryMiB ?? 1024;
-    validateInteger("StreamJob", "taskManagers", taskManagers, 1, 100);
-    validateInteger("StreamJob", "taskSlots", slots, 1, 64);
-    validateInteger("StreamJob", "parallelism", parallelism, 1);
-    if (parallelism > taskManagers * slots) {
-      throw new ValidationError("StreamJob", "parallelism", `must be <= taskManagers x taskSlots (${taskManagers * slots})`, parallelism, "Lower parallelism, or add TaskManagers or slots.");
-    }
-    if (checkpointIntervalMs < 1000) {
-      throw new ValidationError("StreamJob", "checkpointIntervalMs", "must be >= 1000 (each checkpoint is an Iceberg commit; sub-second commits flood the catalog with tiny files)", checkpointIntervalMs, "Set checkpointIntervalMs to 1000 or more.");
-    }
-    validateInteger("StreamJob", "checkpointIntervalMs", checkpointIntervalMs, 1000);
-    validateInteger("StreamJob", "taskManagerMemoryMiB", tmMemory, 1024);
-    validateInteger("StreamJob", "jobManagerMemoryMiB", jmMemory, 768);
-    const family = props.jobName ?? "lakehouse-cdc";
-    validateKafkaName("StreamJob", "jobName", family);
-    this.rawDatabase = props.rawDatabase ?? "raw_data";
-    this.stateDatabase = props.stateDatabase ?? cdc.sourceDatabase;
-    validateSqlIdentifier("StreamJob", "rawDatabase", this.rawDatabase);
-    validateSqlIdentifier("StreamJob", "stateDatabase", this.stateDatabase);
-    if (this.rawDatabase === this.stateDatabase) {
-      throw new ValidationError("StreamJob", "stateDatabase", "must differ from rawDatabase (both hold one table per source table)", this.stateDatabase, "Pick another namespace for the current-state tables.");
-    }
-    const consumerGroup = props.consumerGroup ?? "lakehouse-flink";
-    validateKafkaName("StreamJob", "consumerGroup", consumerGroup);
-
-    const sqlInput = (jobName: string): PipelineSqlInput => ({
-      jobName,
-      checkpointIntervalMs,
-      parallelism,
-      catalogUri: warehouse.catalog.url("http"),
-      warehouse: warehouse.warehouse,
-      s3Endpoint: warehouse.s3.url("http"),
-      region: warehouse.region,
-      rawDatabase: this.rawDatabase,
-      stateDatabase: this.stateDatabase,
-      bootstrap: cdc.bootstrap.address,
-      consumerGroup,
-      tables: cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
-    });
+    const settings = resolveSettings(props);
+    this.rawDatabase = settings.rawDatabase;
+    this.stateDatabase = settings.stateDatabase;
     // The name holds a hash of the SQL rendered without it, so any change yields a new name.
-    const hash = createHash("sha256").update(renderPipelineSql(sqlInput(family))).digest("hex").slice(0, 12);
-    this.jobName = `${family}-${hash}`;
-    this.sql = renderPipelineSql(sqlInput(this.jobName));
-    this.tablesWritten = cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
+    const hash = createHash("sha256").update(renderPipelineSql(sqlInput(props, settings, settings.family))).digest("hex").slice(0, 12);
+    this.jobName = `${settings.family}-${hash}`;
+    this.sql = renderPipelineSql(sqlInput(props, settings, this.jobName));
+    this.tablesWritten = props.cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
 
-    const image = props.image ?? defaultImage("flink", registry);
-    const flinkProperties = [
-      "jobmanager.rpc.address: flink-jobmanager",
-      "rest.address: flink-jobmanager",
-      "rest.port: 8081",
-      `taskmanager.numberOfTaskSlots: ${slots}`,
-      `parallelism.default: ${parallelism}`,
-      `jobmanager.memory.process.size: ${jmMemory}m`,
-      `taskmanager.memory.process.size: ${tmMemory}m`,
-      "state.backend.type: hashmap",
-      `state.checkpoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}checkpoints`,
-      `state.savepoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}savepoints`,
-      `execution.checkpointing.interval: ${checkpointIntervalMs}ms`,
-      "execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION",
-      `s3.endpoint: ${warehouse.s3.url("http")}`,
-      "s3.path.style.access: true",
-      "restart-strategy.type: exponential-delay",
-    ].join("\n");
-    // S3 credentials reach Flink's S3 filesystem and Iceberg's S3FileIO through the AWS default chain.
-    const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: warehouse.accessKeyId };
-    const s3Secret = { AWS_SECRET_ACCESS_KEY: warehouse.secretAccessKey };
+    const flink = flinkRuntime(props.warehouse, settings);
+    this.jobManager = this.jobManagerService(props, settings, flink);
+    const taskManager = this.taskManagerService(props, settings, flink);
+    this.gateway = this.sqlGateway(props, settings, flink);
+    const keeper = this.keeper(props, settings, flink, taskManager);
+    this.rollout = this.rolloutJob(props, settings, flink, keeper, taskManager);
+    this.dependables = this.rollout.dependables;
+  }
 
-    const jobManager = platform.service(this, "JobManager", {
+  /** The JobManager: web UI, REST API and the scheduler of the session cluster. */
+  private jobManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): Endpoint {
+    const jobManager = props.platform.service(this, "JobManager", {
       name: "flink-jobmanager",
-      image,
+      image: settings.image,
       args: ["jobmanager"],
-      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
-      secretEnv: s3Secret,
+      env: flink.env,
+      secretEnv: flink.secretEnv,
       ports: [
-        { name: "http", port: 8081, hostPort: props.webHostPort },
+        { name: "http", port: 8081 },
         { name: "rpc", port: 6123 },
         { name: "blob", port: 6124 },
       ],
       healthCheck: HealthCheck.http(8081, "/overview", { intervalSeconds: 3 }),
-      resources: { cpuMillis: 250, memoryMiB: jmMemory },
+      resources: { cpuMillis: 250, memoryMiB: settings.jobManagerMemoryMiB },
       runAsUser: 9999,
-      dependsOn: [warehouse],
+      dependsOn: [props.warehouse],
     });
-    this.jobManager = jobManager.endpoint("http");
+    return jobManager.endpoint("http");
+  }
 
-    const taskManager = platform.service(this, "TaskManager", {
+  /** The TaskManagers that run the pipeline's slots. */
+  private taskManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): ServiceHandle {
+    return props.platform.service(this, "TaskManager", {
       name: "flink-taskmanager",
-      image,
+      image: settings.image,
       args: ["taskmanager"],
-      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
-      secretEnv: s3Secret,
-      replicas: taskManagers,
-      resources: { cpuMillis: 500, memoryMiB: tmMemory },
+      env: flink.env,
+      secretEnv: flink.secretEnv,
+      replicas: settings.taskManagers,
+      resources: { cpuMillis: 500, memoryMiB: settings.taskManagerMemoryMiB },
       runAsUser: 9999,
       dependsOn: [this.jobManager],
     });
+  }
 
-    const gateway = platform.service(this, "SqlGateway", {
+  /** The SQL Gateway the keeper submits the pipeline's statements through. */
+  private sqlGateway(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): Endpoint {
+    const gateway = props.platform.service(this, "SqlGateway", {
       name: "flink-sql-gateway",
-      image,
+      image: settings.image,
       args: [
         "/opt/flink/bin/sql-gateway.sh", "start-foreground",
         "-Dsql-gateway.endpoint.rest.address=flink-sql-gateway",
@@ -258,75 +209,201 @@ export class StreamJob extends Construct implements IDependable {
         "-Drest.port=8081",
         "-Dexecution.target=remote",
       ],
-      env: { FLINK_PROPERTIES: flinkProperties, ...s3Env },
-      secretEnv: s3Secret,
+      env: flink.env,
+      secretEnv: flink.secretEnv,
       ports: [{ name: "http", port: 8083 }],
       healthCheck: HealthCheck.http(8083, "/v1/info", { intervalSeconds: 3 }),
       resources: { cpuMillis: 250, memoryMiB: 768 },
       runAsUser: 9999,
       dependsOn: [this.jobManager],
     });
-    this.gateway = gateway.endpoint("http");
+    return gateway.endpoint("http");
+  }
 
-    // The keeper owns the job from here on: it restores the newest retained checkpoint whenever
-    // no version runs (a new or restarted JobManager) and upgrades with a savepoint on new SQL.
-    const keeperPort = 8090;
+  /**
+   * The keeper owns the job from here on: it restores the newest retained checkpoint whenever
+   * no version runs (a new or restarted JobManager) and upgrades with a savepoint on new SQL.
+   */
+  private keeper(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, taskManager: ServiceHandle): ServiceHandle {
+    const { cdc, warehouse } = props;
     const tables = {
       raw: cdc.tables.map((t) => ({ namespace: this.rawDatabase, name: t.name })),
       state: cdc.tables.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
     };
-    const jobImage = props.jobImage ?? defaultImage("node", registry);
-    const jobFiles = [
-      { path: "/job/lib.js", content: asset("jobs/lib.js") },
-      { path: "/job/flink-pipeline.js", content: asset("jobs/flink-pipeline.js") },
-    ];
-    const keeper = platform.service(this, "Keeper", {
+    return props.platform.service(this, "Keeper", {
       name: "flink-pipeline",
-      image: jobImage,
-      command: ["node", "/job/flink-pipeline.js", "keep"],
+      image: settings.jobImage,
+      command: nodeScriptCommand(PIPELINE_SCRIPT, ["keep"]),
       env: {
         GATEWAY_URL: this.gateway.url("http"),
         JOBMANAGER_URL: this.jobManager.url("http"),
         CATALOG_URL: warehouse.catalog.url("http"),
         JOB_NAME: this.jobName,
-        JOB_FAMILY: `${family}-`,
+        JOB_FAMILY: `${settings.family}-`,
         SQL_FILE: "/job/pipeline.sql",
         TABLES_FILE: "/job/tables.json",
         S3_ENDPOINT: warehouse.s3.url("http"),
         S3_BUCKET: warehouse.bucket,
         STATE_PREFIX: STATE_PREFIX,
-        PORT: String(keeperPort),
-        ...s3Env,
+        PORT: String(KEEPER_PORT),
+        ...flink.s3Env,
       },
-      secretEnv: s3Secret,
-      files: [...jobFiles, { path: "/job/pipeline.sql", content: this.sql }, { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" }],
-      ports: [{ name: "http", port: keeperPort }],
-      healthCheck: HealthCheck.http(keeperPort, "/healthz", { intervalSeconds: 3 }),
+      secretEnv: flink.secretEnv,
+      files: [
+        ...nodeScriptFiles(PIPELINE_SCRIPT),
+        { path: "/job/pipeline.sql", content: this.sql },
+        { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" },
+      ],
+      ports: [{ name: "http", port: KEEPER_PORT }],
+      healthCheck: HealthCheck.http(KEEPER_PORT, "/healthz", { intervalSeconds: 3 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
-      runAsUser: 1000,
+      runAsUser: NODE_USER,
       // Topics exist once the connector runs; the TaskManagers must be up to take the job.
       dependsOn: [this.gateway, taskManager, cdc, warehouse],
     });
+  }
 
-    // A deploy waits for the pipeline: this step re-runs whenever the SQL or the Flink cluster
-    // changes, and passes once the target version runs and has completed a checkpoint since.
-    const clusterIdentity = createHash("sha256").update(JSON.stringify({ image, flinkProperties, taskManagers })).digest("hex").slice(0, 12);
-    this.rollout = platform.job(this, "Rollout", {
+  /**
+   * A deploy waits for the pipeline: this step re-runs whenever the SQL or the Flink cluster
+   * changes, and passes once the target version runs and has completed a checkpoint since.
+   */
+  private rolloutJob(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, keeper: ServiceHandle, taskManager: ServiceHandle): JobHandle {
+    const clusterIdentity = createHash("sha256")
+      .update(JSON.stringify({ image: settings.image, flinkProperties: flink.properties, taskManagers: settings.taskManagers }))
+      .digest("hex")
+      .slice(0, 12);
+    return props.platform.job(this, "Rollout", nodeJob({
       name: "flink-pipeline-rollout",
-      image: jobImage,
-      command: ["node", "/job/flink-pipeline.js", "await"],
+      image: settings.jobImage,
+      script: PIPELINE_SCRIPT,
+      scriptArgs: ["await"],
       env: {
         KEEPER_URL: keeper.endpoint("http").url("http"),
         JOB_NAME: this.jobName,
         FLINK_CLUSTER: clusterIdentity,
-        TIMEOUT_SECONDS: "840",
       },
-      files: jobFiles,
       resources: { cpuMillis: 50, memoryMiB: 64 },
-      runAsUser: 1000,
       dependsOn: [keeper, this.jobManager, taskManager],
-      timeoutSeconds: 900,
-    });
-    this.dependables = this.rollout.dependables;
+      timeoutSeconds: ROLLOUT_TIMEOUT_SECONDS,
+    }));
   }
+}
+
+/** The keeper's and the rollout's script in jobs/. */
+const PIPELINE_SCRIPT = "flink-pipeline.js";
+const KEEPER_PORT = 8090;
+/** Seconds a deploy waits for the new version to run and checkpoint; the script gives up a minute earlier (840 s). */
+const ROLLOUT_TIMEOUT_SECONDS = 900;
+
+/** The props of a {@link StreamJob} with defaults applied and validated. */
+interface StreamJobSettings {
+  readonly taskManagers: number;
+  readonly taskSlots: number;
+  readonly parallelism: number;
+  readonly checkpointIntervalMs: number;
+  readonly taskManagerMemoryMiB: number;
+  readonly jobManagerMemoryMiB: number;
+  /** Prefix of the job name. */
+  readonly family: string;
+  readonly rawDatabase: string;
+  readonly stateDatabase: string;
+  readonly consumerGroup: string;
+  /** The Flink image of every cluster service. */
+  readonly image: string;
+  /** The Node.js image of the keeper and the rollout. */
+  readonly jobImage: string;
+}
+
+function resolveSettings(props: StreamJobProps): StreamJobSettings {
+  const settings: StreamJobSettings = {
+    taskManagers: props.taskManagers ?? 1,
+    taskSlots: props.taskSlots ?? 2,
+    parallelism: props.parallelism ?? 1,
+    checkpointIntervalMs: props.checkpointIntervalMs ?? 10_000,
+    taskManagerMemoryMiB: props.taskManagerMemoryMiB ?? 1536,
+    jobManagerMemoryMiB: props.jobManagerMemoryMiB ?? 1024,
+    family: props.jobName ?? "lakehouse-cdc",
+    rawDatabase: props.rawDatabase ?? "raw_data",
+    stateDatabase: props.stateDatabase ?? props.cdc.sourceDatabase,
+    consumerGroup: props.consumerGroup ?? "lakehouse-flink",
+    image: props.image ?? defaultImage("flink", props.imageRegistry),
+    jobImage: props.jobImage ?? defaultImage("node", props.imageRegistry),
+  };
+  validateSettings(settings);
+  return settings;
+}
+
+function validateSettings(s: StreamJobSettings): void {
+  validateInteger("StreamJob", "taskManagers", s.taskManagers, 1, 100);
+  validateInteger("StreamJob", "taskSlots", s.taskSlots, 1, 64);
+  validateInteger("StreamJob", "parallelism", s.parallelism, 1);
+  if (s.parallelism > s.taskManagers * s.taskSlots) {
+    throw new ValidationError("StreamJob", "parallelism", `must be <= taskManagers x taskSlots (${s.taskManagers * s.taskSlots})`, s.parallelism, "Lower parallelism, or add TaskManagers or slots.");
+  }
+  if (s.checkpointIntervalMs < 1000) {
+    throw new ValidationError("StreamJob", "checkpointIntervalMs", "must be >= 1000 (each checkpoint is an Iceberg commit; sub-second commits flood the catalog with tiny files)", s.checkpointIntervalMs, "Set checkpointIntervalMs to 1000 or more.");
+  }
+  validateInteger("StreamJob", "checkpointIntervalMs", s.checkpointIntervalMs, 1000);
+  validateInteger("StreamJob", "taskManagerMemoryMiB", s.taskManagerMemoryMiB, 1024);
+  validateInteger("StreamJob", "jobManagerMemoryMiB", s.jobManagerMemoryMiB, 768);
+  validateKafkaName("StreamJob", "jobName", s.family);
+  validateSqlIdentifier("StreamJob", "rawDatabase", s.rawDatabase);
+  validateSqlIdentifier("StreamJob", "stateDatabase", s.stateDatabase);
+  if (s.rawDatabase === s.stateDatabase) {
+    throw new ValidationError("StreamJob", "stateDatabase", "must differ from rawDatabase (both hold one table per source table)", s.stateDatabase, "Pick another namespace for the current-state tables.");
+  }
+  validateKafkaName("StreamJob", "consumerGroup", s.consumerGroup);
+}
+
+function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string): PipelineSqlInput {
+  const { cdc, warehouse } = props;
+  return {
+    jobName,
+    checkpointIntervalMs: s.checkpointIntervalMs,
+    parallelism: s.parallelism,
+    catalogUri: warehouse.catalog.url("http"),
+    warehouse: warehouse.warehouse,
+    s3Endpoint: warehouse.s3.url("http"),
+    region: warehouse.region,
+    rawDatabase: s.rawDatabase,
+    stateDatabase: s.stateDatabase,
+    bootstrap: cdc.bootstrap.address,
+    consumerGroup: s.consumerGroup,
+    tables: cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
+  };
+}
+
+/** What every Flink process of the cluster runs with: its configuration and the S3 credentials. */
+interface FlinkRuntime {
+  /** The `FLINK_PROPERTIES` of every cluster service. */
+  readonly properties: string;
+  /** The S3 region and access key id (the AWS default chain reads them). */
+  readonly s3Env: Record<string, string>;
+  /** Environment of the cluster services: properties and S3 settings. */
+  readonly env: Record<string, string>;
+  /** The S3 secret key. */
+  readonly secretEnv: Record<string, Secret>;
+}
+
+function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): FlinkRuntime {
+  const properties = [
+    "jobmanager.rpc.address: flink-jobmanager",
+    "rest.address: flink-jobmanager",
+    "rest.port: 8081",
+    `taskmanager.numberOfTaskSlots: ${s.taskSlots}`,
+    `parallelism.default: ${s.parallelism}`,
+    `jobmanager.memory.process.size: ${s.jobManagerMemoryMiB}m`,
+    `taskmanager.memory.process.size: ${s.taskManagerMemoryMiB}m`,
+    "state.backend.type: hashmap",
+    `state.checkpoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}checkpoints`,
+    `state.savepoints.dir: s3://${warehouse.bucket}/${STATE_PREFIX}savepoints`,
+    `execution.checkpointing.interval: ${s.checkpointIntervalMs}ms`,
+    "execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION",
+    `s3.endpoint: ${warehouse.s3.url("http")}`,
+    "s3.path.style.access: true",
+    "restart-strategy.type: exponential-delay",
+  ].join("\n");
+  // S3 credentials reach Flink's S3 filesystem and Iceberg's S3FileIO through the AWS default chain.
+  const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: warehouse.accessKeyId };
+  return { properties, s3Env, env: { FLINK_PROPERTIES: properties, ...s3Env }, secretEnv: { AWS_SECRET_ACCESS_KEY: warehouse.secretAccessKey } };
 }

@@ -3,6 +3,16 @@ import { DashboardEngine, LakehouseProps, LOCAL_IMAGE_REGISTRY } from "../constr
 /** Lakehouse options an environment may set; platform and secrets are wired by the stack. */
 export type LakehouseOptions = Omit<LakehouseProps, "platform">;
 
+/** The endpoints a stack can publish on this machine, by the name of their host port. */
+export type PublishedEndpoint = keyof typeof DEV_PORTS;
+
+/**
+ * Host ports of the stack's endpoints. Docker publishes each on 127.0.0.1; Kubernetes records
+ * it as the local port of `kubectl port-forward` (Kafka advertises it to host clients).
+ * `metabase` and `superset` apply to the engine that runs; ports of layers that are off are ignored.
+ */
+export type HostPorts = { readonly [E in PublishedEndpoint]?: number };
+
 /** A stack on a Docker engine. */
 export interface DockerEnvironment {
   readonly kind: "docker";
@@ -10,6 +20,8 @@ export interface DockerEnvironment {
   readonly name: string;
   /** Docker daemon address. @default "unix:///var/run/docker.sock" */
   readonly dockerHost?: string;
+  /** @default {} - nothing published */
+  readonly publish?: HostPorts;
   readonly lakehouse: LakehouseOptions;
 }
 
@@ -27,6 +39,8 @@ export interface KubernetesEnvironment {
   readonly storageClassName?: string;
   /** Scales CPU requests (see KubernetesPlatformProps.cpuRequestFraction). @default 1 */
   readonly cpuRequestFraction?: number;
+  /** @default {} - nothing recorded; Kafka advertises its in-cluster external listener */
+  readonly publish?: HostPorts;
   readonly lakehouse: LakehouseOptions;
 }
 
@@ -105,15 +119,12 @@ export function environments(settings: EnvironmentSettings): Environment[] {
     {
       kind: "docker",
       name: "dev",
+      publish: DEV_PORTS,
       lakehouse: {
         imageRegistry: settings.imageRegistry,
-        sourceDb: { seedData: true, hostPort: DEV_PORTS.postgres },
-        cdc: { kafkaHostPort: DEV_PORTS.kafka, connectHostPort: DEV_PORTS.connect },
-        warehouse: { s3HostPort: DEV_PORTS.s3, consoleHostPort: DEV_PORTS.minioConsole, catalogHostPort: DEV_PORTS.icebergRest },
-        streamJob: { webHostPort: DEV_PORTS.flink, checkpointIntervalMs: 5000 },
-        queryEngine: { hostPort: DEV_PORTS.trino },
-        orchestrator: { hostPort: DEV_PORTS.dagster },
-        dashboards: engine && { engine, hostPort: DEV_PORTS[engine] },
+        sourceDb: { seedData: true },
+        streamJob: { checkpointIntervalMs: 5000 },
+        dashboards: engine && { engine },
       },
     },
     {
@@ -123,6 +134,8 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       kubeconfigPath: settings.kubeconfigPath,
       kubeContext: settings.kubeContext,
       cpuRequestFraction: settings.k8sCpuRequestFraction,
+      // The same ports as dev, for `kubectl port-forward`; Kafka advertises localhost:19092.
+      publish: DEV_PORTS,
       lakehouse: {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },

@@ -4,8 +4,8 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { localStateOutputs } from "../cli/outputs";
-import { DockerPlatform, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
-import { Environment } from "./environments";
+import { DockerPlatform, Endpoint, IcebergWarehouse, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
+import { Environment, HostPorts, PublishedEndpoint } from "./environments";
 
 /**
  * The environment with its source tables as the last deploy left them: the `source_tables` output
@@ -19,6 +19,37 @@ export function withDeployedSchema(env: Environment, dir = process.cwd(), settin
   const deployed = localStateOutputs(env.name, dir)?.source_tables;
   if (typeof deployed !== "string") return env;
   return { ...env, lakehouse: { ...env.lakehouse, sourceDb: { ...env.lakehouse.sourceDb, deployedTables: JSON.parse(deployed) as TableSchema[] } } };
+}
+
+/**
+ * The endpoint behind each host-port name, where the layer runs in this stack: an existing
+ * source or warehouse, a layer switched off, or the dashboard engine that does not run has none.
+ */
+export function publishableEndpoints(lakehouse: Lakehouse): { readonly [E in PublishedEndpoint]?: Endpoint } {
+  const { source, cdc, warehouse, streamJob, queryEngine, orchestrator, dashboards } = lakehouse;
+  const managedWarehouse = warehouse instanceof IcebergWarehouse ? warehouse : undefined;
+  return {
+    postgres: source instanceof SourceDb ? source.endpoint : undefined,
+    kafka: cdc?.kafkaExternal,
+    connect: cdc?.connect,
+    s3: managedWarehouse?.s3,
+    minioConsole: managedWarehouse?.console,
+    icebergRest: managedWarehouse?.catalog,
+    flink: streamJob?.jobManager,
+    trino: queryEngine?.endpoint,
+    dagster: orchestrator?.endpoint,
+    metabase: dashboards?.engine === "metabase" ? dashboards.endpoint : undefined,
+    superset: dashboards?.engine === "superset" ? dashboards.endpoint : undefined,
+  };
+}
+
+/** Publishes each endpoint the environment gives a host port, on the stack's platform. */
+export function publishHostPorts(platform: IPlatform, lakehouse: Lakehouse, ports: HostPorts): void {
+  const endpoints = publishableEndpoints(lakehouse);
+  for (const [name, hostPort] of Object.entries(ports) as [PublishedEndpoint, number | undefined][]) {
+    const endpoint = endpoints[name];
+    if (endpoint && hostPort !== undefined) platform.publish(endpoint, hostPort);
+  }
 }
 
 /**
@@ -63,6 +94,7 @@ export class LakehouseStack extends TerraformStack {
       warehouse: o.existingWarehouse ? undefined : { ...o.warehouse, secretAccessKey: secret("s3_secret_key", "MinIO root password / S3 secret key.") },
       dashboards,
     });
+    publishHostPorts(this.platform, this.lakehouse, env.publish ?? {});
     this.outputs();
   }
 

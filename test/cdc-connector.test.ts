@@ -12,13 +12,32 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
       ? s.containerEnv(name)
       : Object.fromEntries(Object.values(s.resources("kubernetes_stateful_set_v1")).concat(Object.values(s.resources("kubernetes_deployment_v1"))).find((r: any) => r.metadata.name === name).spec.template.spec.container[0].env.map((e: any) => [e.name, e.value ?? e.value_from]));
 
-  test("runs Kafka in KRaft mode without ZooKeeper, with an external listener for the host", () => {
-    const e = env(synthOn(kind, build()), "kafka");
+  const published = (scope: any, platform: any) => {
+    const cdc = build()(scope, platform);
+    platform.publish(cdc.kafkaExternal, 19092);
+    return cdc;
+  };
+
+  test("runs Kafka in KRaft mode without ZooKeeper, with an external listener for the host at the port the stack publishes", () => {
+    const e = env(synthOn(kind, published), "kafka");
     expect(e.KAFKA_PROCESS_ROLES).toBe("broker,controller");
     expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@localhost:9093");
     expect(e.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092");
     expect(e.CLUSTER_ID).toMatch(/random_id\.Cdc_ClusterId_[0-9A-F]+\.b64_url/);
     expect(Object.keys(e).some((k) => /ZOOKEEPER/.test(k))).toBe(false);
+  });
+
+  test("unpublished, the external listener advertises its in-network address", () => {
+    expect(env(synthOn(kind, build()), "kafka").KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://kafka:9094");
+  });
+
+  test("heaps follow the memory props: Kafka half, Connect three quarters; the defaults keep 512 MiB and 768 MiB", () => {
+    const defaults = synthOn(kind, build());
+    expect(env(defaults, "kafka").KAFKA_HEAP_OPTS).toBe("-Xms256m -Xmx512m");
+    expect(env(defaults, "connect").HEAP_OPTS).toBe("-Xms256m -Xmx768m");
+    const sized = synthOn(kind, build({ kafkaResources: { cpuMillis: 500, memoryMiB: 2048 }, connectResources: { cpuMillis: 500, memoryMiB: 512 } }));
+    expect(env(sized, "kafka").KAFKA_HEAP_OPTS).toBe("-Xms256m -Xmx1024m");
+    expect(env(sized, "connect").HEAP_OPTS).toBe("-Xms256m -Xmx384m");
   });
 
   test("runs Kafka Connect with JSON converters and the env config provider; the CDC password is a secret env", () => {

@@ -3,7 +3,7 @@ import { schemaSql } from "../constructs/source-db";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
 describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
-  const synth = () => synthOn(kind, (scope, platform) => new SourceDb(scope, "SourceDb", { platform, seedData: true, hostPort: 15432 }));
+  const synth = () => synthOn(kind, (scope, platform) => new SourceDb(scope, "SourceDb", { platform, seedData: true }));
 
   test("runs PostgreSQL with logical replication and sized slots and senders", () => {
     const s = synth();

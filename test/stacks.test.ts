@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BANK_TABLES, ColumnTypes } from "../constructs";
-import { environments, settingsFromEnv } from "../stacks/environments";
+import { DEV_PORTS, environments, settingsFromEnv } from "../stacks/environments";
 import { LakehouseStack, withDeployedSchema } from "../stacks/lakehouse-stack";
 
 // Metabase pinned: the snapshots keep covering its provisioning, which no e2e tier runs (the
@@ -29,6 +29,31 @@ describe("environment stacks", () => {
 
   test("synthesis is deterministic", () => {
     expect(synthAll()).toEqual(stacks);
+  });
+
+  test("dev publishes every endpoint at DEV_PORTS on 127.0.0.1; k8s only records them (Kafka advertises the port-forward)", () => {
+    const dev = JSON.parse(stacks.dev);
+    expect(dev.output.published_ports.value).toEqual({
+      "postgres/sql": "127.0.0.1:15432",
+      "kafka/external": "127.0.0.1:19092",
+      "connect/http": "127.0.0.1:18083",
+      "minio/s3": "127.0.0.1:19000",
+      "minio/console": "127.0.0.1:19001",
+      "iceberg-rest/http": "127.0.0.1:18181",
+      "flink-jobmanager/http": "127.0.0.1:18081",
+      "trino/http": "127.0.0.1:18080",
+      "dagster-webserver/http": "127.0.0.1:13070",
+      "metabase/http": "127.0.0.1:13000",
+    });
+    const published = Object.values<any>(dev.resource.docker_container).flatMap((c) => c.ports ?? []);
+    expect(published.map((p: any) => p.external).sort()).toEqual(Object.values(DEV_PORTS).filter((p) => p !== DEV_PORTS.superset).sort());
+    expect(published.every((p: any) => p.ip === "127.0.0.1")).toBe(true);
+    const kafkaEnv = (JSON.parse(stacks.dev).resource.docker_container as Record<string, any>);
+    const advertised = Object.values<any>(kafkaEnv).find((c) => c.name === "lakehouse-dev-kafka").env.find((e: string) => e.startsWith("KAFKA_ADVERTISED_LISTENERS="));
+    expect(advertised).toBe("KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092");
+    const k8sKafka = Object.values<any>(JSON.parse(stacks.k8s).resource.kubernetes_stateful_set_v1).find((r) => r.metadata.name === "kafka");
+    expect(k8sKafka.spec.template.spec.container[0].env).toContainEqual({ name: "KAFKA_ADVERTISED_LISTENERS", value: "PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092" });
+    expect(JSON.parse(stacks.k8s).output.published_ports).toBeUndefined();
   });
 
   test("dev uses the locally built images by default", () => {

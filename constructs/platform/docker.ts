@@ -1,17 +1,18 @@
-import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Container, ContainerConfig, ContainerPorts } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
+import { validateDnsLabel } from "../validation";
+import { CheckedJobSpec, PlatformBase, PublishedPort } from "./base";
 import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
 import {
   ContainerSpec,
   DEFAULT_RESOURCES,
-  IPlatform,
+  Endpoint,
+  HealthCheck,
   JobHandle,
-  JobSpec,
   Secret,
   SecretSpec,
   ServiceHandle,
@@ -26,7 +27,8 @@ export interface DockerPlatformProps {
    */
   readonly name?: string;
   /**
-   * Publish the ports that services ask to publish (on 127.0.0.1 only, never on all interfaces).
+   * Publish the ports that {@link DockerPlatform.publish} is given (on 127.0.0.1 only, never on
+   * all interfaces). `false` records them without publishing, e.g. for a CI engine shared by jobs.
    * @default true
    */
   readonly publishPorts?: boolean;
@@ -40,7 +42,7 @@ export interface DockerPlatformProps {
  * The stack configures the docker provider itself (host, registry auth); this construct only
  * creates resources.
  */
-export class DockerPlatform extends Construct implements IPlatform {
+export class DockerPlatform extends PlatformBase {
   /** Always `docker`. */
   public readonly kind = "docker" as const;
   /** Prefix of engine-level names. */
@@ -49,9 +51,8 @@ export class DockerPlatform extends Construct implements IPlatform {
   public readonly network: Network;
   private readonly publishPorts: boolean;
   private readonly images = new Map<string, Image>();
-  private readonly hostPorts = new Map<number, string>();
-  private readonly published: Record<string, string> = {};
-  private readonly names = new Set<string>();
+  /** The container of each service's first replica: the one that publishes its ports. */
+  private readonly publishers = new Map<string, Container>();
 
   constructor(scope: Construct, id: string, props: DockerPlatformProps = {}) {
     super(scope, id);
@@ -65,20 +66,19 @@ export class DockerPlatform extends Construct implements IPlatform {
     });
   }
 
-  public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
-    this.claimName(spec.name);
-    validateInteger("DockerPlatform", `replicas of service '${spec.name}'`, spec.replicas, 1);
-    for (const port of spec.ports ?? []) {
-      if (port.hostPort === undefined || !this.publishPorts) continue;
-      validateInteger("DockerPlatform", `hostPort of port '${port.name}' of service '${spec.name}'`, port.hostPort, 1, 65535);
-      const owner = this.hostPorts.get(port.hostPort);
-      if (owner) {
-        throw new ValidationError("DockerPlatform", `hostPort of port '${port.name}' of service '${spec.name}'`, `is already published by service '${owner}'`, port.hostPort, "Give each service its own host port, or leave hostPort unset.");
-      }
-      this.hostPorts.set(port.hostPort, spec.name);
-      this.published[`${spec.name}/${port.name}`] = `127.0.0.1:${port.hostPort}`;
-    }
+  /** Ports published on the host, as `service/port` -> `127.0.0.1:<hostPort>` (for tools on the host). */
+  public get publishedPorts(): Record<string, string> {
+    if (!this.publishPorts) return {};
+    return Object.fromEntries(this.publishedPortList.map((p) => [`${p.service.name}/${p.port.name}`, loopback(p.hostPort)]));
+  }
 
+  /** `127.0.0.1:<hostPort>` once `endpoint` is published (and `publishPorts` is on), else undefined. */
+  public publishedAddress(endpoint: Endpoint): string | undefined {
+    const hostPort = this.publishedPort(endpoint);
+    return hostPort === undefined || !this.publishPorts ? undefined : loopback(hostPort);
+  }
+
+  protected renderService(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
     const volumes = (spec.volumes ?? []).map((v) => ({
       volume: new Volume(scope, `${id}Volume${pascal(v.name)}`, {
         name: `${this.prefix}-${spec.name}-${v.name}`,
@@ -101,12 +101,11 @@ export class DockerPlatform extends Construct implements IPlatform {
           hostname: containerName,
           networksAdvanced: [{ name: this.network.name, aliases: [spec.name, containerName] }],
           restart: "unless-stopped",
-          ports: this.publishPorts && i === 0
-            ? (spec.ports ?? []).filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.port, external: p.hostPort, ip: "127.0.0.1" }))
-            : undefined,
+          // Filled by publish(); an empty list rather than none, as this construct always wrote it.
+          ports: this.publishPorts && i === 0 ? [] : undefined,
           volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
           healthcheck: health && {
-            test: ["CMD", ...health.toCommand()],
+            test: ["CMD", ...healthCommand(health)],
             interval: goDuration(health.intervalSeconds),
             timeout: goDuration(health.timeoutSeconds),
             retries: health.retries,
@@ -114,21 +113,28 @@ export class DockerPlatform extends Construct implements IPlatform {
           },
           // Terraform waits until the health check passes, so dependents start against a ready service.
           wait: health !== undefined,
-          waitTimeout: health ? health.startPeriodSeconds + health.intervalSeconds * health.retries : undefined,
+          waitTimeout: health?.startBudgetSeconds,
           logOpts: { "max-size": "20m", "max-file": "3" },
         }),
       );
     }
+    this.publishers.set(spec.name, containers[0]);
     return new ServiceHandle(spec, containers);
   }
 
-  /** Ports published on the host, as `service/port` -> `127.0.0.1:<hostPort>` (for tools on the host). */
-  public get publishedPorts(): Record<string, string> {
-    return { ...this.published };
+  /** The service's first replica publishes every published port of the service, in the spec's port order. */
+  protected renderPublished(published: PublishedPort): void {
+    if (!this.publishPorts) return;
+    const service = published.service;
+    const order = (service.ports ?? []).map((p) => p.name);
+    const ports: ContainerPorts[] = this.publishedPortList
+      .filter((p) => p.service.name === service.name)
+      .sort((a, b) => order.indexOf(a.port.name) - order.indexOf(b.port.name))
+      .map((p) => ({ internal: p.port.port, external: p.hostPort, ip: "127.0.0.1" }));
+    this.publishers.get(service.name)!.putPorts(ports);
   }
 
-  public job(scope: Construct, id: string, spec: JobSpec): JobHandle {
-    this.claimName(spec.name);
+  protected renderJob(scope: Construct, id: string, spec: CheckedJobSpec): JobHandle {
     const container = new Container(scope, id, {
       ...this.containerConfig(spec),
       name: `${this.prefix}-${spec.name}`,
@@ -151,17 +157,13 @@ export class DockerPlatform extends Construct implements IPlatform {
     return new JobHandle(spec, [container]);
   }
 
-  public secret(scope: Construct, id: string, spec: SecretSpec): Secret {
-    validateDnsLabel("DockerPlatform", "secret name", spec.name);
+  protected renderSecret(scope: Construct, id: string, spec: SecretSpec): Secret {
     return { name: spec.name, value: secretValue(scope, id, spec) };
   }
 
   private containerConfig(spec: ContainerSpec): Omit<ContainerConfig, "name"> {
-    const env = { ...(spec.env ?? {}) };
-    for (const [key, secret] of Object.entries(spec.secretEnv ?? {})) {
-      if (key in env) throw new Error(`Environment variable ${key} is set both as plain env and as secretEnv`);
-      env[key] = secret.value;
-    }
+    // The base rejected a variable set in both env and secretEnv.
+    const env = { ...(spec.env ?? {}), ...Object.fromEntries(Object.entries(spec.secretEnv ?? {}).map(([k, s]) => [k, s.value])) };
     const resources = spec.resources ?? DEFAULT_RESOURCES;
     return {
       image: this.image(spec.image).imageId,
@@ -192,12 +194,21 @@ export class DockerPlatform extends Construct implements IPlatform {
     }
     return image;
   }
+}
 
-  private claimName(name: string): void {
-    validateDnsLabel("DockerPlatform", "workload name", name);
-    if (this.names.has(name)) {
-      throw new ValidationError("DockerPlatform", "workload name", "is used twice", name, "Give every service and job on one platform its own name.");
-    }
-    this.names.add(name);
+function loopback(hostPort: number): string {
+  return `127.0.0.1:${hostPort}`;
+}
+
+/** A health check as the command line Docker runs inside the container. */
+export function healthCommand(health: HealthCheck): string[] {
+  const p = health.probe;
+  switch (p.kind) {
+    case "http":
+      return ["curl", "-fsS", "-o", "/dev/null", `http://localhost:${p.port}${p.path}`];
+    case "tcp":
+      return ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${p.port}`];
+    case "command":
+      return p.command;
   }
 }

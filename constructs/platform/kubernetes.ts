@@ -13,17 +13,16 @@ import {
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
+import { validateDnsLabel, ValidationError } from "../validation";
+import { CheckedJobSpec, PlatformBase } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
 import {
   ContainerSpec,
-  DEFAULT_JOB_TIMEOUT_SECONDS,
   DEFAULT_RESOURCES,
+  Endpoint,
   HealthCheck,
-  IPlatform,
   JobHandle,
-  JobSpec,
   Secret,
   SecretSpec,
   ServiceHandle,
@@ -60,6 +59,16 @@ export interface KubernetesPlatformProps {
 }
 
 const SECRET_KEY = "value";
+/** Failed readiness checks in a row before a pod leaves its Service's endpoints. */
+const READINESS_FAILURE_THRESHOLD = 3;
+/**
+ * Liveness is lenient, so slow JVM starts and long GC pauses are not killed in a loop: checks at
+ * twice the health check's interval, and this many times its retries before a restart.
+ */
+const LIVENESS_RETRY_FACTOR = 4;
+const LIVENESS_INTERVAL_FACTOR = 2;
+/** Pod restarts of a failing Job before it counts as failed (within its deadline). */
+const JOB_BACKOFF_LIMIT = 4;
 
 /**
  * Renders workloads to hashicorp/kubernetes resources in one namespace: a StatefulSet with
@@ -69,7 +78,7 @@ const SECRET_KEY = "value";
  * liveness probes from its health check, memory requests and limits, a CPU request, no privilege
  * escalation, and a non-root security context where the workload names its user.
  */
-export class KubernetesPlatform extends Construct implements IPlatform {
+export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
   public readonly kind = "kubernetes" as const;
   /** The namespace that holds every object of the stack. */
@@ -78,7 +87,6 @@ export class KubernetesPlatform extends Construct implements IPlatform {
   private readonly storageClassName?: string;
   private readonly imagePullPolicy: string;
   private readonly cpuRequestFraction: number;
-  private readonly names = new Set<string>();
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps = {}) {
     super(scope, id);
@@ -93,9 +101,15 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     });
   }
 
-  public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
-    this.claimName(spec.name);
-    validateInteger("KubernetesPlatform", `replicas of service '${spec.name}'`, spec.replicas, 1);
+  /**
+   * Always undefined: nothing listens on this machine until someone runs
+   * `kubectl port-forward svc/<service> <publishedPort>:<port>`; {@link publishedPort} has the port.
+   */
+  public publishedAddress(_endpoint: Endpoint): string | undefined {
+    return undefined;
+  }
+
+  protected renderService(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
     const metadata = { name: spec.name, namespace: this.namespace, labels };
     const configMap = this.configMap(scope, id, spec);
@@ -154,9 +168,9 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     return new ServiceHandle(spec, [workload]);
   }
 
-  public job(scope: Construct, id: string, spec: JobSpec): JobHandle {
-    this.claimName(spec.name);
-    const timeout = spec.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS;
+  protected renderJob(scope: Construct, id: string, spec: CheckedJobSpec): JobHandle {
+    // The deadline is the whole timeout; the script's budget (timeoutEnv) ends a margin earlier.
+    const timeout = spec.timeoutSeconds;
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
     const configMap = this.configMap(scope, id, spec);
     // A Job's pod template is immutable, but the provider updates its annotations in place: the
@@ -168,7 +182,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
       metadata: { name: spec.name, namespace: this.namespace, labels },
       // No ttlSecondsAfterFinished: a job the cluster deletes would be re-created by the next apply.
       spec: {
-        backoffLimit: 4,
+        backoffLimit: JOB_BACKOFF_LIMIT,
         activeDeadlineSeconds: timeout,
         template: { metadata: { labels }, spec: podSpec },
       },
@@ -178,8 +192,7 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     return new JobHandle(spec, [job]);
   }
 
-  public secret(scope: Construct, id: string, spec: SecretSpec): Secret {
-    validateDnsLabel("KubernetesPlatform", "secret name", spec.name);
+  protected renderSecret(scope: Construct, id: string, spec: SecretSpec): Secret {
     const value = secretValue(scope, id, spec);
     new SecretV1(scope, `${id}Secret`, {
       dependsOn: [this.namespaceResource],
@@ -226,10 +239,13 @@ export class KubernetesPlatform extends Construct implements IPlatform {
         requests: { cpu: `${Math.max(1, Math.ceil(resources.cpuMillis * this.cpuRequestFraction))}m`, memory: `${resources.memoryMiB}Mi` },
         limits: { memory: `${resources.memoryMiB}Mi` },
       },
-      readinessProbe: health && probe(health, health.intervalSeconds, 3),
-      // Liveness is lenient (x4 the readiness budget) so slow JVM starts are not killed in a loop.
-      livenessProbe: health && { ...probe(health, health.intervalSeconds * 2, health.retries * 4), initialDelaySeconds: health.startPeriodSeconds },
-      startupProbe: health && probe(health, health.intervalSeconds, Math.ceil((health.startPeriodSeconds + health.intervalSeconds * health.retries) / health.intervalSeconds)),
+      readinessProbe: health && probe(health, health.intervalSeconds, READINESS_FAILURE_THRESHOLD),
+      livenessProbe: health && {
+        ...probe(health, health.intervalSeconds * LIVENESS_INTERVAL_FACTOR, health.retries * LIVENESS_RETRY_FACTOR),
+        initialDelaySeconds: health.startPeriodSeconds,
+      },
+      // The same start budget Docker waits for: the grace period plus every retry.
+      startupProbe: health && probe(health, health.intervalSeconds, Math.ceil(health.startBudgetSeconds / health.intervalSeconds)),
       securityContext: {
         allowPrivilegeEscalation: false,
         runAsNonRoot: user !== undefined ? true : undefined,
@@ -252,14 +268,6 @@ export class KubernetesPlatform extends Construct implements IPlatform {
           }]
         : undefined,
     };
-  }
-
-  private claimName(name: string): void {
-    validateDnsLabel("KubernetesPlatform", "workload name", name);
-    if (this.names.has(name)) {
-      throw new ValidationError("KubernetesPlatform", "workload name", "is used twice", name, "Give every service and job on one platform its own name.");
-    }
-    this.names.add(name);
   }
 }
 

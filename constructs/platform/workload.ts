@@ -7,6 +7,22 @@ import { Construct, IConstruct } from "constructs";
  * Kubernetes StatefulSets, ...). Nothing here knows about a provider.
  */
 
+/**
+ * Budgets of a health check whose options set none: a check every 5 s that may take 5 s, 60
+ * failures in a row before the workload counts as unhealthy, and 10 s of grace after start. With
+ * them a service has `startPeriod + interval x retries` = 310 s to become healthy.
+ */
+export const PROBE_DEFAULTS = {
+  /** Seconds between checks. */
+  intervalSeconds: 5,
+  /** Seconds a single check may take. */
+  timeoutSeconds: 5,
+  /** Consecutive failures before the workload counts as unhealthy. */
+  retries: 60,
+  /** Seconds after start during which failures do not count. */
+  startPeriodSeconds: 10,
+} as const;
+
 /** How a platform decides that a workload is ready. Rendered as a Docker health check or Kubernetes probes. */
 export class HealthCheck {
   /** Healthy when `GET http://localhost:<port><path>` answers 2xx. Docker runs it with `curl`, so the image needs curl. */
@@ -32,44 +48,38 @@ export class HealthCheck {
 
   /** Seconds between checks. */
   public get intervalSeconds(): number {
-    return this.probe.intervalSeconds ?? 5;
+    return this.probe.intervalSeconds ?? PROBE_DEFAULTS.intervalSeconds;
   }
   /** Seconds a single check may take. */
   public get timeoutSeconds(): number {
-    return this.probe.timeoutSeconds ?? 5;
+    return this.probe.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds;
   }
   /** Consecutive failures before the workload counts as unhealthy. */
   public get retries(): number {
-    return this.probe.retries ?? 60;
+    return this.probe.retries ?? PROBE_DEFAULTS.retries;
   }
   /** Seconds after start during which failures do not count. */
   public get startPeriodSeconds(): number {
-    return this.probe.startPeriodSeconds ?? 10;
+    return this.probe.startPeriodSeconds ?? PROBE_DEFAULTS.startPeriodSeconds;
   }
-
-  /** The check as a command line, for runtimes that only run commands (Docker). */
-  public toCommand(): string[] {
-    const p = this.probe;
-    switch (p.kind) {
-      case "http":
-        return ["curl", "-fsS", "-o", "/dev/null", `http://localhost:${p.port}${p.path}`];
-      case "tcp":
-        return ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${p.port}`];
-      case "command":
-        return p.command;
-    }
+  /**
+   * Seconds a starting workload has to become healthy: the grace period plus every retry. Docker
+   * waits this long for the container, Kubernetes' startup probe allows as much.
+   */
+  public get startBudgetSeconds(): number {
+    return this.startPeriodSeconds + this.intervalSeconds * this.retries;
   }
 }
 
 /** Timing of a health check. */
 export interface HealthCheckOptions {
-  /** @default 5 */
+  /** Seconds between checks. @default PROBE_DEFAULTS.intervalSeconds (5) */
   readonly intervalSeconds?: number;
-  /** @default 5 */
+  /** Seconds a single check may take. @default PROBE_DEFAULTS.timeoutSeconds (5) */
   readonly timeoutSeconds?: number;
-  /** @default 60 */
+  /** Consecutive failures before the workload counts as unhealthy. @default PROBE_DEFAULTS.retries (60) */
   readonly retries?: number;
-  /** @default 10 */
+  /** Seconds after start during which failures do not count. @default PROBE_DEFAULTS.startPeriodSeconds (10) */
   readonly startPeriodSeconds?: number;
 }
 
@@ -125,13 +135,8 @@ export interface SecretSpec {
 export interface PortSpec {
   /** Name used to look the port up (`handle.endpoint("http")`), e.g. `sql`, `http`. */
   readonly name: string;
-  /** Port the process listens on inside the workload. */
+  /** Port the process listens on inside the workload. To reach it from the host, see {@link IPlatform.publish}. */
   readonly port: number;
-  /**
-   * Publish on the host at this port, bound to 127.0.0.1 only. Ignored on Kubernetes (use port-forward).
-   * @default - not published
-   */
-  readonly hostPort?: number;
 }
 
 /** A persistent volume mounted into a service. A service with volumes is stateful. */
@@ -227,10 +232,17 @@ export interface JobSpec extends ContainerSpec {
   /**
    * Seconds the deployment waits for completion (the Kubernetes Job's deadline). The Docker
    * provider has no timeout for attached containers: there the job's own command must bound its
-   * waits, as the scripts in jobs/ do.
-   * @default 600
+   * waits, as the scripts in jobs/ do, with the budget `timeoutEnv` hands them.
+   * @default DEFAULT_JOB_TIMEOUT_SECONDS (600)
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Environment variable that receives the job's own budget in seconds: `timeoutSeconds` less
+   * {@link JOB_DEADLINE_MARGIN_SECONDS}, so the script gives up (with its own, clearer error)
+   * before the platform's deadline kills it. The scripts in jobs/ read `TIMEOUT_SECONDS`.
+   * @default - none: the job's command is not told its budget
+   */
+  readonly timeoutEnv?: string;
 }
 
 /**
@@ -306,9 +318,33 @@ export interface IPlatform extends IConstruct {
   job(scope: Construct, id: string, spec: JobSpec): JobHandle;
   /** A credential, generated unless `spec.value` is supplied. */
   secret(scope: Construct, id: string, spec: SecretSpec): Secret;
+  /**
+   * Makes a service's endpoint reachable from this machine at `hostPort`: on Docker the port is
+   * published on 127.0.0.1 only; on Kubernetes nothing is created, the port is recorded as the
+   * local end of `kubectl port-forward` (see {@link publishedPort}). The endpoint must belong to
+   * a service of this platform, and each host port serves one endpoint.
+   */
+  publish(endpoint: Endpoint, hostPort: number): void;
+  /**
+   * The host port `endpoint` was published at with {@link publish}, on either platform (on
+   * Kubernetes: the local port of a port-forward), or undefined. Read lazily (e.g. in a
+   * `Lazy.stringValue`) when the layer is built before the stack publishes its ports.
+   */
+  publishedPort(endpoint: Endpoint): number | undefined;
+  /**
+   * The address on this machine that reaches `endpoint`: `127.0.0.1:<hostPort>` on Docker once
+   * published; undefined when unpublished, and always on Kubernetes, where nothing listens on the
+   * host until someone runs `kubectl port-forward` to the {@link publishedPort}.
+   */
+  publishedAddress(endpoint: Endpoint): string | undefined;
 }
 
 /** Resources of a workload whose spec sets none: 250 millicores, 512 MiB. */
 export const DEFAULT_RESOURCES: ResourceSpec = { cpuMillis: 250, memoryMiB: 512 };
 /** Seconds a deployment waits for a job whose spec sets no timeout. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 600;
+/**
+ * Seconds between a job script's own budget and the platform's deadline (see
+ * {@link JobSpec.timeoutEnv}): time for the script to report why it gave up and exit.
+ */
+export const JOB_DEADLINE_MARGIN_SECONDS = 60;

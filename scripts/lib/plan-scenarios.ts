@@ -79,9 +79,9 @@ export function scenarios(): PlanScenario[] {
     { name: "dev-noop", description: "dev re-planned against its own (crafted) state: no changes", base: dev, head: dev },
     {
       name: "dev-postgres-port",
-      description: "dev with SourceDb hostPort 15432 -> 15433: the PostgreSQL container (with a data volume) is replaced",
+      description: "dev with PostgreSQL published at 15432 -> 15433: the PostgreSQL container (with a data volume) is replaced",
       base: dev,
-      head: { ...dev, lakehouse: { ...dev.lakehouse, sourceDb: { ...dev.lakehouse.sourceDb, hostPort: 15433 } } },
+      head: { ...dev, publish: { ...dev.publish, postgres: 15433 } },
     },
     {
       name: "k8s-postgres-storage",

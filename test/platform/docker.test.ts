@@ -1,6 +1,10 @@
 import { goDuration } from "../../constructs/platform/internal";
-import { HealthCheck } from "../../constructs";
+import { Testing } from "cdktf";
+import { DockerPlatform, HealthCheck } from "../../constructs";
+import { Synth } from "../helpers";
 import { stackOn, synthOn } from "../helpers";
+
+const synthOf = (stack: Parameters<typeof Testing.synth>[0]) => new Synth(JSON.parse(Testing.synth(stack)));
 
 describe("DockerPlatform", () => {
   const synth = () =>
@@ -12,13 +16,14 @@ describe("DockerPlatform", () => {
         args: ["serve", "--port", "5432"],
         env: { B: "2", A: "1" },
         secretEnv: { DB_PASSWORD: password },
-        ports: [{ name: "sql", port: 5432, hostPort: 15432 }, { name: "admin", port: 9000 }],
+        ports: [{ name: "sql", port: 5432 }, { name: "admin", port: 9000 }],
         volumes: [{ name: "data", path: "/var/lib/db" }],
         files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }],
         healthCheck: HealthCheck.http(9000, "/health", { intervalSeconds: 2, retries: 10 }),
         resources: { cpuMillis: 100, memoryMiB: 300 },
       });
       platform.job(scope, "Init", { name: "db-init", image: "example/tool:1.0", command: ["init"], dependsOn: [db.endpoint("sql")] });
+      platform.publish(db.endpoint("sql"), 15432);
     });
 
   test("a service is a container on the platform network with a health check Terraform waits for", () => {
@@ -79,23 +84,40 @@ describe("DockerPlatform", () => {
     expect(Object.values(s.resources("docker_container")).map((c: any) => c.name).sort()).toEqual(["lakehouse-worker-0", "lakehouse-worker-1", "lakehouse-worker-2"]);
   });
 
-  test("two services on one host port fail naming both", () => {
+  test("published ports are reported as service/port -> 127.0.0.1:port, and publishedAddress finds them", () => {
     const { stack, platform } = stackOn("docker");
-    platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80, hostPort: 8080 }] });
-    expect(() => platform.service(stack, "B", { name: "b", image: "b:1", ports: [{ name: "web", port: 81, hostPort: 8080 }] })).toThrow(
-      "DockerPlatform: hostPort of port 'web' of service 'b' is already published by service 'a' (got 8080). Give each service its own host port, or leave hostPort unset.",
-    );
+    const web = platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80 }, { name: "admin", port: 81 }] });
+    platform.publish(web.endpoint("admin"), 8081);
+    platform.publish(web.endpoint("http"), 8080);
+    expect((platform as DockerPlatform).publishedPorts).toEqual({ "a/admin": "127.0.0.1:8081", "a/http": "127.0.0.1:8080" });
+    expect(platform.publishedAddress(web.endpoint("http"))).toBe("127.0.0.1:8080");
+    expect(platform.publishedPort(web.endpoint("http"))).toBe(8080);
+    // The container lists them in the spec's port order, whatever order they were published in.
+    expect(synthOf(stack).container("a").ports).toEqual([
+      { internal: 80, external: 8080, ip: "127.0.0.1" },
+      { internal: 81, external: 8081, ip: "127.0.0.1" },
+    ]);
+  });
+
+  test("publishPorts: false records the port (Kafka still advertises it) but publishes nothing", () => {
+    const stack = stackOn("docker").stack;
+    const platform = new DockerPlatform(stack, "Quiet", { name: "quiet", publishPorts: false });
+    const web = platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80 }] });
+    platform.publish(web.endpoint("http"), 8080);
+    expect(platform.publishedPort(web.endpoint("http"))).toBe(8080);
+    expect(platform.publishedAddress(web.endpoint("http"))).toBeUndefined();
+    expect(platform.publishedPorts).toEqual({});
   });
 
   test("two workloads with one name fail", () => {
     const { stack, platform } = stackOn("docker");
     platform.service(stack, "A", { name: "a", image: "a:1" });
-    expect(() => platform.job(stack, "B", { name: "a", image: "a:1" })).toThrow("DockerPlatform: workload name is used twice (got \"a\")");
+    expect(() => platform.job(stack, "B", { name: "a", image: "a:1" })).toThrow("Platform: workload name is used twice (got \"a\")");
   });
 
   test("a workload name must be a DNS label", () => {
     const { stack, platform } = stackOn("docker");
-    expect(() => platform.service(stack, "A", { name: "Bad_Name", image: "a:1" })).toThrow(/DockerPlatform: workload name must be a DNS label .*got "Bad_Name".*e\.g\. 'bad-name'/);
+    expect(() => platform.service(stack, "A", { name: "Bad_Name", image: "a:1" })).toThrow(/Platform: workload name must be a DNS label .*got "Bad_Name".*e\.g\. 'bad-name'/);
   });
 
   test("an unknown port name fails listing the ports", () => {

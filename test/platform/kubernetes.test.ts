@@ -12,7 +12,7 @@ describe("KubernetesPlatform", () => {
         args: ["serve"],
         env: { B: "2", A: "1" },
         secretEnv: { DB_PASSWORD: password },
-        ports: [{ name: "sql", port: 5432, hostPort: 15432 }],
+        ports: [{ name: "sql", port: 5432 }],
         volumes: [{ name: "data", path: "/var/lib/db", sizeGiB: 5 }],
         files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }, { path: "/opt/run.sh", content: "#!/bin/sh\n", executable: true }],
         healthCheck: HealthCheck.tcp(5432, { intervalSeconds: 2, retries: 10 }),
@@ -138,5 +138,25 @@ describe("KubernetesPlatform", () => {
     const { stack } = stackOn("docker");
     const { KubernetesPlatform } = jest.requireActual("../../constructs");
     expect(() => new KubernetesPlatform(stack, "K", { namespace: "Lake House" })).toThrow(/KubernetesPlatform: namespace must be a DNS label .*got "Lake House"/);
+  });
+
+  test("publish records the port-forward port and renders nothing; there is no address on this machine", () => {
+    const { stack, platform } = stackOn("kubernetes");
+    const web = platform.service(stack, "Web", { name: "web", image: "w:1", ports: [{ name: "http", port: 80 }] });
+    const before = Testing.synth(stack);
+    platform.publish(web.endpoint("http"), 8080);
+    expect(platform.publishedPort(web.endpoint("http"))).toBe(8080);
+    expect(platform.publishedAddress(web.endpoint("http"))).toBeUndefined();
+    expect(Testing.synth(stack)).toEqual(before);
+  });
+
+  test("a job's deadline is its timeout, and its script gives up a minute earlier so its own error is the one reported", () => {
+    const s = synthOn("kubernetes", (scope, platform) => {
+      platform.job(scope, "Told", { name: "told", image: "t:1", timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 900 });
+    });
+    const job = s.k8s("kubernetes_job_v1", "told");
+    expect(job.spec.active_deadline_seconds).toBe(900);
+    expect(job.timeouts).toEqual({ create: "900s", update: "900s" });
+    expect(job.spec.template.spec.container[0].env).toEqual([{ name: "TIMEOUT_SECONDS", value: "840" }]);
   });
 });
