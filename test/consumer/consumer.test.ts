@@ -25,7 +25,8 @@ new DockerProvider(cdcOnly, "docker");
 new RandomProvider(cdcOnly, "random");
 const docker = new DockerPlatform(cdcOnly, "Platform", { name: "team-a" });
 const db = new SourceDb(cdcOnly, "Db", { platform: docker, capturedTables: ["accounts"] });
-new CdcConnector(cdcOnly, "Cdc", { platform: docker, source: db, topicPrefix: "team_a" });
+const cdc = new CdcConnector(cdcOnly, "Cdc", { platform: docker, source: db, topicPrefix: "team_a" });
+docker.publish(cdc.kafkaExternal, 29092);
 
 // The full lakehouse on Kubernetes against the team's own PostgreSQL.
 const full = new TerraformStack(app, "full");
@@ -92,6 +93,9 @@ describe("a consumer project using the packed tarball", () => {
     const cdcOnly = JSON.parse(fs.readFileSync(path.join(dir, "out/stacks/cdc-only/cdk.tf.json"), "utf8"));
     const names = Object.values<any>(cdcOnly.resource.docker_container).map((c) => c.name).sort();
     expect(names).toEqual(["team-a-connect", "team-a-connector-registration", "team-a-connector-snapshots", "team-a-kafka", "team-a-postgres", "team-a-postgres-schema"]);
+    const kafka = Object.values<any>(cdcOnly.resource.docker_container).find((c) => c.name === "team-a-kafka");
+    expect(kafka.ports).toEqual([{ internal: 9094, external: 29092, ip: "127.0.0.1" }]);
+    expect(kafka.env).toContain("KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092,EXTERNAL://localhost:29092");
     const full = JSON.parse(fs.readFileSync(path.join(dir, "out/stacks/full/cdk.tf.json"), "utf8"));
     expect(full.resource.kubernetes_stateful_set_v1).toBeDefined();
     expect(JSON.stringify(full)).toContain("pg.team-a.svc");
