@@ -37,7 +37,8 @@ export interface DockerPlatformProps {
 /**
  * Renders workloads to kreuzwerker/docker resources on one engine: one bridge network, a named
  * volume per persistent volume, a container per service replica with a health check that
- * Terraform waits for, and jobs as attached containers whose exit code must be 0.
+ * Terraform waits for, and jobs as attached containers whose exit code must be 0. Endpoints given
+ * to {@link DockerPlatform.publish} are published by the service's first replica, on 127.0.0.1 only.
  *
  * The stack configures the docker provider itself (host, registry auth); this construct only
  * creates resources.

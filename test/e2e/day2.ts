@@ -379,7 +379,7 @@ export function describeDay2(): void {
         ] },
       ];
       const t0 = begin();
-      patch = { ...patch, sourceDb: { seedData: true, hostPort: DEV_PORTS.postgres, tables: tables as unknown as Record<string, unknown>[] } } as typeof patch;
+      patch = { ...patch, sourceDb: { seedData: true, tables: tables as unknown as Record<string, unknown>[] } } as typeof patch;
       (figures["(c) new column, new table"] ??= {})["apply (s)"] = await deploy("c");
       writer.extended = true;
       const cols = await trinoRows(trino, "SELECT column_name FROM iceberg.information_schema.columns WHERE table_schema = 'bank' AND table_name = 'accounts' AND column_name = 'nickname'");
