@@ -49,7 +49,7 @@ describe("plan summary on real plans", () => {
     expect(analyzePlan(p.plan, p.synth).layers).toEqual([]);
   });
 
-  test("changing SourceDb hostPort replaces the PostgreSQL container, flagged as a stateful service; its volume is kept", () => {
+  test("changing the host port PostgreSQL is published at replaces its container, flagged as a stateful service; its volume is kept", () => {
     const p = planScenario(scenario("dev-postgres-port"), path.join(work, "dev-postgres-port"), tc);
     const a = analyzePlan(p.plan, p.synth);
     const pg = a.alerts.find((c) => c.layer === "Lakehouse/SourceDb" && c.id === "Resource");
