@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { defaultImage } from "./images";
 import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, HealthCheck } from "./platform/workload";
 import { BANK_TABLES, incompatibleChanges, postgresMigration, TableSchema, validateTables } from "./schema";
-import { validateInteger, validateNonEmpty, validateSqlIdentifier, ValidationError } from "./validation";
+import { validateInteger, validateNonEmpty, validateSqlIdentifier, validateUnreservedIdentifier, ValidationError } from "./validation";
 
 /** A PostgreSQL database that CDC can read: what CdcConnector consumes. */
 export interface ISourceDb extends IDependable {
@@ -252,7 +252,7 @@ function resolveSchema(props: SourceDbSchemaProps): ResolvedSchema {
   const publication = props.publication ?? "lakehouse_cdc";
   const cdcUser = props.cdcUser ?? "cdc";
   validateSqlIdentifier(construct, "database", database);
-  validateSqlIdentifier(construct, "publication", publication);
+  validateUnreservedIdentifier(construct, "publication", publication, ["PostgreSQL"]);
   validateSqlIdentifier(construct, "cdcUser", cdcUser);
   const tables = props.tables ?? BANK_TABLES;
   validateTables(construct, "tables", tables);

@@ -80,6 +80,25 @@ describe("SourceDb schema SQL", () => {
   });
 });
 
+describe("SourceDb names: reserved words fail only where a name is written unquoted", () => {
+  const table = (name: string, column: string): TableSchema[] => [{ name, primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.bigint() }, { name: column, type: ColumnTypes.text() }] }];
+  const synth = (tables: TableSchema[]) => () => synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, tables }));
+
+  test("a column Flink SQL reserves passes: the pipeline writes every column in backticks", () => {
+    expect(synth(table("events", "value"))).not.toThrow();
+    expect(synth(table("events", "name"))).not.toThrow();
+  });
+
+  test("a table Flink SQL reserves fails: the pipeline writes table paths unquoted", () => {
+    expect(synth(table("value", "note"))).toThrow(/reserved word in Flink SQL/);
+  });
+
+  test("the message names every engine that reserves the word", () => {
+    expect(synth(table("events", "order"))).toThrow(/reserved word in PostgreSQL and Trino, whose SQL writes it unquoted \(got "order"\)/);
+    expect(synth(table("select", "note"))).toThrow(/reserved word in PostgreSQL, Flink SQL and Trino/);
+  });
+});
+
 describe("SourceDb.fromExisting", () => {
   test("adopts an existing server: no PostgreSQL container, only the schema job against its host", () => {
     const s = synthOn("docker", (scope, platform) => {
@@ -134,6 +153,11 @@ describe("SourceDb deployedTables: refused changes fail at synth", () => {
     expect(synth(withColumn("balance", (c) => ({ ...c, type: ColumnTypes.numeric(20, 2) })))).not.toThrow();
     expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.text() })))).not.toThrow();
     expect(synth([users])).not.toThrow();
+  });
+
+  test("a type PostgreSQL would refuse fails as such, before the compatibility check", () => {
+    expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(0) })))).toThrow(/^SourceDb: tables column 'accounts.currency' has an invalid varchar length/);
+    expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(10_485_760) })))).not.toThrow();
   });
 
   test.each([
