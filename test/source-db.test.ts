@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { BANK_TABLES, ColumnTypes, SourceDb, TableSchema } from "../constructs";
 import { schemaSql } from "../constructs/source-db";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
@@ -114,6 +115,29 @@ describe("SourceDb.fromExisting", () => {
     expect(db.endpoint.address).toBe("db.internal:5432");
     expect(db.capturedTables.map((t) => t.name)).toEqual(["users", "accounts"]);
     expect(db.publication).toBe("lakehouse_cdc");
+  });
+});
+
+describe.each(PLATFORMS)("SourceDb.fromExisting with a password variable on %s", (kind) => {
+  const synth = () => synthOn(kind, (scope, platform) => {
+    const variable = new TerraformVariable(scope, "pg_admin", { type: "string", sensitive: true, nullable: true });
+    SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: variable.stringValue });
+  });
+
+  test("uses the variable as it is: the admin password is never generated", () => {
+    const json = JSON.stringify(synth().json);
+    expect(json).toContain("${var.pg_admin}");
+    expect(json).not.toMatch(/coalesce\(var\.pg_admin/);
+    // The one generated password is the CDC role's, which the schema job sets on the role itself.
+    expect(Object.keys(synth().resources("random_password"))).toEqual([expect.stringMatching(/CdcPassword/)]);
+  });
+
+  test("a null or empty variable fails the plan, before anything is applied, naming the variable", () => {
+    const [check] = Object.values(synth().resources("terraform_data"));
+    expect(check.lifecycle.precondition).toEqual([{
+      condition: "${(try(length(var.pg_admin), 0) >= 1)}",
+      error_message: "SourceDb.fromExisting: adminPassword (var.pg_admin) is null or empty, and it is never generated. Set the variable pg_admin (e.g. TF_VAR_pg_admin) to the password of 'admin' on db.internal.",
+    }]);
   });
 });
 

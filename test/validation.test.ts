@@ -66,6 +66,8 @@ const CASES: Case[] = [
     `SourceDb: tables column 'users.x' type is not a type the pipeline carries (got {"kind":"float"}). Use one of ColumnTypes: uuid, text, varchar, numeric, integer, bigint, boolean, timestamptz.`],
   ["SourceDb: a primary key column twice", (s, platform) => new SourceDb(s, "Db", { platform, tables: [{ ...users, primaryKey: ["id", "id"] }] }),
     `SourceDb: tables table 'users' primaryKey names a column twice (got "id"). Name each key column once.`],
+  ["SourceDb.fromExisting: an empty admin password", (s, platform) => SourceDb.fromExisting(s, "E", { platform, host: "db.internal", adminUser: "admin", adminPassword: "" }),
+    `SourceDb.fromExisting: adminPassword must be supplied: it is never generated (got ""). Set adminPassword to the password of 'admin' on db.internal, e.g. a sensitive TerraformVariable's value.`],
   ["CdcConnector: topic prefix not a Kafka name", (s, platform) => new CdcConnector(s, "Cdc", { platform, source: source(s, platform), topicPrefix: "bank topics" }),
     `CdcConnector: topicPrefix must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters) (got "bank topics"). Rename it, e.g. 'bank_topics'.`],
   ["CdcConnector: slot name not an identifier", (s, platform) => new CdcConnector(s, "Cdc", { platform, source: source(s, platform), slotName: "Slot-1" }),
