@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { defaultImage } from "./images";
 import { requireSuppliedSecret } from "./platform/secrets";
@@ -232,7 +232,8 @@ class ExistingSourceDb extends Construct implements ISourceDb {
     this.capturedTables = schema.captured;
     this.endpoint = new Endpoint(props.host, props.port ?? 5432);
     // The server's admin role exists already: a generated password could never log in.
-    requireSuppliedSecret(this, "AdminPasswordSupplied", { construct: "SourceDb.fromExisting", prop: "adminPassword", value: props.adminPassword, meaning: `the password of '${props.adminUser}' on ${props.host}` });
+    const server = Token.isUnresolved(props.adminUser) || Token.isUnresolved(props.host) ? "adminUser on the existing server" : `'${props.adminUser}' on ${props.host}`;
+    requireSuppliedSecret(this, "AdminPasswordSupplied", { construct: "SourceDb.fromExisting", prop: "adminPassword", value: props.adminPassword, meaning: `the password of ${server}` });
     const adminPassword = props.platform.secret(this, "AdminPassword", { name: "postgres-admin-password", value: props.adminPassword, generate: false });
     this.cdcPassword = props.platform.secret(this, "CdcPassword", { name: "postgres-cdc-password", value: props.cdcPassword });
     const job = schemaJob(this, props.platform, {
