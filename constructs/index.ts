@@ -6,6 +6,7 @@ export * from "./platform/docker";
 export * from "./platform/kubernetes";
 export * from "./images";
 export * from "./schema";
+export * from "./sql-keywords";
 export * from "./validation";
 export * from "./analytics";
 export * from "./source-db";

@@ -1,4 +1,5 @@
-import { validateSqlIdentifier, ValidationError } from "./validation";
+import { SqlEngine } from "./sql-keywords";
+import { validateUnreservedIdentifier, ValidationError } from "./validation";
 
 /**
  * The source schema as data: SourceDb renders it to PostgreSQL DDL, StreamJob to Flink SQL
@@ -286,41 +287,90 @@ $migrate$;`;
   return [postgresDdl(tables), "", "-- Existing tables follow the schema in code: additive and widening changes only.", ...blocks].join("\n");
 }
 
-/** Checks a schema: identifiers, primary keys and foreign keys that name existing columns. */
+/** Where a table name is written unquoted: PostgreSQL's DDL, Flink's table paths, Trino queries. */
+const TABLE_NAME_ENGINES: SqlEngine[] = ["PostgreSQL", "Flink SQL", "Trino"];
+/** Where a column name is written unquoted; Flink SQL quotes every column in backticks. */
+const COLUMN_NAME_ENGINES: SqlEngine[] = ["PostgreSQL", "Trino"];
+/** PostgreSQL's limit of `varchar(n)`. */
+const MAX_VARCHAR_LENGTH = 10_485_760;
+/** Flink's and Iceberg's limit of `DECIMAL(p, s)`. */
+const MAX_NUMERIC_PRECISION = 38;
+const COLUMN_KINDS: ReadonlySet<string> = new Set(["uuid", "text", "varchar", "numeric", "integer", "bigint", "boolean", "timestamptz"]);
+
+/**
+ * Checks a schema before any layer renders it: identifiers that no engine on the way reserves,
+ * tables and columns defined once, type parameters PostgreSQL, Flink and Iceberg accept, primary
+ * keys and foreign keys that name existing columns.
+ */
 export function validateTables(construct: string, prop: string, tables: TableSchema[]): void {
   if (tables.length === 0) {
     throw new ValidationError(construct, prop, "must hold at least one table", tables, "Define a table or leave the prop unset for the bank schema.");
   }
   const names = new Set<string>();
   for (const table of tables) {
-    validateSqlIdentifier(construct, `${prop} table name`, table.name);
+    validateUnreservedIdentifier(construct, `${prop} table name`, table.name, TABLE_NAME_ENGINES);
     if (names.has(table.name)) {
       throw new ValidationError(construct, prop, "defines a table twice", table.name, "Give each table its own name.");
     }
     names.add(table.name);
-    const columns = new Set<string>();
-    for (const column of table.columns) {
-      validateSqlIdentifier(construct, `${prop} column name of '${table.name}'`, column.name);
-      columns.add(column.name);
-      if (column.type.kind === "numeric" && !(column.type.precision >= 1 && column.type.precision <= 38 && column.type.scale >= 0 && column.type.scale <= column.type.precision)) {
-        throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}'`, "has an invalid numeric precision/scale", column.type, "Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.");
-      }
+    validateColumns(construct, prop, table);
+    validatePrimaryKey(construct, prop, table);
+    validateReferences(construct, prop, table, tables.filter((t) => names.has(t.name)));
+  }
+}
+
+function validateColumns(construct: string, prop: string, table: TableSchema): void {
+  const seen = new Set<string>();
+  for (const column of table.columns) {
+    validateUnreservedIdentifier(construct, `${prop} column name of '${table.name}'`, column.name, COLUMN_NAME_ENGINES);
+    if (seen.has(column.name)) {
+      throw new ValidationError(construct, `${prop} table '${table.name}' columns`, "define a column twice", column.name, "Give each column of a table its own name.");
     }
-    if (table.primaryKey.length === 0) {
-      throw new ValidationError(construct, `${prop} table '${table.name}' primaryKey`, "must name at least one column", table.primaryKey, "Captured tables need a primary key so current state can be upserted.");
+    seen.add(column.name);
+    validateColumnType(construct, `${prop} column '${table.name}.${column.name}'`, column.type);
+  }
+}
+
+/** Type parameters that every engine accepts: PostgreSQL refuses the rest at apply, Flink and Iceberg later. */
+function validateColumnType(construct: string, prop: string, type: ColumnType): void {
+  if (!COLUMN_KINDS.has(type.kind)) {
+    throw new ValidationError(construct, `${prop} type`, "is not a type the pipeline carries", type, `Use one of ColumnTypes: ${[...COLUMN_KINDS].join(", ")}.`);
+  }
+  if (type.kind === "varchar" && !(Number.isInteger(type.length) && type.length >= 1 && type.length <= MAX_VARCHAR_LENGTH)) {
+    throw new ValidationError(construct, prop, "has an invalid varchar length", type, `Use varchar(n) with 1 <= n <= ${MAX_VARCHAR_LENGTH}, or text.`);
+  }
+  if (type.kind === "numeric") {
+    const { precision, scale } = type;
+    if (!(Number.isInteger(precision) && Number.isInteger(scale) && precision >= 1 && precision <= MAX_NUMERIC_PRECISION && scale >= 0 && scale <= precision)) {
+      throw new ValidationError(construct, prop, "has an invalid numeric precision/scale", type, `Use numeric(p, s) with 1 <= p <= ${MAX_NUMERIC_PRECISION} and 0 <= s <= p.`);
     }
-    for (const key of table.primaryKey) {
-      if (!columns.has(key)) {
-        throw new ValidationError(construct, `${prop} table '${table.name}' primaryKey`, "names a column the table does not have", key, `Use one of: ${[...columns].join(", ")}.`);
-      }
+  }
+}
+
+function validatePrimaryKey(construct: string, prop: string, table: TableSchema): void {
+  const keyProp = `${prop} table '${table.name}' primaryKey`;
+  if (table.primaryKey.length === 0) {
+    throw new ValidationError(construct, keyProp, "must name at least one column", table.primaryKey, "Captured tables need a primary key so current state can be upserted.");
+  }
+  const columns = table.columns.map((c) => c.name);
+  for (const [i, key] of table.primaryKey.entries()) {
+    if (!columns.includes(key)) {
+      throw new ValidationError(construct, keyProp, "names a column the table does not have", key, `Use one of: ${columns.join(", ")}.`);
     }
-    for (const column of table.columns) {
-      if (!column.references) continue;
-      const [refTable, refColumn] = column.references.split(".");
-      const target = tables.find((t) => t.name === refTable);
-      if (!target || !target.columns.some((c) => c.name === refColumn) || !names.has(refTable)) {
-        throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}' references`, "must name a column of a table defined before it", column.references, "Use 'table.column' of an earlier table.");
-      }
+    if (table.primaryKey.indexOf(key) !== i) {
+      throw new ValidationError(construct, keyProp, "names a column twice", key, "Name each key column once.");
+    }
+  }
+}
+
+/** Foreign keys name a column of this table or of one defined before it (the DDL runs in order). */
+function validateReferences(construct: string, prop: string, table: TableSchema, defined: TableSchema[]): void {
+  for (const column of table.columns) {
+    if (!column.references) continue;
+    const [refTable, refColumn] = column.references.split(".");
+    const target = defined.find((t) => t.name === refTable);
+    if (!target || !target.columns.some((c) => c.name === refColumn)) {
+      throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}' references`, "must name a column of a table defined before it", column.references, "Use 'table.column' of an earlier table.");
     }
   }
 }

@@ -1,9 +1,10 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { defaultImage } from "./images";
+import { requireSuppliedSecret } from "./platform/secrets";
 import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, HealthCheck } from "./platform/workload";
 import { BANK_TABLES, incompatibleChanges, postgresMigration, TableSchema, validateTables } from "./schema";
-import { validateInteger, validateNonEmpty, validateSqlIdentifier, ValidationError } from "./validation";
+import { validateInteger, validateNonEmpty, validateSqlIdentifier, validateUnreservedIdentifier, ValidationError } from "./validation";
 
 /** A PostgreSQL database that CDC can read: what CdcConnector consumes. */
 export interface ISourceDb extends IDependable {
@@ -52,7 +53,11 @@ export interface SourceDbSchemaProps {
   readonly publication?: string;
   /** @default "cdc" */
   readonly cdcUser?: string;
-  /** Password of the CDC role, e.g. a sensitive TerraformVariable. @default - generated */
+  /**
+   * Password of the CDC role, e.g. a sensitive TerraformVariable (null: generated). The schema
+   * job sets it on the role, on an adopted server too, so a generated one is always accepted.
+   * @default - generated
+   */
   readonly cdcPassword?: string;
   /** Insert a few users and accounts (idempotent, fixed ids). @default false */
   readonly seedData?: boolean;
@@ -95,7 +100,10 @@ export interface ExistingSourceDbProps extends SourceDbSchemaProps {
   readonly port?: number;
   /** A role allowed to create tables, roles and publications (used by the schema job only). */
   readonly adminUser: string;
-  /** Password of `adminUser`, e.g. a sensitive TerraformVariable's value. */
+  /**
+   * Password of `adminUser`, e.g. a sensitive TerraformVariable's value. Never generated: empty,
+   * it fails at synth; a variable that is null or empty fails the plan, naming the variable.
+   */
   readonly adminPassword: string;
 }
 
@@ -221,7 +229,10 @@ class ExistingSourceDb extends Construct implements ISourceDb {
     this.tables = schema.tables;
     this.capturedTables = schema.captured;
     this.endpoint = new Endpoint(props.host, props.port ?? 5432);
-    const adminPassword = props.platform.secret(this, "AdminPassword", { name: "postgres-admin-password", value: props.adminPassword });
+    // The server's admin role exists already: a generated password could never log in.
+    const server = Token.isUnresolved(props.adminUser) || Token.isUnresolved(props.host) ? "adminUser on the existing server" : `'${props.adminUser}' on ${props.host}`;
+    requireSuppliedSecret(this, "AdminPasswordSupplied", { construct: "SourceDb.fromExisting", prop: "adminPassword", value: props.adminPassword, meaning: `the password of ${server}` });
+    const adminPassword = props.platform.secret(this, "AdminPassword", { name: "postgres-admin-password", value: props.adminPassword, generate: false });
     this.cdcPassword = props.platform.secret(this, "CdcPassword", { name: "postgres-cdc-password", value: props.cdcPassword });
     const job = schemaJob(this, props.platform, {
       ...schema,
@@ -250,7 +261,7 @@ function resolveSchema(props: SourceDbSchemaProps): ResolvedSchema {
   const publication = props.publication ?? "lakehouse_cdc";
   const cdcUser = props.cdcUser ?? "cdc";
   validateSqlIdentifier(construct, "database", database);
-  validateSqlIdentifier(construct, "publication", publication);
+  validateUnreservedIdentifier(construct, "publication", publication, ["PostgreSQL"]);
   validateSqlIdentifier(construct, "cdcUser", cdcUser);
   const tables = props.tables ?? BANK_TABLES;
   validateTables(construct, "tables", tables);

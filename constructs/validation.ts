@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { enginesReserving, SqlEngine } from "./sql-keywords";
 
 /**
  * Synth-time validation. Every failure names the construct, the prop, the bad value and the fix,
@@ -38,6 +39,21 @@ export function validateSqlIdentifier(construct: string, prop: string, value: st
   }
 }
 
+/**
+ * A lower-case SQL identifier (see {@link validateSqlIdentifier}) that none of `engines` reserves:
+ * those engines' SQL writes it unquoted, where a reserved word such as `order` or `user` is a
+ * syntax error. The message names every engine that reserves it.
+ */
+export function validateUnreservedIdentifier(construct: string, prop: string, value: string | undefined, engines: readonly SqlEngine[]): void {
+  validateSqlIdentifier(construct, prop, value);
+  if (value === undefined || Token.isUnresolved(value)) return;
+  const reserving = enginesReserving(value, engines);
+  if (reserving.length > 0) {
+    const alternative = [`${value}s`, `${value}_`].find((name) => !value.endsWith("s") && enginesReserving(name, engines).length === 0) ?? `${value}_`;
+    throw new ValidationError(construct, prop, `is a reserved word in ${listOf(reserving)}, whose SQL writes it unquoted`, value, `Rename it, e.g. '${alternative}'.`);
+  }
+}
+
 const KAFKA_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
 /** A valid Kafka topic or connector name; undefined and tokens pass. */
 export function validateKafkaName(construct: string, prop: string, value: string | undefined): void {
@@ -66,4 +82,9 @@ export function validateNonEmpty<T>(construct: string, prop: string, value: read
 function suggestIdentifier(value: string): string {
   const cleaned = value.toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
   return cleaned.slice(0, 63) || "name";
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }

@@ -152,27 +152,43 @@ function dashboardPosition(title, charts) {
 }
 
 /**
- * @param {{ url: string, username: string, password: string, spec: SupersetDashboardSpec, timeoutMs?: number }} input
- * @returns {Promise<ProvisionResult>}
+ * What a run created and updated, in order, as the job's result reports it.
+ * @typedef {{ created: string[], updated: string[] }} Ledger
+ *
+ * Superset's REST API with a logged-in session.
+ * @typedef {{
+ *   url: string,
+ *   call: (method: string, path: string, body?: unknown) => Promise<any>,
+ *   findOne: (resource: string, filters: { col: string, value: string | number, opr?: string }[], exact: (o: any) => boolean) => Promise<any>,
+ * }} SupersetApi
  */
-async function provisionSuperset({ url, username, password, spec, timeoutMs = 600_000 }) {
-  url = url.replace(/\/+$/, "");
+
+/** @param {SupersetDashboardSpec} spec */
+function checkSpec(spec) {
   for (const chart of spec.charts) {
     if (!(chart.viz in VIZ_TYPES)) throw new FatalError(`chart '${chart.name}': viz must be one of ${Object.keys(VIZ_TYPES).join(", ")} (got '${chart.viz}')`);
   }
+}
 
+/** @param {string} url @param {number} timeoutMs */
+async function waitForHealth(url, timeoutMs) {
   await until("Superset to answer /health", async () => {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
     return res.ok ? true : undefined;
   }, { timeoutMs });
+}
 
+/**
+ * Logs in (bearer token), then fetches the CSRF token that Superset's APIs demand together with
+ * the session cookie that call set; every later call sends all three.
+ * @param {string} url @param {string} username @param {string} password
+ * @returns {Promise<SupersetApi>}
+ */
+async function login(url, username, password) {
   /** @type {Record<string, string>} */
   const headers = {};
-  /**
-   * @param {string} method @param {string} path @param {unknown} [body]
-   * @returns {Promise<any>}
-   */
-  const api = async (method, path, body) => {
+  /** @type {SupersetApi["call"]} */
+  const call = async (method, path, body) => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { accept: "application/json", referer: `${url}/`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
@@ -186,112 +202,157 @@ async function provisionSuperset({ url, username, password, spec, timeoutMs = 60
     if (session) headers.cookie = session;
     return text === "" ? undefined : JSON.parse(text);
   };
-
-  const login = await api("POST", "/api/v1/security/login", { username, password, provider: "db", refresh: false });
-  headers.authorization = `Bearer ${login.access_token}`;
-  const csrf = await api("GET", "/api/v1/security/csrf_token/");
-  headers["x-csrftoken"] = csrf.result;
-  log(`logged in to ${url} as '${username}'`);
-
-  /** @type {string[]} */ const created = [];
-  /** @type {string[]} */ const updated = [];
   /**
-   * The one object of a list endpoint whose `key` equals `value` (filters, then an exact check).
-   * @param {string} resource @param {{ col: string, value: string | number, opr?: string }[]} filters
-   * @param {(o: any) => boolean} exact
+   * The one object of a list endpoint that `exact` accepts (filters first, then the exact check;
+   * the lowest id wins).
+   * @type {SupersetApi["findOne"]}
    */
   const findOne = async (resource, filters, exact) => {
     const q = rison({ filters: filters.map((f) => ({ col: f.col, opr: f.opr ?? "eq", value: f.value })), page: 0, page_size: 100 });
-    const list = await api("GET", `/api/v1/${resource}/?q=${encodeURIComponent(q)}`);
+    const list = await call("GET", `/api/v1/${resource}/?q=${encodeURIComponent(q)}`);
     return (list.result ?? []).filter(exact).sort((/** @type {any} */ a, /** @type {any} */ b) => a.id - b.id)[0];
   };
+  const session = await call("POST", "/api/v1/security/login", { username, password, provider: "db", refresh: false });
+  headers.authorization = `Bearer ${session.access_token}`;
+  const csrf = await call("GET", "/api/v1/security/csrf_token/");
+  headers["x-csrftoken"] = csrf.result;
+  log(`logged in to ${url} as '${username}'`);
+  return { url, call, findOne };
+}
 
-  // The Trino connection.
-  const db = spec.database;
+/**
+ * The Trino connection, created or updated in place.
+ * @param {SupersetApi} api @param {SupersetDashboardSpec["database"]} db @param {Ledger} ledger
+ * @returns {Promise<number>} its id
+ */
+async function upsertDatabase(api, db, ledger) {
   const sqlalchemyUri = `trino://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${encodeURIComponent(db.catalog)}`;
-  const databaseBody = { database_name: db.name, sqlalchemy_uri: sqlalchemyUri, expose_in_sqllab: true, allow_run_async: false, allow_ctas: false, allow_cvas: false, allow_dml: false };
-  const existingDb = await findOne("database", [{ col: "database_name", value: db.name }], (d) => d.database_name === db.name);
-  /** @type {number} */
-  let databaseId;
-  if (existingDb) {
-    databaseId = existingDb.id;
-    await api("PUT", `/api/v1/database/${databaseId}`, databaseBody);
-    updated.push(`database '${db.name}' (${databaseId})`);
-    log(`updated database '${db.name}' (${databaseId}): ${sqlalchemyUri}`);
-  } else {
-    databaseId = (await api("POST", "/api/v1/database/", databaseBody)).id;
-    created.push(`database '${db.name}' (${databaseId})`);
-    log(`created database '${db.name}' (${databaseId}): ${sqlalchemyUri}`);
+  const body = { database_name: db.name, sqlalchemy_uri: sqlalchemyUri, expose_in_sqllab: true, allow_run_async: false, allow_ctas: false, allow_cvas: false, allow_dml: false };
+  const existing = await api.findOne("database", [{ col: "database_name", value: db.name }], (d) => d.database_name === db.name);
+  if (existing) {
+    await api.call("PUT", `/api/v1/database/${existing.id}`, body);
+    ledger.updated.push(`database '${db.name}' (${existing.id})`);
+    log(`updated database '${db.name}' (${existing.id}): ${sqlalchemyUri}`);
+    return existing.id;
   }
+  const id = (await api.call("POST", "/api/v1/database/", body)).id;
+  ledger.created.push(`database '${db.name}' (${id})`);
+  log(`created database '${db.name}' (${id}): ${sqlalchemyUri}`);
+  return id;
+}
 
-  // One physical dataset per table; an existing one gets its columns refreshed from Trino.
+/**
+ * One physical dataset per table the charts use; an existing one gets its columns refreshed
+ * from Trino.
+ * @param {SupersetApi} api @param {SupersetDashboardSpec} spec @param {number} databaseId @param {Ledger} ledger
+ * @returns {Promise<Record<string, number>>} dataset id by table
+ */
+async function upsertDatasets(api, spec, databaseId, ledger) {
   /** @type {Record<string, number>} */
   const datasetIds = {};
   for (const table of [...new Set(spec.charts.map((c) => c.table))]) {
-    const existing = await findOne("dataset",
+    const existing = await api.findOne("dataset",
       [{ col: "table_name", value: table }, { col: "schema", value: spec.schema }, { col: "database", opr: "rel_o_m", value: databaseId }],
       (d) => d.table_name === table && d.schema === spec.schema && (d.database?.id ?? databaseId) === databaseId);
     if (existing) {
       datasetIds[table] = existing.id;
-      await api("PUT", `/api/v1/dataset/${existing.id}/refresh`);
-      updated.push(`dataset ${spec.schema}.${table} (${existing.id})`);
+      await api.call("PUT", `/api/v1/dataset/${existing.id}/refresh`);
+      ledger.updated.push(`dataset ${spec.schema}.${table} (${existing.id})`);
       log(`refreshed dataset ${spec.schema}.${table} (${existing.id})`);
     } else {
-      datasetIds[table] = (await api("POST", "/api/v1/dataset/", { database: databaseId, schema: spec.schema, table_name: table })).id;
-      created.push(`dataset ${spec.schema}.${table} (${datasetIds[table]})`);
+      datasetIds[table] = (await api.call("POST", "/api/v1/dataset/", { database: databaseId, schema: spec.schema, table_name: table })).id;
+      ledger.created.push(`dataset ${spec.schema}.${table} (${datasetIds[table]})`);
       log(`created dataset ${spec.schema}.${table} (${datasetIds[table]})`);
     }
   }
+  return datasetIds;
+}
 
-  // The dashboard first (charts name it in `dashboards`), laid out once the chart ids are known.
-  let dashboard = await findOne("dashboard", [{ col: "dashboard_title", value: spec.dashboard }], (d) => d.dashboard_title === spec.dashboard);
-  /** @type {number} */
-  let dashboardId;
-  if (dashboard) {
-    dashboardId = dashboard.id;
-  } else {
-    dashboardId = (await api("POST", "/api/v1/dashboard/", { dashboard_title: spec.dashboard, published: true })).id;
-    created.push(`dashboard '${spec.dashboard}' (${dashboardId})`);
-    log(`created dashboard '${spec.dashboard}' (${dashboardId})`);
-  }
+/**
+ * The dashboard, created empty if missing: charts name it in `dashboards`, and it is laid out
+ * once their ids are known ({@link layOutDashboard}).
+ * @param {SupersetApi} api @param {string} title @param {Ledger} ledger
+ * @returns {Promise<{ id: number, existed: boolean }>}
+ */
+async function ensureDashboard(api, title, ledger) {
+  const existing = await api.findOne("dashboard", [{ col: "dashboard_title", value: title }], (d) => d.dashboard_title === title);
+  if (existing) return { id: existing.id, existed: true };
+  const id = (await api.call("POST", "/api/v1/dashboard/", { dashboard_title: title, published: true })).id;
+  ledger.created.push(`dashboard '${title}' (${id})`);
+  log(`created dashboard '${title}' (${id})`);
+  return { id, existed: false };
+}
 
+/**
+ * One chart per spec entry, on the dashboard; an existing chart is updated in place and keeps
+ * any other dashboard it was added to by hand.
+ * @param {SupersetApi} api @param {SupersetDashboardSpec} spec @param {Record<string, number>} datasetIds
+ * @param {number} dashboardId @param {Ledger} ledger
+ * @returns {Promise<number[]>} chart ids, in spec order
+ */
+async function upsertCharts(api, spec, datasetIds, dashboardId, ledger) {
   /** @type {number[]} */
   const chartIds = [];
   for (const chart of spec.charts) {
     const datasetId = datasetIds[chart.table];
-    const params = chartParams(chart, datasetId);
     const body = {
       slice_name: chart.name,
       viz_type: VIZ_TYPES[chart.viz],
       datasource_id: datasetId,
       datasource_type: "table",
-      params: JSON.stringify(params),
+      params: JSON.stringify(chartParams(chart, datasetId)),
       dashboards: [dashboardId],
     };
-    const existing = await findOne("chart", [{ col: "slice_name", value: chart.name }], (c) => c.slice_name === chart.name);
+    const existing = await api.findOne("chart", [{ col: "slice_name", value: chart.name }], (c) => c.slice_name === chart.name);
     if (existing) {
-      // Keep the chart on any other dashboard it was added to by hand.
-      const current = await api("GET", `/api/v1/chart/${existing.id}`);
+      const current = await api.call("GET", `/api/v1/chart/${existing.id}`);
       const others = (current.result?.dashboards ?? []).map((/** @type {{id: number}} */ d) => d.id);
       body.dashboards = [...new Set([dashboardId, ...others])];
-      await api("PUT", `/api/v1/chart/${existing.id}`, body);
+      await api.call("PUT", `/api/v1/chart/${existing.id}`, body);
       chartIds.push(existing.id);
-      updated.push(`chart '${chart.name}' (${existing.id})`);
+      ledger.updated.push(`chart '${chart.name}' (${existing.id})`);
       log(`updated chart '${chart.name}' (${existing.id}): ${body.viz_type} on ${spec.schema}.${chart.table}`);
     } else {
-      const id = (await api("POST", "/api/v1/chart/", body)).id;
+      const id = (await api.call("POST", "/api/v1/chart/", body)).id;
       chartIds.push(id);
-      created.push(`chart '${chart.name}' (${id})`);
+      ledger.created.push(`chart '${chart.name}' (${id})`);
       log(`created chart '${chart.name}' (${id}): ${body.viz_type} on ${spec.schema}.${chart.table}`);
     }
   }
+  return chartIds;
+}
 
+/**
+ * Lays the charts out on the dashboard (two per row, in spec order).
+ * @param {SupersetApi} api @param {SupersetDashboardSpec} spec @param {{ id: number, existed: boolean }} dashboard
+ * @param {number[]} chartIds @param {Ledger} ledger
+ */
+async function layOutDashboard(api, spec, dashboard, chartIds, ledger) {
   const position = dashboardPosition(spec.dashboard, spec.charts.map((c, i) => ({ id: chartIds[i], name: c.name })));
-  await api("PUT", `/api/v1/dashboard/${dashboardId}`, { dashboard_title: spec.dashboard, published: true, position_json: JSON.stringify(position) });
-  if (dashboard) updated.push(`dashboard '${spec.dashboard}' (${dashboardId})`);
-  log(`dashboard '${spec.dashboard}' (${dashboardId}) lays out charts ${chartIds.join(", ")}`);
-  log(`done: ${created.length} created, ${updated.length} updated`);
-  return { databaseId, datasetIds, chartIds, dashboardId, created, updated };
+  await api.call("PUT", `/api/v1/dashboard/${dashboard.id}`, { dashboard_title: spec.dashboard, published: true, position_json: JSON.stringify(position) });
+  if (dashboard.existed) ledger.updated.push(`dashboard '${spec.dashboard}' (${dashboard.id})`);
+  log(`dashboard '${spec.dashboard}' (${dashboard.id}) lays out charts ${chartIds.join(", ")}`);
+}
+
+/**
+ * Database, datasets, dashboard, charts, layout: each step looks its objects up by name first.
+ * @param {{ url: string, username: string, password: string, spec: SupersetDashboardSpec, timeoutMs?: number }} input
+ * @returns {Promise<ProvisionResult>}
+ */
+async function provisionSuperset({ url, username, password, spec, timeoutMs = 600_000 }) {
+  checkSpec(spec);
+  const base = url.replace(/\/+$/, "");
+  await waitForHealth(base, timeoutMs);
+  const api = await login(base, username, password);
+  /** @type {Ledger} */
+  const ledger = { created: [], updated: [] };
+  const databaseId = await upsertDatabase(api, spec.database, ledger);
+  const datasetIds = await upsertDatasets(api, spec, databaseId, ledger);
+  const dashboard = await ensureDashboard(api, spec.dashboard, ledger);
+  const chartIds = await upsertCharts(api, spec, datasetIds, dashboard.id, ledger);
+  await layOutDashboard(api, spec, dashboard, chartIds, ledger);
+  log(`done: ${ledger.created.length} created, ${ledger.updated.length} updated`);
+  return { databaseId, datasetIds, chartIds, dashboardId: dashboard.id, ...ledger };
 }
 
 if (require.main === module) {

@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { BANK_TABLES, ColumnTypes, SourceDb, TableSchema } from "../constructs";
 import { schemaSql } from "../constructs/source-db";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
@@ -80,6 +81,25 @@ describe("SourceDb schema SQL", () => {
   });
 });
 
+describe("SourceDb names: reserved words fail only where a name is written unquoted", () => {
+  const table = (name: string, column: string): TableSchema[] => [{ name, primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.bigint() }, { name: column, type: ColumnTypes.text() }] }];
+  const synth = (tables: TableSchema[]) => () => synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, tables }));
+
+  test("a column Flink SQL reserves passes: the pipeline writes every column in backticks", () => {
+    expect(synth(table("events", "value"))).not.toThrow();
+    expect(synth(table("events", "name"))).not.toThrow();
+  });
+
+  test("a table Flink SQL reserves fails: the pipeline writes table paths unquoted", () => {
+    expect(synth(table("value", "note"))).toThrow(/reserved word in Flink SQL/);
+  });
+
+  test("the message names every engine that reserves the word", () => {
+    expect(synth(table("events", "order"))).toThrow(/reserved word in PostgreSQL and Trino, whose SQL writes it unquoted \(got "order"\)/);
+    expect(synth(table("select", "note"))).toThrow(/reserved word in PostgreSQL, Flink SQL and Trino/);
+  });
+});
+
 describe("SourceDb.fromExisting", () => {
   test("adopts an existing server: no PostgreSQL container, only the schema job against its host", () => {
     const s = synthOn("docker", (scope, platform) => {
@@ -95,6 +115,29 @@ describe("SourceDb.fromExisting", () => {
     expect(db.endpoint.address).toBe("db.internal:5432");
     expect(db.capturedTables.map((t) => t.name)).toEqual(["users", "accounts"]);
     expect(db.publication).toBe("lakehouse_cdc");
+  });
+});
+
+describe.each(PLATFORMS)("SourceDb.fromExisting with a password variable on %s", (kind) => {
+  const synth = () => synthOn(kind, (scope, platform) => {
+    const variable = new TerraformVariable(scope, "pg_admin", { type: "string", sensitive: true, nullable: true });
+    SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: variable.stringValue });
+  });
+
+  test("uses the variable as it is: the admin password is never generated", () => {
+    const json = JSON.stringify(synth().json);
+    expect(json).toContain("${var.pg_admin}");
+    expect(json).not.toMatch(/coalesce\(var\.pg_admin/);
+    // The one generated password is the CDC role's, which the schema job sets on the role itself.
+    expect(Object.keys(synth().resources("random_password"))).toEqual([expect.stringMatching(/CdcPassword/)]);
+  });
+
+  test("a null or empty variable fails the plan, before anything is applied, naming the variable", () => {
+    const [check] = Object.values(synth().resources("terraform_data"));
+    expect(check.lifecycle.precondition).toEqual([{
+      condition: "${(try(length(var.pg_admin), 0) >= 1)}",
+      error_message: "SourceDb.fromExisting: adminPassword (var.pg_admin) is null or empty, and it is never generated. Set the variable pg_admin (e.g. TF_VAR_pg_admin) to the password of 'admin' on db.internal.",
+    }]);
   });
 });
 
@@ -134,6 +177,11 @@ describe("SourceDb deployedTables: refused changes fail at synth", () => {
     expect(synth(withColumn("balance", (c) => ({ ...c, type: ColumnTypes.numeric(20, 2) })))).not.toThrow();
     expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.text() })))).not.toThrow();
     expect(synth([users])).not.toThrow();
+  });
+
+  test("a type PostgreSQL would refuse fails as such, before the compatibility check", () => {
+    expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(0) })))).toThrow(/^SourceDb: tables column 'accounts.currency' has an invalid varchar length/);
+    expect(synth(withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(10_485_760) })))).not.toThrow();
   });
 
   test.each([

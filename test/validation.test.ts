@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { CdcConnector, ColumnTypes, IcebergWarehouse, IPlatform, Lakehouse, QueryEngine, SourceDb, StreamJob, Dashboards, TableSchema } from "../constructs";
+import { CdcConnector, ColumnSchema, ColumnType, ColumnTypes, IcebergWarehouse, IPlatform, Lakehouse, QueryEngine, SourceDb, StreamJob, Dashboards, TableSchema } from "../constructs";
 import { stackOn } from "./helpers";
 
 /** Every synth-time validation rule, with the message a user sees. */
@@ -11,6 +11,7 @@ const pipeline = (scope: Construct, platform: IPlatform) => {
   return { cdc: new CdcConnector(scope, "Cdc", { platform, source: src }), warehouse: new IcebergWarehouse(scope, "Warehouse", { platform }) };
 };
 const users: TableSchema = { name: "users", primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.uuid() }] };
+const withColumn = (column: ColumnSchema): TableSchema[] => [{ ...users, columns: [...users.columns, column] }];
 
 const CASES: Case[] = [
   ["SourceDb: captured table not in the schema", (s, platform) => new SourceDb(s, "Db", { platform, capturedTables: ["orders"] }),
@@ -37,6 +38,36 @@ const CASES: Case[] = [
     `SourceDb: tables column 'users.org_id' references must name a column of a table defined before it (got "orgs.id"). Use 'table.column' of an earlier table.`],
   ["SourceDb: numeric precision out of range", (s, platform) => new SourceDb(s, "Db", { platform, tables: [{ ...users, columns: [...users.columns, { name: "x", type: ColumnTypes.numeric(40, 2) }] }] }),
     `SourceDb: tables column 'users.x' has an invalid numeric precision/scale (got {"kind":"numeric","precision":40,"scale":2}). Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.`],
+  ["SourceDb: a table named after a reserved word", (s, platform) => new SourceDb(s, "Db", { platform, tables: [{ ...users, name: "order" }] }),
+    `SourceDb: tables table name is a reserved word in PostgreSQL, Flink SQL and Trino, whose SQL writes it unquoted (got "order"). Rename it, e.g. 'orders'.`],
+  ["SourceDb: a table named after a word only Flink SQL reserves", (s, platform) => new SourceDb(s, "Db", { platform, tables: [{ ...users, name: "value" }] }),
+    `SourceDb: tables table name is a reserved word in Flink SQL, whose SQL writes it unquoted (got "value"). Rename it, e.g. 'value_'.`],
+  ["SourceDb: a column named after a reserved word", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "user", type: ColumnTypes.text() }) }),
+    `SourceDb: tables column name of 'users' is a reserved word in PostgreSQL, whose SQL writes it unquoted (got "user"). Rename it, e.g. 'users'.`],
+  ["SourceDb: a column named after a word only Trino reserves", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "values", type: ColumnTypes.text() }) }),
+    `SourceDb: tables column name of 'users' is a reserved word in Trino, whose SQL writes it unquoted (got "values"). Rename it, e.g. 'values_'.`],
+  ["SourceDb: a publication named after a reserved word", (s, platform) => new SourceDb(s, "Db", { platform, publication: "table" }),
+    `SourceDb: publication is a reserved word in PostgreSQL, whose SQL writes it unquoted (got "table"). Rename it, e.g. 'tables'.`],
+  ["SourceDb: a column twice", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "id", type: ColumnTypes.text() }) }),
+    `SourceDb: tables table 'users' columns define a column twice (got "id"). Give each column of a table its own name.`],
+  ["SourceDb: varchar(0)", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "code", type: ColumnTypes.varchar(0) }) }),
+    `SourceDb: tables column 'users.code' has an invalid varchar length (got {"kind":"varchar","length":0}). Use varchar(n) with 1 <= n <= 10485760, or text.`],
+  ["SourceDb: varchar longer than PostgreSQL allows", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "code", type: ColumnTypes.varchar(10_485_761) }) }),
+    `SourceDb: tables column 'users.code' has an invalid varchar length (got {"kind":"varchar","length":10485761}). Use varchar(n) with 1 <= n <= 10485760, or text.`],
+  ["SourceDb: varchar of a fractional length", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "code", type: ColumnTypes.varchar(2.5) }) }),
+    `SourceDb: tables column 'users.code' has an invalid varchar length (got {"kind":"varchar","length":2.5}). Use varchar(n) with 1 <= n <= 10485760, or text.`],
+  ["SourceDb: numeric precision 0", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "x", type: ColumnTypes.numeric(0, 0) }) }),
+    `SourceDb: tables column 'users.x' has an invalid numeric precision/scale (got {"kind":"numeric","precision":0,"scale":0}). Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.`],
+  ["SourceDb: numeric scale above precision", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "x", type: ColumnTypes.numeric(4, 6) }) }),
+    `SourceDb: tables column 'users.x' has an invalid numeric precision/scale (got {"kind":"numeric","precision":4,"scale":6}). Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.`],
+  ["SourceDb: negative numeric scale", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "x", type: ColumnTypes.numeric(10, -2) }) }),
+    `SourceDb: tables column 'users.x' has an invalid numeric precision/scale (got {"kind":"numeric","precision":10,"scale":-2}). Use numeric(p, s) with 1 <= p <= 38 and 0 <= s <= p.`],
+  ["SourceDb: a type the pipeline does not carry", (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "x", type: { kind: "float" } as unknown as ColumnType }) }),
+    `SourceDb: tables column 'users.x' type is not a type the pipeline carries (got {"kind":"float"}). Use one of ColumnTypes: uuid, text, varchar, numeric, integer, bigint, boolean, timestamptz.`],
+  ["SourceDb: a primary key column twice", (s, platform) => new SourceDb(s, "Db", { platform, tables: [{ ...users, primaryKey: ["id", "id"] }] }),
+    `SourceDb: tables table 'users' primaryKey names a column twice (got "id"). Name each key column once.`],
+  ["SourceDb.fromExisting: an empty admin password", (s, platform) => SourceDb.fromExisting(s, "E", { platform, host: "db.internal", adminUser: "admin", adminPassword: "" }),
+    `SourceDb.fromExisting: adminPassword must be supplied: it is never generated (got ""). Set adminPassword to the password of 'admin' on db.internal, e.g. a sensitive TerraformVariable's value.`],
   ["CdcConnector: topic prefix not a Kafka name", (s, platform) => new CdcConnector(s, "Cdc", { platform, source: source(s, platform), topicPrefix: "bank topics" }),
     `CdcConnector: topicPrefix must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters) (got "bank topics"). Rename it, e.g. 'bank_topics'.`],
   ["CdcConnector: slot name not an identifier", (s, platform) => new CdcConnector(s, "Cdc", { platform, source: source(s, platform), slotName: "Slot-1" }),

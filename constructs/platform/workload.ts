@@ -129,6 +129,13 @@ export interface SecretSpec {
    * @default 0
    */
   readonly minDigits?: number;
+  /**
+   * Whether a value is generated when none is supplied (or a supplied token is null). False for
+   * a credential that exists outside the stack, e.g. an adopted database's admin password: a
+   * generated one could never be accepted. The supplied value is then used as it is.
+   * @default true
+   */
+  readonly generate?: boolean;
 }
 
 /** A named network port of a service. */
