@@ -90,6 +90,8 @@ export class CdcConnector extends Construct implements ICdcStream {
   public readonly bootstrap: Endpoint;
   /** Bootstrap address for clients on the host (tests, `lakehouse verify`). */
   public readonly externalBootstrap: string;
+  /** Kafka's listener for clients outside the platform network (advertised as {@link externalBootstrap}). */
+  public readonly externalListener: Endpoint;
   /** Kafka Connect REST API. */
   public readonly connect: Endpoint;
   public readonly tables: TableSchema[];
@@ -163,6 +165,7 @@ export class CdcConnector extends Construct implements ICdcStream {
     });
     this.bootstrap = kafka.endpoint("kafka");
     this.externalBootstrap = `localhost:${externalPort}`;
+    this.externalListener = kafka.endpoint("external");
 
     const connect = platform.service(this, "Connect", {
       name: "connect",

@@ -9,6 +9,7 @@ import { secretValue } from "./secrets";
 import {
   ContainerSpec,
   DEFAULT_RESOURCES,
+  Endpoint,
   IPlatform,
   JobHandle,
   JobSpec,
@@ -51,6 +52,8 @@ export class DockerPlatform extends Construct implements IPlatform {
   private readonly images = new Map<string, Image>();
   private readonly hostPorts = new Map<number, string>();
   private readonly published: Record<string, string> = {};
+  /** `host:internalPort` -> `127.0.0.1:<hostPort>`, for {@link publishedAddress}. */
+  private readonly publishedByAddress = new Map<string, string>();
   private readonly names = new Set<string>();
 
   constructor(scope: Construct, id: string, props: DockerPlatformProps = {}) {
@@ -77,6 +80,7 @@ export class DockerPlatform extends Construct implements IPlatform {
       }
       this.hostPorts.set(port.hostPort, spec.name);
       this.published[`${spec.name}/${port.name}`] = `127.0.0.1:${port.hostPort}`;
+      this.publishedByAddress.set(`${spec.name}:${port.port}`, `127.0.0.1:${port.hostPort}`);
     }
 
     const volumes = (spec.volumes ?? []).map((v) => ({
@@ -125,6 +129,10 @@ export class DockerPlatform extends Construct implements IPlatform {
   /** Ports published on the host, as `service/port` -> `127.0.0.1:<hostPort>` (for tools on the host). */
   public get publishedPorts(): Record<string, string> {
     return { ...this.published };
+  }
+
+  public publishedAddress(endpoint: Endpoint): string | undefined {
+    return this.publishedByAddress.get(endpoint.address);
   }
 
   public job(scope: Construct, id: string, spec: JobSpec): JobHandle {

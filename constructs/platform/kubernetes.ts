@@ -20,6 +20,7 @@ import {
   ContainerSpec,
   DEFAULT_JOB_TIMEOUT_SECONDS,
   DEFAULT_RESOURCES,
+  Endpoint,
   HealthCheck,
   IPlatform,
   JobHandle,
@@ -91,6 +92,11 @@ export class KubernetesPlatform extends Construct implements IPlatform {
     this.namespaceResource = new NamespaceV1(this, "Namespace", {
       metadata: { name: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } },
     });
+  }
+
+  /** Always undefined: nothing is published on the host; reach a service with `kubectl port-forward`. */
+  public publishedAddress(_endpoint: Endpoint): string | undefined {
+    return undefined;
   }
 
   public service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {

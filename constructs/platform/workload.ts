@@ -306,6 +306,11 @@ export interface IPlatform extends IConstruct {
   job(scope: Construct, id: string, spec: JobSpec): JobHandle;
   /** A credential, generated unless `spec.value` is supplied. */
   secret(scope: Construct, id: string, spec: SecretSpec): Secret;
+  /**
+   * Where `endpoint` answers on this machine (`127.0.0.1:<port>`), or undefined when the platform
+   * publishes nothing for it (always on Kubernetes: tools there use a port-forward).
+   */
+  publishedAddress(endpoint: Endpoint): string | undefined;
 }
 
 /** Resources of a workload whose spec sets none: 250 millicores, 512 MiB. */
