@@ -48,9 +48,13 @@ export const ACCESS_OUTPUT = "access";
  * `cdktf output <stack> --outputs-file out.json --outputs-file-include-sensitive-outputs`.
  */
 export const CREDENTIAL_OUTPUTS = {
+  /** Password of the managed PostgreSQL's superuser. */
   postgresAdminPassword: "postgres_admin_password",
+  /** Password of the CDC replication role. */
   postgresCdcPassword: "postgres_cdc_password",
+  /** S3 secret key of the managed MinIO. */
   s3SecretAccessKey: "s3_secret_access_key",
+  /** Admin password of the dashboard engine. */
   dashboardsAdminPassword: "dashboards_admin_password",
 } as const;
 
