@@ -127,3 +127,27 @@ describe("resolveTarget reads only the contract", () => {
     expect(typed.version).toBe(1);
   });
 });
+
+describe("every layer honours the renamed names the contract reports", () => {
+  const json = Testing.synth(new LakehouseStack(Testing.app(), renamed(DEV)), true);
+
+  test.each([
+    ["Trino serves the warehouse as catalog lake", "/etc/trino/catalog/lake.properties"],
+    ["dbt and Dagster query catalog lake", "DBT_TRINO_CATALOG=lake"],
+    ["dbt and Dagster read the raw namespace", "DBT_RAW_SCHEMA=cdc_raw"],
+    ["dbt reads the state namespace", "DBT_STATE_SCHEMA=cdc_state"],
+    ["dbt builds the marts namespace", "DBT_SCHEMA=marts"],
+    ["Flink creates both namespaces", "CREATE DATABASE IF NOT EXISTS lakehouse.cdc_raw;"],
+    ["Debezium writes the shop topics", '\\"topic.prefix\\": \\"shop\\"'],
+    ["Flink reads the shop topics", "'topic-pattern' = 'shop\\\\.public\\\\.users'"],
+  ])("%s", (_what, needle) => {
+    expect(json).toContain(needle);
+  });
+
+  test("no default name is left in the layers' configuration", () => {
+    expect(json).not.toContain("DBT_TRINO_CATALOG=iceberg");
+    expect(json).not.toContain("/etc/trino/catalog/iceberg.properties");
+    expect(json).not.toMatch(/lakehouse\.raw_data\b/);
+    expect(json).not.toMatch(/bank\\+\.public/);
+  });
+});
