@@ -2,7 +2,7 @@ import { randomUUID } from "crypto";
 import { Consumer } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
-import { listenFromNow } from "./listen";
+import { groupJoined, listenFromNow } from "./listen";
 import { cpuDuring, cpuSampler } from "./resources";
 import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
@@ -64,6 +64,7 @@ class Listener {
     if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(this.t.topics).join(", ")})`);
     const kafka = kafkaClient(this.t);
     this.consumer = kafka.consumer({ groupId: `lakehouse-bench-${this.userId}`, maxBytesPerPartition: 10 * 1024 * 1024 });
+    const joined = groupJoined(this.consumer);
     await listenFromNow(kafka.admin(), this.consumer, topic, {
       eachBatch: async ({ batch }) => {
         const now = Date.now();
@@ -79,6 +80,9 @@ class Listener {
         }
       },
     });
+    // Only so that the first latency samples do not include the group join.
+    for (let i = 0; i < 120 && !joined(); i++) await sleep(250);
+    if (!joined()) throw new Error("the bench consumer joined no group within 30 s");
   }
 
   async stop(): Promise<void> {

@@ -40,3 +40,16 @@ export async function listenFromNow(admin: OffsetsAdmin, consumer: SeekingConsum
   for (const { partition, offset } of ends) consumer.seek({ topic, partition, offset });
   return ends;
 }
+
+/**
+ * A flag that turns true when the consumer joins its group (kafkajs' GROUP_JOIN); register it
+ * before run(). Pinned offsets make waiting for it unnecessary to see a message, but a latency
+ * measured before the join would include the join itself.
+ */
+export function groupJoined(consumer: Pick<Consumer, "on" | "events">): () => boolean {
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  return () => joined;
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
-import { listenFromNow, OffsetsAdmin, SeekingConsumer } from "./listen";
+import { groupJoined, listenFromNow, OffsetsAdmin, SeekingConsumer } from "./listen";
 import { connectPostgres, getJson, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
 /** One hop of the data path: passed with its latency, or failed with the likeliest cause. */
@@ -70,7 +70,10 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
     hop = "flink";
     record(await flinkHop(t, timeoutMs));
     hop = "kafka";
+    const joined = groupJoined(consumer);
     const { topic, received } = await listenForCanary(t, kafka.admin(), consumer);
+    // Only so that the kafka hop's latency is the pipeline's, not the consumer's group join.
+    await within(30_000, async () => (joined() ? true : undefined), () => "the verify consumer joined no group");
     hop = "postgres";
     pg = await connectPostgresHop(t);
     const canary = await writeCanary(pg, id);
@@ -100,7 +103,7 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
  * unreachable worker or UNASSIGNED tasks are what a Connect worker shows while it restarts and
  * rebalances, so those get the timeout.
  */
-export async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
+async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
   const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
   let seen = "no answer";
   const status = await within(timeoutMs, async () => {
@@ -122,7 +125,7 @@ export async function connectorHop(t: Target, timeoutMs: number): Promise<HopRes
  * Hop flink: the pipeline's job RUNNING with a completed checkpoint. A job that is still starting,
  * or has not finished its first checkpoint, gets the timeout; a cancelled or failed one fails at once.
  */
-export async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
+async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
   const overview = await getJson(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
     throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
   });
@@ -150,7 +153,7 @@ export async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult>
  * Before the canary is written: listens to the users topic from its current end offsets (read
  * now, see {@link listenFromNow}), so the canary's event cannot fall before the listener's start.
  */
-export async function listenForCanary(t: Target, admin: OffsetsAdmin, consumer: SeekingConsumer): Promise<{ topic: string; received: Received }> {
+async function listenForCanary(t: Target, admin: OffsetsAdmin, consumer: SeekingConsumer): Promise<{ topic: string; received: Received }> {
   const topic = t.topics.users;
   if (!topic) throw new HopFailure(`the stack captures no users table (topics: ${Object.values(t.topics).join(", ")})`);
   const received: Received = new Map();

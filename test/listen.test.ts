@@ -1,5 +1,5 @@
 import { EachMessagePayload } from "kafkajs";
-import { listenFromNow, OffsetsAdmin, SeekingConsumer } from "../cli/listen";
+import { groupJoined, listenFromNow, OffsetsAdmin, SeekingConsumer } from "../cli/listen";
 
 /**
  * A topic with two partitions and a consumer that behaves like a new kafkajs group: it joins
@@ -92,4 +92,13 @@ describe("listenFromNow", () => {
     await expect(listenFromNow(admin, topic.consumer(), "t", {})).rejects.toThrow("Connection timeout");
     expect(topic.log).toEqual(["admin.connect", "admin.disconnect"]);
   });
+});
+
+test("groupJoined flips on kafkajs' GROUP_JOIN event only", () => {
+  const listeners = new Map<string, () => void>();
+  const consumer = { events: { GROUP_JOIN: "consumer.group_join" }, on: (event: string, listener: () => void) => void listeners.set(event, listener) };
+  const joined = groupJoined(consumer as never);
+  expect(joined()).toBe(false);
+  listeners.get("consumer.group_join")!();
+  expect(joined()).toBe(true);
 });
