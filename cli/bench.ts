@@ -1,9 +1,9 @@
-import { execFile } from "child_process";
-import { promisify } from "util";
 import { randomUUID } from "crypto";
 import { Consumer } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
+import { groupJoined, listenFromNow } from "./listen";
+import { cpuDuring, cpuSampler } from "./resources";
 import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
 export interface BenchOptions {
@@ -28,7 +28,7 @@ export interface BenchReport {
   readonly startedAt: string;
   readonly options: Omit<BenchOptions, "progress">;
   readonly commitToKafkaMs: Percentiles;
-  readonly throughput: { rowsWritten: number; writeSeconds: number; eventsPerSecond: number; inKafka: number; inIceberg: number; drainSeconds: number; maxLagEvents: number; lagAtEndOfWrite: number; topCpu: string[] };
+  readonly throughput: { rowsWritten: number; writeSeconds: number; eventsPerSecond: number; inKafka: number; inIceberg: number; drainSeconds: number; maxLagEvents: number; lagAtEndOfWrite: number; topCpu: string[]; cpuSampledBy?: string };
   readonly commitToTrinoMs: Percentiles & { checkpointIntervalMs?: number };
   readonly queries: Record<string, { medianMs: number; p95Ms: number; rows: number }>;
   readonly historyEvents: number;
@@ -58,15 +58,14 @@ class Listener {
   private consumer?: Consumer;
   constructor(private readonly t: Target, private readonly userId: string) {}
 
+  /** Listens from the topic's current end (see {@link listenFromNow}): every row written after this resolves is seen. */
   async start(): Promise<void> {
-    const topic = this.t.topics.find((x) => x.endsWith(".accounts"));
-    if (!topic) throw new Error(`the stack captures no accounts table (topics: ${this.t.topics.join(", ")})`);
-    this.consumer = kafkaClient(this.t).consumer({ groupId: `lakehouse-bench-${this.userId}`, maxBytesPerPartition: 10 * 1024 * 1024 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: false });
-    let joined = false;
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => { joined = true; });
-    await this.consumer.run({
+    const topic = this.t.topics.accounts;
+    if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(this.t.topics).join(", ")})`);
+    const kafka = kafkaClient(this.t);
+    this.consumer = kafka.consumer({ groupId: `lakehouse-bench-${this.userId}`, maxBytesPerPartition: 10 * 1024 * 1024 });
+    const joined = groupJoined(this.consumer);
+    await listenFromNow(kafka.admin(), this.consumer, topic, {
       eachBatch: async ({ batch }) => {
         const now = Date.now();
         for (const m of batch.messages) {
@@ -74,50 +73,20 @@ class Listener {
           const v = JSON.parse(m.value.toString());
           const row = v.after ?? v.before;
           if (row?.user_id !== this.userId || v.op !== "c") continue;
+          // A message delivered twice (a fetch before the seek landed) counts once.
+          if (this.seen.has(row.id)) continue;
           this.count++;
-          if (!this.seen.has(row.id)) this.seen.set(row.id, now);
+          this.seen.set(row.id, now);
         }
       },
     });
-    for (let i = 0; i < 120 && !joined; i++) await sleep(250);
-    if (!joined) throw new Error("the bench consumer joined no group within 30 s");
-    await sleep(1000);
+    // Only so that the first latency samples do not include the group join.
+    for (let i = 0; i < 120 && !joined(); i++) await sleep(250);
+    if (!joined()) throw new Error("the bench consumer joined no group within 30 s");
   }
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
-  }
-}
-
-/** Per-container CPU of the stack while `during` runs, busiest first (needs the docker CLI). */
-async function cpuDuring<T>(prefix: string, during: () => Promise<T>): Promise<[T, string[]]> {
-  const totals = new Map<string, { sum: number; n: number }>();
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      try {
-        // Asynchronous: `docker stats` takes seconds, and the writer must keep its pace meanwhile.
-        const { stdout: out } = await promisify(execFile)("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}}"], { encoding: "utf8", timeout: 15_000 });
-        for (const line of out.trim().split("\n")) {
-          const [name, cpu] = line.split(" ");
-          if (!name.startsWith(prefix)) continue;
-          const t = totals.get(name) ?? { sum: 0, n: 0 };
-          t.sum += parseFloat(cpu);
-          t.n++;
-          totals.set(name, t);
-        }
-      } catch {
-        return;
-      }
-      await sleep(1000);
-    }
-  })();
-  try {
-    const result = await during();
-    return [result, [...totals.entries()].map(([name, t]) => [name, t.sum / t.n] as const).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, cpu]) => `${name.slice(prefix.length)} ${cpu.toFixed(0)}%`)];
-  } finally {
-    running = false;
-    await sampler;
   }
 }
 
@@ -127,7 +96,7 @@ async function cpuDuring<T>(prefix: string, during: () => Promise<T>): Promise<[
  * queries over a generated history. Bench rows belong to one throw-away user and are deleted at
  * the end (the deletes flow through the pipeline too).
  */
-export async function bench(t: Target, o: BenchOptions, stackPrefix?: string): Promise<BenchReport> {
+export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
   const say = o.progress;
   const pg = await connectPostgres(t);
   const trino = trinoClient(t);
@@ -166,7 +135,7 @@ export async function bench(t: Target, o: BenchOptions, stackPrefix?: string): P
     const lags: number[] = [];
     const progress = { n: 0 };
     const writers = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-    const [written, topCpu] = await cpuDuring(stackPrefix ?? "\u0000", () => writeAtRate(writers, userId, o, progress, () => {
+    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () => writeAtRate(writers, userId, o, progress, () => {
       lags.push(progress.n - (listener.count - before));
     })).finally(() => Promise.all(writers.map((w) => w.end())));
     const lagAtEndOfWrite = written.n - (listener.count - before);
@@ -188,7 +157,7 @@ export async function bench(t: Target, o: BenchOptions, stackPrefix?: string): P
       startedAt: new Date().toISOString(),
       options: { latencySamples: o.latencySamples, rate: o.rate, durationSeconds: o.durationSeconds, writers: o.writers, trinoSamples: o.trinoSamples, historyEvents: o.historyEvents, queryRuns: o.queryRuns },
       commitToKafkaMs,
-      throughput: { rowsWritten: written.n, writeSeconds: written.seconds, eventsPerSecond: Math.round(inKafka / (written.seconds + drainSeconds)), inKafka, inIceberg, drainSeconds, maxLagEvents: Math.max(0, ...lags), lagAtEndOfWrite, topCpu },
+      throughput: { rowsWritten: written.n, writeSeconds: written.seconds, eventsPerSecond: Math.round(inKafka / (written.seconds + drainSeconds)), inKafka, inIceberg, drainSeconds, maxLagEvents: Math.max(0, ...lags), lagAtEndOfWrite, topCpu: cpu.top, cpuSampledBy: cpu.sampledBy },
       commitToTrinoMs: percentiles(visible),
       queries,
       historyEvents: o.historyEvents,
@@ -242,7 +211,7 @@ async function waitForIdle(t: Target): Promise<number> {
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
     await waitFor(async () => {
       let lag = 0;
-      for (const topic of t.topics) {
+      for (const topic of Object.values(t.topics)) {
         const ends = await admin.fetchTopicOffsets(topic);
         for (const groupId of groups) {
           const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -330,7 +299,7 @@ export function formatReport(r: BenchReport, baseline?: BenchReport): string {
     ["rows written / in Kafka / in Iceberg", `${r.throughput.rowsWritten} / ${r.throughput.inKafka} / ${r.throughput.inIceberg}`, undefined],
     ["Kafka lag at end of write (events)", r.throughput.lagAtEndOfWrite, baseline?.throughput.lagAtEndOfWrite],
     ["drain after write (s)", r.throughput.drainSeconds, baseline?.throughput.drainSeconds],
-    ["busiest containers during write", r.throughput.topCpu.join(", ") || "n/a", undefined],
+    ["busiest workloads during write", r.throughput.topCpu.join(", ") || r.throughput.cpuSampledBy || "n/a", undefined],
     ["commit -> Trino p50 (ms)", r.commitToTrinoMs.p50, baseline?.commitToTrinoMs.p50],
     ["commit -> Trino p95 (ms)", r.commitToTrinoMs.p95, baseline?.commitToTrinoMs.p95],
     ...Object.entries(r.queries).flatMap(([name, q]): [string, number, number | undefined][] => [

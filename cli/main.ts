@@ -67,7 +67,7 @@ targetOptions(program.command("bench"))
       historyEvents: opts.history,
       queryRuns: opts.queryRuns,
       progress,
-    }, `lakehouse-${stack}-`);
+    });
     progress("done");
     console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report, baseline));
   });

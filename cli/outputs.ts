@@ -2,6 +2,36 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ACCESS_OUTPUT, CredentialOutputs, LakehouseAccess } from "../constructs/access";
+
+/** A deployed stack as its tools see it: the access contract, and its credentials by the names the contract gives. */
+export interface DeployedStack {
+  readonly name: string;
+  readonly access: LakehouseAccess;
+  /** The value of a credential the stack has; undefined when it has none of that kind. */
+  credential(which: keyof CredentialOutputs): string | undefined;
+}
+
+/**
+ * The access contract of a deployed stack (its `access` output) and its credentials. Fails with
+ * what to do when the stack was deployed by a version without the contract.
+ */
+export function deployedStack(stack: string, cwd: string): DeployedStack {
+  const outputs = stackOutputs(stack, cwd);
+  const access = outputs[ACCESS_OUTPUT] as LakehouseAccess | undefined;
+  if (access === undefined || typeof access !== "object") {
+    throw new Error(`stack '${stack}' has no '${ACCESS_OUTPUT}' output: it was deployed by an older version of this project. Run \`npx cdktf deploy ${stack}\` again with this version, which adds it, then retry.`);
+  }
+  if (access.version !== 1) throw new Error(`stack '${stack}' has access contract version ${String(access.version)}; this version of the tools reads version 1`);
+  return {
+    name: stack,
+    access,
+    credential: (which) => {
+      const name = access.credentials[which];
+      return name === undefined ? undefined : (outputs[name] as string | undefined);
+    },
+  };
+}
 
 /**
  * Outputs of a deployed stack, sensitive ones included. Read from the stack's local state file

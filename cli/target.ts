@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
-import { stackOutputs } from "./outputs";
+import { AccessEndpoint, AccessPlatform } from "../constructs/access";
+import { deployedStack, DeployedStack } from "./outputs";
 
 /** Where a deployed pipeline answers from this host, and what it is called. */
 export interface Target {
@@ -9,7 +10,8 @@ export interface Target {
   readonly kafka: string;
   readonly connectUrl: string;
   readonly connector: string;
-  readonly topics: string[];
+  /** Change topic of each captured table, by table name. */
+  readonly topics: Record<string, string>;
   readonly flinkUrl: string;
   readonly jobName: string;
   readonly trinoUrl: string;
@@ -18,6 +20,8 @@ export interface Target {
   readonly stateDatabase: string;
   /** Columns of each captured table as the stack defines them (drift is what PostgreSQL has beyond them). */
   readonly capturedColumns?: Record<string, string[]>;
+  /** Where the stack's workloads run (for resource sampling). */
+  readonly platform: AccessPlatform;
 }
 
 /** Flags that override what the stack's outputs say (e.g. port-forwards to a Kubernetes stack). */
@@ -35,31 +39,44 @@ const hostPort = (address: string): [string, number] => {
 };
 
 /**
- * Reads the stack's outputs (`cdktf output`) and the ports it published on this host. The
- * PostgreSQL password comes from the outputs or LAKEHOUSE_PG_PASSWORD, never from a flag.
+ * Reads the stack's access contract (its `access` output) and returns where each hop answers on
+ * this host. The PostgreSQL password comes from the credential output the contract names, or
+ * LAKEHOUSE_PG_PASSWORD, never from a flag.
  */
 export function resolveTarget(stack: string, flags: TargetFlags, cwd = process.cwd()): Target {
-  const o = stackOutputs(stack, cwd);
-  const published: Record<string, string> = o.published_ports ?? {};
-  const need = (flag: string | undefined, key: string, what: string): string => {
-    const value = flag ?? published[key];
-    if (!value) throw new Error(`no host address for ${what}: stack '${stack}' publishes no ${key} port; pass --${what} host:port (e.g. through kubectl port-forward)`);
+  const deployed = deployedStack(stack, cwd);
+  return targetOf(deployed, flags, process.env.LAKEHOUSE_PG_PASSWORD ?? deployed.credential("postgresAdminPassword"));
+}
+
+/** The {@link Target} of a deployed stack: the contract's published addresses unless a flag overrides them. */
+export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pgPassword: string | undefined): Target {
+  const { source, cdc, streamJob, query, namespaces } = access;
+  const missing = (what: string, layer: string) => new Error(`stack '${name}' has no ${layer}, which verify and bench need: deploy it with ${what}`);
+  if (!cdc) throw missing("cdc", "CDC layer (Kafka, Debezium)");
+  if (!streamJob || !namespaces.raw || !namespaces.state) throw missing("streamJob", "stream job");
+  if (!query) throw missing("queryEngine", "query engine");
+  if (!source.adminUser) throw new Error(`stack '${name}' captures an adopted database: verify and bench write canary rows as the stack's superuser, which it does not manage`);
+  if (!pgPassword) throw new Error(`no PostgreSQL password: stack '${name}' names no postgresAdminPassword credential output; set LAKEHOUSE_PG_PASSWORD`);
+  const onHost = (flag: string | undefined, endpoint: AccessEndpoint, what: string): string => {
+    const value = flag ?? endpoint.published;
+    if (!value) throw new Error(`no host address for ${what} (${endpoint.internal} in the platform network): stack '${name}' publishes none; pass --${what} host:port (e.g. through kubectl port-forward)`);
     return value;
   };
-  const [pgHost, pgPort] = hostPort(need(flags.postgres, "postgres/sql", "postgres"));
+  const [pgHost, pgPort] = hostPort(onHost(flags.postgres, source.endpoint, "postgres"));
   return {
-    postgres: { host: pgHost, port: pgPort, user: o.postgres_admin_user, password: process.env.LAKEHOUSE_PG_PASSWORD ?? o.postgres_admin_password, database: o.postgres_database },
-    kafka: flags.kafka ?? o.kafka_bootstrap_external,
-    connectUrl: `http://${need(flags.connect, "connect/http", "connect")}`,
-    connector: o.connector_name,
-    topics: o.topics,
-    flinkUrl: `http://${need(flags.flink, "flink-jobmanager/http", "flink")}`,
-    jobName: o.flink_job_name,
-    trinoUrl: `http://${need(flags.trino, "trino/http", "trino")}`,
-    catalog: "iceberg",
-    rawDatabase: o.iceberg_raw_namespace,
-    stateDatabase: o.iceberg_state_namespace,
-    capturedColumns: o.captured_columns,
+    postgres: { host: pgHost, port: pgPort, user: source.adminUser, password: pgPassword, database: source.database },
+    kafka: flags.kafka ?? cdc.kafka.external,
+    connectUrl: `http://${onHost(flags.connect, cdc.connect, "connect")}`,
+    connector: cdc.connectorName,
+    topics: cdc.topics,
+    flinkUrl: `http://${onHost(flags.flink, streamJob.jobManager, "flink")}`,
+    jobName: streamJob.jobName,
+    trinoUrl: `http://${onHost(flags.trino, query.trino, "trino")}`,
+    catalog: query.catalog,
+    rawDatabase: namespaces.raw,
+    stateDatabase: namespaces.state,
+    capturedColumns: source.capturedColumns,
+    platform: access.platform,
   };
 }
 

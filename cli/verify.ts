@@ -1,5 +1,7 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
+import { Trino } from "trino-client";
+import { groupJoined, listenFromNow, OffsetsAdmin, SeekingConsumer } from "./listen";
 import { connectPostgres, getJson, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
 /** One hop of the data path: passed with its latency, or failed with the likeliest cause. */
@@ -32,138 +34,61 @@ async function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>,
   }
 }
 
+/** What the hops share once the canary is written. */
+interface Canary {
+  readonly id: string;
+  readonly pg: PgClient;
+  /** When PostgreSQL committed the canary (ms since the epoch). */
+  readonly committedAt: number;
+}
+
+/** Change events of the users topic by row id, as they arrive. */
+type Received = Map<string, { op: string; at: number }[]>;
+
 /**
  * Writes a canary user in PostgreSQL and traces it through every hop: connector status, the
- * Kafka topic, the Flink job and its checkpoints, the raw and current-state Iceberg tables
+ * Flink job and its checkpoints, the Kafka topic, the raw and current-state Iceberg tables
  * through Trino. Then deletes the canary and waits until the delete flows too. Stops at the
- * first failing hop; `onHop` reports progress as it goes.
+ * first failing hop; `onHop` reports progress as it goes. Each hop is one function below that
+ * returns its result or throws a {@link HopFailure} naming the likeliest cause.
  */
 export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs = 60_000): Promise<HopResult[]> {
   const results: HopResult[] = [];
   const record = (r: HopResult) => {
     results.push(r);
     onHop(r);
-    return r.ok;
   };
-  const usersTopic = t.topics.find((topic) => topic.endsWith(".users"));
   const id = randomUUID();
-  let pg: PgClient | undefined;
-  let hop = "postgres";
   const kafka = kafkaClient(t);
   const consumer = kafka.consumer({ groupId: `lakehouse-verify-${id}` });
+  const trino = trinoClient(t);
+  let pg: PgClient | undefined;
+  let hop = "debezium";
   try {
-    // Hop: Debezium (checked first, so a paused connector is named before the canary waits on Kafka).
-    hop = "debezium";
-    // PAUSED and FAILED are answers; a 404, an unreachable worker or UNASSIGNED tasks are what a
-    // Connect worker shows while it restarts and rebalances, so those get the timeout.
-    const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
-    let seen = "no answer";
-    const status = await within(timeoutMs, async () => {
-      const s = await getJson(statusUrl).catch((err: Error) => {
-        seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
-        return undefined;
-      });
-      if (s === undefined) return undefined;
-      const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
-      if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
-      if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
-      seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
-      return seen === "" ? s : undefined;
-    }, () => `${seen} after ${timeoutMs / 1000} s${seen.endsWith("(404)") ? ": re-run the stack's connector registration job" : ""}`);
-    record({ hop, ok: true, detail: `connector and ${status.tasks.length} task(s) RUNNING` });
-
-    // Hop: Flink.
+    // The connector first, so a paused connector is named before the canary waits on Kafka.
+    record(await connectorHop(t, timeoutMs));
     hop = "flink";
-    const overview = await getJson(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
-      throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
-    });
-    const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
-    const keeperAdvice = "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
-    if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: ${keeperAdvice}`);
-    // A job that is still starting, or has not finished its first checkpoint, gets the timeout;
-    // a cancelled or failed one fails at once.
-    let cause = "";
-    const latest = await within(timeoutMs, async () => {
-      const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
-      if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
-        throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
-      }
-      if (job.state !== "RUNNING") {
-        cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
-        return undefined;
-      }
-      const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
-      cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
-      return checkpoints.latest?.completed ?? undefined;
-    }, () => cause);
-    record({ hop, ok: true, detail: `job RUNNING, last checkpoint ${Math.round((Date.now() - latest.latest_ack_timestamp) / 1000)} s ago` });
-
-    // Hop: Kafka, listening from the current end of the topic before the canary is written.
+    record(await flinkHop(t, timeoutMs));
     hop = "kafka";
-    if (!usersTopic) throw new HopFailure(`the stack captures no users table (topics: ${t.topics.join(", ")})`);
-    const received = new Map<string, { op: string; at: number }[]>();
-    await consumer.connect().catch((err: Error) => {
-      throw new HopFailure(`Kafka unreachable at ${t.kafka}: ${err.message}`);
-    });
-    await consumer.subscribe({ topic: usersTopic, fromBeginning: false });
-    let assigned = false;
-    consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (!message.value) return;
-        const v = JSON.parse(message.value.toString());
-        const key = (v.after ?? v.before)?.id;
-        if (key) received.set(key, [...(received.get(key) ?? []), { op: v.op, at: Date.now() }]);
-      },
-    });
-    await within(30_000, async () => (assigned ? true : undefined), () => "the verify consumer joined no group");
-
-    // Hop: PostgreSQL.
+    const joined = groupJoined(consumer);
+    const { topic, received } = await listenForCanary(t, kafka.admin(), consumer);
+    // Only so that the kafka hop's latency is the pipeline's, not the consumer's group join.
+    await within(30_000, async () => (joined() ? true : undefined), () => "the verify consumer joined no group");
     hop = "postgres";
-    pg = await connectPostgres(t).catch((err: any) => {
-      throw new HopFailure(err.code === "28P01" ? `PostgreSQL refused the credentials of ${t.postgres.user}` : `PostgreSQL unreachable at ${t.postgres.host}:${t.postgres.port}: ${err.message}`);
-    });
-    await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse verify canary')", [id, `canary-${id}@lakehouse.verify`]);
-    const committed = Date.now();
+    pg = await connectPostgresHop(t);
+    const canary = await writeCanary(pg, id);
     record({ hop, ok: true, ms: 0, detail: `canary ${id} committed` });
     for (const drift of await schemaDrift(pg, t)) record({ hop: "drift", ok: true, warning: true, detail: drift });
-
     hop = "kafka";
-    const kafkaAt = await within(timeoutMs, async () => received.get(id)?.find((e) => e.op === "c")?.at, () => `the canary did not reach ${usersTopic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`);
-    record({ hop, ok: true, ms: kafkaAt - committed, detail: `create event on ${usersTopic}` });
-
+    record(await kafkaHop(canary, topic, received, timeoutMs));
     hop = "iceberg raw";
-    const trino = trinoClient(t);
-    const raw = `${t.catalog}.${t.rawDatabase}.users`;
-    const rawAt = await within(timeoutMs, async () => {
-      const rows = await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE json_extract_scalar(data, '$.id') = '${id}' AND op = 'c'`);
-      return Number(rows[0][0]) > 0 ? Date.now() : undefined;
-    }, () => `the canary is not in ${raw} after ${timeoutMs / 1000} s (Flink RUNNING with checkpoints: check the Iceberg commits and S3 credentials)`).catch((err) => {
-      throw new HopFailure(trinoCause(err, t));
-    });
-    record({ hop, ok: true, ms: rawAt - committed, detail: raw });
-
+    record(await rawHop(t, trino, canary, timeoutMs));
     hop = "iceberg state";
-    const state = `${t.catalog}.${t.stateDatabase}.users`;
-    const stateAt = await within(timeoutMs, async () => {
-      const rows = await trinoRows(trino, `SELECT email FROM ${state} WHERE id = '${id}'`);
-      return rows.length === 1 ? Date.now() : undefined;
-    }, () => `the canary is not in ${state} after ${timeoutMs / 1000} s`).catch((err) => {
-      throw new HopFailure(trinoCause(err, t));
-    });
-    record({ hop, ok: true, ms: stateAt - committed, detail: state });
-
+    record(await stateHop(t, trino, canary, timeoutMs));
     hop = "cleanup";
-    await pg.query("DELETE FROM users WHERE id = $1", [id]);
-    const deleted = Date.now();
-    const goneAt = await within(timeoutMs, async () => {
-      const rows = await trinoRows(trino, `SELECT count(*) FROM ${state} WHERE id = '${id}'`);
-      return Number(rows[0][0]) === 0 ? Date.now() : undefined;
-    }, () => `the canary's delete did not reach ${state} within ${timeoutMs / 1000} s`);
-    record({ hop, ok: true, ms: goneAt - deleted, detail: "canary deleted in PostgreSQL and gone from the current state" });
+    record(await cleanupHop(t, trino, canary, timeoutMs));
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    record({ hop, ok: false, detail: message });
+    record({ hop, ok: false, detail: err instanceof Error ? err.message : String(err) });
     // Leave no canary behind even when a hop failed.
     await pg?.query("DELETE FROM users WHERE id = $1", [id]).catch(() => undefined);
   } finally {
@@ -171,6 +96,133 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
     await pg?.end().catch(() => undefined);
   }
   return results;
+}
+
+/**
+ * Hop debezium: the connector and its tasks RUNNING. PAUSED and FAILED are answers; a 404, an
+ * unreachable worker or UNASSIGNED tasks are what a Connect worker shows while it restarts and
+ * rebalances, so those get the timeout.
+ */
+async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
+  const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
+  let seen = "no answer";
+  const status = await within(timeoutMs, async () => {
+    const s = await getJson(statusUrl).catch((err: Error) => {
+      seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
+      return undefined;
+    });
+    if (s === undefined) return undefined;
+    const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
+    if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
+    if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
+    seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
+    return seen === "" ? s : undefined;
+  }, () => `${seen} after ${timeoutMs / 1000} s${seen.endsWith("(404)") ? ": re-run the stack's connector registration job" : ""}`);
+  return { hop: "debezium", ok: true, detail: `connector and ${status.tasks.length} task(s) RUNNING` };
+}
+
+/**
+ * Hop flink: the pipeline's job RUNNING with a completed checkpoint. A job that is still starting,
+ * or has not finished its first checkpoint, gets the timeout; a cancelled or failed one fails at once.
+ */
+async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
+  const overview = await getJson(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
+    throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
+  });
+  const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
+  const keeperAdvice = "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
+  if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: ${keeperAdvice}`);
+  let cause = "";
+  const latest = await within(timeoutMs, async () => {
+    const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
+    if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
+      throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
+    }
+    if (job.state !== "RUNNING") {
+      cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
+      return undefined;
+    }
+    const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
+    cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
+    return checkpoints.latest?.completed ?? undefined;
+  }, () => cause);
+  return { hop: "flink", ok: true, detail: `job RUNNING, last checkpoint ${Math.round((Date.now() - latest.latest_ack_timestamp) / 1000)} s ago` };
+}
+
+/**
+ * Before the canary is written: listens to the users topic from its current end offsets (read
+ * now, see {@link listenFromNow}), so the canary's event cannot fall before the listener's start.
+ */
+async function listenForCanary(t: Target, admin: OffsetsAdmin, consumer: SeekingConsumer): Promise<{ topic: string; received: Received }> {
+  const topic = t.topics.users;
+  if (!topic) throw new HopFailure(`the stack captures no users table (topics: ${Object.values(t.topics).join(", ")})`);
+  const received: Received = new Map();
+  await listenFromNow(admin, consumer, topic, {
+    eachMessage: async ({ message }) => {
+      if (!message.value) return;
+      const v = JSON.parse(message.value.toString());
+      const key = (v.after ?? v.before)?.id;
+      if (key) received.set(key, [...(received.get(key) ?? []), { op: v.op, at: Date.now() }]);
+    },
+  }).catch((err: Error) => {
+    throw new HopFailure(`Kafka unreachable at ${t.kafka}: ${err.message}`);
+  });
+  return { topic, received };
+}
+
+/** Hop postgres, first half: a session as the stack's superuser. */
+async function connectPostgresHop(t: Target): Promise<PgClient> {
+  return connectPostgres(t).catch((err: any) => {
+    throw new HopFailure(err.code === "28P01" ? `PostgreSQL refused the credentials of ${t.postgres.user}` : `PostgreSQL unreachable at ${t.postgres.host}:${t.postgres.port}: ${err.message}`);
+  });
+}
+
+/** Hop postgres, second half: the canary user committed. */
+async function writeCanary(pg: PgClient, id: string): Promise<Canary> {
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse verify canary')", [id, `canary-${id}@lakehouse.verify`]);
+  return { id, pg, committedAt: Date.now() };
+}
+
+/** Hop kafka: the canary's create event on the users topic. */
+async function kafkaHop(canary: Canary, topic: string, received: Received, timeoutMs: number): Promise<HopResult> {
+  const at = await within(timeoutMs, async () => received.get(canary.id)?.find((e) => e.op === "c")?.at, () => `the canary did not reach ${topic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`);
+  return { hop: "kafka", ok: true, ms: at - canary.committedAt, detail: `create event on ${topic}` };
+}
+
+/** Hop iceberg raw: the canary's create event in the raw log table. */
+async function rawHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number): Promise<HopResult> {
+  const raw = `${t.catalog}.${t.rawDatabase}.users`;
+  const at = await within(timeoutMs, async () => {
+    const rows = await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE json_extract_scalar(data, '$.id') = '${canary.id}' AND op = 'c'`);
+    return Number(rows[0][0]) > 0 ? Date.now() : undefined;
+  }, () => `the canary is not in ${raw} after ${timeoutMs / 1000} s (Flink RUNNING with checkpoints: check the Iceberg commits and S3 credentials)`).catch((err) => {
+    throw new HopFailure(trinoCause(err, t));
+  });
+  return { hop: "iceberg raw", ok: true, ms: at - canary.committedAt, detail: raw };
+}
+
+/** Hop iceberg state: the canary's row in the current-state table. */
+async function stateHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number): Promise<HopResult> {
+  const state = `${t.catalog}.${t.stateDatabase}.users`;
+  const at = await within(timeoutMs, async () => {
+    const rows = await trinoRows(trino, `SELECT email FROM ${state} WHERE id = '${canary.id}'`);
+    return rows.length === 1 ? Date.now() : undefined;
+  }, () => `the canary is not in ${state} after ${timeoutMs / 1000} s`).catch((err) => {
+    throw new HopFailure(trinoCause(err, t));
+  });
+  return { hop: "iceberg state", ok: true, ms: at - canary.committedAt, detail: state };
+}
+
+/** Hop cleanup: the canary deleted in PostgreSQL and gone from the current state. */
+async function cleanupHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number): Promise<HopResult> {
+  const state = `${t.catalog}.${t.stateDatabase}.users`;
+  await canary.pg.query("DELETE FROM users WHERE id = $1", [canary.id]);
+  const deleted = Date.now();
+  const goneAt = await within(timeoutMs, async () => {
+    const rows = await trinoRows(trino, `SELECT count(*) FROM ${state} WHERE id = '${canary.id}'`);
+    return Number(rows[0][0]) === 0 ? Date.now() : undefined;
+  }, () => `the canary's delete did not reach ${state} within ${timeoutMs / 1000} s`);
+  return { hop: "cleanup", ok: true, ms: goneAt - deleted, detail: "canary deleted in PostgreSQL and gone from the current state" };
 }
 
 function trinoCause(err: unknown, t: Target): string {

@@ -18,4 +18,5 @@ export * from "./transformations";
 export * from "./orchestrator";
 export * from "./dashboards";
 export * from "./lakehouse";
+export * from "./access";
 export * from "./policy";

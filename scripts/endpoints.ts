@@ -1,23 +1,30 @@
-import { stackOutputs } from "../cli/outputs";
-import { DEV_PORTS } from "../stacks/environments";
+import { deployedStack } from "../cli/outputs";
+import { AccessEndpoint } from "../constructs/access";
 
-// Prints where the dev stack's services answer on this machine. Passwords stay in Terraform
-// state: the hint shows how to read them, nothing secret is printed.
+// Prints where a stack's services answer on this machine, from its access contract. Passwords
+// stay in Terraform state: the hint shows how to read them, nothing secret is printed.
 const stack = process.argv[2] ?? "dev";
-const o = stackOutputs(stack, process.cwd());
+const { access: a } = deployedStack(stack, process.cwd());
+const on = (e: AccessEndpoint, scheme = "http", path = "") => (e.published ? `${scheme}://${e.published}${path}` : `${e.internal} in the platform network (not published: use a port-forward)`);
 const rows: [string, string][] = [
-  ["PostgreSQL", `postgresql://${o.postgres_admin_user}@127.0.0.1:${DEV_PORTS.postgres}/${o.postgres_database}`],
-  ["Kafka (bootstrap)", o.kafka_bootstrap_external],
-  ["Kafka Connect", `http://127.0.0.1:${DEV_PORTS.connect}/connectors/${o.connector_name}/status`],
-  ["Flink web UI", `http://127.0.0.1:${DEV_PORTS.flink}  (job ${o.flink_job_name})`],
-  ["MinIO console", `http://127.0.0.1:${DEV_PORTS.minioConsole}  (user ${o.s3_access_key_id})`],
-  ["Iceberg REST catalog", `http://127.0.0.1:${DEV_PORTS.icebergRest}/v1/config`],
-  ["Trino", `http://127.0.0.1:${DEV_PORTS.trino}  (catalog iceberg: raw_data.*, ${o.postgres_database}.*)`],
+  ["PostgreSQL", a.source.endpoint.published ? `postgresql://${a.source.adminUser ?? a.source.cdcUser}@${a.source.endpoint.published}/${a.source.database}` : on(a.source.endpoint)],
 ];
-if (o.dagster_url) rows.push(["Dagster", `http://127.0.0.1:${DEV_PORTS.dagster}  (job ${o.dagster_build_job}, dbt marts in ${o.dbt_marts_schema})`]);
-if (o.dashboards_url) {
-  const engine = o.dashboards_engine as "metabase" | "superset";
-  rows.push([engine === "superset" ? "Superset" : "Metabase", `http://127.0.0.1:${DEV_PORTS[engine]}  (login ${o.dashboards_admin_login}, dashboard "${o.dashboards_name}")`]);
+if (a.cdc) {
+  rows.push(["Kafka (bootstrap)", a.cdc.kafka.external]);
+  rows.push(["Kafka Connect", on(a.cdc.connect, "http", `/connectors/${a.cdc.connectorName}/status`)]);
+}
+if (a.streamJob) rows.push(["Flink web UI", `${on(a.streamJob.jobManager)}  (job ${a.streamJob.jobName})`]);
+if (a.warehouse?.console) rows.push(["MinIO console", `${on(a.warehouse.console)}  (user ${a.warehouse.accessKeyId})`]);
+if (a.warehouse) rows.push(["Iceberg REST catalog", on(a.warehouse.catalog, "http", "/v1/config")]);
+if (a.query) {
+  const layers = [a.namespaces.raw, a.namespaces.state].filter((n) => n !== undefined).map((n) => `${n}.*`).join(", ");
+  rows.push(["Trino", `${on(a.query.trino)}  (catalog ${a.query.catalog}: ${layers})`]);
+}
+if (a.orchestrator) rows.push(["Dagster", `${on(a.orchestrator.dagster)}  (job ${a.orchestrator.buildJob}, dbt marts in ${a.query?.catalog}.${a.namespaces.marts})`]);
+if (a.dashboards) {
+  const d = a.dashboards;
+  rows.push([d.engine === "superset" ? "Superset" : "Metabase", `${on(d.endpoint)}  (login ${d.adminLogin}, dashboard "${d.name}")`]);
 }
 for (const [name, where] of rows) console.log(`  ${name.padEnd(22)} ${where}`);
-console.log(`\n  Passwords: npx cdktf output ${stack} --outputs-file out.json --outputs-file-include-sensitive-outputs`);
+const secrets = Object.values(a.credentials).join(", ");
+console.log(`\n  Passwords (${secrets}): npx cdktf output ${stack} --outputs-file out.json --outputs-file-include-sensitive-outputs`);

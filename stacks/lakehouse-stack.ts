@@ -4,7 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { localStateOutputs } from "../cli/outputs";
-import { DockerPlatform, Endpoint, IcebergWarehouse, IPlatform, KubernetesPlatform, Lakehouse, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
+import { ACCESS_OUTPUT, CREDENTIAL_OUTPUTS, DockerPlatform, Endpoint, IcebergWarehouse, IPlatform, KubernetesPlatform, Lakehouse, lakehouseAccess, LakehouseAccess, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
 import { Environment, HostPorts, PublishedEndpoint } from "./environments";
 
 /**
@@ -53,13 +53,17 @@ export function publishHostPorts(platform: IPlatform, lakehouse: Lakehouse, port
 }
 
 /**
- * One environment: a provider for its runtime, the platform, the Lakehouse, and outputs for the
- * people and tools that use it (`lakehouse verify`, the e2e tests). Credentials can be supplied
+ * One environment: a provider for its runtime, the platform, the Lakehouse, and outputs: the
+ * typed access contract (`access`, a {@link LakehouseAccess}) that tools read (`lakehouse verify`,
+ * the scripts, the e2e tests), the credentials as sensitive outputs it names, and one flat output
+ * per fact for people reading `cdktf output`. Credentials can be supplied
  * as sensitive variables (TF_VAR_<name>); unset, they are generated and kept in state.
  */
 export class LakehouseStack extends TerraformStack {
   public readonly lakehouse: Lakehouse;
   public readonly platform: IPlatform;
+  /** What the `access` output holds. */
+  public readonly access: LakehouseAccess;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env.name);
@@ -82,32 +86,38 @@ export class LakehouseStack extends TerraformStack {
       return variable.stringValue;
     };
     const o = env.lakehouse;
-    const dashboards = o.dashboards === false ? false : { ...o.dashboards, adminPassword: secret("dashboards_admin_password", "Admin password of the dashboard engine.") };
+    const dashboards = o.dashboards === false ? false : { ...o.dashboards, adminPassword: secret(CREDENTIAL_OUTPUTS.dashboardsAdminPassword, "Admin password of the dashboard engine.") };
     this.lakehouse = new Lakehouse(this, "Lakehouse", {
       ...o,
       platform: this.platform,
       sourceDb: o.source ? undefined : {
         ...o.sourceDb,
-        adminPassword: secret("postgres_admin_password", "PostgreSQL superuser password."),
-        cdcPassword: secret("postgres_cdc_password", "Password of the CDC replication role."),
+        adminPassword: secret(CREDENTIAL_OUTPUTS.postgresAdminPassword, "PostgreSQL superuser password."),
+        cdcPassword: secret(CREDENTIAL_OUTPUTS.postgresCdcPassword, "Password of the CDC replication role."),
       },
       warehouse: o.existingWarehouse ? undefined : { ...o.warehouse, secretAccessKey: secret("s3_secret_key", "MinIO root password / S3 secret key.") },
       dashboards,
     });
     publishHostPorts(this.platform, this.lakehouse, env.publish ?? {});
+    this.access = lakehouseAccess(this.lakehouse, this.platform);
+    new TerraformOutput(this, ACCESS_OUTPUT, {
+      value: this.access,
+      description: "The typed access contract (LakehouseAccess, see constructs/access.ts): endpoints, catalog, namespaces, topics, names of the credential outputs. What tools read.",
+    });
     this.outputs();
   }
 
+  /** Flat outputs for people (`cdktf output`); tools read `access` instead. */
   private outputs(): void {
     const { source, cdc, warehouse, streamJob, queryEngine, transformations, orchestrator, dashboards } = this.lakehouse;
     const out = (id: string, value: string, description: string, sensitive = false) => new TerraformOutput(this, id, { value, description, sensitive });
     out("postgres_endpoint", source.endpoint.address, "PostgreSQL inside the platform network.");
     out("postgres_database", source.database, "Captured database.");
     out("postgres_cdc_user", source.cdcUser, "CDC role.");
-    out("postgres_cdc_password", source.cdcPassword.value, "CDC role password.", true);
+    out(CREDENTIAL_OUTPUTS.postgresCdcPassword, source.cdcPassword.value, "CDC role password.", true);
     if (source instanceof SourceDb) {
       out("postgres_admin_user", source.adminUser, "PostgreSQL superuser.");
-      out("postgres_admin_password", source.adminPassword.value, "PostgreSQL superuser password.", true);
+      out(CREDENTIAL_OUTPUTS.postgresAdminPassword, source.adminPassword.value, "PostgreSQL superuser password.", true);
     }
     new TerraformOutput(this, "source_tables", {
       value: JSON.stringify(source.tables),
@@ -128,7 +138,7 @@ export class LakehouseStack extends TerraformStack {
       out("iceberg_catalog_uri", warehouse.catalog.url("http"), "Iceberg REST catalog.");
       out("iceberg_warehouse", warehouse.warehouse, "Warehouse location.");
       out("s3_access_key_id", warehouse.accessKeyId, "S3 access key id.");
-      out("s3_secret_access_key", warehouse.secretAccessKey.value, "S3 secret key.", true);
+      out(CREDENTIAL_OUTPUTS.s3SecretAccessKey, warehouse.secretAccessKey.value, "S3 secret key.", true);
     }
     if (streamJob) {
       out("flink_job_name", streamJob.jobName, "Flink job of the pipeline.");
@@ -145,15 +155,12 @@ export class LakehouseStack extends TerraformStack {
       out("dagster_code_location", orchestrator.codeLocation, "Dagster code location of the dbt assets.");
       out("dagster_build_job", orchestrator.buildJobName, "Dagster job that builds every dbt asset.");
     }
-    if (this.platform instanceof DockerPlatform) {
-      new TerraformOutput(this, "published_ports", { value: this.platform.publishedPorts, description: "Ports on this host, as service/port -> 127.0.0.1:port (read by `lakehouse verify`)." });
-    }
     if (dashboards) {
       out("dashboards_engine", dashboards.engine, "Dashboard engine: metabase or superset.");
       out("dashboards_url", dashboards.endpoint.url("http"), "Dashboard engine inside the platform network.");
       out("dashboards_name", dashboards.dashboardName, "Name of the provisioned CDC dashboard.");
       out("dashboards_admin_login", dashboards.adminLogin, "Admin login of the dashboard engine.");
-      out("dashboards_admin_password", dashboards.adminPassword.value, "Admin password of the dashboard engine.", true);
+      out(CREDENTIAL_OUTPUTS.dashboardsAdminPassword, dashboards.adminPassword.value, "Admin password of the dashboard engine.", true);
     }
   }
 }

@@ -1,18 +1,45 @@
-export { stackOutputs } from "../../cli/outputs";
-export { trinoRows } from "../../cli/target";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
+import { AccessEndpoint, LakehouseAccess } from "../../constructs/access";
+export { deployedStack, DeployedStack } from "../../cli/outputs";
+export { trinoRows } from "../../cli/target";
 
-export async function postgres(port: number, user: string, password: string, database: string): Promise<PgClient> {
-  const client = new PgClient({ host: "127.0.0.1", port, user, password, database });
+/** Where a published endpoint answers on this machine (`host:port`); fails naming it when the stack does not publish it. */
+export function published(endpoint: AccessEndpoint | undefined, what = "the endpoint"): string {
+  if (!endpoint?.published) throw new Error(`the stack publishes no address for ${what} (${endpoint?.internal ?? "absent"}): read it from the access contract's endpoints`);
+  return endpoint.published;
+}
+
+/** `host:port` as its parts. */
+export function hostAndPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
+export async function postgres(address: string, user: string, password: string, database: string): Promise<PgClient> {
+  const client = new PgClient({ ...hostAndPort(address), user, password, database });
   // A restart or destroy of the server ends the session; that is expected, not a crash.
   client.on("error", () => undefined);
   await client.connect();
   return client;
 }
 
-export function trinoClient(port: number): Trino {
-  return Trino.create({ server: `http://127.0.0.1:${port}`, catalog: "iceberg", auth: new BasicAuth("e2e") });
+/**
+ * The deployed stack's tables in Trino: a client whose session catalog is the stack's (so SQL
+ * names `<namespace>.<table>`), and the namespaces of the raw log and the current state.
+ */
+export interface Lake {
+  readonly trino: Trino;
+  readonly catalog: string;
+  readonly raw: string;
+  readonly state: string;
+}
+
+/** The {@link Lake} of a stack's contract, with Trino at `address` on this machine. */
+export function lakeOf(access: LakehouseAccess, address: string): Lake {
+  if (!access.query || !access.namespaces.raw || !access.namespaces.state) throw new Error("the stack has no query engine or no stream job: its contract names no catalog or namespaces");
+  const catalog = access.query.catalog;
+  return { trino: Trino.create({ server: `http://${address}`, catalog, auth: new BasicAuth("e2e") }), catalog, raw: access.namespaces.raw, state: access.namespaces.state };
 }
 
 /** Polls until `probe` returns a value, or fails with `describe()` of the last state. */

@@ -2,12 +2,10 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Client as PgClient } from "pg";
-import { Trino } from "trino-client";
 import { defaultImage, LOCAL_IMAGE_REGISTRY } from "../../constructs";
 import { BANK_TABLES, ColumnTypes, TableSchema } from "../../constructs/schema";
 import { schemaSql } from "../../constructs/source-db";
-import { DEV_PORTS } from "../../stacks/environments";
-import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { DeployedStack, deployedStack, eventually, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { rawDuplicates } from "./exactness";
 
 /**
@@ -66,7 +64,9 @@ async function run(cmd: string, args: string[], logName: string): Promise<number
 const deploy = (logName: string) => run("npx", ["cdktf", "deploy", STACK, "--auto-approve", "--app", APP], logName);
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
-const flink = async (p: string) => (await fetch(`http://127.0.0.1:${DEV_PORTS.flink}${p}`)).json() as Promise<any>;
+/** The dev stack's access contract, read when the steps begin. */
+let stack: DeployedStack;
+const flink = async (p: string) => (await fetch(`http://${published(stack.access.streamJob?.jobManager, "Flink")}${p}`)).json() as Promise<any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGKILL of the container's main process: the engine sees a crash, and the restart policy applies. */
@@ -187,21 +187,21 @@ class Writer {
 }
 
 /** A column list both sides format the same way: text in PostgreSQL, varchar in Trino. */
-function stateQueries(table: TableSchema): { postgres: string; trino: string } {
+function stateQueries(table: TableSchema, state: string): { postgres: string; trino: string } {
   const pgCol = (c: TableSchema["columns"][number]) =>
     c.type.kind === "timestamptz" ? `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `${c.name}::text`;
   const trinoCol = (c: TableSchema["columns"][number]) => `CAST(${c.name} AS varchar)`;
   return {
     postgres: `SELECT ${table.columns.map(pgCol).join(", ")} FROM ${table.name} ORDER BY id`,
-    trino: `SELECT ${table.columns.map(trinoCol).join(", ")} FROM iceberg.bank.${table.name} ORDER BY id`,
+    trino: `SELECT ${table.columns.map(trinoCol).join(", ")} FROM ${state}.${table.name} ORDER BY id`,
   };
 }
 
-async function firstStateDifference(pg: PgClient, trino: Trino): Promise<string | undefined> {
+async function firstStateDifference(pg: PgClient, lake: Lake): Promise<string | undefined> {
   for (const table of tables) {
-    const q = stateQueries(table);
+    const q = stateQueries(table, lake.state);
     const expected = (await pg.query({ text: q.postgres, rowMode: "array" })).rows;
-    const actual = await trinoRows(trino, q.trino);
+    const actual = await trinoRows(lake.trino, q.trino);
     if (expected.length !== actual.length) return `${table.name}: ${expected.length} rows in PostgreSQL, ${actual.length} in Trino`;
     for (let i = 0; i < expected.length; i++) {
       const e = JSON.stringify(expected[i]);
@@ -217,8 +217,8 @@ async function firstStateDifference(pg: PgClient, trino: Trino): Promise<string 
  * workload and canaries): counted once when the steps begin, then subtracted.
  */
 const baseline = new Map<string, number>();
-async function rawCounts(trino: Trino, table: string): Promise<Map<string, number>> {
-  const raw = await trinoRows(trino, `SELECT op, json_extract_scalar(data, '$.id'), count(*) FROM iceberg.raw_data.${table} WHERE op <> 'r' GROUP BY 1, 2`);
+async function rawCounts(lake: Lake, table: string): Promise<Map<string, number>> {
+  const raw = await trinoRows(lake.trino, `SELECT op, json_extract_scalar(data, '$.id'), count(*) FROM ${lake.raw}.${table} WHERE op <> 'r' GROUP BY 1, 2`);
   return new Map(raw.map(([op, id, n]) => [`${op} ${id}`, Number(n) - (baseline.get(`${table} ${op} ${id}`) ?? 0)]));
 }
 
@@ -227,12 +227,12 @@ async function rawCounts(trino: Trino, table: string): Promise<Map<string, numbe
  * often as it was committed, and no (table, op, key, source LSN) twice. Snapshot reads (op r)
  * are checked for duplicates only.
  */
-async function firstRawDifference(pg: PgClient, trino: Trino): Promise<string | undefined> {
+async function firstRawDifference(pg: PgClient, lake: Lake): Promise<string | undefined> {
   for (const table of tables) {
-    const dups = await rawDuplicates(trino, table.name);
-    if (dups.length > 0) return `raw_data.${table.name} holds duplicates (op, id, lsn, rows): ${JSON.stringify(dups)}`;
+    const dups = await rawDuplicates(lake, table.name);
+    if (dups.length > 0) return `${lake.raw}.${table.name} holds duplicates (op, id, lsn, rows): ${JSON.stringify(dups)}`;
     const audit = (await pg.query({ text: "SELECT op, id, count(*)::int FROM e2e_audit WHERE tbl = $1 GROUP BY 1, 2", values: [table.name], rowMode: "array" })).rows as [string, string, number][];
-    const counts = await rawCounts(trino, table.name);
+    const counts = await rawCounts(lake, table.name);
     let missing = 0;
     let example = "";
     for (const [op, id, n] of audit) {
@@ -243,9 +243,9 @@ async function firstRawDifference(pg: PgClient, trino: Trino): Promise<string | 
         example ||= `${op} ${id}: committed ${n}, in the raw log ${have}`;
       }
     }
-    if (missing > 0) return `raw_data.${table.name}: ${missing} (op, id) differ from PostgreSQL's commits, e.g. ${example}`;
+    if (missing > 0) return `${lake.raw}.${table.name}: ${missing} (op, id) differ from PostgreSQL's commits, e.g. ${example}`;
     const unexpected = [...counts.entries()].filter(([, n]) => n !== 0).map(([k]) => k);
-    if (unexpected.length > 0) return `raw_data.${table.name} holds changes PostgreSQL never committed: ${unexpected.slice(0, 3).join(", ")}`;
+    if (unexpected.length > 0) return `${lake.raw}.${table.name} holds changes PostgreSQL never committed: ${unexpected.slice(0, 3).join(", ")}`;
   }
   return undefined;
 }
@@ -254,9 +254,8 @@ async function firstRawDifference(pg: PgClient, trino: Trino): Promise<string | 
 export function describeDay2(): void {
   describe("Day 2: changes and faults on a running dev stack", () => {
     let pg: PgClient;
-    let trino: Trino;
+    let lake: Lake;
     let writer: Writer;
-    let outputs: Record<string, any>;
 
     let commitsAtStepStart = 0;
     /** Marks the start of a step: its time, and the commits written so far. */
@@ -265,7 +264,7 @@ export function describeDay2(): void {
       return Date.now();
     };
 
-    const connect = () => postgres(DEV_PORTS.postgres, outputs.postgres_admin_user, outputs.postgres_admin_password, outputs.postgres_database);
+    const connect = () => postgres(published(stack.access.source.endpoint, "PostgreSQL"), stack.access.source.adminUser!, stack.credential("postgresAdminPassword")!, stack.access.source.database);
 
     /** One pipeline job RUNNING; then, writes paused, Trino equals PostgreSQL and the raw log is exact, twice. */
     async function checkPipeline(step: string, since: number): Promise<void> {
@@ -281,13 +280,13 @@ export function describeDay2(): void {
       try {
         pg = await reconnect(pg);
         let diff: string | undefined;
-        await eventually(`Trino to equal PostgreSQL after ${step}`, 600_000, async () => ((diff = await firstStateDifference(pg, trino)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+        await eventually(`Trino to equal PostgreSQL after ${step}`, 600_000, async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
         f["last commit -> Trino equals PostgreSQL (s)"] = (Date.now() - pausedAt) / 1000;
         f["until Trino equals PostgreSQL, from the step's start (s)"] = (Date.now() - since) / 1000;
-        await eventually(`the raw log to hold each change once after ${step}`, 180_000, async () => ((diff = await firstRawDifference(pg, trino)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+        await eventually(`the raw log to hold each change once after ${step}`, 180_000, async () => ((diff = await firstRawDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
         await sleep(CHECKPOINT_MS + 2000);
-        expect(await firstRawDifference(pg, trino)).toBeUndefined();
-        expect(await firstStateDifference(pg, trino)).toBeUndefined();
+        expect(await firstRawDifference(pg, lake)).toBeUndefined();
+        expect(await firstStateDifference(pg, lake)).toBeUndefined();
         f["pipeline downtime: longest gap between raw-log commits (s)"] = await longestCommitGap(since);
         f["commits written so far"] = writer.commits;
         f["writer: commits/s during the step"] = Math.round(((writer.commits - commitsAt) / ((pausedAt - since) / 1000)) * 10) / 10;
@@ -300,7 +299,7 @@ export function describeDay2(): void {
 
     /** The longest time without an Iceberg commit to the raw log since `since`: how long the pipeline stood still. */
     async function longestCommitGap(since: number): Promise<number> {
-      const rows = await trinoRows(trino, `SELECT to_unixtime(committed_at) FROM iceberg.raw_data."accounts$snapshots" WHERE committed_at >= from_unixtime(${since / 1000 - CHECKPOINT_MS / 1000}) ORDER BY committed_at`);
+      const rows = await trinoRows(lake.trino, `SELECT to_unixtime(committed_at) FROM ${lake.raw}."accounts$snapshots" WHERE committed_at >= from_unixtime(${since / 1000 - CHECKPOINT_MS / 1000}) ORDER BY committed_at`);
       const times = [since / 1000, ...rows.map((r) => Number(r[0]))];
       let gap = 0;
       for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
@@ -318,17 +317,17 @@ export function describeDay2(): void {
     }
 
     beforeAll(async () => {
-      outputs = stackOutputs(STACK, ROOT);
+      stack = deployedStack(STACK, ROOT);
       pg = await connect();
-      trino = trinoClient(DEV_PORTS.trino);
+      lake = lakeOf(stack.access, published(stack.access.query?.trino, "Trino"));
       await pg.query(AUDIT_SQL);
       for (const t of ["users", "accounts"]) await pg.query(auditTrigger(t));
       // Whatever was written before the triggers has reached the raw log once Trino's state equals
       // PostgreSQL (both sinks commit on the same checkpoint) and one more checkpoint has passed.
       let diff: string | undefined;
-      await eventually("Trino to equal PostgreSQL before the steps", 600_000, async () => ((diff = await firstStateDifference(pg, trino)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+      await eventually("Trino to equal PostgreSQL before the steps", 600_000, async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
       await sleep(CHECKPOINT_MS + 2000);
-      for (const t of ["users", "accounts"]) for (const [k, n] of await rawCounts(trino, t)) baseline.set(`${t} ${k}`, n);
+      for (const t of ["users", "accounts"]) for (const [k, n] of await rawCounts(lake, t)) baseline.set(`${t} ${k}`, n);
       writer = new Writer(connect, 20);
       await writer.start();
       await sleep(10_000);
@@ -382,11 +381,11 @@ export function describeDay2(): void {
       patch = { ...patch, sourceDb: { seedData: true, tables: tables as unknown as Record<string, unknown>[] } } as typeof patch;
       (figures["(c) new column, new table"] ??= {})["apply (s)"] = await deploy("c");
       writer.extended = true;
-      const cols = await trinoRows(trino, "SELECT column_name FROM iceberg.information_schema.columns WHERE table_schema = 'bank' AND table_name = 'accounts' AND column_name = 'nickname'");
+      const cols = await trinoRows(lake.trino, `SELECT column_name FROM information_schema.columns WHERE table_schema = '${lake.state}' AND table_name = 'accounts' AND column_name = 'nickname'`);
       expect(cols).toEqual([["nickname"]]);
       await checkPipeline("(c) new column, new table", t0);
       // Every row that existed before the table was captured reached it through the snapshot.
-      const snapshotted = await trinoRows(trino, "SELECT count(DISTINCT json_extract_scalar(data, '$.id')) FROM iceberg.raw_data.branches WHERE op = 'r'");
+      const snapshotted = await trinoRows(lake.trino, `SELECT count(DISTINCT json_extract_scalar(data, '$.id')) FROM ${lake.raw}.branches WHERE op = 'r'`);
       expect(Number(snapshotted[0][0])).toBeGreaterThanOrEqual(50);
     });
 
@@ -402,18 +401,18 @@ export function describeDay2(): void {
       (figures["(c2) widened, table uncaptured"] ??= {})["apply (s)"] = await deploy("c2");
       const types = await pg.query("SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname IN ('balance', 'currency') ORDER BY 1");
       expect(types.rows.map((r) => `${r.attname} ${r.t}`)).toEqual(["balance numeric(20,2)", "currency character varying(8)"]);
-      expect(await trinoRows(trino, "SELECT data_type FROM iceberg.information_schema.columns WHERE table_schema = 'bank' AND table_name = 'accounts' AND column_name = 'balance'")).toEqual([["decimal(20,2)"]]);
+      expect(await trinoRows(lake.trino, `SELECT data_type FROM information_schema.columns WHERE table_schema = '${lake.state}' AND table_name = 'accounts' AND column_name = 'balance'`)).toEqual([["decimal(20,2)"]]);
       // Values only the wider types hold, written while rows keep coming.
       writer.currency = "USDC";
       await pg.query("UPDATE accounts SET balance = 123456789012345678.90 WHERE id = (SELECT id FROM accounts ORDER BY id LIMIT 1)");
       // The old job's last branches rows were committed with its savepoint, before the deploy ended.
-      const [[uncapturedRows]] = await trinoRows(trino, "SELECT count(*) FROM iceberg.raw_data.branches");
+      const [[uncapturedRows]] = await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.raw}.branches`);
       const branchWrites = async () => (await pg.query("SELECT count(*)::int AS n FROM e2e_audit WHERE tbl = 'branches'")).rows[0].n as number;
       const writesBefore = await branchWrites();
       await eventually("the writer to change branches, no longer captured", 60_000, async () => ((await branchWrites()) > writesBefore ? true : undefined));
       await checkPipeline("(c2) widened, table uncaptured", t0);
       // None of those changes reached the raw log, which stays as it was a checkpoint later too.
-      expect(await trinoRows(trino, "SELECT count(*) FROM iceberg.raw_data.branches")).toEqual([[uncapturedRows]]);
+      expect(await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.raw}.branches`)).toEqual([[uncapturedRows]]);
       expect((await pg.query("SELECT count(*)::int AS n FROM pg_publication_tables WHERE tablename = 'branches'")).rows[0].n).toBe(0);
     });
 
@@ -433,11 +432,11 @@ export function describeDay2(): void {
       // The database itself refuses the same SQL (a stack whose state synth cannot read), in one
       // transaction that changes nothing; psql reports it on stderr.
       // The CDC password travels in the environment, as the schema job's does, never on a command line.
-      const sql = schemaSql({ database: outputs.postgres_database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false });
-      const refused = spawnSync("docker", ["exec", "-i", "-e", "CDC_PASSWORD", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", outputs.postgres_admin_user, "-d", outputs.postgres_database,
-        "-v", `cdc_user=${outputs.postgres_cdc_user}`, "-f", "-"], {
+      const sql = schemaSql({ database: stack.access.source.database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false });
+      const refused = spawnSync("docker", ["exec", "-i", "-e", "CDC_PASSWORD", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", stack.access.source.adminUser!, "-d", stack.access.source.database,
+        "-v", `cdc_user=${stack.access.source.cdcUser}`, "-f", "-"], {
         input: `\\getenv cdc_password CDC_PASSWORD\n${sql}`,
-        env: { ...process.env, CDC_PASSWORD: outputs.postgres_cdc_password },
+        env: { ...process.env, CDC_PASSWORD: stack.credential("postgresCdcPassword") },
         encoding: "utf8",
       });
       expect(refused.status).not.toBe(0);
@@ -475,7 +474,7 @@ export function describeDay2(): void {
         // after the restart: the writes then span the crash and the recovery.
         const restartedAt = Date.now();
         await eventually(`the raw log to take commits again after the ${service} restart`, 600_000, async () => {
-          const [[last]] = await trinoRows(trino, `SELECT to_unixtime(max(committed_at)) FROM iceberg.raw_data."accounts$snapshots"`);
+          const [[last]] = await trinoRows(lake.trino, `SELECT to_unixtime(max(committed_at)) FROM ${lake.raw}."accounts$snapshots"`);
           return Number(last) * 1000 > restartedAt + CHECKPOINT_MS ? true : undefined;
         });
         await checkPipeline(`(e) SIGKILL ${service}`, t0);

@@ -4,14 +4,12 @@ import * as path from "path";
 import { promisify } from "util";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import { Client as PgClient } from "pg";
-import { Trino } from "trino-client";
 import { analyticsQueries } from "../../constructs/analytics";
-import { DEV_PORTS } from "../../stacks/environments";
 import { accountLifecycle, martsDiffer, runDagsterJob, waitForSensorRun } from "./analytics";
 import { describeDay2 } from "./day2";
 import { screenshotDashboard } from "./superset-dashboard";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
-import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { DeployedStack, deployedStack, eventually, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { ExpectedEvent, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
@@ -49,7 +47,11 @@ function lakehouse(...args: string[]): { status: number | null; out: string } {
 }
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
-const flink = async (p: string) => (await fetch(`http://127.0.0.1:${DEV_PORTS.flink}${p}`)).json() as Promise<any>;
+/** The deployed stack's access contract and credentials, read once it is deployed. */
+let stack: DeployedStack;
+/** `http://<address on this machine>` of a published endpoint of the contract. */
+const url = (endpoint: Parameters<typeof published>[0], what: string) => `http://${published(endpoint, what)}`;
+const flink = async (p: string) => (await fetch(`${url(stack.access.streamJob?.jobManager, "Flink")}${p}`)).json() as Promise<any>;
 const runningJobs = async () => (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING");
 
 /** Peak memory of the stack's containers, sampled every few seconds while the test runs. */
@@ -88,19 +90,19 @@ class MemorySampler {
 
 describe("dev stack on the local Docker engine", () => {
   let pg: PgClient;
-  let trino: Trino;
+  let lake: Lake;
   let kafka: Kafka;
-  let outputs: Record<string, any>;
   const memory = new MemorySampler();
 
   beforeAll(async () => {
     console.log("Dashboards run on Superset in this run: Metabase is not on any registry this machine reaches, so its image cannot be built here.");
     memory.start();
     figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
-    outputs = stackOutputs(STACK, ROOT);
-    pg = await postgres(DEV_PORTS.postgres, outputs.postgres_admin_user, outputs.postgres_admin_password, outputs.postgres_database);
-    trino = trinoClient(DEV_PORTS.trino);
-    kafka = new Kafka({ clientId: "e2e", brokers: [outputs.kafka_bootstrap_external], logLevel: logLevel.NOTHING });
+    stack = deployedStack(STACK, ROOT);
+    const { source, cdc, query } = stack.access;
+    pg = await postgres(published(source.endpoint, "PostgreSQL"), source.adminUser!, stack.credential("postgresAdminPassword")!, source.database);
+    lake = lakeOf(stack.access, published(query?.trino, "Trino"));
+    kafka = new Kafka({ clientId: "e2e", brokers: [cdc!.kafka.external], logLevel: logLevel.NOTHING });
   });
 
   afterAll(async () => {
@@ -128,27 +130,28 @@ describe("dev stack on the local Docker engine", () => {
     for (const s of services.filter((x) => !/taskmanager/.test(x))) expect(s).toMatch(/\(healthy\)/);
     for (const s of states.filter(isJob)) expect(s).toMatch(/Exited \(0\)/);
     const jobs = await runningJobs();
-    expect(jobs.map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
+    expect(jobs.map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
   });
 
   test("changes in PostgreSQL arrive in Kafka as Debezium events with before and after images", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
     lastCommitAt = Date.now();
+    const topics = stack.access.cdc!.topics;
     const received: { topic: string; value: any }[] = [];
     const consumer: Consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
     await consumer.connect();
-    await consumer.subscribe({ topics: outputs.topics, fromBeginning: true });
+    await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
     await consumer.run({ eachMessage: async ({ topic, message }) => { if (message.value) received.push({ topic, value: JSON.parse(message.value.toString()) }); } });
     const idOf = (v: any) => (v.after ?? v.before).id;
     try {
       await eventually("every expected event in Kafka", 120_000, async () => {
-        const missing = events.filter((e) => !received.some((r) => r.topic === `bank.public.${e.table}` && r.value.op === e.op && idOf(r.value) === e.id));
+        const missing = events.filter((e) => !received.some((r) => r.topic === topics[e.table] && r.value.op === e.op && idOf(r.value) === e.id));
         return missing.length === 0 ? true : undefined;
       }, () => `${received.length} received so far.`);
     } finally {
       await consumer.disconnect();
     }
-    const find = (table: string, op: string, id: string) => received.filter((r) => r.topic === `bank.public.${table}` && r.value.op === op && idOf(r.value) === id).map((r) => r.value);
+    const find = (table: string, op: string, id: string) => received.filter((r) => r.topic === topics[table] && r.value.op === op && idOf(r.value) === id).map((r) => r.value);
     const ngoc = find("users", "c", "00000000-0000-4000-9000-000000000001")[0];
     expect(ngoc.after.name).toBe("Trần Thị Bích Ngọc");
     expect(find("users", "c", "00000000-0000-4000-9000-000000000003")[0].after.name).toBeNull();
@@ -166,9 +169,9 @@ describe("dev stack on the local Docker engine", () => {
   });
 
   test("Trino's current-state tables equal PostgreSQL, and the raw log holds one row per event", async () => {
-    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 300_000, lastCommitAt);
-    await waitForOneRawRowPerEvent(trino, events);
-    const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
+    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 300_000, lastCommitAt);
+    await waitForOneRawRowPerEvent(lake, events);
+    const raw = await trinoRows(lake.trino, `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`);
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
 
@@ -176,26 +179,27 @@ describe("dev stack on the local Docker engine", () => {
     figures["re-deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "redeploy");
     const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { cwd: path.join(ROOT, "cdktf.out", "stacks", STACK), encoding: "utf8", env: process.env });
     expect({ exit: plan.status, tail: plan.stdout.split("\n").filter((l) => /Plan:|No changes|must be replaced|will be/.test(l)).slice(0, 20) }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
-    expect((await runningJobs()).map((j: any) => j.name)).toEqual([outputs.flink_job_name]);
+    expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
   });
 
   test("the seed's analytics queries run on Trino and agree with PostgreSQL", async () => {
-    const queries = analyticsQueries({ catalog: "iceberg", rawDatabase: "raw_data", stateDatabase: "bank", tables: ["users", "accounts"] });
+    const queries = analyticsQueries({ catalog: lake.catalog, rawDatabase: lake.raw, stateDatabase: lake.state, tables: ["users", "accounts"] });
     const timings: string[] = [];
     for (const q of queries) {
       const t0 = Date.now();
-      const rows = await trinoRows(trino, q.sql);
+      const rows = await trinoRows(lake.trino, q.sql);
       timings.push(`${q.name} ${Date.now() - t0} ms`);
       expect(rows.length).toBeGreaterThan(0);
     }
     figures["analytics queries"] = timings.join(", ");
-    const latest = await trinoRows(trino, queries.find((q) => q.name === "latest-balance-per-account")!.sql);
+    const latest = await trinoRows(lake.trino, queries.find((q) => q.name === "latest-balance-per-account")!.sql);
     const pgBalances = (await pg.query({ text: "SELECT id::text, user_id::text, balance::text, currency FROM accounts ORDER BY id", rowMode: "array" })).rows;
     expect(latest.map((r) => [r[0], r[1], String(r[2]), r[3]])).toEqual(pgBalances);
   });
 
   describe("analytics layer", () => {
-    const marts = () => `${outputs.dbt_marts_schema}`;
+    const dagster = () => stack.access.orchestrator!;
+    const marts = () => `${lake.catalog}.${stack.access.namespaces.marts}`;
 
     test("dbt builds and tests the parsed layer, the Data Vault and the marts through the deployed job; the marts equal PostgreSQL", async () => {
       const t0 = Date.now();
@@ -204,30 +208,31 @@ describe("dev stack on the local Docker engine", () => {
       const out = `${run.stdout}${run.stderr}`;
       expect({ exit: run.status, tail: out.split("\n").slice(-5) }).toMatchObject({ exit: 0 });
       expect(out).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
-      expect(await martsDiffer(pg, trino, marts(), events)).toBeUndefined();
+      expect(await martsDiffer(pg, lake.trino, marts(), events)).toBeUndefined();
     });
 
     test("Dagster materializes every dbt asset, and its sensor builds them when the raw tables change", async () => {
       events.push(...(await accountLifecycle(pg)));
-      await waitForExactState(pg, trino, 300_000, Date.now());
-      const run = await runDagsterJob(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, outputs.dagster_build_job, 900_000);
+      await waitForExactState(pg, lake, 300_000, Date.now());
+      const run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, dagster().buildJob, 900_000);
       figures["Dagster materialization of all dbt assets (s)"] = run.seconds;
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0, materializations: 10 });
-      expect(await martsDiffer(pg, trino, marts(), events)).toBeUndefined();
+      expect(await martsDiffer(pg, lake.trino, marts(), events)).toBeUndefined();
       // The sensor ticks every 5 minutes (Orchestrator.sensorIntervalSeconds); the raw tables have changed since deploy.
-      const ticks = await waitForSensorRun(`http://127.0.0.1:${DEV_PORTS.dagster}`, outputs.dagster_code_location, "raw_tables_changed", 360_000);
+      const ticks = await waitForSensorRun(url(dagster().dagster, "Dagster"), dagster().codeLocation, "raw_tables_changed", 360_000);
       figures["Dagster sensor ticks (newest first)"] = ticks.statuses.join(",");
       expect(ticks.statuses).not.toContain("FAILURE");
       expect(ticks.runsRequested).toBeGreaterThan(0);
     });
 
     test("the Superset dashboard renders every chart with data in headless Chromium (screenshot in test-output/)", async () => {
-      expect(outputs.dashboards_engine).toBe("superset");
+      const dashboards = stack.access.dashboards!;
+      expect(dashboards.engine).toBe("superset");
       const shot = await screenshotDashboard({
-        url: `http://127.0.0.1:${DEV_PORTS.superset}`,
-        username: outputs.dashboards_admin_login,
-        password: outputs.dashboards_admin_password,
-        dashboard: outputs.dashboards_name,
+        url: url(dashboards.endpoint, "Superset"),
+        username: dashboards.adminLogin,
+        password: stack.credential("dashboardsAdminPassword")!,
+        dashboard: dashboards.name,
         outFile: path.join(OUT, "superset-dashboard.png"),
       });
       figures["Superset dashboard charts (name: marks)"] = shot.charts.map((c) => `${c.name}: ${c.marks}`).join(", ");
@@ -248,13 +253,13 @@ describe("dev stack on the local Docker engine", () => {
     });
 
     test("names the debezium hop when the connector is paused", async () => {
-      const connector = `http://127.0.0.1:${DEV_PORTS.connect}/connectors/${outputs.connector_name}`;
+      const connector = `${url(stack.access.cdc?.connect, "Kafka Connect")}/connectors/${stack.access.cdc!.connectorName}`;
       await fetch(`${connector}/pause`, { method: "PUT" });
       try {
         await eventually("the connector to be PAUSED", 30_000, async () => (((await (await fetch(`${connector}/status`)).json()) as any).connector.state === "PAUSED" ? true : undefined));
         const r = lakehouse("verify", STACK, "--timeout", "15");
         expect(r.status).toBe(1);
-        expect(r.out).toContain(`verify failed at hop 'debezium': connector ${outputs.connector_name} is PAUSED`);
+        expect(r.out).toContain(`verify failed at hop 'debezium': connector ${stack.access.cdc!.connectorName} is PAUSED`);
       } finally {
         await fetch(`${connector}/resume`, { method: "PUT" });
       }
@@ -265,7 +270,7 @@ describe("dev stack on the local Docker engine", () => {
       try {
         const r = lakehouse("verify", STACK, "--timeout", "15");
         expect(r.status).toBe(1);
-        expect(r.out).toMatch(/verify failed at hop 'iceberg raw': Trino unreachable at http:\/\/127\.0\.0\.1:18080/);
+        expect(r.out).toContain(`verify failed at hop 'iceberg raw': Trino unreachable at ${url(stack.access.query?.trino, "Trino")}`);
       } finally {
         docker("start", `${PREFIX}-trino`);
       }
@@ -276,11 +281,11 @@ describe("dev stack on the local Docker engine", () => {
       docker("stop", `${PREFIX}-flink-pipeline`);
       const [job] = await runningJobs();
       try {
-        await fetch(`http://127.0.0.1:${DEV_PORTS.flink}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
+        await fetch(`${url(stack.access.streamJob?.jobManager, "Flink")}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
         await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
         const r = lakehouse("verify", STACK, "--timeout", "15");
         expect(r.status).toBe(1);
-        expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${outputs.flink_job_name} is CANCELED, not RUNNING: the stack's flink-pipeline service restores the job`);
+        expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${stack.access.streamJob!.jobName} is CANCELED, not RUNNING: the stack's flink-pipeline service restores the job`);
       } finally {
         docker("start", `${PREFIX}-flink-pipeline`);
       }
@@ -288,11 +293,11 @@ describe("dev stack on the local Docker engine", () => {
         const [running] = await runningJobs();
         return running && running.jid !== job.jid ? running : undefined;
       });
-      expect(resumed.name).toBe(outputs.flink_job_name);
-      expect(docker("logs", `${PREFIX}-flink-pipeline`)).toMatch(new RegExp(`restoring ${outputs.flink_job_name} from s3://lakehouse/flink/checkpoints/${job.jid}/chk-\\d+`));
+      expect(resumed.name).toBe(stack.access.streamJob!.jobName);
+      expect(docker("logs", `${PREFIX}-flink-pipeline`)).toMatch(new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${job.jid}/chk-\\d+`));
       expect(lakehouse("verify", STACK)).toMatchObject({ status: 0 });
-      await waitForExactState(pg, trino, 300_000, Date.now());
-      await waitForOneRawRowPerEvent(trino, events);
+      await waitForExactState(pg, lake, 300_000, Date.now());
+      await waitForOneRawRowPerEvent(lake, events);
     });
   });
 

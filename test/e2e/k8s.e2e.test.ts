@@ -2,9 +2,8 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Client as PgClient } from "pg";
-import { Trino } from "trino-client";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
-import { eventually, postgres, stackOutputs, trinoClient, trinoRows } from "./clients";
+import { DeployedStack, deployedStack, eventually, hostAndPort, Lake, lakeOf, postgres, trinoRows } from "./clients";
 import { ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
@@ -91,8 +90,13 @@ function stopForwards(): void {
 
 describe("k8s stack on the local Kubernetes cluster", () => {
   let pg: PgClient;
-  let trino: Trino;
-  let outputs: Record<string, any>;
+  let lake: Lake;
+  let stack: DeployedStack;
+  /** A port-forward to an endpoint of the contract (by its in-cluster service and port); its address on this machine. */
+  const forwardTo = async (internal: string) => {
+    const { host, port } = hostAndPort(internal);
+    return `127.0.0.1:${await portForward(host, port)}`;
+  };
 
   beforeAll(async () => {
     expect(kubectl("get", "nodes").status).toBe(0);
@@ -101,9 +105,10 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     // Set before deploying: a failed deploy leaves what it created, which afterAll destroys.
     deployed = true;
     figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
-    outputs = stackOutputs(STACK, ROOT);
-    pg = await postgres(await portForward("postgres", 5432), outputs.postgres_admin_user, outputs.postgres_admin_password, outputs.postgres_database);
-    trino = trinoClient(await portForward("trino", 8080));
+    stack = deployedStack(STACK, ROOT);
+    const { source, query } = stack.access;
+    pg = await postgres(await forwardTo(source.endpoint.internal), source.adminUser!, stack.credential("postgresAdminPassword")!, source.database);
+    lake = lakeOf(stack.access, await forwardTo(query!.trino.internal));
   });
 
   afterAll(async () => {
@@ -138,17 +143,18 @@ describe("k8s stack on the local Kubernetes cluster", () => {
   test("Trino's current-state tables equal PostgreSQL after the workload, and the raw log holds one row per event", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
     const lastCommitAt = Date.now();
-    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, lastCommitAt);
-    await waitForOneRawRowPerEvent(trino, events);
-    const raw = await trinoRows(trino, "SELECT json_extract_scalar(data, '$.name'), op FROM iceberg.raw_data.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'");
+    figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, lastCommitAt);
+    await waitForOneRawRowPerEvent(lake, events);
+    const raw = await trinoRows(lake.trino, `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`);
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
 
   test("the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated", async () => {
-    const flink = await portForward("flink-jobmanager", 8081);
+    const jobManager = hostAndPort(stack.access.streamJob!.jobManager.internal);
+    const flink = await portForward(jobManager.host, jobManager.port);
     const running = async () => ((await (await fetch(`http://127.0.0.1:${flink}/jobs/overview`)).json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
     const [before] = await running();
-    expect(before?.name).toBe(outputs.flink_job_name);
+    expect(before?.name).toBe(stack.access.streamJob!.jobName);
     const writing = phaseThree(pg, 40, 1000);
     await new Promise((r) => setTimeout(r, 3000));
     const t0 = Date.now();
@@ -156,7 +162,7 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     // The port-forward goes with the pod: forward again until the new one serves.
     let port: number | undefined;
     const restored = await eventually("the keeper to restore the job on the new JobManager", 600_000, async () => {
-      port ??= await portForward("flink-jobmanager", 8081);
+      port ??= await portForward(jobManager.host, jobManager.port);
       const overview = await fetch(`http://127.0.0.1:${port}/jobs/overview`).catch((err) => {
         port = undefined;
         throw err;
@@ -165,11 +171,11 @@ describe("k8s stack on the local Kubernetes cluster", () => {
       return jobs.length === 1 && jobs[0].jid !== before.jid ? jobs[0] : undefined;
     });
     figures["JobManager pod deleted -> job RUNNING again (s)"] = (Date.now() - t0) / 1000;
-    expect(restored.name).toBe(outputs.flink_job_name);
-    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${outputs.flink_job_name} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
+    expect(restored.name).toBe(stack.access.streamJob!.jobName);
+    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
     events.push(...(await writing));
-    figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, trino, 600_000, Date.now());
-    await waitForOneRawRowPerEvent(trino, events);
+    figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
+    await waitForOneRawRowPerEvent(lake, events);
   });
 
   test("a re-plan against the cluster has no changes", () => {

@@ -89,17 +89,19 @@ export async function phaseThree(pg: PgClient, rows = 50, pauseMs = 0): Promise<
   return events;
 }
 
-/** PostgreSQL's current rows, formatted the way the Trino queries below format Iceberg's. */
+/** PostgreSQL's current rows, formatted the way {@link currentStateTrinoSql} formats Iceberg's. */
 export const CURRENT_STATE_SQL = {
   postgres: {
     users: "SELECT id::text, email, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM users ORDER BY id",
     accounts: "SELECT id::text, user_id::text, balance::text, currency, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM accounts ORDER BY id",
   },
-  trino: {
-    users: "SELECT id, email, name, CAST(created_at AS varchar) FROM iceberg.bank.users ORDER BY id",
-    accounts: "SELECT id, user_id, CAST(balance AS varchar), currency, CAST(updated_at AS varchar) FROM iceberg.bank.accounts ORDER BY id",
-  },
 } as const;
+
+/** The current-state tables in the namespace `state` (of the Trino session's catalog), formatted like {@link CURRENT_STATE_SQL}. */
+export const currentStateTrinoSql = (state: string) => ({
+  users: `SELECT id, email, name, CAST(created_at AS varchar) FROM ${state}.users ORDER BY id`,
+  accounts: `SELECT id, user_id, CAST(balance AS varchar), currency, CAST(updated_at AS varchar) FROM ${state}.accounts ORDER BY id`,
+});
 
 /** The first row where two ordered row sets differ, described for a failure message. */
 export function firstDifference(expected: unknown[][], actual: unknown[][]): string | undefined {

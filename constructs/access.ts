@@ -1,0 +1,237 @@
+import { IcebergWarehouse } from "./iceberg-warehouse";
+import { Lakehouse } from "./lakehouse";
+import { DockerPlatform } from "./platform/docker";
+import { KubernetesPlatform } from "./platform/kubernetes";
+import { Endpoint, IPlatform } from "./platform/workload";
+import { SourceDb } from "./source-db";
+
+/**
+ * The typed access contract between a deployed stack and everything that uses it: the
+ * `lakehouse` CLI, scripts, tests, and other teams' tools. The stack emits it as one structured
+ * Terraform output named {@link ACCESS_OUTPUT}; read it with
+ * `cdktf output <stack> --outputs-file out.json` (key `access`) and type it with this interface.
+ *
+ * It names things, it never holds a secret: each credential is a sensitive output of its own,
+ * whose name the contract gives in {@link LakehouseAccess.credentials}.
+ */
+export interface LakehouseAccess {
+  /** Version of this shape; bumped when a field changes meaning or goes away. */
+  readonly version: 1;
+  /** Where the stack runs, and how its workloads are named there. */
+  readonly platform: AccessPlatform;
+  /** The captured PostgreSQL database. */
+  readonly source: SourceAccess;
+  /** Kafka, Kafka Connect and the Debezium connector; absent when the stack stops at the database. */
+  readonly cdc?: CdcAccess;
+  /** The Iceberg REST catalog and its warehouse; absent without CDC. */
+  readonly warehouse?: WarehouseAccess;
+  /** The Flink pipeline; absent when the stack has none. */
+  readonly streamJob?: StreamJobAccess;
+  /** Trino and the catalog it serves the warehouse as; absent without a query engine. */
+  readonly query?: QueryAccess;
+  /** Iceberg namespaces (Trino schemas) of each layer of data, in {@link QueryAccess.catalog}. */
+  readonly namespaces: NamespacesAccess;
+  /** Dagster; absent without an orchestrator. */
+  readonly orchestrator?: OrchestratorAccess;
+  /** The dashboard engine; absent without dashboards. */
+  readonly dashboards?: DashboardsAccess;
+  /** Names of the sensitive outputs that hold each credential (never the values). */
+  readonly credentials: CredentialOutputs;
+}
+
+/** Name of the stack output that holds the {@link LakehouseAccess} contract. */
+export const ACCESS_OUTPUT = "access";
+
+/**
+ * Names of the sensitive outputs, one per credential; the passwords are supplied by the
+ * `TF_VAR_<name>` variable of the same name (the S3 secret by `TF_VAR_s3_secret_key`). The contract lists those a stack has; read their values with
+ * `cdktf output <stack> --outputs-file out.json --outputs-file-include-sensitive-outputs`.
+ */
+export const CREDENTIAL_OUTPUTS = {
+  /** Password of the managed PostgreSQL's superuser. */
+  postgresAdminPassword: "postgres_admin_password",
+  /** Password of the CDC replication role. */
+  postgresCdcPassword: "postgres_cdc_password",
+  /** S3 secret key of the managed MinIO. */
+  s3SecretAccessKey: "s3_secret_access_key",
+  /** Admin password of the dashboard engine. */
+  dashboardsAdminPassword: "dashboards_admin_password",
+} as const;
+
+/** Which credentials a stack has: each key names the sensitive output holding it. */
+export type CredentialOutputs = { readonly [K in keyof typeof CREDENTIAL_OUTPUTS]?: (typeof CREDENTIAL_OUTPUTS)[K] };
+
+/** A service's address inside the platform network and, where published, on this machine. */
+export interface AccessEndpoint {
+  /** `host:port` inside the platform network (what other workloads use). */
+  readonly internal: string;
+  /** `127.0.0.1:<port>` on the machine that runs the platform; absent when not published (Kubernetes: use a port-forward). */
+  readonly published?: string;
+}
+
+/** The runtime of a stack, for tools that look at its workloads (logs, resource use). */
+export type AccessPlatform =
+  | {
+      /** Docker: one container per workload. */
+      readonly kind: "docker";
+      /** Every container's name starts with `<containerPrefix>-`, e.g. `lakehouse-dev`. */
+      readonly containerPrefix: string;
+    }
+  | {
+      /** Kubernetes: every object in one namespace. */
+      readonly kind: "kubernetes";
+      /** The namespace of the stack's objects. */
+      readonly namespace: string;
+    };
+
+/** See {@link LakehouseAccess.source}. */
+export interface SourceAccess {
+  /** PostgreSQL's SQL port. */
+  readonly endpoint: AccessEndpoint;
+  /** The captured database. */
+  readonly database: string;
+  /** Schema of the captured tables. */
+  readonly schema: string;
+  /** The superuser; absent for an adopted database (its owner manages it). */
+  readonly adminUser?: string;
+  /** The replication role Debezium logs in as. */
+  readonly cdcUser: string;
+  /** Columns of each captured table as the stack defines them (anything else in PostgreSQL is drift). */
+  readonly capturedColumns: Record<string, string[]>;
+}
+
+/** See {@link LakehouseAccess.cdc}. */
+export interface CdcAccess {
+  /** Kafka's broker listener; `published` is where it is reachable on this machine. */
+  readonly kafka: AccessEndpoint & {
+    /** Bootstrap address for clients outside the platform network: Kafka advertises it, so a port-forward must serve it there. */
+    readonly external: string;
+  };
+  /** Kafka Connect's REST API. */
+  readonly connect: AccessEndpoint;
+  /** Name of the Debezium connector in Kafka Connect. */
+  readonly connectorName: string;
+  /** Prefix of every change topic: `<topicPrefix>.<schema>.<table>`. */
+  readonly topicPrefix: string;
+  /** Change topic of each captured table, by table name. */
+  readonly topics: Record<string, string>;
+}
+
+/** See {@link LakehouseAccess.warehouse}. */
+export interface WarehouseAccess {
+  /** The Iceberg REST catalog. */
+  readonly catalog: AccessEndpoint;
+  /** The S3 API of the object store. */
+  readonly s3: AccessEndpoint;
+  /** MinIO's web console; absent for an existing warehouse. */
+  readonly console?: AccessEndpoint;
+  /** Warehouse location, e.g. `s3://lakehouse/warehouse`. */
+  readonly location: string;
+  /** S3 access key id (its secret is the `s3SecretAccessKey` credential). */
+  readonly accessKeyId: string;
+}
+
+/** See {@link LakehouseAccess.streamJob}. */
+export interface StreamJobAccess {
+  /** Flink's JobManager REST API and web UI. */
+  readonly jobManager: AccessEndpoint;
+  /** Name of the Flink job of the pipeline. */
+  readonly jobName: string;
+  /** Iceberg tables the job writes, `namespace.table`. */
+  readonly tables: string[];
+}
+
+/** See {@link LakehouseAccess.query}. */
+export interface QueryAccess {
+  /** Trino's HTTP API. */
+  readonly trino: AccessEndpoint;
+  /** Trino catalog that serves the warehouse (`QueryEngine.catalogName`). */
+  readonly catalog: string;
+}
+
+/** See {@link LakehouseAccess.namespaces}. Each is absent when the layer that writes it is. */
+export interface NamespacesAccess {
+  /** Raw CDC log tables (one row per change event). */
+  readonly raw?: string;
+  /** Current-state tables (one row per live source row). */
+  readonly state?: string;
+  /** dbt marts. */
+  readonly marts?: string;
+}
+
+/** See {@link LakehouseAccess.orchestrator}. */
+export interface OrchestratorAccess {
+  /** Dagster's UI and GraphQL API. */
+  readonly dagster: AccessEndpoint;
+  /** Dagster code location of the dbt assets. */
+  readonly codeLocation: string;
+  /** Dagster job that builds every dbt asset. */
+  readonly buildJob: string;
+}
+
+/** See {@link LakehouseAccess.dashboards}. */
+export interface DashboardsAccess {
+  /** `metabase` or `superset`. */
+  readonly engine: string;
+  /** The engine's web UI and API. */
+  readonly endpoint: AccessEndpoint;
+  /** Name of the provisioned CDC dashboard. */
+  readonly name: string;
+  /** Admin login (its password is the `dashboardsAdminPassword` credential). */
+  readonly adminLogin: string;
+}
+
+/** Builds the {@link LakehouseAccess} contract of `lakehouse` running on `platform`. */
+export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): LakehouseAccess {
+  const at = (endpoint: Endpoint): AccessEndpoint => withoutUndefined({ internal: endpoint.address, published: platform.publishedAddress(endpoint) });
+  const { source, cdc, warehouse, streamJob, queryEngine, transformations, orchestrator, dashboards } = lakehouse;
+  const managed = source instanceof SourceDb ? source : undefined;
+  return withoutUndefined({
+    version: 1,
+    platform: accessPlatform(platform),
+    source: withoutUndefined({
+      endpoint: at(source.endpoint),
+      database: source.database,
+      schema: source.schema,
+      adminUser: managed?.adminUser,
+      cdcUser: source.cdcUser,
+      capturedColumns: Object.fromEntries(source.capturedTables.map((t) => [t.name, t.columns.map((c) => c.name)])),
+    }),
+    cdc: cdc && {
+      kafka: { ...at(cdc.kafkaExternal), internal: cdc.bootstrap.address, external: cdc.externalBootstrap },
+      connect: at(cdc.connect),
+      connectorName: cdc.connectorName,
+      topicPrefix: cdc.topicPrefix,
+      topics: Object.fromEntries(cdc.tables.map((t) => [t.name, cdc.topicFor(t.name)])),
+    },
+    warehouse: warehouse && withoutUndefined({
+      catalog: at(warehouse.catalog),
+      s3: at(warehouse.s3),
+      console: warehouse instanceof IcebergWarehouse ? at(warehouse.console) : undefined,
+      location: warehouse.warehouse,
+      accessKeyId: warehouse.accessKeyId,
+    }),
+    streamJob: streamJob && { jobManager: at(streamJob.jobManager), jobName: streamJob.jobName, tables: streamJob.tablesWritten },
+    query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
+    namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema }),
+    orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },
+    dashboards: dashboards && { engine: dashboards.engine, endpoint: at(dashboards.endpoint), name: dashboards.dashboardName, adminLogin: dashboards.adminLogin },
+    credentials: withoutUndefined({
+      postgresAdminPassword: managed && CREDENTIAL_OUTPUTS.postgresAdminPassword,
+      postgresCdcPassword: CREDENTIAL_OUTPUTS.postgresCdcPassword,
+      s3SecretAccessKey: warehouse && CREDENTIAL_OUTPUTS.s3SecretAccessKey,
+      dashboardsAdminPassword: dashboards && CREDENTIAL_OUTPUTS.dashboardsAdminPassword,
+    }),
+  });
+}
+
+function accessPlatform(platform: IPlatform): AccessPlatform {
+  if (platform instanceof DockerPlatform) return { kind: "docker", containerPrefix: platform.prefix };
+  if (platform instanceof KubernetesPlatform) return { kind: "kubernetes", namespace: platform.namespace };
+  throw new Error(`lakehouseAccess: platform '${platform.node.path}' is of kind '${platform.kind}', which the access contract does not describe`);
+}
+
+/** The object without its undefined fields: Terraform outputs have no `undefined`. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
