@@ -106,6 +106,12 @@ describe.each(PLATFORMS)("the %s stack", (_name, json, workloads) => {
     }
   });
 
+  test("every variable that can override a credential is sensitive and optional (the generated password is the default)", () => {
+    const overriding = [...new Set([...JSON.stringify(json.resource).matchAll(/coalesce\(var\.([a-z0-9_]+), random_password\./g)].map((m) => m[1]))].sort();
+    expect(overriding).toEqual(expect.arrayContaining(["postgres_admin_password", "postgres_cdc_password", "s3_secret_key"]));
+    for (const name of overriding) expect({ name, ...json.variable[name] }).toMatchObject({ name, sensitive: true, nullable: true, default: null });
+  });
+
   test("waits for every job to finish before apply goes on", () => {
     for (const job of [...workloads.values()].filter((w) => w.kind === "job")) {
       const waits = json.resource.docker_container ? job.config.attach === true && job.config.must_run === false : job.config.wait_for_completion === true;
