@@ -28,6 +28,14 @@ const fs = require("fs");
 const httpServer = require("http");
 const { env, http, log, until, run, s3Client, sleep, FatalError, HttpError } = require("./lib");
 
+/**
+ * How long the keeper waits, and how often it looks. Tests pass shorter ones; the defaults are
+ * what runs in the stack.
+ * @typedef {{ waitMs: number, pollMs: number, statementPollMs: number }} Timing
+ * @type {Timing}
+ */
+const DEFAULT_TIMING = { waitMs: 300_000, pollMs: 2_000, statementPollMs: 500 };
+
 const ACTIVE = new Set(["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "CANCELLING", "FAILING", "SUSPENDED"]);
 
 /**
@@ -93,8 +101,9 @@ function rootCause(text) {
 /**
  * The Flink cluster as the keeper sees it: its REST API and the SQL Gateway.
  * @param {{ gateway: string, jobmanager: string }} urls
+ * @param {Timing} [timing]
  */
-function flinkClient({ gateway, jobmanager }) {
+function flinkClient({ gateway, jobmanager }, timing = DEFAULT_TIMING) {
   /** Runs statements in one gateway session; returns the id of the job the last one started. @param {string[]} statements @param {string} sessionName */
   async function runStatements(statements, sessionName) {
     const { sessionHandle } = await http("POST", `${gateway}/v1/sessions`, { sessionName });
@@ -123,7 +132,7 @@ function flinkClient({ gateway, jobmanager }) {
       }
       if (page.jobID) jobId = page.jobID;
       if (page.resultType === "NOT_READY") {
-        await sleep(500);
+        await sleep(timing.statementPollMs);
         continue;
       }
       if (page.resultType === "EOS" || !page.nextResultUri) break;
@@ -152,7 +161,7 @@ function flinkClient({ gateway, jobmanager }) {
         if (s.status.id !== "COMPLETED") return undefined;
         if (s.operation?.["failure-cause"]) throw new FatalError(`stop-with-savepoint of ${jid} failed: ${rootCause(s.operation["failure-cause"]["stack-trace"] ?? "")}`);
         return /** @type {string} */ (s.operation.location);
-      }, { timeoutMs: 300_000 });
+      }, { timeoutMs: timing.waitMs, intervalMs: timing.pollMs });
     },
   };
 }
@@ -266,10 +275,11 @@ function catalogClient(catalogUrl) {
  * The reconciler. Every dependency is injected so tests can run it against a fake Flink.
  * @param {{ jobName: string, jobFamily: string, sql: string, tables: PipelineTables, savepointDir: string,
  *   statePrefix: string, flink: ReturnType<typeof flinkClient>, catalog: ReturnType<typeof catalogClient>,
- *   s3: ReturnType<typeof s3Client>, bucket: string }} deps
+ *   s3: ReturnType<typeof s3Client>, bucket: string, timing?: Timing }} deps
  */
 function createKeeper(deps) {
   const { jobName, jobFamily, sql, tables, flink, catalog, s3, bucket, statePrefix } = deps;
+  const timing = deps.timing ?? DEFAULT_TIMING;
   /** @type {KeeperStatus} */
   const status = { target: jobName, state: "STARTING", checkedAt: 0 };
   /** Set when this version was tried and rolled back: the keeper then keeps the old one running. */
@@ -294,7 +304,7 @@ function createKeeper(deps) {
         throw new FatalError(`job ${name} ${job.state}: ${await flink.rootException(jobId)}`);
       }
       return job.state === "RUNNING" ? job : undefined;
-    }, { timeoutMs: 300_000 });
+    }, { timeoutMs: timing.waitMs, intervalMs: timing.pollMs });
     return jobId;
   }
 
@@ -471,4 +481,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { splitStatements, startStatements, explainStatements, createKeeper, awaitRollout };
+module.exports = { splitStatements, startStatements, explainStatements, flinkClient, catalogClient, createKeeper, awaitRollout, DEFAULT_TIMING };

@@ -7,10 +7,7 @@ const build = (props: Partial<ConstructorParameters<typeof CdcConnector>[2]> = {
 };
 
 describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
-  const env = (s: ReturnType<typeof synthOn>, name: string): Record<string, any> =>
-    kind === "docker"
-      ? s.containerEnv(name)
-      : Object.fromEntries(Object.values(s.resources("kubernetes_stateful_set_v1")).concat(Object.values(s.resources("kubernetes_deployment_v1"))).find((r: any) => r.metadata.name === name).spec.template.spec.container[0].env.map((e: any) => [e.name, e.value ?? e.value_from]));
+  const env = (s: ReturnType<typeof synthOn>, name: string) => s.env(name);
 
   const published = (scope: any, platform: any) => {
     const cdc = build()(scope, platform);
@@ -41,15 +38,32 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
   });
 
   test("runs Kafka Connect with JSON converters and the env config provider; the CDC password is a secret env", () => {
-    const e = env(synthOn(kind, build()), "connect");
+    const s = synthOn(kind, build());
+    const e = env(s, "connect");
     expect(e).toMatchObject({
       BOOTSTRAP_SERVERS: "kafka:9092",
       CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
       CONNECT_CONFIG_PROVIDERS: "env",
       CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
     });
-    if (kind === "docker") expect(e.CDC_PASSWORD).toMatch(/random_password/);
-    else expect(e.CDC_PASSWORD).toEqual({ secret_key_ref: { name: "postgres-cdc-password", key: "value" } });
+    if (kind === "kubernetes") expect(e.CDC_PASSWORD).toEqual({ secretKeyRef: { name: "postgres-cdc-password", key: "value" } });
+    expect(s.credential("connect", "CDC_PASSWORD")).toMatch(/random_password\.SourceDb_CdcPassword_/);
+    expect(s.files("connect")["/opt/lakehouse/connect-worker.sh"]).toMatch(/^#!/);
+  });
+
+  test("Kafka keeps its log on persistent storage; Connect keeps nothing locally", () => {
+    const s = synthOn(kind, build());
+    expect(s.persistentPaths("kafka")).toEqual(["/var/lib/kafka/data"]);
+    expect(s.persistentPaths("connect")).toEqual([]);
+  });
+
+  test("the registration job gets the connector config as a file and no credential: Connect resolves the password itself", () => {
+    const s = synthOn(kind, build());
+    const config = JSON.parse(s.files("connector-registration")["/job/connector.json"]);
+    expect(config["database.password"]).toBe("${env:CDC_PASSWORD}");
+    expect(s.env("connector-registration")).toMatchObject({ CONNECT_URL: "http://connect:8083", CONNECTOR_CONFIG_FILE: "/job/connector.json" });
+    expect(Object.keys(s.env("connector-registration")).filter((k) => /PASS|SECRET/.test(k))).toEqual([]);
+    expect(s.credential("connector-snapshots", "PGPASSWORD")).toBe(s.credential("connect", "CDC_PASSWORD"));
   });
 });
 

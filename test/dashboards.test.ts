@@ -8,15 +8,22 @@ const build = (scope: any, platform: any) => {
 };
 
 describe.each(PLATFORMS)("Dashboards on %s", (kind) => {
-  test("Metabase with its own persistent PostgreSQL application database", () => {
+  test("Metabase with its own persistent PostgreSQL application database, sharing one generated password", () => {
     const s = synthOn(kind, build);
-    if (kind === "docker") {
-      expect(s.containerEnv("metabase")).toMatchObject({ MB_DB_TYPE: "postgres", MB_DB_HOST: "metabase-db", MB_DB_DBNAME: "metabase" });
-      expect(s.find("docker_volume", (v) => v.name === "lakehouse-metabase-db-data")).toBeDefined();
-    } else {
-      expect(s.k8s("kubernetes_stateful_set_v1", "metabase-db")).toBeDefined();
-      expect(s.k8s("kubernetes_deployment_v1", "metabase")).toBeDefined();
-    }
+    expect(s.env("metabase")).toMatchObject({ MB_DB_TYPE: "postgres", MB_DB_HOST: "metabase-db", MB_DB_PORT: "5432", MB_DB_DBNAME: "metabase", MB_DB_USER: "metabase" });
+    expect(s.env("metabase-db")).toMatchObject({ POSTGRES_DB: "metabase", POSTGRES_USER: "metabase" });
+    expect(s.credential("metabase", "MB_DB_PASS")).toMatch(/^\$\{random_password\.Dashboards_AppDbPassword_[0-9A-F]+\.result\}$/);
+    expect(s.credential("metabase-db", "POSTGRES_PASSWORD")).toBe(s.credential("metabase", "MB_DB_PASS"));
+    expect(s.persistentPaths("metabase-db")).toEqual(["/var/lib/postgresql/data"]);
+    expect(s.persistentPaths("metabase")).toEqual([]);
+  });
+
+  test("the provisioning job gets the admin password as a secret and the dashboard spec as a file", () => {
+    const s = synthOn(kind, build);
+    expect(s.env("metabase-provisioning")).toMatchObject({ MB_URL: "http://metabase:3000", DASHBOARD_FILE: "/job/dashboard.json" });
+    expect(s.credential("metabase-provisioning", "MB_ADMIN_PASSWORD")).toMatch(/random_password\.Dashboards_AdminPassword_/);
+    expect(Object.keys(s.files("metabase-provisioning")).sort()).toEqual(["/job/dashboard.json", "/job/lib.js", "/job/provision-metabase.js"]);
+    expect(JSON.parse(s.files("metabase-provisioning")["/job/dashboard.json"]).dashboard).toBe("Lakehouse CDC");
   });
 });
 

@@ -48,8 +48,80 @@ export class Synth {
 
   /** Uploaded file content as the container sees it, after Terraform's unescaping. */
   public upload(name: string, path: string): string {
-    return this.rawUpload(name, path).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+    return unescape(this.rawUpload(name, path));
   }
+
+  /** A Kubernetes workload (Deployment, StatefulSet or Job) by metadata name. */
+  public k8sWorkload(name: string): any {
+    const hits = WORKLOAD_TYPES.flatMap((type) => Object.values(this.resources(type))).filter((r: any) => r.metadata?.name === name);
+    if (hits.length !== 1) throw new Error(`expected one Kubernetes workload named ${name}, found ${hits.length}`);
+    return hits[0];
+  }
+
+  /**
+   * Env of a workload's (first) container on either platform: a value, or on Kubernetes a
+   * reference to a Secret key. A Kubernetes variable with both a value and a reference fails.
+   */
+  public env(name: string): Record<string, EnvValue> {
+    if (this.isDocker()) return this.containerEnv(name);
+    const container = this.k8sWorkload(name).spec.template.spec.container[0];
+    return Object.fromEntries((container.env ?? []).map((e: any) => {
+      const ref = e.value_from?.secret_key_ref;
+      if (ref && e.value !== undefined) throw new Error(`${name} env ${e.name} has both a value and a secret reference`);
+      return [e.name, ref ? { secretKeyRef: { name: ref.name, key: ref.key } } : e.value];
+    }));
+  }
+
+  /**
+   * The Terraform expression a credential env variable of a workload resolves to: the value on
+   * Docker; on Kubernetes the data of the Secret it references, failing when it is not a
+   * reference (a value inlined into the pod spec).
+   */
+  public credential(name: string, variable: string): string {
+    const value = this.env(name)[variable];
+    if (value === undefined) throw new Error(`${name} has no env ${variable}`);
+    if (this.isDocker()) return value as string;
+    if (typeof value === "string") throw new Error(`${name} env ${variable} is inlined as a value, not a secretKeyRef`);
+    const secret = this.k8s("kubernetes_secret_v1", value.secretKeyRef.name);
+    return secret.data[value.secretKeyRef.key];
+  }
+
+  /** Files of a workload as its container sees them (path -> content), uploaded (Docker) or mounted from its ConfigMap (Kubernetes). */
+  public files(name: string): Record<string, string> {
+    if (this.isDocker()) return Object.fromEntries((this.container(name).upload ?? []).map((u: any) => [u.file, unescape(u.content)]));
+    const pod = this.k8sWorkload(name).spec.template.spec;
+    const out: Record<string, string> = {};
+    for (const mount of pod.container[0].volume_mount ?? []) {
+      const volume = (pod.volume ?? []).find((v: any) => v.name === mount.name);
+      const configMapId = /^\$\{kubernetes_config_map_v1\.([^.]+)\./.exec(volume?.config_map?.name ?? "")?.[1];
+      if (!configMapId || !mount.sub_path) continue;
+      if (mount.read_only !== true) throw new Error(`${name} mounts ${mount.mount_path} from a ConfigMap without read_only`);
+      out[mount.mount_path] = unescape(this.resources("kubernetes_config_map_v1")[configMapId].data[mount.sub_path]);
+    }
+    return out;
+  }
+
+  /** Paths of a workload's (first) container backed by persistent storage: a docker_volume, or a claim template of its StatefulSet. */
+  public persistentPaths(name: string): string[] {
+    if (this.isDocker()) return (this.container(name).volumes ?? []).filter((v: any) => /^\$\{docker_volume\./.test(v.volume_name ?? "")).map((v: any) => v.container_path);
+    const workload = this.k8sWorkload(name);
+    const claims = new Set((workload.spec.volume_claim_template ?? []).map((t: any) => t.metadata.name));
+    return (workload.spec.template.spec.container[0].volume_mount ?? []).filter((m: any) => claims.has(m.name)).map((m: any) => m.mount_path);
+  }
+
+  private isDocker(): boolean {
+    return this.json.resource?.docker_container !== undefined;
+  }
+}
+
+/** An env value: literal, or a reference to a Kubernetes Secret key. */
+export type EnvValue = string | { secretKeyRef: { name: string; key: string } };
+
+const WORKLOAD_TYPES = ["kubernetes_deployment_v1", "kubernetes_stateful_set_v1", "kubernetes_job_v1"];
+
+/** Content as the container sees it, after Terraform's unescaping of `$${` and `%%{`. */
+function unescape(content: string): string {
+  return content.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
 }
 
 /** A test stack with the providers of `kind` and its platform, unsynthesized. */

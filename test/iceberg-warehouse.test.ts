@@ -4,26 +4,29 @@ import { PLATFORMS, synthOn } from "./helpers";
 describe.each(PLATFORMS)("IcebergWarehouse on %s", (kind) => {
   const synth = () => synthOn(kind, (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform }));
 
-  test("MinIO keeps its data on a persistent volume; the catalog keeps metadata in a JDBC store on another", () => {
+  test("MinIO keeps its data on persistent storage; the catalog keeps metadata in a JDBC store on another", () => {
     const s = synth();
-    if (kind === "docker") {
-      expect(s.find("docker_volume", (v) => v.name === "lakehouse-minio-data")).toBeDefined();
-      expect(s.find("docker_volume", (v) => v.name === "lakehouse-iceberg-rest-metadata")).toBeDefined();
-    } else {
-      expect(s.k8s("kubernetes_stateful_set_v1", "minio").spec.volume_claim_template[0].metadata.name).toBe("data");
-      expect(s.k8s("kubernetes_stateful_set_v1", "iceberg-rest").spec.volume_claim_template[0].metadata.name).toBe("metadata");
-    }
+    expect(s.persistentPaths("minio")).toEqual(["/data"]);
+    expect(s.persistentPaths("iceberg-rest")).toEqual(["/var/lib/iceberg"]);
+    expect(s.env("iceberg-rest").CATALOG_URI).toMatch(/^jdbc:sqlite:file:\/var\/lib\/iceberg\//);
+  });
+
+  test("MinIO's root password, the bucket job's and the catalog's S3 secret are one generated secret, referenced", () => {
+    const s = synth();
+    const secret = s.credential("minio", "MINIO_ROOT_PASSWORD");
+    expect(secret).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+    expect(s.credential("warehouse-bucket", "S3_SECRET_KEY")).toBe(secret);
+    expect(s.credential("iceberg-rest", "AWS_SECRET_ACCESS_KEY")).toBe(secret);
+    // The access key id is an identifier, not a secret: a plain value on both platforms.
+    expect(s.env("iceberg-rest").AWS_ACCESS_KEY_ID).toBe("lakehouse");
   });
 
   test("a job creates the bucket idempotently before the catalog starts", () => {
     const s = synth();
-    if (kind === "docker") {
-      const job = s.container("warehouse-bucket");
-      expect(job.entrypoint.join(" ")).toContain('mc mb --ignore-existing "lake/$BUCKET"');
-      expect(s.container("iceberg-rest").depends_on).toEqual([expect.stringMatching(/BucketJob/)]);
-    } else {
-      expect(s.k8s("kubernetes_stateful_set_v1", "iceberg-rest").depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/kubernetes_job_v1\..*BucketJob/)]));
-    }
+    const job = kind === "docker" ? s.container("warehouse-bucket").entrypoint : s.k8sWorkload("warehouse-bucket").spec.template.spec.container[0].command;
+    expect(job.join(" ")).toContain('mc mb --ignore-existing "lake/$BUCKET"');
+    const deps = kind === "docker" ? s.container("iceberg-rest").depends_on : s.k8sWorkload("iceberg-rest").depends_on;
+    expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(kind === "docker" ? /^docker_container\..*BucketJob/ : /^kubernetes_job_v1\..*BucketJob/)]));
   });
 });
 

@@ -7,15 +7,17 @@ const build = (props: Partial<QueryEngineProps> = {}) => (scope: any, platform: 
 };
 
 describe.each(PLATFORMS)("QueryEngine on %s", (kind) => {
-  test("a coordinator, plus workers when asked", () => {
+  test("a coordinator, plus workers when asked, each with the catalog mounted and the S3 secret referenced", () => {
     const s = synthOn(kind, build({ workers: 2 }));
-    if (kind === "docker") {
-      expect(s.container("trino")).toBeDefined();
-      expect(s.container("trino-worker-0")).toBeDefined();
-      expect(s.container("trino-worker-1")).toBeDefined();
-      expect(s.upload("trino-worker-0", "/etc/trino/config.properties")).toContain("coordinator=false\n");
-    } else {
-      expect(s.k8s("kubernetes_deployment_v1", "trino-worker").spec.replicas).toBe("2");
+    const workers = kind === "docker" ? ["trino-worker-0", "trino-worker-1"] : ["trino-worker"];
+    if (kind === "docker") expect(() => s.container("trino-worker-2")).toThrow(/found 0/);
+    else expect(s.k8sWorkload("trino-worker").spec.replicas).toBe("2");
+    for (const node of ["trino", ...workers]) {
+      const files = s.files(node);
+      expect(files["/etc/trino/catalog/iceberg.properties"]).toContain("s3.aws-secret-key=${ENV:S3_SECRET_KEY}\n");
+      expect(files["/etc/trino/config.properties"]).toContain(node === "trino" ? "coordinator=true\n" : "coordinator=false\n");
+      expect(s.credential(node, "S3_SECRET_KEY")).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+      expect(s.persistentPaths(node)).toEqual([]);
     }
   });
 });

@@ -12,26 +12,27 @@ describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
     expect(args).toEqual(["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10", "-c", "max_slot_wal_keep_size=2048MB"]);
   });
 
-  test("keeps data on a persistent volume", () => {
+  test("keeps data on persistent storage of the default size", () => {
     const s = synth();
-    if (kind === "docker") expect(s.container("postgres").volumes[0].container_path).toBe("/var/lib/postgresql/data");
-    else expect(s.k8s("kubernetes_stateful_set_v1", "postgres").spec.volume_claim_template[0].spec.resources.requests.storage).toBe("10Gi");
+    expect(s.persistentPaths("postgres")).toEqual(["/var/lib/postgresql/data"]);
+    if (kind === "kubernetes") expect(s.k8sWorkload("postgres").spec.volume_claim_template[0].spec.resources.requests.storage).toBe("10Gi");
+  });
+
+  test("takes its superuser password from a generated secret", () => {
+    const s = synth();
+    expect(s.credential("postgres", "POSTGRES_PASSWORD")).toMatch(/^\$\{coalesce\(var\.[a-z_]+, random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\)\}$|^\$\{random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\}$/);
   });
 
   test("applies the schema with an idempotent job that receives credentials only as secrets", () => {
     const s = synth();
-    if (kind === "docker") {
-      const env = s.containerEnv("postgres-schema");
-      expect(env.PGPASSWORD).toMatch(/random_password/);
-      expect(env.CDC_PASSWORD).toMatch(/random_password/);
-      const sql = s.upload("postgres-schema", "/job/schema.sql");
-      expect(sql).toContain("CREATE TABLE IF NOT EXISTS users");
-      expect(sql).not.toMatch(/PASSWORD '/);
-    } else {
-      const job = s.k8s("kubernetes_job_v1", "postgres-schema");
-      const env = job.spec.template.spec.container[0].env;
-      expect(env).toEqual(expect.arrayContaining([{ name: "CDC_PASSWORD", value_from: { secret_key_ref: { name: "postgres-cdc-password", key: "value" } } }]));
-    }
+    expect(s.credential("postgres-schema", "PGPASSWORD")).toBe(s.credential("postgres", "POSTGRES_PASSWORD"));
+    expect(s.credential("postgres-schema", "CDC_PASSWORD")).toMatch(/random_password\.SourceDb_CdcPassword_/);
+    const files = s.files("postgres-schema");
+    expect(Object.keys(files).sort()).toEqual(["/job/apply-schema.sh", "/job/schema.sql"]);
+    expect(files["/job/schema.sql"]).toContain("CREATE TABLE IF NOT EXISTS users");
+    // The password reaches psql as a variable at run time, never as text in the SQL.
+    expect(files["/job/schema.sql"]).not.toMatch(/PASSWORD '/);
+    expect(files["/job/apply-schema.sh"]).toContain('-v cdc_password="$CDC_PASSWORD"');
   });
 });
 

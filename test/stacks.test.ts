@@ -61,18 +61,6 @@ describe("environment stacks", () => {
     for (const image of images) expect(image).toMatch(/^lakehouse\.local\//);
   });
 
-  test("credentials are sensitive variables or generated, never literals; outputs holding them are sensitive", () => {
-    const dev = JSON.parse(stacks.dev);
-    expect(dev.variable.postgres_admin_password).toMatchObject({ sensitive: true, nullable: true, default: null });
-    for (const [name, output] of Object.entries<any>(dev.output)) {
-      if (/password|secret/.test(name)) expect(output.sensitive).toBe(true);
-    }
-    for (const e of Object.values<any>(dev.resource.docker_container).flatMap((c) => c.env ?? [])) {
-      const [key, value] = [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)];
-      if (/PASSWORD|SECRET/.test(key)) expect(value).toMatch(/^\$\{(coalesce\(var\.[a-z0-9_]+, )?random_password\.[A-Za-z0-9_]+\.result\)?\}$/);
-    }
-  });
-
   test("LAKEHOUSE_DASHBOARDS=off drops Metabase; LAKEHOUSE_IMAGE_REGISTRY=upstream uses public registries", () => {
     const envs = environments(settingsFromEnv({ LAKEHOUSE_DASHBOARDS: "off", LAKEHOUSE_IMAGE_REGISTRY: "upstream" }));
     const dev = JSON.parse(Testing.synth(new LakehouseStack(Testing.app(), envs[0]), true));
@@ -135,10 +123,5 @@ describe("environment stacks", () => {
     expect(superset.ports).toEqual([expect.objectContaining({ internal: 8088, external: 13088, ip: "127.0.0.1" })]);
     expect(containers.map((c) => c.name)).not.toContain("lakehouse-dev-metabase");
     expect(json.output.dashboards_engine.value).toBe("superset");
-  });
-
-  // One snapshot per stack: a construct change shows up as a reviewable JSON diff.
-  test.each(["dev", "k8s"])("%s snapshot", (name) => {
-    expect(JSON.parse(stacks[name])).toMatchSnapshot();
   });
 });

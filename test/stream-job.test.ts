@@ -15,21 +15,49 @@ const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank"): Strea
 };
 
 describe.each(PLATFORMS)("StreamJob on %s", (kind) => {
+  const command = (s: ReturnType<typeof synthOn>, name: string): string[] => {
+    if (kind === "docker") return s.container(name).entrypoint ?? s.container(name).command;
+    const c = s.k8sWorkload(name).spec.template.spec.container[0];
+    return c.command ?? c.args;
+  };
+
   test("runs a JobManager, N TaskManagers, a SQL Gateway, the pipeline keeper and a rollout job", () => {
     const s = synthOn(kind, build({ taskManagers: 2 }));
     if (kind === "docker") {
       expect(s.container("flink-jobmanager").command).toEqual(["jobmanager"]);
       expect(s.container("flink-taskmanager-0").command).toEqual(["taskmanager"]);
-      expect(s.container("flink-taskmanager-1")).toBeDefined();
+      expect(s.container("flink-taskmanager-1").command).toEqual(["taskmanager"]);
       expect(s.container("flink-sql-gateway").command[0]).toBe("/opt/flink/bin/sql-gateway.sh");
-      expect(s.container("flink-pipeline").entrypoint).toEqual(["node", "/job/flink-pipeline.js", "keep"]);
       expect(s.container("flink-pipeline").restart).toBe("unless-stopped");
-      expect(s.container("flink-pipeline-rollout").entrypoint).toEqual(["node", "/job/flink-pipeline.js", "await"]);
     } else {
-      expect(s.k8s("kubernetes_deployment_v1", "flink-taskmanager").spec.replicas).toBe("2");
-      expect(s.k8s("kubernetes_deployment_v1", "flink-pipeline").spec.template.spec.container[0].command).toEqual(["node", "/job/flink-pipeline.js", "keep"]);
-      expect(s.k8s("kubernetes_job_v1", "flink-pipeline-rollout").wait_for_completion).toBe(true);
+      expect(s.k8sWorkload("flink-taskmanager").spec.replicas).toBe("2");
+      expect(s.k8sWorkload("flink-jobmanager").spec.template.spec.container[0].args).toEqual(["jobmanager"]);
+      expect(s.k8sWorkload("flink-pipeline").spec.replicas ?? "1").toBe("1");
+      expect(s.k8sWorkload("flink-pipeline-rollout").wait_for_completion).toBe(true);
     }
+    expect(command(s, "flink-pipeline")).toEqual(["node", "/job/flink-pipeline.js", "keep"]);
+    expect(command(s, "flink-pipeline-rollout")).toEqual(["node", "/job/flink-pipeline.js", "await"]);
+  });
+
+  test("the keeper gets the SQL, the tables and its script as files, its endpoints in env and the S3 secret referenced", () => {
+    const s = synthOn(kind, build());
+    expect(Object.keys(s.files("flink-pipeline")).sort()).toEqual(["/job/flink-pipeline.js", "/job/lib.js", "/job/pipeline.sql", "/job/tables.json"]);
+    expect(s.files("flink-pipeline")["/job/pipeline.sql"]).toMatch(/EXECUTE STATEMENT SET\nBEGIN\n/);
+    expect(s.env("flink-pipeline")).toMatchObject({
+      GATEWAY_URL: "http://flink-sql-gateway:8083",
+      JOBMANAGER_URL: "http://flink-jobmanager:8081",
+      CATALOG_URL: "http://iceberg-rest:8181",
+      SQL_FILE: "/job/pipeline.sql",
+      TABLES_FILE: "/job/tables.json",
+      S3_BUCKET: "lakehouse",
+      AWS_ACCESS_KEY_ID: "lakehouse",
+    });
+    expect(s.credential("flink-pipeline", "AWS_SECRET_ACCESS_KEY")).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+    for (const node of ["flink-jobmanager", "flink-sql-gateway"]) expect(s.credential(node, "AWS_SECRET_ACCESS_KEY")).toBe(s.credential("flink-pipeline", "AWS_SECRET_ACCESS_KEY"));
+    // The rollout step only asks the keeper: no SQL, no credentials.
+    expect(Object.keys(s.files("flink-pipeline-rollout")).sort()).toEqual(["/job/flink-pipeline.js", "/job/lib.js"]);
+    expect(s.env("flink-pipeline-rollout")).toMatchObject({ KEEPER_URL: "http://flink-pipeline:8090" });
+    expect(Object.keys(s.env("flink-pipeline-rollout")).filter((k) => /SECRET|PASSWORD/.test(k))).toEqual([]);
   });
 });
 

@@ -8,25 +8,43 @@ const layers = (scope: any, platform: any, props: Partial<ConstructorParameters<
 };
 
 describe.each(PLATFORMS)("Transformations and Orchestrator on %s", (kind) => {
-  test("a dbt build job with the project mounted, and Dagster's webserver, daemon and database", () => {
-    const s = synthOn(kind, (scope, platform) => {
+  const synth = () =>
+    synthOn(kind, (scope, platform) => {
       const transformations = layers(scope, platform);
       new Orchestrator(scope, "Orchestrator", { platform, transformations, rawTables: ["users", "accounts"] });
     });
-    if (kind === "docker") {
-      expect(s.container("dbt-build").entrypoint).toEqual(["dbt", "build", "--project-dir", "/opt/lakehouse/dbt"]);
-      expect(s.containerEnv("dbt-build")).toMatchObject({ DBT_TRINO_HOST: "trino", DBT_TRINO_PORT: "8080", DBT_RAW_SCHEMA: "raw_data", DBT_SCHEMA: "analytics" });
-      expect(s.upload("dbt-build", "/opt/lakehouse/dbt/dbt_project.yml")).toContain("name: lakehouse");
-      expect(s.upload("dagster-daemon", "/opt/lakehouse/orchestrator/definitions.py")).toContain("@dbt_assets");
-      expect(s.upload("dagster-webserver", "/opt/dagster/home/dagster.yaml")).toContain("DAGSTER_PG_PASSWORD");
-      expect(s.containerEnv("dagster-daemon").DAGSTER_PG_PASSWORD).toMatch(/random_password/);
-      expect(s.container("dagster-daemon").entrypoint.join(" ")).toContain("dagster-daemon run");
-    } else {
-      expect(s.k8s("kubernetes_job_v1", "dbt-build")).toBeDefined();
-      expect(s.k8s("kubernetes_deployment_v1", "dagster-webserver")).toBeDefined();
-      expect(s.k8s("kubernetes_deployment_v1", "dagster-daemon")).toBeDefined();
-      expect(s.k8s("kubernetes_stateful_set_v1", "dagster-db")).toBeDefined();
+
+  test("a dbt build job with the whole project mounted and Trino's address, schemas and catalog in its env", () => {
+    const s = synth();
+    expect(s.env("dbt-build")).toMatchObject({ DBT_TRINO_HOST: "trino", DBT_TRINO_PORT: "8080", DBT_TRINO_CATALOG: "iceberg", DBT_RAW_SCHEMA: "raw_data", DBT_STATE_SCHEMA: "bank", DBT_SCHEMA: "analytics" });
+    const files = s.files("dbt-build");
+    expect(files["/opt/lakehouse/dbt/dbt_project.yml"]).toContain("name: lakehouse");
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(["/opt/lakehouse/dbt/profiles.yml", "/opt/lakehouse/dbt/models/vault/h_users.sql", "/opt/lakehouse/dbt/models/marts/user_growth.sql"]));
+    // Trino runs without authentication inside the stack: dbt gets no credential at all.
+    expect(Object.keys(s.env("dbt-build")).filter((k) => /PASS|SECRET|TOKEN/.test(k))).toEqual([]);
+    const container = kind === "docker" ? s.container("dbt-build") : s.k8sWorkload("dbt-build").spec.template.spec.container[0];
+    expect(kind === "docker" ? container.entrypoint : container.command).toEqual(["dbt", "build", "--project-dir", "/opt/lakehouse/dbt"]);
+  });
+
+  test("Dagster's webserver and daemon share the project, the definitions and a database password from a secret", () => {
+    const s = synth();
+    for (const name of ["dagster-webserver", "dagster-daemon"]) {
+      expect(s.env(name)).toMatchObject({ DAGSTER_PG_HOST: "dagster-db", DAGSTER_HOME: "/opt/dagster/home", RAW_TABLES: "users,accounts", DBT_TRINO_HOST: "trino" });
+      expect(s.credential(name, "DAGSTER_PG_PASSWORD")).toMatch(/^\$\{random_password\.Orchestrator_StoragePassword_[0-9A-F]+\.result\}$/);
+      const files = s.files(name);
+      expect(files["/opt/lakehouse/orchestrator/definitions.py"]).toContain("@dbt_assets");
+      expect(files["/opt/dagster/home/dagster.yaml"]).toContain("password: {env: DAGSTER_PG_PASSWORD}");
+      expect(s.persistentPaths(name)).toEqual([]);
     }
+    const daemon = kind === "docker" ? s.container("dagster-daemon").entrypoint : s.k8sWorkload("dagster-daemon").spec.template.spec.container[0].command;
+    expect(daemon.join(" ")).toContain("dagster-daemon run");
+  });
+
+  test("Dagster's database keeps its data on persistent storage and takes the same password", () => {
+    const s = synth();
+    expect(s.env("dagster-db")).toMatchObject({ POSTGRES_DB: "dagster", POSTGRES_USER: "dagster" });
+    expect(s.credential("dagster-db", "POSTGRES_PASSWORD")).toBe(s.credential("dagster-daemon", "DAGSTER_PG_PASSWORD"));
+    expect(s.persistentPaths("dagster-db")).toEqual(["/var/lib/postgresql/data"]);
   });
 });
 

@@ -6,6 +6,7 @@ export { STATEFUL_IMAGE_NAMES } from "./inspect";
 export * from "./image-pinned";
 export * from "./loopback-host-ports";
 export * from "./sensitive-credential-outputs";
+export * from "./no-literal-credentials";
 export * from "./kubernetes-resources";
 export * from "./stateful-persistence";
 export * from "./lakehouse-policy";

@@ -1,6 +1,7 @@
 import { ImagePinnedRule } from "./image-pinned";
 import { KubernetesResourcesRule } from "./kubernetes-resources";
 import { LoopbackHostPortsRule } from "./loopback-host-ports";
+import { NoLiteralCredentialsRule } from "./no-literal-credentials";
 import { PolicyPack } from "./pack";
 import { IPolicyRule } from "./rule";
 import { SensitiveCredentialOutputsRule } from "./sensitive-credential-outputs";
@@ -23,6 +24,7 @@ export interface LakehousePolicyProps {
  * | `image-pinned` | {@link ImagePinnedRule} |
  * | `loopback-host-ports` | {@link LoopbackHostPortsRule} |
  * | `sensitive-credential-outputs` | {@link SensitiveCredentialOutputsRule} |
+ * | `no-literal-credentials` | {@link NoLiteralCredentialsRule} |
  * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
  *
@@ -38,6 +40,7 @@ export class LakehousePolicy extends PolicyPack {
       new ImagePinnedRule(),
       new LoopbackHostPortsRule(),
       new SensitiveCredentialOutputsRule(),
+      new NoLiteralCredentialsRule(),
       new KubernetesResourcesRule(),
       new StatefulPersistenceRule(),
     ];

@@ -46,6 +46,15 @@ function lakehouse(...args: string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
+/**
+ * The value an earlier test of this file left for a later one. The later test fails at once
+ * naming the step that did not complete, instead of with an error of its own that hides it.
+ */
+function needs<T>(value: T | undefined, step: string): T {
+  if (value === undefined) throw new Error(`this test needs the earlier test '${step}', which did not complete`);
+  return value;
+}
+
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 /** The deployed stack's access contract and credentials, read once it is deployed. */
 let stack: DeployedStack;
@@ -133,9 +142,13 @@ describe("dev stack on the local Docker engine", () => {
     expect(jobs.map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
   });
 
-  test("changes in PostgreSQL arrive in Kafka as Debezium events with before and after images", async () => {
+  test("the workload commits its inserts, updates and deletes in PostgreSQL", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
     lastCommitAt = Date.now();
+  });
+
+  test("changes in PostgreSQL arrive in Kafka as Debezium events with before and after images", async () => {
+    needs(lastCommitAt || undefined, "the workload commits its inserts, updates and deletes in PostgreSQL");
     const topics = stack.access.cdc!.topics;
     const received: { topic: string; value: any }[] = [];
     const consumer: Consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
@@ -169,6 +182,7 @@ describe("dev stack on the local Docker engine", () => {
   });
 
   test("Trino's current-state tables equal PostgreSQL, and the raw log holds one row per event", async () => {
+    needs(lastCommitAt || undefined, "the workload commits its inserts, updates and deletes in PostgreSQL");
     figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 300_000, lastCommitAt);
     await waitForOneRawRowPerEvent(lake, events);
     const raw = await trinoRows(lake.trino, `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`);
@@ -200,25 +214,42 @@ describe("dev stack on the local Docker engine", () => {
   describe("analytics layer", () => {
     const dagster = () => stack.access.orchestrator!;
     const marts = () => `${lake.catalog}.${stack.access.namespaces.marts}`;
+    // Set by a test for a later one in this block (see `needs`).
+    let dbtBuilt: true | undefined;
+    let dagsterMaterialized: true | undefined;
 
-    test("dbt builds and tests the parsed layer, the Data Vault and the marts through the deployed job; the marts equal PostgreSQL", async () => {
+    test("dbt builds and tests the parsed layer, the Data Vault and the marts through the deployed job", () => {
       const t0 = Date.now();
       const run = spawnSync("docker", ["start", "-a", `${PREFIX}-dbt-build`], { encoding: "utf8" });
       figures["dbt build through the Transformations job (s)"] = (Date.now() - t0) / 1000;
       const out = `${run.stdout}${run.stderr}`;
       expect({ exit: run.status, tail: out.split("\n").slice(-5) }).toMatchObject({ exit: 0 });
       expect(out).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
+      dbtBuilt = true;
+    });
+
+    test("the marts dbt built equal PostgreSQL", async () => {
+      needs(dbtBuilt, "dbt builds and tests the parsed layer, the Data Vault and the marts through the deployed job");
       expect(await martsDiffer(pg, lake.trino, marts(), events)).toBeUndefined();
     });
 
-    test("Dagster materializes every dbt asset, and its sensor builds them when the raw tables change", async () => {
+    test("Dagster materializes every dbt asset after new account activity", async () => {
       events.push(...(await accountLifecycle(pg)));
       await waitForExactState(pg, lake, 300_000, Date.now());
       const run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, dagster().buildJob, 900_000);
       figures["Dagster materialization of all dbt assets (s)"] = run.seconds;
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0, materializations: 10 });
+      dagsterMaterialized = true;
+    });
+
+    test("the marts Dagster materialized equal PostgreSQL, new account activity included", async () => {
+      needs(dagsterMaterialized, "Dagster materializes every dbt asset after new account activity");
       expect(await martsDiffer(pg, lake.trino, marts(), events)).toBeUndefined();
-      // The sensor ticks every 5 minutes (Orchestrator.sensorIntervalSeconds); the raw tables have changed since deploy.
+    });
+
+    test("Dagster's sensor requests a build when the raw tables change", async () => {
+      // The sensor ticks every 5 minutes (Orchestrator.sensorIntervalSeconds); the workload has
+      // changed the raw tables since deploy, whatever the tests above did.
       const ticks = await waitForSensorRun(url(dagster().dagster, "Dagster"), dagster().codeLocation, "raw_tables_changed", 360_000);
       figures["Dagster sensor ticks (newest first)"] = ticks.statuses.join(",");
       expect(ticks.statuses).not.toContain("FAILURE");
@@ -275,26 +306,42 @@ describe("dev stack on the local Docker engine", () => {
         docker("start", `${PREFIX}-trino`);
       }
     });
+  });
 
-    test("names the flink hop when the job is cancelled; the keeper resumes it from its checkpoint", async () => {
+  describe("Flink's resume", () => {
+    // Set by the first test for the two after it (see `needs`).
+    let cancelled: { jid: string; name: string } | undefined;
+    let resumed: true | undefined;
+
+    test("verify names the flink hop when the job is cancelled and no keeper runs", async () => {
       // With the keeper stopped, nothing restores the job: verify must say so.
       docker("stop", `${PREFIX}-flink-pipeline`);
-      const [job] = await runningJobs();
       try {
+        const [job] = await runningJobs();
         await fetch(`${url(stack.access.streamJob?.jobManager, "Flink")}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
         await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
+        cancelled = job;
         const r = lakehouse("verify", STACK, "--timeout", "15");
         expect(r.status).toBe(1);
         expect(r.out).toContain(`verify failed at hop 'flink': Flink job ${stack.access.streamJob!.jobName} is CANCELED, not RUNNING: the stack's flink-pipeline service restores the job`);
       } finally {
         docker("start", `${PREFIX}-flink-pipeline`);
       }
-      const resumed = await eventually("the keeper to resume the job", 120_000, async () => {
-        const [running] = await runningJobs();
-        return running && running.jid !== job.jid ? running : undefined;
+    });
+
+    test("the keeper resumes the cancelled job from its newest checkpoint", async () => {
+      const job = needs(cancelled, "verify names the flink hop when the job is cancelled and no keeper runs");
+      const running = await eventually("the keeper to resume the job", 120_000, async () => {
+        const [r] = await runningJobs();
+        return r && r.jid !== job.jid ? r : undefined;
       });
-      expect(resumed.name).toBe(stack.access.streamJob!.jobName);
+      expect(running.name).toBe(stack.access.streamJob!.jobName);
       expect(docker("logs", `${PREFIX}-flink-pipeline`)).toMatch(new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${job.jid}/chk-\\d+`));
+      resumed = true;
+    });
+
+    test("after the resume, verify passes and Trino holds every event exactly once", async () => {
+      needs(resumed, "the keeper resumes the cancelled job from its newest checkpoint");
       expect(lakehouse("verify", STACK)).toMatchObject({ status: 0 });
       await waitForExactState(pg, lake, 300_000, Date.now());
       await waitForOneRawRowPerEvent(lake, events);

@@ -87,6 +87,23 @@ describe("KubernetesPlatform", () => {
     ]);
   });
 
+  test("absence: no host ports or host network, no volumes or secret references where the spec has none, secrets only in Secrets", () => {
+    const s = synth();
+    const workloads = ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_job_v1"].flatMap((t) => Object.values<any>(s.resources(t)));
+    for (const w of workloads) {
+      const pod = w.spec.template.spec;
+      // The spec's hostPort publishes on Docker only; a cluster is reached through port-forward.
+      expect({ w: w.metadata.name, hostNetwork: pod.host_network, hostPorts: pod.container.flatMap((c: any) => (c.port ?? []).map((p: any) => p.host_port).filter((p: any) => p !== undefined)) }).toEqual({ w: w.metadata.name, hostNetwork: undefined, hostPorts: [] });
+    }
+    const web = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
+    expect({ volumes: web.volume ?? [], mounts: web.container[0].volume_mount ?? [], secretRefs: (web.container[0].env ?? []).filter((e: any) => e.value_from) }).toEqual({ volumes: [], mounts: [], secretRefs: [] });
+    expect(s.k8s("kubernetes_job_v1", "db-init").spec.template.spec.volume ?? []).toEqual([]);
+    expect(Object.keys(s.resources("kubernetes_config_map_v1")).length).toBe(1);
+    // The generated password is written into its Secret and nowhere else.
+    const holders = Object.entries<any>(s.json.resource).flatMap(([type, rs]) => Object.values<any>(rs).filter((r) => JSON.stringify(r).includes("random_password.Pw.result")).map(() => type));
+    expect(holders).toEqual(["kubernetes_secret_v1"]);
+  });
+
   test("files are a ConfigMap mounted read-only by subPath, escaped for Terraform", () => {
     const s = synth();
     expect(s.k8s("kubernetes_config_map_v1", "db-files").data).toEqual({ "etc_db_db.conf": "key=$${ENV:SECRET}\n", "opt_run.sh": "#!/bin/sh\n" });

@@ -1,0 +1,283 @@
+import * as http from "http";
+import { AddressInfo } from "net";
+import { FakeFlink } from "./fake-flink";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { createKeeper, flinkClient, awaitRollout } = require("../../jobs/flink-pipeline.js");
+
+// The keeper's decision (unchanged / upgrade through a savepoint / restore / refuse / roll back)
+// against a Flink JobManager REST API and SQL Gateway served over HTTP by FakeFlink, through the
+// same flinkClient the keeper runs with. S3 and the Iceberg catalog stay in memory.
+
+/** Short waits: the paths are the same, the tests take milliseconds instead of minutes. */
+const TIMING = { waitMs: 1_000, pollMs: 20, statementPollMs: 5 };
+const OLD_SQL = "SET 'pipeline.name' = 'p-old';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 0;\nEND;\n";
+const NEW_SQL = "SET 'pipeline.name' = 'p-new';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
+const SAVEPOINTS = "s3://lakehouse/flink/savepoints";
+
+let flink: FakeFlink;
+beforeAll(() => jest.spyOn(console, "log").mockImplementation(() => undefined));
+beforeEach(async () => {
+  flink = await new FakeFlink().start();
+});
+afterEach(() => flink.stop());
+
+/** The keeper for version p-new, with S3 (holding p-old's SQL unless told otherwise) and a catalog in memory. */
+function keeper(opts: { objects?: { key: string; lastModified: number }[]; committed?: string[]; oldSqlStored?: boolean } = {}) {
+  const stored = new Map<string, string>(opts.oldSqlStored === false ? [] : [["flink/pipelines/p-old.sql", OLD_SQL]]);
+  const k = createKeeper({
+    jobName: "p-new",
+    jobFamily: "p-",
+    sql: NEW_SQL,
+    bucket: "lakehouse",
+    statePrefix: "flink/",
+    savepointDir: SAVEPOINTS,
+    tables: { raw: [{ namespace: "raw_data", name: "users" }], state: [{ namespace: "bank", name: "users", columns: [] }] },
+    flink: flinkClient({ gateway: flink.gatewayUrl, jobmanager: flink.jobmanagerUrl }, TIMING),
+    s3: { list: async () => opts.objects ?? [], get: async (key: string) => stored.get(key), put: async (key: string, text: string) => void stored.set(key, text) },
+    catalog: { hasCommits: async (ns: string, t: string) => (opts.committed ?? []).includes(`${ns}.${t}`), evolve: async () => [] },
+    timing: TIMING,
+  });
+  return { k, stored };
+}
+
+/** Jobs as `name:state`, optionally with what they were restored from. */
+const jobs = () => flink.jobs.map((j) => `${j.name}:${j.state}${j.restoredFrom ? ` from ${j.restoredFrom.replace(SAVEPOINTS, "<savepoints>")}` : ""}`);
+const stops = () => flink.calls("jobmanager", "POST", /\/stop$/);
+
+describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => {
+  describe("unchanged", () => {
+    test("the target version running: nothing is submitted or stopped, the status reports its checkpoint", async () => {
+      flink.addJob("p-new");
+      const { k } = keeper();
+      await k.reconcile();
+      expect(k.status).toMatchObject({ state: "RUNNING", jobId: flink.jobs[0].jid, lastCheckpointAt: 1_700_000_000_000 });
+      expect({ statements: flink.statements(), stops: stops() }).toEqual({ statements: [], stops: [] });
+    });
+
+    test("the target version still starting: WAITING, nothing is submitted", async () => {
+      flink.addJob("p-new", "INITIALIZING");
+      const { k } = keeper();
+      await k.reconcile();
+      expect(k.status.state).toBe("WAITING");
+      expect(flink.statements()).toEqual([]);
+    });
+
+    test("jobs of another family are not the pipeline", async () => {
+      flink.addJob("other-job");
+      const { k } = keeper();
+      await k.reconcile();
+      expect(jobs()).toEqual(["other-job:RUNNING", "p-new:RUNNING"]);
+      expect(stops()).toEqual([]);
+    });
+  });
+
+  describe("upgrade with a savepoint", () => {
+    test("plans the new SQL while the old runs, stops the old with a savepoint, starts the new from it", async () => {
+      const old = flink.addJob("p-old");
+      flink.behaviour.savepointPolls = 2;
+      const { k, stored } = keeper();
+      await k.reconcile();
+
+      expect(jobs()).toEqual(["p-old:FINISHED", expect.stringMatching(/^p-new:RUNNING from <savepoints>\/savepoint-\d+$/)]);
+      expect(k.status).toMatchObject({ state: "RUNNING", action: "upgraded from p-old", jobId: flink.jobs[1].jid });
+      // EXPLAIN first (no job), then the statements that start the new version from the savepoint.
+      const statements = flink.statements();
+      expect(statements[1]).toMatch(/^EXPLAIN STATEMENT SET/);
+      expect(statements.slice(2)).toEqual([
+        `SET 'execution.state-recovery.path' = '${flink.jobs[1].restoredFrom}'`,
+        "SET 'execution.state-recovery.ignore-unclaimed-state' = 'true'",
+        "SET 'pipeline.name' = 'p-new'",
+        "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND",
+      ]);
+      expect(stops().map((r) => [r.path, r.body])).toEqual([[`/jobs/${old.jid}/stop`, { targetDirectory: SAVEPOINTS, drain: false }]]);
+      expect(stored.get("flink/pipelines/p-new.sql")).toBe(NEW_SQL);
+      // Every gateway session is closed again.
+      expect(flink.calls("gateway", "DELETE", /^\/v1\/sessions\//)).toHaveLength(flink.calls("gateway", "POST", /^\/v1\/sessions$/).length);
+    });
+
+    test("new SQL that does not plan: the old version keeps running, nothing is stopped, later passes report FAILED", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.statementError = (s) => (s.startsWith("EXPLAIN") ? "org.apache.flink.table.api.ValidationException: Column 'x' not found in any table" : undefined);
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(/the new pipeline SQL \(p-new\) does not plan; p-old keeps running\. statement failed: EXPLAIN STATEMENT SET.*Column 'x' not found/s);
+      expect({ jobs: jobs(), stops: stops() }).toEqual({ jobs: ["p-old:RUNNING"], stops: [] });
+      expect(flink.calls("gateway", "DELETE", /^\/v1\/sessions\//)).toHaveLength(1);
+
+      await k.reconcile();
+      expect(k.status.state).toBe("FAILED");
+      expect(flink.statements().filter((s) => s.startsWith("EXPLAIN"))).toHaveLength(1);
+    });
+
+    test("a savepoint that fails: the error names the job and Flink's cause, nothing new is started", async () => {
+      const old = flink.addJob("p-old");
+      flink.behaviour.savepointFailure = "java.util.concurrent.CompletionException: x\nCaused by: java.io.IOException: bucket lakehouse not found";
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(`stop-with-savepoint of ${old.jid} failed: Caused by: java.io.IOException: bucket lakehouse not found`);
+      expect(jobs()).toEqual(["p-old:RUNNING"]);
+      expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toEqual([]);
+    });
+
+    test("a savepoint that never completes: times out naming it, nothing new is started", async () => {
+      const old = flink.addJob("p-old");
+      flink.behaviour.savepointPolls = Infinity;
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(`timed out after 1s waiting for the savepoint of job ${old.jid}`);
+      expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toEqual([]);
+    });
+
+    test("the new job fails after submit: the old SQL is started again from the same savepoint and the error says so", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(/the new pipeline version p-new failed to start and p-old was restored from savepoint s3:\/\/lakehouse\/flink\/savepoints\/savepoint-\S+\. Flink said: job p-new FAILED: Caused by: java\.lang\.IllegalStateException: boom/);
+      const [, failed, restored] = flink.jobs;
+      expect([failed.name, failed.state, restored.name, restored.state]).toEqual(["p-new", "FAILED", "p-old", "RUNNING"]);
+      expect(restored.restoredFrom).toBe(failed.restoredFrom);
+      expect(k.status.jobId).toBe(restored.jid);
+
+      // The rolled-back version is not tried again while the old one runs.
+      await k.reconcile();
+      expect(k.status.state).toBe("FAILED");
+      expect(flink.jobs).toHaveLength(3);
+    });
+
+    test("the new job never reaches RUNNING: times out and rolls back the same way", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "CREATED" : "RUNNING");
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(/p-new failed to start and p-old was restored from savepoint .*timed out after 1s waiting for job \S+ \(p-new\) to be RUNNING/);
+      expect(flink.jobs.map((j) => j.name)).toEqual(["p-old", "p-new", "p-old"]);
+    });
+
+    test("the new job fails and the old SQL is not in S3: the pipeline is reported stopped, with the savepoint to restore", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.stateAfterSubmit = () => "FAILED";
+      const { k } = keeper({ oldSqlStored: false });
+      await expect(k.reconcile()).rejects.toThrow(/p-new failed to start \(.*boom\) and the SQL of p-old is not at s3:\/\/lakehouse\/flink\/pipelines\/p-old\.sql to restore it: the pipeline is stopped; savepoint s3:\/\/lakehouse\/flink\/savepoints\//);
+      expect(flink.jobs.map((j) => j.name)).toEqual(["p-old", "p-new"]);
+    });
+
+    test("after a rollback, the old version stopped since is started again from the newest retained state", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      const { k } = keeper({ objects: [{ key: "flink/checkpoints/j/chk-9/_metadata", lastModified: 5 }] });
+      await expect(k.reconcile()).rejects.toThrow(/p-old was restored/);
+      flink.jobs[2].state = "CANCELED";
+      flink.jobs[2]["end-time"] = Date.now();
+      await k.reconcile();
+      expect(flink.jobs[3]).toMatchObject({ name: "p-old", state: "RUNNING", restoredFrom: "s3://lakehouse/flink/checkpoints/j/chk-9" });
+      expect(k.status.state).toBe("FAILED");
+    });
+  });
+
+  describe("resume (no version running)", () => {
+    test("restores the newest retained checkpoint or savepoint", async () => {
+      flink.addJob("p-old", "FAILED");
+      const objects = [
+        { key: "flink/checkpoints/j1/chk-7/_metadata", lastModified: 100 },
+        { key: "flink/savepoints/savepoint-abc/_metadata", lastModified: 300 },
+        { key: "flink/checkpoints/j1/shared/x", lastModified: 400 },
+      ];
+      const { k } = keeper({ objects });
+      await k.reconcile();
+      expect(jobs()).toEqual(["p-old:FAILED", "p-new:RUNNING from <savepoints>/savepoint-abc"]);
+      expect(k.status).toMatchObject({ state: "RUNNING", action: "restored from s3://lakehouse/flink/savepoints/savepoint-abc" });
+      expect(flink.calls("gateway", "GET", /^\/v1\/info$/)).toHaveLength(1);
+    });
+
+    test("starts fresh when nothing was ever committed", async () => {
+      const { k } = keeper();
+      await k.reconcile();
+      expect(jobs()).toEqual(["p-new:RUNNING"]);
+      expect(k.status).toMatchObject({ state: "RUNNING", action: "started fresh" });
+    });
+
+    test("refuses to replay Kafka into tables that hold commits", async () => {
+      const { k } = keeper({ committed: ["raw_data.users", "bank.users"] });
+      await expect(k.reconcile()).rejects.toThrow(/no retained checkpoint or savepoint under s3:\/\/lakehouse\/flink\/, but raw_data\.users, bank\.users already hold commits/);
+      expect(flink.statements()).toEqual([]);
+    });
+
+    test("a restored job that fails: the error carries Flink's root exception", async () => {
+      flink.behaviour.stateAfterSubmit = () => "FAILED";
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow("job p-new FAILED: Caused by: java.lang.IllegalStateException: boom");
+    });
+  });
+
+  describe("gateway errors", () => {
+    test("a gateway that answers 503 (starting): a transient error, nothing is started, the next pass succeeds", async () => {
+      flink.behaviour.gatewayStatus = 503;
+      const { k } = keeper();
+      const err = await k.reconcile().catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err.constructor.name).toBe("HttpError");
+      expect(err.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/info answered 503/);
+      flink.behaviour.gatewayStatus = undefined;
+      await k.reconcile();
+      expect(jobs()).toEqual(["p-new:RUNNING"]);
+    });
+
+    test("a statement the gateway refuses: fatal, naming the statement, and the session is closed", async () => {
+      flink.behaviour.statementError = (s) => (s.startsWith("EXECUTE") ? "org.apache.flink.table.api.TableException: Could not find a sink" : undefined);
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(/statement failed: EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END\n.*Could not find a sink/s);
+      expect(flink.calls("gateway", "DELETE", /^\/v1\/sessions\//)).toHaveLength(1);
+      expect(flink.jobs).toEqual([]);
+    });
+
+    test("SQL that starts no job is refused", async () => {
+      flink.behaviour.statementError = () => undefined;
+      const k = createKeeper({
+        ...keeperDeps(),
+        sql: "SET 'pipeline.name' = 'p-new';\n",
+      });
+      await expect(k.reconcile()).rejects.toThrow("the SQL started no job: it must end with EXECUTE STATEMENT SET");
+    });
+  });
+});
+
+describe("awaitRollout against the keeper's status endpoint", () => {
+  let status: Record<string, unknown> = {};
+  let server: http.Server;
+  let url = "";
+  beforeEach(async () => {
+    server = http.createServer((_req, res) => res.end(JSON.stringify(status)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(() => new Promise((resolve) => server.close(resolve)));
+
+  test("resolves once the target runs with a checkpoint completed since the step began", async () => {
+    status = { target: "p-new", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000, jobId: "j" };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 2_000 })).resolves.toBeUndefined();
+  });
+
+  test("fails at once with the keeper's error when it reports FAILED", async () => {
+    status = { target: "p-new", state: "FAILED", checkedAt: Date.now() + 60_000, error: "p-new failed to start and p-old was restored" };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 5_000 })).rejects.toThrow("p-new failed to start and p-old was restored");
+  });
+
+  test("times out while the keeper still runs another version", async () => {
+    status = { target: "p-old", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000 };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 500 })).rejects.toThrow("timed out after 0.5s waiting for the keeper to run p-new and complete a checkpoint");
+  });
+});
+
+/** Dependencies of a keeper for p-new with nothing stored, for tests that override one. */
+function keeperDeps() {
+  return {
+    jobName: "p-new",
+    jobFamily: "p-",
+    sql: NEW_SQL,
+    bucket: "lakehouse",
+    statePrefix: "flink/",
+    savepointDir: SAVEPOINTS,
+    tables: { raw: [], state: [] },
+    flink: flinkClient({ gateway: flink.gatewayUrl, jobmanager: flink.jobmanagerUrl }, TIMING),
+    s3: { list: async () => [], get: async () => undefined, put: async () => undefined },
+    catalog: { hasCommits: async () => false, evolve: async () => [] },
+    timing: TIMING,
+  };
+}
