@@ -108,9 +108,11 @@ export class CdcConnector extends Construct implements ICdcStream {
   /**
    * Bootstrap address for clients on the host (tests, `lakehouse verify`): `localhost:<port>` once
    * the stack publishes {@link kafkaExternal} (Docker) or forwards it (Kubernetes); the in-network
-   * address of the external listener otherwise. Resolved at synth, after the stack has published.
+   * address of the external listener otherwise. Read it after the stack has published its ports.
    */
-  public readonly externalBootstrap: string;
+  public get externalBootstrap(): string {
+    return this.advertisedExternalAddress(this.platform);
+  }
   /** Kafka's external listener: publish it (`platform.publish(cdc.kafkaExternal, 19092)`) for clients on the host. */
   public readonly kafkaExternal: Endpoint;
   /** Kafka Connect REST API. */
@@ -127,9 +129,11 @@ export class CdcConnector extends Construct implements ICdcStream {
   public readonly snapshotJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
   private readonly schema: string;
+  private readonly platform: IPlatform;
 
   constructor(scope: Construct, id: string, props: CdcConnectorProps) {
     super(scope, id);
+    this.platform = props.platform;
     this.topicPrefix = props.topicPrefix ?? "bank";
     this.connectorName = props.connectorName ?? "bank-cdc";
     validateProps(props, this.topicPrefix, this.connectorName);
@@ -140,7 +144,6 @@ export class CdcConnector extends Construct implements ICdcStream {
     const kafka = this.kafka(props);
     this.bootstrap = kafka.endpoint("kafka");
     this.kafkaExternal = kafka.endpoint("external");
-    this.externalBootstrap = Lazy.stringValue({ produce: () => this.advertisedExternalAddress(props.platform) });
     this.connect = this.connectWorker(props).endpoint("http");
     this.registration = this.registrationJob(props);
     this.snapshotJob = this.snapshotRequests(props);

@@ -33,18 +33,19 @@ describe("environment stacks", () => {
 
   test("dev publishes every endpoint at DEV_PORTS on 127.0.0.1; k8s only records them (Kafka advertises the port-forward)", () => {
     const dev = JSON.parse(stacks.dev);
-    expect(dev.output.published_ports.value).toEqual({
-      "postgres/sql": "127.0.0.1:15432",
-      "kafka/external": "127.0.0.1:19092",
-      "connect/http": "127.0.0.1:18083",
-      "minio/s3": "127.0.0.1:19000",
-      "minio/console": "127.0.0.1:19001",
-      "iceberg-rest/http": "127.0.0.1:18181",
-      "flink-jobmanager/http": "127.0.0.1:18081",
-      "trino/http": "127.0.0.1:18080",
-      "dagster-webserver/http": "127.0.0.1:13070",
-      "metabase/http": "127.0.0.1:13000",
-    });
+    const access = dev.output.access.value;
+    expect({
+      postgres: access.source.endpoint.published,
+      kafka: access.cdc.kafka.published,
+      connect: access.cdc.connect.published,
+      s3: access.warehouse.s3.published,
+      minioConsole: access.warehouse.console.published,
+      icebergRest: access.warehouse.catalog.published,
+      flink: access.streamJob.jobManager.published,
+      trino: access.query.trino.published,
+      dagster: access.orchestrator.dagster.published,
+      metabase: access.dashboards.endpoint.published,
+    }).toEqual(Object.fromEntries(Object.entries(DEV_PORTS).filter(([name]) => name !== "superset").map(([name, port]) => [name, `127.0.0.1:${port}`])));
     const published = Object.values<any>(dev.resource.docker_container).flatMap((c) => c.ports ?? []);
     expect(published.map((p: any) => p.external).sort()).toEqual(Object.values(DEV_PORTS).filter((p) => p !== DEV_PORTS.superset).sort());
     expect(published.every((p: any) => p.ip === "127.0.0.1")).toBe(true);
@@ -53,7 +54,7 @@ describe("environment stacks", () => {
     expect(advertised).toBe("KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092");
     const k8sKafka = Object.values<any>(JSON.parse(stacks.k8s).resource.kubernetes_stateful_set_v1).find((r) => r.metadata.name === "kafka");
     expect(k8sKafka.spec.template.spec.container[0].env).toContainEqual({ name: "KAFKA_ADVERTISED_LISTENERS", value: "PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092" });
-    expect(JSON.parse(stacks.k8s).output.published_ports).toBeUndefined();
+    expect(JSON.stringify(JSON.parse(stacks.k8s).output.access.value)).not.toContain("127.0.0.1");
   });
 
   test("dev uses the locally built images by default", () => {
