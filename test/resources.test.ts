@@ -32,7 +32,10 @@ describe("bench's CPU sampling follows the contract's platform", () => {
     expect(result).toBe("done");
     expect(cpu.sampledBy).toBe("fake");
     expect(cpu.top[0]).toBe("b 50%");
-    expect(cpu.top[1]).toMatch(/^a (10|20|30)%$/);
+    // The mean of however many 10s and 30s were sampled in 50 ms.
+    const [, mean] = /^a (\d+)%$/.exec(cpu.top[1]) ?? [];
+    expect(Number(mean)).toBeGreaterThanOrEqual(10);
+    expect(Number(mean)).toBeLessThanOrEqual(30);
   });
 
   test("a platform that cannot be sampled (no metrics server, no CLI) says so instead of a figure", async () => {
