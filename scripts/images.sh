@@ -489,6 +489,7 @@ timed() {
   local name="$1"; shift
   local t0 t1
   t0=$(date +%s.%N)
+  printf '\n' >&2
   log "building $name -> $(image_tag "$name")"
   "$@"
   t1=$(date +%s.%N)
