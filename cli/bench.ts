@@ -4,6 +4,7 @@ import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
 import { groupJoined, listenFromNow } from "./listen";
 import { cpuDuring, cpuSampler } from "./resources";
+import { pollUntil } from "./poll";
 import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
 export interface BenchOptions {
@@ -231,11 +232,8 @@ async function waitForIdle(t: Target): Promise<number> {
 }
 
 async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(intervalMs);
-  }
+  // An error of `done` is not "not yet": it ends the wait.
+  await pollUntil(async () => ((await done()) ? true : undefined), { what, timeoutMs, intervalMs, isFatal: () => true });
 }
 
 /**

@@ -1,8 +1,9 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
+import { pollUntil } from "./poll";
 import { Trino } from "trino-client";
 import { groupJoined, listenFromNow, OffsetsAdmin, SeekingConsumer } from "./listen";
-import { connectPostgres, getJson, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
+import { connectPostgres, getJson, kafkaClient, Target, trinoClient, trinoRows } from "./target";
 
 /** One hop of the data path: passed with its latency, or failed with the likeliest cause. */
 export interface HopResult {
@@ -19,19 +20,13 @@ class HopFailure extends Error {}
 
 /** Polls until `probe` returns a value; the failure message is the likeliest cause. */
 async function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>, cause: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      if (err instanceof HopFailure) throw err;
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) throw new HopFailure(`${cause()}${last ? ` (last error: ${last})` : ""}`);
-    await sleep(250);
-  }
+  return pollUntil(probe, {
+    what: "the hop",
+    timeoutMs,
+    intervalMs: 250,
+    isFatal: (err) => err instanceof HopFailure,
+    onTimeout: (last) => new HopFailure(`${cause()}${last ? ` (last error: ${last})` : ""}`),
+  });
 }
 
 /** What the hops share once the canary is written. */

@@ -28,9 +28,12 @@ export function assetNames(relativeDir: string, extension: string): string[] {
   return fs.readdirSync(path.join(ROOT, relativeDir)).filter((f) => f.endsWith(extension)).sort();
 }
 
-/** Paths (relative to the package root) of every file under a shipped directory, sorted; build output (`target/`, `logs/`, `__pycache__/`) is skipped. */
+/**
+ * Paths (relative to the package root) of every file under a shipped directory, sorted; build
+ * output (`target/`, `logs/`, `__pycache__/`) and dbt's per-user id (`.user.yml`) are skipped.
+ */
 export function assetTree(relativeDir: string): string[] {
-  const skip = new Set(["target", "logs", "__pycache__"]);
+  const skip = new Set(["target", "logs", "__pycache__", ".user.yml"]);
   const walk = (rel: string): string[] =>
     fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })
       .filter((e) => !skip.has(e.name))

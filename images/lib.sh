@@ -1,4 +1,5 @@
 # Shared by scripts/images.sh and scripts/images-smoke.sh (sourced after versions.env).
+# shellcheck shell=bash
 # image_tag NAME: the local tag of each image: prefix + the official repository path.
 image_tag() {
   case "$1" in

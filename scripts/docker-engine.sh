@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ensure a usable Docker engine on this machine. Idempotent: does nothing when `docker info`
-# already succeeds. Otherwise installs docker.io from Debian (if dockerd is missing) and starts
-# dockerd detached, then waits (bounded) until the engine answers.
+# already succeeds. Otherwise installs docker.io from Debian if dockerd is missing (through
+# scripts/setup-host.sh) and starts dockerd detached, then waits (bounded) until the engine answers.
 #
 #   DOCKER_ENGINE_WAIT   seconds to wait for the engine (default 60)
 #   DOCKERD_LOG          dockerd log file (default /var/log/lakehouse-dockerd.log)
@@ -11,7 +11,9 @@ set -euo pipefail
 WAIT="${DOCKER_ENGINE_WAIT:-60}"
 LOG="${DOCKERD_LOG:-/var/log/lakehouse-dockerd.log}"
 
-log() { printf '[docker-engine] %s\n' "$*" >&2; }
+LOG_TAG=docker-engine
+# shellcheck source=scripts/lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 if docker info >/dev/null 2>&1; then
   log "engine is up ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
@@ -24,12 +26,7 @@ if [ "$(id -u)" != 0 ]; then
   SUDO="sudo"
 fi
 
-if ! command -v dockerd >/dev/null 2>&1; then
-  log "dockerd missing: installing docker.io from Debian"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    docker.io iptables ca-certificates >/dev/null
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-host.sh" docker
 command -v dockerd >/dev/null 2>&1 || { log "dockerd still not found after install"; exit 1; }
 
 if pgrep -x dockerd >/dev/null 2>&1; then
@@ -41,13 +38,11 @@ else
   $SUDO sh -c "setsid dockerd ${args[*]:-} >'$LOG' 2>&1 < /dev/null &"
 fi
 
-for ((i = 0; i < WAIT; i++)); do
-  if docker info >/dev/null 2>&1; then
-    log "engine is up after ${i}s ($(docker info --format '{{.ServerVersion}}'))"
-    exit 0
-  fi
-  sleep 1
-done
+t0=$SECONDS
+if wait_for "$WAIT" docker info; then
+  log "engine is up after $((SECONDS - t0))s ($(docker info --format '{{.ServerVersion}}'))"
+  exit 0
+fi
 
 log "ERROR: docker engine did not answer within ${WAIT}s. Last lines of $LOG:"
 tail -n 20 "$LOG" >&2 || true

@@ -22,7 +22,8 @@ if [[ ! -s terraform.dev.tfstate ]]; then
   orphans=$(docker ps -aq --filter label=lakehouse.stack=lakehouse-dev)
   if [[ -n "$orphans" ]]; then
     echo "[e2e] removing orphaned lakehouse-dev containers, volumes and network (no state in this checkout)"
-    docker rm -f $orphans >/dev/null
+    mapfile -t orphan_ids <<<"$orphans"
+    docker rm -f "${orphan_ids[@]}" >/dev/null
     docker volume ls -q --filter label=lakehouse.stack=lakehouse-dev | xargs -r docker volume rm >/dev/null
     docker network ls -q --filter label=lakehouse.stack=lakehouse-dev | xargs -r docker network rm >/dev/null
   fi

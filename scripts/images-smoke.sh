@@ -6,11 +6,19 @@
 #
 # Containers and networks are named lhsmoke-*; ports are not published (checks run inside the
 # containers or on the smoke network), so nothing here collides with a deployed stack.
+# shellcheck disable=SC2329 # the smoke_* functions are called by name
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-set -a; . "$ROOT/images/versions.env"; set +a
+set -a
+# shellcheck source=images/versions.env
+. "$ROOT/images/versions.env"
+set +a
+# shellcheck source=images/lib.sh
 . "$ROOT/images/lib.sh"
+LOG_TAG=smoke
+# shellcheck source=scripts/lib/log.sh
+. "$ROOT/scripts/lib/log.sh"
 
 ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
@@ -21,13 +29,11 @@ LABEL=lakehouse.smoke=1
 cleanup() {
   local ids
   ids="$(docker ps -aq --filter "label=$LABEL")"
-  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+  [ -z "$ids" ] || { mapfile -t ids <<<"$ids"; docker rm -f -v "${ids[@]}" >/dev/null 2>&1; } || true
   docker volume rm lhsmoke-iceberg-meta >/dev/null 2>&1 || true
   docker network rm "$NET" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-say() { printf '[smoke] %s\n' "$*" >&2; }
 
 run() { # run NAME IMAGE-ARGS... : detached, on the smoke network, remembered for cleanup
   local name="$1"; shift
@@ -35,22 +41,25 @@ run() { # run NAME IMAGE-ARGS... : detached, on the smoke network, remembered fo
   docker run -d --label "$LABEL" --name "$name" --hostname "$name" --network "$NET" "$@" >/dev/null
 }
 
-# wait_for SECONDS NAME CMD... : run CMD inside container NAME until it succeeds
-wait_for() {
+# healthy_in NAME CMD... : CMD succeeds inside container NAME; gives up once NAME has exited.
+healthy_in() {
+  local name="$1"; shift
+  docker exec "$name" "$@" >/dev/null 2>&1 && return 0
+  [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = true ] || return "$WAIT_GIVE_UP"
+  return 1
+}
+
+# wait_healthy SECONDS NAME CMD... : run CMD inside container NAME until it succeeds
+wait_healthy() {
   local limit="$1" name="$2"; shift 2
-  local i
-  for ((i = 0; i < limit; i++)); do
-    if docker exec "$name" "$@" >/dev/null 2>&1; then
-      say "$name healthy after ${i}s ($*)"
-      return 0
-    fi
-    if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-      say "$name exited; its log:"; docker logs --tail 60 "$name" >&2 || true
-      return 1
-    fi
-    sleep 1
-  done
-  say "$name not healthy within ${limit}s; its log:"; docker logs --tail 60 "$name" >&2 || true
+  local t0=$SECONDS status=0
+  wait_for "$limit" healthy_in "$name" "$@" || status=$?
+  case "$status" in
+    0) log "$name healthy after $((SECONDS - t0))s ($*)"; return 0 ;;
+    "$WAIT_GIVE_UP") log "$name exited; its log:" ;;
+    *) log "$name not healthy within ${limit}s; its log:" ;;
+  esac
+  docker logs --tail 60 "$name" >&2 || true
   return 1
 }
 
@@ -73,25 +82,25 @@ SH
   run lhsmoke-pg -e POSTGRES_USER=app -e POSTGRES_PASSWORD=secret -e POSTGRES_DB=bank \
     -v "$init:/docker-entrypoint-initdb.d:ro" \
     "$img" postgres -c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4
-  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  wait_healthy 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
   # Over TCP with the password (scram), as a client on the network would.
   local out
   out="$(docker exec -e PGPASSWORD=secret lhsmoke-pg psql -h lhsmoke-pg -U app -d bank -Atc \
     "SELECT current_user, name, current_setting('wal_level'), (SELECT rolreplication FROM pg_roles WHERE rolname='cdc'), (SELECT usename FROM pg_stat_activity WHERE pid = pg_backend_pid()) FROM users")"
-  say "postgres query: $out"
-  [ "$out" = "app|Zoë ✓|logical|t|app" ] || { say "unexpected: $out"; return 1; }
+  log "postgres query: $out"
+  [ "$out" = "app|Zoë ✓|logical|t|app" ] || { log "unexpected: $out"; return 1; }
   # Wrong password must fail over the network.
   if docker exec -e PGPASSWORD=wrong lhsmoke-pg psql -h lhsmoke-pg -U app -d bank -c 'select 1' >/dev/null 2>&1; then
-    say "a wrong password was accepted"; return 1
+    log "a wrong password was accepted"; return 1
   fi
   local user; user="$(docker exec lhsmoke-pg ps -o user= -p 1)"
-  [ "$user" = postgres ] || { say "PID 1 runs as $user, want postgres"; return 1; }
+  [ "$user" = postgres ] || { log "PID 1 runs as $user, want postgres"; return 1; }
   # Restart: data kept, init scripts not re-run.
   docker restart lhsmoke-pg >/dev/null
-  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  wait_healthy 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
   # Captured first: `cmd | grep -q` under pipefail fails when grep exits before cmd is done.
   local logs; logs="$(docker logs lhsmoke-pg 2>&1)"
-  grep -q 'Skipping initialization' <<<"$logs" || { say "restart re-initialised"; return 1; }
+  grep -q 'Skipping initialization' <<<"$logs" || { log "restart re-initialised"; return 1; }
   rm -rf "$init"
 }
 
@@ -113,7 +122,7 @@ start_kafka() {
     -e CLUSTER_ID=4L6g3nShT-eMCtK--X86sw \
     -e KAFKA_HEAP_OPTS="-Xmx512m -Xms512m" \
     "$(image_tag kafka)"
-  wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
+  wait_healthy 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
 }
 
 smoke_kafka() {
@@ -125,13 +134,13 @@ smoke_kafka() {
   local got
   got="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server lhsmoke-kafka:9092 \
     --topic smoke.public.users --from-beginning --max-messages 3 --timeout-ms 20000 2>/dev/null | tr '\n' ' ')"
-  say "kafka consumed: $got"
+  log "kafka consumed: $got"
   [ "$got" = "hello-1 hello-2 hello-3 " ] || return 1
   grep -q '^log.dirs=/var/lib/kafka/data$' <(docker exec lhsmoke-kafka cat /opt/kafka/config/server.properties)
   [ "$(docker exec lhsmoke-kafka id -un)" = appuser ]
   # Restart on the same volume: storage already formatted, topic still there.
   docker restart lhsmoke-kafka >/dev/null
-  wait_for 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
+  wait_healthy 90 lhsmoke-kafka /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
   local topics
   topics="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-topics.sh --bootstrap-server lhsmoke-kafka:9092 --list)"
   grep -qx smoke.public.users <<<"$topics"
@@ -144,7 +153,7 @@ smoke_debezium_connect() {
   start_kafka
   run lhsmoke-pg -e POSTGRES_USER=app -e POSTGRES_PASSWORD=secret -e POSTGRES_DB=bank \
     "$(image_tag postgres)" postgres -c wal_level=logical
-  wait_for 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
+  wait_healthy 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
   docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
     CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric(18,2));
     ALTER TABLE accounts REPLICA IDENTITY FULL;
@@ -161,10 +170,10 @@ smoke_debezium_connect() {
     -e CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider \
     -e HEAP_OPTS="-Xms256m -Xmx768m" -e CDC_PASSWORD=secret \
     "$(image_tag debezium-connect)"
-  wait_for 120 lhsmoke-connect curl -fsS http://localhost:8083/connectors
+  wait_healthy 120 lhsmoke-connect curl -fsS http://localhost:8083/connectors
   local plugins
   plugins="$(docker exec lhsmoke-connect curl -fsS http://localhost:8083/connector-plugins)"
-  say "connector plugins: $plugins"
+  log "connector plugins: $plugins"
   grep -q '"io.debezium.connector.postgresql.PostgresConnector"' <<<"$plugins"
   # The registration job: same image, any command but `start` is exec'ed.
   docker run --rm --label "$LABEL" --network "$NET" "$(image_tag debezium-connect)" \
@@ -182,7 +191,7 @@ smoke_debezium_connect() {
     grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state" && break
     sleep 1
   done
-  say "connector status: $state"
+  log "connector status: $state"
   grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state"
   docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
     UPDATE accounts SET balance = 99.01 WHERE id = 1; DELETE FROM accounts WHERE id = 1;"
@@ -190,7 +199,7 @@ smoke_debezium_connect() {
   events="$(docker exec lhsmoke-kafka /opt/kafka/bin/kafka-console-consumer.sh \
     --bootstrap-server lhsmoke-kafka:9092 --topic bank.public.accounts --from-beginning \
     --max-messages 3 --timeout-ms 60000 2>/dev/null)"
-  say "events: $(grep -o '"op":"[a-z]"' <<<"$events" | tr '\n' ' ')"
+  log "events: $(grep -o '"op":"[a-z]"' <<<"$events" | tr '\n' ' ')"
   grep -q '"after":{"id":1,"owner":"Zoë","balance":"1234.56"}' <<<"$events"
   grep -q '"after":{"id":1,"owner":"Zoë","balance":"99.01"}' <<<"$events"
   grep -q '"op":"d"' <<<"$events"
@@ -201,7 +210,7 @@ start_minio() {
   run lhsmoke-minio -e MINIO_ROOT_USER=lakehouse -e MINIO_ROOT_PASSWORD=lakehouse-secret \
     -e MINIO_BROWSER_REDIRECT=false \
     "$(image_tag minio)" server /data --console-address :9001
-  wait_for 60 lhsmoke-minio curl -fsS -o /dev/null http://localhost:9000/minio/health/live
+  wait_healthy 60 lhsmoke-minio curl -fsS -o /dev/null http://localhost:9000/minio/health/live
 }
 
 make_bucket() {
@@ -255,7 +264,7 @@ start_iceberg_rest() {
     -e CATALOG_S3_ENDPOINT=http://lhsmoke-minio:9000 -e CATALOG_S3_PATH__STYLE__ACCESS=true \
     -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=lakehouse -e AWS_SECRET_ACCESS_KEY=lakehouse-secret \
     "$(image_tag iceberg-rest)"
-  wait_for 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
+  wait_healthy 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
 }
 
 smoke_iceberg_rest() {
@@ -269,10 +278,10 @@ smoke_iceberg_rest() {
                 {"id":2,"name":"data","required":false,"type":"string"}]}}' >/dev/null
   grep -q 'metadata.json' <<<"$(mc_ls lake/lakehouse/warehouse/raw_data/users/metadata/)"
   docker restart lhsmoke-iceberg >/dev/null
-  wait_for 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
+  wait_healthy 90 lhsmoke-iceberg curl -fsS -o /dev/null http://localhost:8181/v1/config
   local tables
   tables="$(docker exec lhsmoke-iceberg curl -fsS "$api/namespaces/raw_data/tables")"
-  say "tables after restart: $tables"
+  log "tables after restart: $tables"
   grep -q '"name":"users"' <<<"$tables"
   [ "$(docker exec lhsmoke-iceberg id -un)" = iceberg ]
   docker rm -f -v lhsmoke-iceberg >/dev/null
@@ -306,13 +315,13 @@ smoke_flink() {
   start_kafka
   run lhsmoke-jm --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" jobmanager
   run lhsmoke-tm --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" taskmanager
-  wait_for 120 lhsmoke-jm sh -c 'curl -fsS http://localhost:8081/overview | grep -q "\"taskmanagers\":1"'
-  say "overview: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/overview)"
+  wait_healthy 120 lhsmoke-jm sh -c 'curl -fsS http://localhost:8081/overview | grep -q "\"taskmanagers\":1"'
+  log "overview: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/overview)"
   run lhsmoke-gw --user 9999 -e FLINK_PROPERTIES="$FLINK_PROPERTIES_SMOKE" "${s3env[@]}" "$img" \
     /opt/flink/bin/sql-gateway.sh start-foreground \
     -Dsql-gateway.endpoint.rest.address=lhsmoke-gw -Dsql-gateway.endpoint.rest.bind-address=0.0.0.0 \
     -Dsql-gateway.endpoint.rest.port=8083 -Drest.address=lhsmoke-jm -Drest.port=8081 -Dexecution.target=remote
-  wait_for 90 lhsmoke-gw curl -fsS -o /dev/null http://localhost:8083/v1/info
+  wait_healthy 90 lhsmoke-gw curl -fsS -o /dev/null http://localhost:8083/v1/info
   printf '%s\n' '{"id":1,"name":"Zoë","balance":"1234.56"}' '{"id":2,"name":"Ann","balance":"0.01"}' |
     docker exec -i lhsmoke-kafka /opt/kafka/bin/kafka-console-producer.sh \
       --bootstrap-server lhsmoke-kafka:9092 --topic bank.public.users 2>/dev/null
@@ -337,10 +346,10 @@ SQL
     grep -q '"total-records":"2"' <<<"$meta" && break
     sleep 1
   done
-  say "iceberg snapshot after ${i}s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
+  log "iceberg snapshot after ${i}s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
   grep -q '"total-records":"2"' <<<"$meta"
   grep -q '_metadata' <<<"$(mc_ls lake/lakehouse/flink/checkpoints/)"
-  say "jobs: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/jobs/overview | grep -o '"state":"[A-Z]*"')"
+  log "jobs: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/jobs/overview | grep -o '"state":"[A-Z]*"')"
 }
 
 # trino_query CONTAINER SQL: run SQL through the /v1/statement protocol with curl inside the
@@ -384,19 +393,19 @@ PROPS
     -v "$etc/node.properties:/etc/trino/node.properties:ro" \
     -v "$etc/config.properties:/etc/trino/config.properties:ro" \
     "$(image_tag trino)"
-  wait_for 180 lhsmoke-trino /usr/lib/trino/bin/health-check
+  wait_healthy 180 lhsmoke-trino /usr/lib/trino/bin/health-check
   local out
-  out="$(trino_query lhsmoke-trino 'SELECT 1')"; say "SELECT 1 -> $out"
+  out="$(trino_query lhsmoke-trino 'SELECT 1')"; log "SELECT 1 -> $out"
   [ "$out" = '"data":[[1]]' ]
   local stmt
   for stmt in 'CREATE SCHEMA iceberg.smoke' \
       'CREATE TABLE iceberg.smoke.accounts (id bigint, owner varchar, balance decimal(18,2))' \
       "INSERT INTO iceberg.smoke.accounts VALUES (1, 'Zoë', 1234.56), (2, 'Ann', 0.01)"; do
     out="$(trino_query lhsmoke-trino "$stmt")"
-    if grep -q '"error"' <<<"$out"; then say "$stmt -> $out"; return 1; fi
+    if grep -q '"error"' <<<"$out"; then log "$stmt -> $out"; return 1; fi
   done
   out="$(trino_query lhsmoke-trino 'SELECT count(*), sum(balance), max(owner) FROM iceberg.smoke.accounts')"
-  say "iceberg read back -> $out"
+  log "iceberg read back -> $out"
   [ "$out" = '"data":[[2,"1234.57","Zoë"]]' ]
   grep -q '\.parquet' <<<"$(mc_ls lake/lakehouse/warehouse/smoke/)"
   rm -rf "$etc"
@@ -426,36 +435,36 @@ superset_login() { # superset_login PASSWORD: prints an access token
 smoke_superset() {
   run lhsmoke-superset-db -e POSTGRES_USER=superset -e POSTGRES_PASSWORD=dbpw -e POSTGRES_DB=superset \
     "$(image_tag postgres)"
-  wait_for 60 lhsmoke-superset-db pg_isready -U superset -d superset -h 127.0.0.1
+  wait_healthy 60 lhsmoke-superset-db pg_isready -U superset -d superset -h 127.0.0.1
   run lhsmoke-superset --memory 1536m \
     -e SUPERSET_SECRET_KEY=smoke-secret-key-0123456789abcdefghij \
     -e DATABASE_HOST=lhsmoke-superset-db -e DATABASE_USER=superset -e DATABASE_PASSWORD=dbpw -e DATABASE_DB=superset \
     -e ADMIN_USERNAME=admin -e ADMIN_PASSWORD=admin-pw -e ADMIN_EMAIL=admin@lakehouse.local \
     "$(image_tag superset)"
-  wait_for 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
-  [ "$(docker exec lhsmoke-superset id -u)" = 1000 ] || { say "superset does not run as uid 1000"; return 1; }
+  wait_healthy 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
+  [ "$(docker exec lhsmoke-superset id -u)" = 1000 ] || { log "superset does not run as uid 1000"; return 1; }
   local token; token="$(superset_login admin-pw)"
-  [ -n "$token" ] || { say "no access token"; return 1; }
+  [ -n "$token" ] || { log "no access token"; return 1; }
   local me; me="$(docker exec lhsmoke-superset curl -fsS -H "Authorization: Bearer $token" http://localhost:8088/api/v1/me/)"
-  say "superset /api/v1/me: $me"
+  log "superset /api/v1/me: $me"
   grep -q '"username": *"admin"' <<<"$me"
   # CSRF stays on: a mutating API call with only the bearer token is refused.
   local code
   code="$(docker exec lhsmoke-superset curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -d '{"database_name":"x","sqlalchemy_uri":"trino://x@localhost:1/iceberg"}' \
     http://localhost:8088/api/v1/database/)"
-  [ "$code" = 400 ] || { say "POST without a CSRF token answered $code, want 400"; return 1; }
+  [ "$code" = 400 ] || { log "POST without a CSRF token answered $code, want 400"; return 1; }
   docker exec lhsmoke-superset python -c \
     "import sqlalchemy as sa; print('trino dialect:', sa.create_engine('trino://u@trino:8080/iceberg').dialect.name)" >&2
   local users
   users="$(docker exec lhsmoke-superset-db psql -U superset -d superset -Atc "SELECT count(*) FROM ab_user WHERE username = 'admin'")"
-  [ "$users" = 1 ] || { say "admin rows in PostgreSQL: $users"; return 1; }
+  [ "$users" = 1 ] || { log "admin rows in PostgreSQL: $users"; return 1; }
   docker restart lhsmoke-superset >/dev/null
-  wait_for 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
-  grep -q "already exists" <<<"$(docker logs lhsmoke-superset 2>&1)" || { say "restart did not find the admin"; return 1; }
+  wait_healthy 300 lhsmoke-superset curl -fsS -o /dev/null http://localhost:8088/health
+  grep -q "already exists" <<<"$(docker logs lhsmoke-superset 2>&1)" || { log "restart did not find the admin"; return 1; }
   [ -n "$(superset_login admin-pw)" ]
   users="$(docker exec lhsmoke-superset-db psql -U superset -d superset -Atc "SELECT count(*) FROM ab_user")"
-  [ "$users" = 1 ] || { say "users after restart: $users"; return 1; }
+  [ "$users" = 1 ] || { log "users after restart: $users"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -465,8 +474,8 @@ declare -A result=()
 failed=0
 for img in "$@"; do
   fn="smoke_${img//-/_}"
-  declare -F "$fn" >/dev/null || { say "no smoke test for $img"; result[$img]=missing; failed=1; continue; }
-  say "=== $img ($(image_tag "$img"))"
+  declare -F "$fn" >/dev/null || { log "no smoke test for $img"; result[$img]=missing; failed=1; continue; }
+  log "=== $img ($(image_tag "$img"))"
   t0=$(date +%s)
   # A subshell outside any condition, so `set -e` holds inside the test.
   set +e; ( set -e; "$fn" ); rc=$?; set -e

@@ -13,10 +13,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IMAGES_DIR="$ROOT/images"
-# shellcheck source=../images/versions.env
-set -a; . "$IMAGES_DIR/versions.env"; set +a
+set -a
+# shellcheck source=images/versions.env
+. "$IMAGES_DIR/versions.env"
+set +a
 CACHE="${LAKEHOUSE_IMAGE_CACHE:-$HOME/.cache/lakehouse-cdc/images}"
+# shellcheck source=images/lib.sh
 . "$IMAGES_DIR/lib.sh"
+LOG_TAG=images
+# shellcheck source=scripts/lib/log.sh
+. "$ROOT/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/go.sh
+. "$ROOT/scripts/lib/go.sh"
 
 ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset)
 
@@ -44,8 +52,6 @@ fi
 
 "$ROOT/scripts/docker-engine.sh"
 mkdir -p "$CACHE"
-
-log() { printf '\n[images] %s\n' "$*" >&2; }
 
 # A clean context per image: the image's own directory plus whatever its prepare step links in
 # from the cache (hard links: no copies, same inode, same content hash for the layer cache).
@@ -78,16 +84,9 @@ docker_build() {
 
 MVN=(mvn -B -q -C)   # -C: fail on a checksum mismatch instead of warning
 
-# Host tools: Debian packages are installed when missing (apt-get update once per run); Go must
-# be there already (MinIO needs Go >= 1.24, newer than Debian's).
-apt_updated=0
-need_tool() {
-  local cmd="$1" pkg="$2"
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  log "installing $pkg on the host (for $cmd)"
-  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
-}
+# Host tools (Maven, mmdebstrap, pip, envsubst) come from scripts/setup-host.sh when missing; Go
+# must be there already (MinIO needs Go >= 1.24, newer than Debian's).
+need_tool() { bash "$ROOT/scripts/setup-host.sh" "$1"; }
 
 # stamp_key ARGS...: a short hash of the arguments and of the files among them.
 stamp_key() {
@@ -100,7 +99,7 @@ stamp_key() {
 
 # maven_libs OUTDIR POM -Dprop=value...: the POM's runtime classpath into OUTDIR (once).
 maven_libs() {
-  need_tool mvn maven
+  need_tool maven
   local out="$1" pom="$2"; shift 2
   local key; key="$(stamp_key "$pom" "$@")"
   if [ -f "$out/.stamp-$key" ]; then return 0; fi
@@ -113,7 +112,7 @@ maven_libs() {
 
 # maven_artifact OUTDIR G:A:V[:TYPE[:CLASSIFIER]]: one artifact (no dependencies) into OUTDIR.
 maven_artifact() {
-  need_tool mvn maven
+  need_tool maven
   local out="$1" coords="$2"
   local key; key="$(stamp_key "$coords")"
   mkdir -p "$out"
@@ -123,32 +122,25 @@ maven_artifact() {
   touch "$out/.stamp-$key"
 }
 
-# go_build NAME MODULE PSEUDO_VERSION: build a MinIO-style command (main package at the module
-# root) on the host into $CACHE/go/bin/NAME-VERSION, once. Version variables are set the way
-# upstream's buildscripts/gen-ldflags.go sets them, with a DEVELOPMENT tag (not a release).
-go_build() {
-  local name="$1" module="$2" version="$3"
+# minio_go_build NAME VERSION: build github.com/minio/NAME (main package at the module root) on
+# the host into $CACHE/go/bin/NAME-VERSION, once. Version variables are set the way upstream's
+# buildscripts/gen-ldflags.go sets them, with a DEVELOPMENT tag (not a release).
+minio_go_build() {
+  local name="$1" version="$2"
   local out="$CACHE/go/bin/$name-$version"
   [ -x "$out" ] && return 0
-  command -v go >/dev/null 2>&1 || { echo "images.sh: go is needed to build $name" >&2; return 1; }
-  local dir
-  dir="$(GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -n "$dir" ] && [ -d "$dir" ] || { echo "images.sh: go mod download $module@$version failed" >&2; return 1; }
-  local src="$CACHE/go/src/$name-$version"
-  rm -rf "$src"; mkdir -p "$(dirname "$src")" "$(dirname "$out")"
-  cp -r "$dir" "$src"; chmod -R u+w "$src"
+  command -v go >/dev/null 2>&1 || die "go is needed to build $name"
   # v0.0.0-20260212201848-7aac2a2c5b7c -> 2026-02-12T20:18:48Z, commit 7aac2a2c5b7c
   local ts="${version#v0.0.0-}"; ts="${ts%%-*}"
   local commit="${version##*-}"
   local when="${ts:0:4}-${ts:4:2}-${ts:6:2}T${ts:8:2}:${ts:10:2}:${ts:12:2}Z"
   local pkg="github.com/minio/$name/cmd"
-  local ldflags="-s -w -X $pkg.Version=$when -X $pkg.CopyrightYear=${ts:0:4}"
+  local ldflags="-X $pkg.Version=$when -X $pkg.CopyrightYear=${ts:0:4}"
   ldflags+=" -X $pkg.ReleaseTag=DEVELOPMENT.${when//:/-} -X $pkg.CommitID=$commit -X $pkg.ShortCommitID=$commit"
-  ( cd "$src" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-      go build -trimpath -ldflags "$ldflags" -o "$out.tmp" . ) \
-    >"$CACHE/logs/go-build-$name.log" 2>&1 || { tail -n 30 "$CACHE/logs/go-build-$name.log" >&2; return 1; }
-  mv "$out.tmp" "$out"
-  rm -rf "$src"
+  # Static binaries for the Debian base; no VCS stamp from whatever repository holds the cache.
+  CGO_ENABLED=0 GOFLAGS=-buildvcs=false GO_WORK_DIR="$CACHE/go/src" \
+    go_build_module "$name-$version" "github.com/minio/$name@$version" . "$out" "$ldflags" \
+    "$CACHE/logs/go-build-$name.log"
 }
 
 # link_into DEST SRC...: hard-link cached files into a build context (no copy, no dotfiles).
@@ -179,9 +171,10 @@ build_debian() {
   if docker image inspect "$tag" >/dev/null 2>&1 && [ -z "${no_cache[*]}" ]; then
     return 0
   fi
-  need_tool mmdebstrap mmdebstrap
+  need_tool mmdebstrap
   local tar="$CACHE/debian-$DEBIAN_SUITE-rootfs.tar"
   rm -f "$tar"
+  # shellcheck disable=SC2016 # "$1" in the hook is for mmdebstrap's shell: the root directory
   mmdebstrap --variant=minbase --include=ca-certificates \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -286,7 +279,7 @@ build_iceberg_rest() {
 }
 
 build_minio() {
-  go_build minio github.com/minio/minio "$MINIO_MODULE_VERSION"
+  minio_go_build minio "$MINIO_MODULE_VERSION"
   local ctx; ctx="$(new_context minio)"
   ln -f "$CACHE/go/bin/minio-$MINIO_MODULE_VERSION" "$ctx/minio"
   docker_build "$(image_tag minio)" "$ctx" \
@@ -294,7 +287,7 @@ build_minio() {
 }
 
 build_mc() {
-  go_build mc github.com/minio/mc "$MC_MODULE_VERSION"
+  minio_go_build mc "$MC_MODULE_VERSION"
   local ctx; ctx="$(new_context mc)"
   ln -f "$CACHE/go/bin/mc-$MC_MODULE_VERSION" "$ctx/mc"
   docker_build "$(image_tag mc)" "$ctx" \
@@ -309,7 +302,7 @@ flink_dist() {
   [ -f "$dir/.complete" ] && return 0
   local pypi="$CACHE/pypi"
   mkdir -p "$pypi"
-  python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
+  need_tool pip
   python3 -m pip download --quiet --no-deps --no-binary :all: -d "$pypi" \
     "apache-flink-libraries==$FLINK_VERSION"
   python3 -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
@@ -360,7 +353,9 @@ build_flink() {
 # The Trino server tarball unpacked once, with only TRINO_PLUGINS kept and only the Linux
 # amd64 launcher.
 trino_dist() {
-  local key; key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
+  local key
+  # shellcheck disable=SC2086 # TRINO_PLUGINS is a list: one stamp argument per plugin
+  key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
   local dir="$CACHE/trino/dist-$TRINO_VERSION-$key"
   [ -f "$dir/.complete" ] && return 0
   local dl="$CACHE/maven/trino-$TRINO_VERSION"
@@ -383,7 +378,9 @@ trino_dist() {
 
 build_trino() {
   trino_dist
-  local key; key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
+  local key
+  # shellcheck disable=SC2086 # as in trino_dist
+  key="$(stamp_key "$TRINO_VERSION" $TRINO_PLUGINS)"
   local ctx; ctx="$(new_context trino)"
   mkdir -p "$ctx/dist"
   cp -al "$CACHE/trino/dist-$TRINO_VERSION-$key/." "$ctx/dist/"
@@ -405,12 +402,12 @@ build_node() {
 # wheels for the image's Python on the host, then installed offline in the build.
 build_dbt_dagster() {
   local ctx; ctx="$(new_context dbt-dagster)"
-  need_tool envsubst gettext-base
+  need_tool envsubst
   envsubst < "$IMAGES_DIR/dbt-dagster/requirements.txt" > "$ctx/requirements.txt"
   local key; key="$(stamp_key "$ctx/requirements.txt" "$PYTHON_TARGET")"
   local wheels="$CACHE/pypi/dbt-dagster-$key"
   if [ ! -f "$wheels/.complete" ]; then
-    python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
+    need_tool pip
     rm -rf "$wheels"; mkdir -p "$wheels"
     local abi="cp${PYTHON_TARGET/./}"
     python3 -m pip download --quiet --only-binary :all: --python-version "$PYTHON_TARGET" \
@@ -430,12 +427,14 @@ build_dbt_dagster() {
 # them (SUPERSET_PURE_SDISTS) built into wheels there; the build installs them with --no-index.
 superset_wheels() {
   local req="$IMAGES_DIR/superset/requirements.txt"
-  local key; key="$(stamp_key "$req" "$SUPERSET_PYTHON" $SUPERSET_PURE_SDISTS)"
+  local key
+  # shellcheck disable=SC2086 # SUPERSET_PURE_SDISTS is a list: one stamp argument per package
+  key="$(stamp_key "$req" "$SUPERSET_PYTHON" $SUPERSET_PURE_SDISTS)"
   SUPERSET_WHEELS="$CACHE/pypi/superset-$SUPERSET_VERSION-$key"
   [ -f "$SUPERSET_WHEELS/.stamp-$key" ] && return 0
   grep -qix "apache-superset==$SUPERSET_VERSION" "$req" || {
     echo "images.sh: images/superset/requirements.txt does not pin apache-superset==$SUPERSET_VERSION" >&2; return 1; }
-  python3 -m pip --version >/dev/null 2>&1 || need_tool pip3 python3-pip
+  need_tool pip
   local tmp="$SUPERSET_WHEELS.tmp"
   rm -rf "$SUPERSET_WHEELS" "$tmp"; mkdir -p "$tmp"
   # Split the lock by normalised name (lower case, runs of -_. as one -).
@@ -490,6 +489,7 @@ timed() {
   local name="$1"; shift
   local t0 t1
   t0=$(date +%s.%N)
+  printf '\n' >&2
   log "building $name -> $(image_tag "$name")"
   "$@"
   t1=$(date +%s.%N)

@@ -25,7 +25,7 @@ try {
     const plan = { description: s.description, ...trimPlan(p.plan) };
     fs.writeFileSync(path.join(OUT, `${s.name}.plan.json`), `${JSON.stringify(plan, null, 1)}\n`);
     fs.writeFileSync(path.join(OUT, `${s.name}.synth.json`), `${JSON.stringify(trimSynth(p.synth), null, 1)}\n`);
-    const actions = plan.resource_changes.map((rc: any) => rc.change.actions.join(",")).filter((a: string) => a !== "no-op");
+    const actions = plan.resource_changes.map((rc: { change: { actions: string[] } }) => rc.change.actions.join(",")).filter((a: string) => a !== "no-op");
     console.error(`${s.name}: ${actions.length} change(s) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
 } finally {

@@ -79,7 +79,9 @@ function parseArgs(argv: string[]): Args {
 
 function usage(error?: string): never {
   if (error) process.stderr.write(`plan:summary: ${error}\n`);
-  process.stderr.write("usage: npm run plan:summary -- [STACK...] [--base REF | --base-dir DIR | --empty | --state FILE [--no-refresh]] [--head-dir DIR] [--out FILE] [--json] [--fail-on-data-loss]\n");
+  process.stderr.write(
+    "usage: npm run plan:summary -- [STACK...] [--base REF | --base-dir DIR | --empty | --state FILE [--no-refresh]] [--head-dir DIR] [--out FILE] [--json] [--fail-on-data-loss]\n",
+  );
   process.exit(error ? 2 : 0);
 }
 
@@ -184,7 +186,11 @@ function main(): void {
     });
 
     const output = args.json
-      ? `${JSON.stringify(results.map((r) => r.analysis ?? { stack: r.stack, failed: r.failed }), null, 2)}\n`
+      ? `${JSON.stringify(
+          results.map((r) => r.analysis ?? { stack: r.stack, failed: r.failed }),
+          null,
+          2,
+        )}\n`
       : results.map((r) => r.markdown).join("\n");
     process.stdout.write(output);
     if (args.out) fs.writeFileSync(args.out, output);

@@ -13,8 +13,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-log() { printf '[plan] %s\n' "$*" >&2; }
-now_ms() { date +%s%3N; }
+LOG_TAG=plan
+# shellcheck source=scripts/lib/log.sh
+. scripts/lib/log.sh
 
 [[ $# -ge 1 && -n "$1" ]] || { log "usage: scripts/plan.sh STACK [tofu plan args...]"; exit 2; }
 STACK="$1"
@@ -29,7 +30,7 @@ OUTDIR="$(synth_outdir)"
 
 DIR="$OUTDIR/stacks/$STACK"
 if [[ ! -f "$DIR/cdk.tf.json" ]]; then
-  log "ERROR: no stack '$STACK' in $OUTDIR/stacks (have: $(ls "$OUTDIR/stacks" 2>/dev/null | tr '\n' ' '))"
+  log "ERROR: no stack '$STACK' in $OUTDIR/stacks (have: $(find "$OUTDIR/stacks" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null))"
   exit 2
 fi
 

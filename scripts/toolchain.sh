@@ -50,10 +50,9 @@ hashicorp/kubernetes@2.38.0   github.com/hashicorp/terraform-provider-kubernetes
 hashicorp/random@3.7.2        github.com/terraform-providers/terraform-provider-random@v1.3.2-0.20260824155315-e1092b0cfc07 -         3.9.0+e1092b0cfc07  stand-in
 '
 
-log() { printf '[toolchain] %s\n' "$*" >&2; }
-die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
-now_ms() { date +%s%3N; }
-fmt_ms() { local ms=$1; printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
+LOG_TAG=toolchain
+# shellcheck source=scripts/lib/log.sh
+. "$ROOT/scripts/lib/log.sh"
 
 # The `terraform` that a plain `npx cdktf` finds (written near the end of this script).
 CDKTF_SHIM="$ROOT/node_modules/.bin/terraform"
@@ -88,39 +87,13 @@ flock 9 # one builder at a time (validate.sh and the jest tier may both call thi
 
 GOOS_ARCH="$(go env GOOS)_$(go env GOARCH)"
 GO_VERSION="$(go env GOVERSION)"
-# Never let go.mod's `go`/`toolchain` line make the go command fetch another toolchain.
-export GOTOOLCHAIN=local
+# shellcheck source=scripts/lib/go.sh
+. "$ROOT/scripts/lib/go.sh"
+GO_WORK_DIR="$DIR/work"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 T_ALL=$(now_ms)
 SUMMARY=()
-
-# go_build NAME MODULE@VERSION PKG OUT LDFLAGS: copy the module out of the read-only module
-# cache (so its own go.mod and replace directives apply) and build it.
-go_build() {
-  local name=$1 modver=$2 pkg=$3 out=$4 ldflags=$5
-  local t0 json src work
-  t0=$(now_ms)
-  log "$name: go mod download $modver"
-  json="$(go mod download -json "$modver")" || die "$name: 'go mod download $modver' failed: $json"
-  if grep -q '"Error"' <<<"$json"; then
-    die "$name: the Go module proxy did not serve $modver: $(grep '"Error"' <<<"$json")"
-  fi
-  src="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).Dir)' <<<"$json")"
-  work="$DIR/work/$name"
-  rm -rf "$work"
-  cp -a "$src" "$work"
-  chmod -R u+w "$work"
-  log "$name: download+copy took $(fmt_ms $(($(now_ms) - t0)))"
-  local t1
-  t1=$(now_ms)
-  log "$name: go build -trimpath $pkg (GOFLAGS=$GOFLAGS)"
-  (cd "$work" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") ||
-    die "$name: go build of $modver failed (see the output above)"
-  mv -f "$out.tmp" "$out"
-  rm -rf "$work"
-  log "$name: build took $(fmt_ms $(($(now_ms) - t1)))"
-}
 
 # ---------------------------------------------------------------- CLI config and env
 cat >"$DIR/tofurc.tmp" <<EOF
@@ -150,12 +123,12 @@ mv -f "$DIR/env.sh.tmp" "$DIR/env.sh"
 # The real binary lives in libexec/; bin/tofu is a small wrapper (see below).
 t0=$(now_ms)
 TOFU_STAMP="$TOFU_MODULE@$TOFU_VERSION $GO_VERSION"
-if [[ -x "$DIR/libexec/tofu" && "$(cat "$DIR/libexec/tofu.stamp" 2>/dev/null)" == "$TOFU_STAMP" ]]; then
+if built_from "$DIR/libexec/tofu" "$TOFU_STAMP"; then
   state=cached
 else
-  go_build opentofu "$TOFU_MODULE@$TOFU_VERSION" ./cmd/tofu "$DIR/libexec/tofu" \
+  go_build_module opentofu "$TOFU_MODULE@$TOFU_VERSION" ./cmd/tofu "$DIR/libexec/tofu" \
     "-X github.com/opentofu/opentofu/version.dev=no"
-  printf '%s' "$TOFU_STAMP" >"$DIR/libexec/tofu.stamp"
+  stamp_build "$DIR/libexec/tofu" "$TOFU_STAMP"
   state=built
 fi
 # `tofu providers lock` ignores the CLI config's provider_installation and asks the origin
@@ -225,13 +198,13 @@ while read -r pkg fqname version; do
   mkdir -p "$bdir"
   out="$bdir/$name"
   stamp="$modver $ldvar=$upstream $GO_VERSION"
-  if [[ -x "$out" && "$(cat "$out.stamp" 2>/dev/null)" == "$stamp" ]]; then
+  if built_from "$out" "$stamp"; then
     state=cached
   else
     ldflags=""
     [[ "$ldvar" == "-" ]] || ldflags="-X $ldvar=$upstream"
-    go_build "$ns-$type" "$modver" . "$out" "$ldflags"
-    printf '%s' "$stamp" >"$out.stamp"
+    go_build_module "$ns-$type" "$modver" . "$out" "$ldflags"
+    stamp_build "$out" "$stamp"
     state=built
   fi
   for h in registry.opentofu.org registry.terraform.io; do

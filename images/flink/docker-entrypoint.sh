@@ -10,6 +10,7 @@ COMMAND_SQL_GATEWAY="sql-gateway"
 
 # If unspecified, the hostname of the container is taken as the JobManager address
 JOB_MANAGER_RPC_ADDRESS=${JOB_MANAGER_RPC_ADDRESS:-$(hostname -f)}
+# shellcheck disable=SC2034 # kept from upstream's entrypoint
 CONF_FILE_DIR="${FLINK_HOME}/conf"
 
 drop_privs_cmd() {
@@ -77,11 +78,13 @@ process_flink_properties() {
     IFS=$'\n'
     for prop in $flink_properties_content; do
         # Upstream strips all whitespace: values cannot contain spaces.
+        # shellcheck disable=SC2086 # unquoted as upstream: echo joins the words
         prop=$(echo $prop | tr -d '[:space:]')
         if [ -z "$prop" ]; then
             continue
         fi
         IFS=':' read -r key value <<< "$prop"
+        # shellcheck disable=SC2086 # as above
         value=$(echo $value | envsubst)
         config_options+=("$key" "$value")
     done
@@ -93,7 +96,8 @@ process_flink_properties() {
 
 maybe_enable_jemalloc() {
     if [ "${DISABLE_JEMALLOC:-false}" == "false" ]; then
-        local arch_dir="/usr/lib/$(uname -m)-linux-gnu"
+        local arch_dir
+        arch_dir="/usr/lib/$(uname -m)-linux-gnu"
         local lib
         for lib in "$arch_dir/libjemalloc.so" "$arch_dir/libjemalloc.so.2"; do
             if [ -f "$lib" ]; then
@@ -111,7 +115,9 @@ prepare_configuration
 
 args=("$@")
 if [ "$1" = "help" ]; then
+    # shellcheck disable=SC2059 # the usage text holds no % (as upstream)
     printf "Usage: $(basename "$0") (jobmanager|${COMMAND_STANDALONE}|taskmanager|${COMMAND_HISTORY_SERVER}|${COMMAND_SQL_GATEWAY})\n"
+    # shellcheck disable=SC2059
     printf "    Or $(basename "$0") help\n\n"
     printf "By default, Flink image adopts jemalloc as default memory allocator. This behavior can be disabled by setting the 'DISABLE_JEMALLOC' environment variable to 'true'.\n"
     exit 0

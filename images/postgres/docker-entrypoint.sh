@@ -66,7 +66,6 @@ docker_verify_minimum_env() {
 }
 
 docker_init_database_dir() {
-	local uid; uid="$(id -u)"
 	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
 		set -- --waldir "$POSTGRES_INITDB_WALDIR" "$@"
 	fi
@@ -108,11 +107,13 @@ docker_process_sql() {
 
 docker_setup_db() {
 	local dbAlreadyExists
+	# shellcheck disable=SC2097,SC2098 # as upstream: only docker_process_sql sees POSTGRES_DB=postgres
 	dbAlreadyExists="$(POSTGRES_DB='postgres' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<-'EOSQL'
 		SELECT 1 FROM pg_database WHERE datname = :'db' ;
 	EOSQL
 	)"
 	if [ -z "$dbAlreadyExists" ]; then
+		# shellcheck disable=SC2097,SC2098 # as above
 		POSTGRES_DB='postgres' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" <<-'EOSQL'
 			CREATE DATABASE :"db" ;
 		EOSQL
@@ -179,6 +180,7 @@ _main() {
 		docker_create_db_directories
 		if [ "$(id -u)" = '0' ]; then
 			# Drop root: same effect as upstream's gosu, with util-linux's setpriv.
+			# shellcheck disable=SC2128 # BASH_SOURCE[0], this script (as upstream)
 			exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
 		fi
 

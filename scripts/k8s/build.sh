@@ -30,7 +30,10 @@ mkdir -p "$BIN" "$DIR/work" "$LOGS"
 exec 8>"$DIR/.build.lock"
 flock 8 # one builder at a time
 
-export GOTOOLCHAIN=local
+# shellcheck source=scripts/lib/go.sh
+. "$HERE/../lib/go.sh"
+GO_WORK_DIR="$DIR/work"
+GO_NICE=10
 export GOFLAGS="-mod=mod"
 export CGO_ENABLED=0
 GO_VERSION="$(go env GOVERSION)"
@@ -38,18 +41,7 @@ GO_VERSION="$(go env GOVERSION)"
 T_ALL=$(now_ms)
 SUMMARY=()
 
-fresh() { # fresh NAME STAMP: is bin/NAME built from STAMP?
-  [[ -x "$BIN/$1" && "$(cat "$BIN/$1.stamp" 2>/dev/null)" == "$2" ]]
-}
-
-download_dir() { # download_dir MODULE@VERSION -> prints the module's directory in the module cache
-  local json
-  json="$(go mod download -json "$1" 2>&1)" || die "'go mod download $1' failed: $json"
-  if grep -q '"Error"' <<<"$json"; then
-    die "the Go module proxy did not serve $1: $(grep '"Error"' <<<"$json")"
-  fi
-  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json"
-}
+fresh() { built_from "$BIN/$1" "$2"; } # fresh NAME STAMP: is bin/NAME built from STAMP?
 
 # ------------------------------------------------------------------ Kubernetes
 # k8s.io/kubernetes' go.mod replaces the k8s.io/* staging modules with ./staging paths that
@@ -65,7 +57,7 @@ if ((${#need_k8s[@]} == 0)); then
   for b in "${K8S_BINS[@]}"; do SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached "$b" "k8s.io/kubernetes@$K8S_VERSION" -)"); done
 else
   t0=$(now_ms)
-  kdir="$(download_dir "k8s.io/kubernetes@$K8S_VERSION")"
+  kdir="$(go_module_dir "k8s.io/kubernetes@$K8S_VERSION")"
   staging_version="v0.${K8S_VERSION#v1.}"
   work="$DIR/work/kubernetes-$K8S_VERSION"
   mkdir -p "$work"
@@ -90,16 +82,12 @@ else
     printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean -X %s.buildDate=%s ' \
       "$p" "$K8S_VERSION" "$p" "$p" "$(cut -d. -f2 <<<"${K8S_VERSION#v}")" "$p" "$p" "1970-01-01T00:00:00Z"
   }
-  ldflags="-s -w $(vpkg_flags k8s.io/component-base/version) $(vpkg_flags k8s.io/client-go/pkg/version)"
+  ldflags="$(vpkg_flags k8s.io/component-base/version) $(vpkg_flags k8s.io/client-go/pkg/version)"
   for b in "${need_k8s[@]}"; do
     t1=$(now_ms)
     log "kubernetes $K8S_VERSION: go build $b (log: $LOGS/build-$b.log)"
-    if ! (cd "$work" && nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$BIN/$b.tmp" "k8s.io/kubernetes/cmd/$b") >"$LOGS/build-$b.log" 2>&1; then
-      tail -n 30 "$LOGS/build-$b.log" >&2
-      die "go build of $b ($K8S_VERSION) failed; full log: $LOGS/build-$b.log"
-    fi
-    mv -f "$BIN/$b.tmp" "$BIN/$b"
-    printf '%s' "$K8S_STAMP" >"$BIN/$b.stamp"
+    go_build_in "$work" "k8s.io/kubernetes/cmd/$b" "$BIN/$b" "$ldflags" "$LOGS/build-$b.log"
+    stamp_build "$BIN/$b" "$K8S_STAMP"
     SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built "$b" "k8s.io/kubernetes@$K8S_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
   done
 fi
@@ -133,14 +121,13 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 EOF
-  log "etcd $ETCD_VERSION: go build (log: $LOGS/build-etcd.log)"
-  if ! (cd "$work" && touch go.sum && go mod tidy && nice -n 10 go build -trimpath \
-    -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" -o "$BIN/etcd.tmp" .) >"$LOGS/build-etcd.log" 2>&1; then
-    tail -n 30 "$LOGS/build-etcd.log" >&2
-    die "build of etcd $ETCD_VERSION failed; full log: $LOGS/build-etcd.log"
+  log "etcd $ETCD_VERSION: go mod tidy (log: $LOGS/tidy-etcd.log), go build (log: $LOGS/build-etcd.log)"
+  if ! (cd "$work" && touch go.sum && go mod tidy) >"$LOGS/tidy-etcd.log" 2>&1; then
+    tail -n 30 "$LOGS/tidy-etcd.log" >&2
+    die "go mod tidy of the etcd $ETCD_VERSION wrapper module failed; full log: $LOGS/tidy-etcd.log"
   fi
-  mv -f "$BIN/etcd.tmp" "$BIN/etcd"
-  printf '%s' "$ETCD_STAMP" >"$BIN/etcd.stamp"
+  go_build_in "$work" . "$BIN/etcd" "-X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" "$LOGS/build-etcd.log"
+  stamp_build "$BIN/etcd" "$ETCD_STAMP"
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
 fi
 
@@ -150,20 +137,9 @@ if fresh coredns "$COREDNS_STAMP"; then
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached coredns "github.com/coredns/coredns@$COREDNS_VERSION" -)")
 else
   t1=$(now_ms)
-  src="$(download_dir "github.com/coredns/coredns@$COREDNS_VERSION")"
-  work="$DIR/work/coredns-$COREDNS_VERSION"
-  rm -rf "$work"
-  cp -a "$src" "$work"
-  chmod -R u+w "$work"
-  log "coredns $COREDNS_VERSION: go build (log: $LOGS/build-coredns.log)"
-  if ! (cd "$work" && nice -n 10 go build -trimpath \
-    -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" -o "$BIN/coredns.tmp" .) >"$LOGS/build-coredns.log" 2>&1; then
-    tail -n 30 "$LOGS/build-coredns.log" >&2
-    die "build of coredns $COREDNS_VERSION failed; full log: $LOGS/build-coredns.log"
-  fi
-  mv -f "$BIN/coredns.tmp" "$BIN/coredns"
-  rm -rf "$work"
-  printf '%s' "$COREDNS_STAMP" >"$BIN/coredns.stamp"
+  go_build_module "coredns-$COREDNS_VERSION" "github.com/coredns/coredns@$COREDNS_VERSION" . "$BIN/coredns" \
+    "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" "$LOGS/build-coredns.log"
+  stamp_build "$BIN/coredns" "$COREDNS_STAMP"
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built coredns "github.com/coredns/coredns@$COREDNS_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
 fi
 
@@ -174,20 +150,9 @@ if fresh crictl "$CRICTL_STAMP"; then
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached crictl "sigs.k8s.io/cri-tools@$CRICTL_VERSION" -)")
 else
   t1=$(now_ms)
-  src="$(download_dir "sigs.k8s.io/cri-tools@$CRICTL_VERSION")"
-  work="$DIR/work/cri-tools-$CRICTL_VERSION"
-  rm -rf "$work"
-  cp -a "$src" "$work"
-  chmod -R u+w "$work"
-  log "crictl $CRICTL_VERSION: go build (log: $LOGS/build-crictl.log)"
-  if ! (cd "$work" && nice -n 10 go build -trimpath \
-    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" -o "$BIN/crictl.tmp" ./cmd/crictl) >"$LOGS/build-crictl.log" 2>&1; then
-    tail -n 30 "$LOGS/build-crictl.log" >&2
-    die "build of crictl $CRICTL_VERSION failed; full log: $LOGS/build-crictl.log"
-  fi
-  mv -f "$BIN/crictl.tmp" "$BIN/crictl"
-  rm -rf "$work"
-  printf '%s' "$CRICTL_STAMP" >"$BIN/crictl.stamp"
+  go_build_module "cri-tools-$CRICTL_VERSION" "sigs.k8s.io/cri-tools@$CRICTL_VERSION" ./cmd/crictl "$BIN/crictl" \
+    "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" "$LOGS/build-crictl.log"
+  stamp_build "$BIN/crictl" "$CRICTL_STAMP"
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built crictl "sigs.k8s.io/cri-tools@$CRICTL_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
 fi
 
@@ -199,21 +164,12 @@ if fresh local-path-provisioner "$LPP_STAMP"; then
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached local-path-provisioner "rancher/local-path-provisioner@$LOCAL_PATH_VERSION" -)")
 else
   t1=$(now_ms)
-  src="$(download_dir "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION")"
-  work="$DIR/work/local-path-provisioner-$LOCAL_PATH_VERSION"
-  rm -rf "$work"
-  cp -a "$src" "$work"
-  chmod -R u+w "$work"
+  work="$(go_module_copy "local-path-provisioner-$LOCAL_PATH_VERSION" "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION")"
   rm -rf "$work/vendor" # the module download keeps only vendor/modules.txt
   log "local-path-provisioner $LOCAL_PATH_VERSION: go build (log: $LOGS/build-local-path-provisioner.log)"
-  if ! (cd "$work" && nice -n 10 go build -trimpath \
-    -ldflags "-s -w -X main.VERSION=$LOCAL_PATH_VERSION" -o "$BIN/local-path-provisioner.tmp" .) >"$LOGS/build-local-path-provisioner.log" 2>&1; then
-    tail -n 30 "$LOGS/build-local-path-provisioner.log" >&2
-    die "build of local-path-provisioner $LOCAL_PATH_VERSION failed; full log: $LOGS/build-local-path-provisioner.log"
-  fi
-  mv -f "$BIN/local-path-provisioner.tmp" "$BIN/local-path-provisioner"
+  go_build_in "$work" . "$BIN/local-path-provisioner" "-X main.VERSION=$LOCAL_PATH_VERSION" "$LOGS/build-local-path-provisioner.log"
   rm -rf "$work"
-  printf '%s' "$LPP_STAMP" >"$BIN/local-path-provisioner.stamp"
+  stamp_build "$BIN/local-path-provisioner" "$LPP_STAMP"
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built local-path-provisioner "rancher/local-path-provisioner@$LOCAL_PATH_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
 fi
 
@@ -223,7 +179,7 @@ if fresh pause "$PAUSE_STAMP"; then
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached pause "k8s.io/kubernetes@$K8S_VERSION" -)")
 else
   t1=$(now_ms)
-  kdir="$(download_dir "k8s.io/kubernetes@$K8S_VERSION")"
+  kdir="$(go_module_dir "k8s.io/kubernetes@$K8S_VERSION")"
   gcc -Os -Wall -Werror -static -DVERSION="\"$K8S_VERSION-lakehouse\"" -o "$BIN/pause.tmp" "$kdir/build/pause/linux/pause.c" ||
     die "gcc -static of pause.c failed (is libc6-dev installed?)"
   strip "$BIN/pause.tmp" 2>/dev/null || true

@@ -62,6 +62,7 @@ if ((${#shims[@]})); then
   log "stopping ${#shims[@]} leftover shim(s) of the cluster's containerd: ${shims[*]}"
   for pid in "${shims[@]}"; do
     # the shim's children are the containers' processes
+    # shellcheck disable=SC2013 # the children files hold space-separated pids
     for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null || true; done
     kill -KILL "$pid" 2>/dev/null || true
   done
@@ -90,17 +91,17 @@ for ipt in iptables ip6tables; do
       grep -vE '^-A (CNI|KUBE)-' || true)
     # our chains: KUBE-*, and CNI-* chains whose rules all belong to our network (or none)
     rules="$("$ipt" -t "$table" -S 2>/dev/null)"
-    for chain in $(sed -n 's/^-N \(KUBE-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules"); do
+    while read -r chain; do
       "$ipt" -t "$table" -F "$chain" 2>/dev/null || true
-    done
-    for chain in $(sed -n 's/^-N \(CNI-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules"); do
+    done < <(sed -n 's/^-N \(KUBE-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules")
+    while read -r chain; do
       if ! grep -E "^-A $chain " <<<"$rules" | grep -vqE "name: \\\\\"$CNI_NETWORK\\\\\"|-j (CNI-|KUBE-|MASQUERADE|ACCEPT)"; then
         "$ipt" -t "$table" -F "$chain" 2>/dev/null || true
       fi
-    done
-    for chain in $(sed -n 's/^-N \(KUBE-[A-Za-z0-9-]*\|CNI-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules"); do
+    done < <(sed -n 's/^-N \(CNI-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules")
+    while read -r chain; do
       "$ipt" -t "$table" -X "$chain" 2>/dev/null || true
-    done
+    done < <(sed -n 's/^-N \(KUBE-[A-Za-z0-9-]*\|CNI-[A-Za-z0-9-]*\)$/\1/p' <<<"$rules")
   done
 done
 

@@ -1,5 +1,6 @@
 # Shared settings of scripts/k8s/*.sh (sourced, not run).
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are read by the scripts that source this file
 
 K8S_VERSION="${LAKEHOUSE_K8S_VERSION:-v1.34.4}"
 ETCD_VERSION="${LAKEHOUSE_ETCD_VERSION:-v3.6.16}"
@@ -29,7 +30,6 @@ DNS_SERVICE_IP="10.96.0.10"
 CLUSTER_DOMAIN="cluster.local"
 CNI_BRIDGE="lkh8s0"
 CNI_NETWORK="lakehouse-k8s"
-API_PORT=16443
 NODE_NAME="lakehouse-k8s"
 
 # Images built here and imported into the cluster's containerd.
@@ -39,10 +39,9 @@ COREDNS_IMAGE="lakehouse.local/k8s/coredns:${COREDNS_VERSION}"
 HELPER_IMAGE="lakehouse.local/debian:trixie"
 LOCAL_PATH_IMAGE="lakehouse.local/k8s/local-path-provisioner:${LOCAL_PATH_VERSION}"
 
-log() { printf '[k8s] %s\n' "$*" >&2; }
-die() { printf '[k8s] ERROR: %s\n' "$*" >&2; exit 1; }
-now_ms() { date +%s%3N; }
-fmt_ms() { local ms=$1; printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
+LOG_TAG=k8s
+# shellcheck source=scripts/lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/log.sh"
 
 # The node's address: an extra /32 on lo, so nothing of the cluster listens on eth0 and the
 # certificates stay valid whatever address the machine gets. Pods reach it through the bridge.
@@ -102,16 +101,6 @@ stop_proc() { # stop_proc NAME: TERM, then KILL after 20 s
     log "$name stopped (pid $pid)"
   fi
   rm -f "$PIDS/$name.pid" "$PIDS/$name.args" "$PIDS/$name.exe"
-}
-
-wait_for() { # wait_for SECONDS WHAT CMD...: run CMD every second until it succeeds
-  local secs=$1 what=$2 i
-  shift 2
-  for ((i = 0; i < secs; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 1
-  done
-  return 1
 }
 
 kc() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }

@@ -40,17 +40,7 @@ exec 7>"$RUN/.up.lock"
 flock -n 7 || die "another k8s:up or k8s:down is running"
 
 # ------------------------------------------------------------------ host packages
-pkgs=()
-command -v containerd >/dev/null 2>&1 || pkgs+=(containerd)
-command -v runc >/dev/null 2>&1 || pkgs+=(runc)
-[[ -x /usr/lib/cni/bridge ]] || pkgs+=(containernetworking-plugins)
-command -v conntrack >/dev/null 2>&1 || pkgs+=(conntrack)
-command -v iptables >/dev/null 2>&1 || pkgs+=(iptables)
-if ((${#pkgs[@]})); then
-  log "installing from Debian: ${pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-fi
+bash "$HERE/../setup-host.sh" cluster # containerd, runc, CNI plugins, conntrack, iptables
 
 # ------------------------------------------------------------------ binaries
 t0=$(now_ms)
@@ -201,7 +191,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
 mv -f "$CTR_CFG.tmp" "$CTR_CFG"
 start_proc containerd "$(command -v containerd)" --config "$CTR_CFG"
-wait_for 60 containerd ctr -a "$CONTAINERD_SOCK" version || die "containerd did not answer on $CONTAINERD_SOCK (log: $LOGS/containerd.log)"
+wait_for 60 ctr -a "$CONTAINERD_SOCK" version || die "containerd did not answer on $CONTAINERD_SOCK (log: $LOGS/containerd.log)"
 ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 # (no `ctr ... | grep -q`: with pipefail, grep's early exit fails the pipeline)
 has_image() { local all; all="$(ctr_ images ls -q)"; grep -qxF "$1" <<<"$all"; }
@@ -209,7 +199,7 @@ has_image() { local all; all="$(ctr_ images ls -q)"; grep -qxF "$1" <<<"$all"; }
 # ------------------------------------------------------------------ pause and CoreDNS images
 # Single-layer OCI archives written by hand (no Docker build): one static binary at /.
 oci_image() { # oci_image NAME BINARY ENTRYPOINT_JSON
-  local name=$1 binary=$2 entry=$3 work layer config manifest ldig lsize cdig csize mdig msize
+  local name=$1 binary=$2 entry=$3 work config manifest ldig lsize cdig csize mdig msize
   if has_image "$name" &&
     [[ "$(cat "$STATE/image-stamps/${name//\//_}" 2>/dev/null)" == "$(sha256sum <"$binary")" ]]; then
     return 0
@@ -253,7 +243,7 @@ start_proc etcd "$BIN/etcd" --name "$NODE_NAME" --data-dir "$STATE/etcd" \
   --cert-file "$PKI/etcd/server.crt" --key-file "$PKI/etcd/server.key" --client-cert-auth --trusted-ca-file "$PKI/etcd/ca.crt" \
   --peer-cert-file "$PKI/etcd/peer.crt" --peer-key-file "$PKI/etcd/peer.key" --peer-client-cert-auth --peer-trusted-ca-file "$PKI/etcd/ca.crt" \
   --snapshot-count 10000 --quota-backend-bytes 2147483648
-wait_for 60 etcd curl -sf http://127.0.0.1:2381/health || die "etcd not healthy (log: $LOGS/etcd.log)"
+wait_for 60 curl -sf http://127.0.0.1:2381/health || die "etcd not healthy (log: $LOGS/etcd.log)"
 
 start_proc kube-apiserver "$BIN/kube-apiserver" \
   --advertise-address "$HOST_IP" --bind-address "$HOST_IP" --secure-port 6443 \
@@ -271,7 +261,7 @@ start_proc kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-cluster-ip-range "$SERVICE_CIDR" \
   --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key"
-wait_for 120 kube-apiserver curl -sf --cacert "$PKI/ca.crt" "https://$HOST_IP:6443/readyz" ||
+wait_for 120 curl -sf --cacert "$PKI/ca.crt" "https://$HOST_IP:6443/readyz" ||
   die "kube-apiserver not ready (log: $LOGS/kube-apiserver.log)"
 
 # kubeadm's admin.conf user is in group kubeadm:cluster-admins; kubeadm init would bind it.
@@ -363,7 +353,7 @@ mv -f "$DIR/kube-proxy.yaml.tmp" "$DIR/kube-proxy.yaml"
 start_proc kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"
 
 node_ready() { [[ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]; }
-wait_for 180 node node_ready || die "node $NODE_NAME not Ready after 180s (logs: $LOGS/kubelet.log, $LOGS/containerd.log)"
+wait_for 180 node_ready || die "node $NODE_NAME not Ready after 180s (logs: $LOGS/kubelet.log, $LOGS/containerd.log)"
 T_READY=$(($(now_ms) - T_START))
 if ((STARTED)); then
   log "node $NODE_NAME Ready $(fmt_ms "$T_READY") after the start of the first daemon ($STARTED started)"

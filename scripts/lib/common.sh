@@ -1,4 +1,5 @@
 # Sourced by the scripts that run Terraform (validate, plan, up, down, e2e).
+# shellcheck shell=bash
 
 # Builds or refreshes the offline toolchain (warm: under a second) and puts it on PATH; with
 # LAKEHOUSE_TOOLCHAIN=system, uses tofu (or terraform) from PATH and its registry access.

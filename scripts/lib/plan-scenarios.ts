@@ -115,7 +115,8 @@ export function scenarios(): PlanScenario[] {
     },
     {
       name: "k8s-schema-column",
-      description: "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes, and with it the files hash in the Job's environment: the Job is replaced and runs the migration",
+      description:
+        "k8s with its own tables (the bank schema), then a nullable accounts.note column: the schema job's ConfigMap changes, and with it the files hash in the Job's environment: the Job is replaced and runs the migration",
       base: withTables(k8s, BANK_TABLES),
       head: withTables(k8s, bankTablesWithNote()),
     },
@@ -167,10 +168,11 @@ export function planScenario(scenario: PlanScenario, work: string, tc: Toolchain
 
 /** The Terraform address of the resource at a construct path (below the stack) of a synthesized stack. */
 function addressOf(stackDir: string, constructPath: string): string {
-  const synth = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+  type Metadata = { "//"?: { metadata?: { stackName?: string; path?: string } } };
+  const synth: Metadata & { resource?: Record<string, Record<string, Metadata>> } = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
   const stackName = synth["//"]?.metadata?.stackName;
-  for (const [type, byName] of Object.entries<any>(synth.resource ?? {})) {
-    for (const [name, r] of Object.entries<any>(byName)) if (r["//"]?.metadata?.path === `${stackName}/${constructPath}`) return `${type}.${name}`;
+  for (const [type, byName] of Object.entries(synth.resource ?? {})) {
+    for (const [name, r] of Object.entries(byName)) if (r["//"]?.metadata?.path === `${stackName}/${constructPath}`) return `${type}.${name}`;
   }
   throw new Error(`no resource at construct path ${constructPath} in ${stackDir}`);
 }

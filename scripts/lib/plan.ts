@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- walks OpenTofu's plan, state and schema JSON, which have no published types */
 /**
  * Plans synthesized cdktf stacks with OpenTofu in scratch copies, for plan review
  * (scripts/plan-summary.ts, `npm run plan:summary`) and its tests (test/terraform/).
@@ -406,20 +407,26 @@ export function trimPlan(plan: any): any {
     format_version: plan.format_version,
     terraform_version: plan.terraform_version,
     // no-op and read entries say nothing the summary shows
-    resource_changes: (plan.resource_changes ?? []).filter((rc: any) => !(rc.change.actions.length === 1 && ["no-op", "read"].includes(rc.change.actions[0]))).map((rc: any) => ({
-      address: rc.address,
-      mode: rc.mode,
-      type: rc.type,
-      name: rc.name,
-      ...(rc.index !== undefined ? { index: rc.index } : {}),
-      ...(rc.action_reason ? { action_reason: rc.action_reason } : {}),
-      change: {
-        actions: rc.change.actions,
-        ...(rc.change.replace_paths ? { replace_paths: rc.change.replace_paths } : {}),
-        ...keptValues(rc),
-      },
-    })),
-    output_changes: Object.fromEntries(Object.entries<any>(plan.output_changes ?? {}).filter(([, v]) => v.actions.join() !== "no-op").map(([k, v]) => [k, { actions: v.actions }])),
+    resource_changes: (plan.resource_changes ?? [])
+      .filter((rc: any) => !(rc.change.actions.length === 1 && ["no-op", "read"].includes(rc.change.actions[0])))
+      .map((rc: any) => ({
+        address: rc.address,
+        mode: rc.mode,
+        type: rc.type,
+        name: rc.name,
+        ...(rc.index !== undefined ? { index: rc.index } : {}),
+        ...(rc.action_reason ? { action_reason: rc.action_reason } : {}),
+        change: {
+          actions: rc.change.actions,
+          ...(rc.change.replace_paths ? { replace_paths: rc.change.replace_paths } : {}),
+          ...keptValues(rc),
+        },
+      })),
+    output_changes: Object.fromEntries(
+      Object.entries<any>(plan.output_changes ?? {})
+        .filter(([, v]) => v.actions.join() !== "no-op")
+        .map(([k, v]) => [k, { actions: v.actions }]),
+    ),
     errored: plan.errored,
   };
 }
@@ -496,7 +503,9 @@ export function trimSynth(synth: any): any {
         const containers = r.spec.template?.spec?.container ?? [];
         const flink = containers.map((c: any) => ({ env: (c.env ?? []).filter((e: any) => e?.name === "FLINK_PROPERTIES") }));
         kept.spec = {
-          ...(/^kubernetes_stateful_set/.test(type) ? { replicas: r.spec.replicas, volume_claim_template: (r.spec.volume_claim_template ?? []).map((t: any) => ({ metadata: { name: t.metadata?.name } })) } : {}),
+          ...(/^kubernetes_stateful_set/.test(type)
+            ? { replicas: r.spec.replicas, volume_claim_template: (r.spec.volume_claim_template ?? []).map((t: any) => ({ metadata: { name: t.metadata?.name } })) }
+            : {}),
           ...(flink.some((c: any) => c.env.length) ? { template: { spec: { container: flink } } } : {}),
         };
       }

@@ -1,3 +1,4 @@
+import { pollUntil } from "../../cli/poll";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 import { AccessEndpoint, LakehouseAccess } from "../../constructs/access";
@@ -44,16 +45,5 @@ export function lakeOf(access: LakehouseAccess, address: string): Lake {
 
 /** Polls until `probe` returns a value, or fails with `describe()` of the last state. */
 export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, describe: () => string = () => ""): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "";
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}. ${describe()}${lastError ? ` Last error: ${lastError}` : ""}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+  return pollUntil(probe, { what, timeoutMs, intervalMs: 2000, describe });
 }
