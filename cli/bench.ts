@@ -29,7 +29,18 @@ export interface BenchReport {
   readonly startedAt: string;
   readonly options: Omit<BenchOptions, "progress">;
   readonly commitToKafkaMs: Percentiles;
-  readonly throughput: { rowsWritten: number; writeSeconds: number; eventsPerSecond: number; inKafka: number; inIceberg: number; drainSeconds: number; maxLagEvents: number; lagAtEndOfWrite: number; topCpu: string[]; cpuSampledBy?: string };
+  readonly throughput: {
+    rowsWritten: number;
+    writeSeconds: number;
+    eventsPerSecond: number;
+    inKafka: number;
+    inIceberg: number;
+    drainSeconds: number;
+    maxLagEvents: number;
+    lagAtEndOfWrite: number;
+    topCpu: string[];
+    cpuSampledBy?: string;
+  };
   readonly commitToTrinoMs: Percentiles & { checkpointIntervalMs?: number };
   readonly queries: Record<string, { medianMs: number; p95Ms: number; rows: number }>;
   readonly historyEvents: number;
@@ -57,7 +68,10 @@ class Listener {
   public readonly seen = new Map<string, number>();
   public count = 0;
   private consumer?: Consumer;
-  constructor(private readonly t: Target, private readonly userId: string) {}
+  constructor(
+    private readonly t: Target,
+    private readonly userId: string,
+  ) {}
 
   /** Listens from the topic's current end (see {@link listenFromNow}): every row written after this resolves is seen. */
   async start(): Promise<void> {
@@ -136,9 +150,11 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
     const lags: number[] = [];
     const progress = { n: 0 };
     const writers = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () => writeAtRate(writers, userId, o, progress, () => {
-      lags.push(progress.n - (listener.count - before));
-    })).finally(() => Promise.all(writers.map((w) => w.end())));
+    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () =>
+      writeAtRate(writers, userId, o, progress, () => {
+        lags.push(progress.n - (listener.count - before));
+      }),
+    ).finally(() => Promise.all(writers.map((w) => w.end())));
     const lagAtEndOfWrite = written.n - (listener.count - before);
     const drainStart = Date.now();
     await waitFor(() => listener.count - before >= written.n, 300_000, `all ${written.n} rows in Kafka`);
@@ -146,19 +162,44 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
     const inKafka = listener.count - before;
     const raw = `${t.catalog}.${t.rawDatabase}.accounts`;
     let inIceberg = 0;
-    await waitFor(async () => {
-      inIceberg = Number((await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE op = 'c' AND json_extract_scalar(data, '$.user_id') = '${userId}' AND json_extract_scalar(data, '$.currency') = 'THR'`))[0][0]);
-      return inIceberg >= written.n;
-    }, 300_000, `all ${written.n} rows in ${raw}`);
+    await waitFor(
+      async () => {
+        inIceberg = Number(
+          (await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE op = 'c' AND json_extract_scalar(data, '$.user_id') = '${userId}' AND json_extract_scalar(data, '$.currency') = 'THR'`))[0][0],
+        );
+        return inIceberg >= written.n;
+      },
+      300_000,
+      `all ${written.n} rows in ${raw}`,
+    );
 
     say(`analytics: ${o.historyEvents} generated raw events, ${o.queryRuns} runs per query`);
     const queries = await analytics(trino, t, o);
 
     return {
       startedAt: new Date().toISOString(),
-      options: { latencySamples: o.latencySamples, rate: o.rate, durationSeconds: o.durationSeconds, writers: o.writers, trinoSamples: o.trinoSamples, historyEvents: o.historyEvents, queryRuns: o.queryRuns },
+      options: {
+        latencySamples: o.latencySamples,
+        rate: o.rate,
+        durationSeconds: o.durationSeconds,
+        writers: o.writers,
+        trinoSamples: o.trinoSamples,
+        historyEvents: o.historyEvents,
+        queryRuns: o.queryRuns,
+      },
       commitToKafkaMs,
-      throughput: { rowsWritten: written.n, writeSeconds: written.seconds, eventsPerSecond: Math.round(inKafka / (written.seconds + drainSeconds)), inKafka, inIceberg, drainSeconds, maxLagEvents: Math.max(0, ...lags), lagAtEndOfWrite, topCpu: cpu.top, cpuSampledBy: cpu.sampledBy },
+      throughput: {
+        rowsWritten: written.n,
+        writeSeconds: written.seconds,
+        eventsPerSecond: Math.round(inKafka / (written.seconds + drainSeconds)),
+        inKafka,
+        inIceberg,
+        drainSeconds,
+        maxLagEvents: Math.max(0, ...lags),
+        lagAtEndOfWrite,
+        topCpu: cpu.top,
+        cpuSampledBy: cpu.sampledBy,
+      },
       commitToTrinoMs: percentiles(visible),
       queries,
       historyEvents: o.historyEvents,
@@ -180,20 +221,19 @@ async function writeAtRate(clients: PgClient[], userId: string, o: BenchOptions,
   const end = start + o.durationSeconds * 1000;
   const ticker = setInterval(tick, 1000);
   try {
-    await Promise.all(clients.map(async (pg) => {
-      while (Date.now() < end) {
-        const due = Math.floor(((Date.now() - start) / 1000) * o.rate);
-        if (progress.n >= due) {
-          await sleep(5);
-          continue;
+    await Promise.all(
+      clients.map(async (pg) => {
+        while (Date.now() < end) {
+          const due = Math.floor(((Date.now() - start) / 1000) * o.rate);
+          if (progress.n >= due) {
+            await sleep(5);
+            continue;
+          }
+          progress.n += batch;
+          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)", [userId, batch]);
         }
-        progress.n += batch;
-        await pg.query(
-          "INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)",
-          [userId, batch],
-        );
-      }
-    }));
+      }),
+    );
   } finally {
     clearInterval(ticker);
   }
@@ -210,21 +250,26 @@ async function waitForIdle(t: Target): Promise<number> {
   const start = Date.now();
   try {
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
-    await waitFor(async () => {
-      let lag = 0;
-      for (const topic of Object.values(t.topics)) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        for (const groupId of groups) {
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          for (const p of committed.partitions) {
-            if (p.offset === "-1") continue;
-            const end = ends.find((e) => e.partition === p.partition);
-            lag += Number(end?.offset ?? 0) - Number(p.offset);
+    await waitFor(
+      async () => {
+        let lag = 0;
+        for (const topic of Object.values(t.topics)) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          for (const groupId of groups) {
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            for (const p of committed.partitions) {
+              if (p.offset === "-1") continue;
+              const end = ends.find((e) => e.partition === p.partition);
+              lag += Number(end?.offset ?? 0) - Number(p.offset);
+            }
           }
         }
-      }
-      return lag < 1000;
-    }, 600_000, "the pipeline to drain its backlog", 2000);
+        return lag < 1000;
+      },
+      600_000,
+      "the pipeline to drain its backlog",
+      2000,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -243,7 +288,9 @@ async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number
 async function analytics(trino: ReturnType<typeof trinoClient>, t: Target, o: BenchOptions): Promise<BenchReport["queries"]> {
   const c = t.catalog;
   for (const ns of ["bench_raw", "bench_state"]) await trinoRows(trino, `CREATE SCHEMA IF NOT EXISTS ${c}.${ns}`);
-  const have = await trinoRows(trino, `SELECT count(*) FROM ${c}.bench_raw.accounts`).then((r) => Number(r[0][0])).catch(() => -1);
+  const have = await trinoRows(trino, `SELECT count(*) FROM ${c}.bench_raw.accounts`)
+    .then((r) => Number(r[0][0]))
+    .catch(() => -1);
   if (have !== o.historyEvents) {
     o.progress(`  generating ${o.historyEvents} raw account events and ${Math.ceil(o.historyEvents / 10)} users`);
     const side = Math.ceil(Math.sqrt(o.historyEvents));
@@ -253,7 +300,9 @@ async function analytics(trino: ReturnType<typeof trinoClient>, t: Target, o: Be
     const spacingMs = Math.floor((60 * 86_400_000) / o.historyEvents);
     const rows = (limit: number) => `FROM UNNEST(sequence(0, ${side - 1})) AS a(i) CROSS JOIN UNNEST(sequence(0, ${side - 1})) AS b(j) WHERE i * ${side} + j < ${limit}`;
     await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_raw.accounts`);
-    await trinoRows(trino, `CREATE TABLE ${c}.bench_raw.accounts WITH (partitioning = ARRAY['event_date']) AS
+    await trinoRows(
+      trino,
+      `CREATE TABLE ${c}.bench_raw.accounts WITH (partitioning = ARRAY['event_date']) AS
       SELECT json_format(CAST(MAP(ARRAY['id', 'user_id', 'balance', 'currency'], ARRAY[
                format('00000000-0000-4000-a000-%012d', n % ${accounts}), format('00000000-0000-4000-b000-%012d', n % ${users}),
                format('%.2f', (n % 100000) * 1.37), 'USD']) AS JSON)) AS data,
@@ -261,14 +310,18 @@ async function analytics(trino: ReturnType<typeof trinoClient>, t: Target, o: Be
              ts_ms, 'bank' AS source_db, 'public' AS source_schema, 'accounts' AS source_table,
              n AS source_lsn, n / 4 AS source_tx_id, ts_ms AS source_ts_ms,
              CAST(from_unixtime(ts_ms / 1000) AS date) AS event_date
-      FROM (SELECT i * ${side} + j AS n, 1735689600000 + (i * ${side} + j) * ${spacingMs} AS ts_ms ${rows(o.historyEvents)})`);
+      FROM (SELECT i * ${side} + j AS n, 1735689600000 + (i * ${side} + j) * ${spacingMs} AS ts_ms ${rows(o.historyEvents)})`,
+    );
     await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_raw.users`);
     await trinoRows(trino, `CREATE TABLE ${c}.bench_raw.users AS SELECT * FROM ${c}.bench_raw.accounts WHERE false`);
     await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_state.users`);
-    await trinoRows(trino, `CREATE TABLE ${c}.bench_state.users AS
+    await trinoRows(
+      trino,
+      `CREATE TABLE ${c}.bench_state.users AS
       SELECT format('00000000-0000-4000-b000-%012d', n) AS id, format('user%d@example.com', n) AS email, 'bench' AS name,
              CAST(from_unixtime(1735689600 + n * ${Math.floor((60 * 86_400) / users)}) AS timestamp(6)) AS created_at
-      FROM (SELECT i * ${side} + j AS n ${rows(users)})`);
+      FROM (SELECT i * ${side} + j AS n ${rows(users)})`,
+    );
   }
   const result: BenchReport["queries"] = {};
   for (const q of analyticsQueries({ catalog: c, rawDatabase: "bench_raw", stateDatabase: "bench_state", tables: ["users", "accounts"] })) {

@@ -10,9 +10,7 @@ const int = (name: string, min: number) => (value: string) => {
   return n;
 };
 
-const program = new Command("lakehouse")
-  .description("Prove a deployed lakehouse pipeline works, and measure it, hop by hop.")
-  .showHelpAfterError();
+const program = new Command("lakehouse").description("Prove a deployed lakehouse pipeline works, and measure it, hop by hop.").showHelpAfterError();
 
 const targetOptions = (cmd: Command) =>
   cmd
@@ -29,10 +27,14 @@ targetOptions(program.command("verify"))
   .action(async (stack: string, opts: TargetFlags & { timeout: number }) => {
     const target = resolveTarget(stack, opts);
     console.log(`verifying stack ${stack} (job ${target.jobName})`);
-    const results = await verify(target, (r) => {
-      const latency = r.ms === undefined ? "" : ` ${String(r.ms).padStart(6)} ms`;
-      console.log(`  ${r.warning ? "WARN" : r.ok ? "ok  " : "FAIL"} ${r.hop.padEnd(14)}${latency}  ${r.detail}`);
-    }, opts.timeout * 1000);
+    const results = await verify(
+      target,
+      (r) => {
+        const latency = r.ms === undefined ? "" : ` ${String(r.ms).padStart(6)} ms`;
+        console.log(`  ${r.warning ? "WARN" : r.ok ? "ok  " : "FAIL"} ${r.hop.padEnd(14)}${latency}  ${r.detail}`);
+      },
+      opts.timeout * 1000,
+    );
     const failed = results.find((r) => !r.ok);
     if (failed) {
       console.error(`\nverify failed at hop '${failed.hop}': ${failed.detail}`);

@@ -20,7 +20,9 @@ export function deployedStack(stack: string, cwd: string): DeployedStack {
   const outputs = stackOutputs(stack, cwd);
   const access = outputs[ACCESS_OUTPUT] as LakehouseAccess | undefined;
   if (access === undefined || typeof access !== "object") {
-    throw new Error(`stack '${stack}' has no '${ACCESS_OUTPUT}' output: it was deployed by an older version of this project. Run \`npx cdktf deploy ${stack}\` again with this version, which adds it, then retry.`);
+    throw new Error(
+      `stack '${stack}' has no '${ACCESS_OUTPUT}' output: it was deployed by an older version of this project. Run \`npx cdktf deploy ${stack}\` again with this version, which adds it, then retry.`,
+    );
   }
   if (access.version !== 1) throw new Error(`stack '${stack}' has access contract version ${String(access.version)}; this version of the tools reads version 1`);
   return {

@@ -260,7 +260,9 @@ function meaningful(v: any): any {
     return items.length ? items : undefined;
   }
   if (v && typeof v === "object") {
-    const entries = Object.entries(v).map(([k, x]) => [k, meaningful(x)] as const).filter(([, x]) => x !== undefined);
+    const entries = Object.entries(v)
+      .map(([k, x]) => [k, meaningful(x)] as const)
+      .filter(([, x]) => x !== undefined);
     return entries.length ? Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b))) : undefined;
   }
   return v === null || v === "" ? undefined : v;
@@ -470,9 +472,7 @@ export function analyzePlan(plan: any, synth: any, options: PlanSummaryOptions =
   });
 
   const severity = (c: ResourceChangeSummary) => (c.stateful === "data" ? 0 : c.stateful === "service" ? 1 : 2);
-  const alerts = changes
-    .filter((c) => c.stateful && (c.action === "replace" || c.action === "delete"))
-    .sort((a, b) => severity(a) - severity(b) || a.address.localeCompare(b.address));
+  const alerts = changes.filter((c) => c.stateful && (c.action === "replace" || c.action === "delete")).sort((a, b) => severity(a) - severity(b) || a.address.localeCompare(b.address));
 
   const entries = synthEntries(synth);
   const namespaces = namespaceLosses(changes, raw, entries);
@@ -522,11 +522,24 @@ function namespaceLosses(changes: ResourceChangeSummary[], raw: Map<string, any>
       .flatMap((e) => {
         const sts = kubeMeta(e.block).name ?? e.address;
         const replicas = Number(one(e.block?.spec)?.replicas ?? 1);
-        const claims = list(one(e.block?.spec)?.volume_claim_template).map((t: any) => kubeMeta(t).name).filter((x): x is string => !!x);
-        return claims.flatMap((claim) => Array.from({ length: Number.isFinite(replicas) && replicas > 0 ? replicas : 1 }, (_, i) => ({ name: `${claim}-${sts}-${i}`, statefulSet: e.address, layer: e.layer, id: e.id })));
+        const claims = list(one(e.block?.spec)?.volume_claim_template)
+          .map((t: any) => kubeMeta(t).name)
+          .filter((x): x is string => !!x);
+        return claims.flatMap((claim) =>
+          Array.from({ length: Number.isFinite(replicas) && replicas > 0 ? replicas : 1 }, (_, i) => ({ name: `${claim}-${sts}-${i}`, statefulSet: e.address, layer: e.layer, id: e.id })),
+        );
       });
     const recreated = new Set(changes.filter((x) => x.action === "create" || x.action === "replace").map((x) => x.address));
-    out.push({ address: c.address, name, action: c.action as "replace" | "delete", pvcs, notRecreated: members.filter((e) => !recreated.has(e.address)).map((e) => e.address).sort() });
+    out.push({
+      address: c.address,
+      name,
+      action: c.action as "replace" | "delete",
+      pvcs,
+      notRecreated: members
+        .filter((e) => !recreated.has(e.address))
+        .map((e) => e.address)
+        .sort(),
+    });
   }
   return out;
 }
@@ -629,7 +642,9 @@ function migrations(changes: ResourceChangeSummary[], raw: Map<string, any>, ent
     const beforeTables = createTableLines(before);
     const afterTables = createTableLines(after);
     // Without any ADD COLUMN in the file, a changed CREATE TABLE IF NOT EXISTS is all there is.
-    const createTableChanges = /\bADD\s+COLUMN\b/i.test(after) ? [] : [...new Set([...d.removedAt.map((i) => beforeTables[i]), ...d.addedAt.map((i) => afterTables[i])].filter((t): t is string => t !== undefined))];
+    const createTableChanges = /\bADD\s+COLUMN\b/i.test(after)
+      ? []
+      : [...new Set([...d.removedAt.map((i) => beforeTables[i]), ...d.addedAt.map((i) => afterTables[i])].filter((t): t is string => t !== undefined))];
     // On Kubernetes the file sits in a ConfigMap; the Job that reads it runs again only when it is replaced.
     const job = c.id === "SchemaJob" ? c : changes.find((x) => x.layer === c.layer && x.id === "SchemaJob");
     const runs = job !== undefined && (job.action === "replace" || job.action === "create");
@@ -642,7 +657,13 @@ function migrations(changes: ResourceChangeSummary[], raw: Map<string, any>, ent
 const SYMBOL: Record<ChangeAction, string> = { create: "+", update: "~", replace: "-/+", delete: "-", forget: "forget" };
 
 function describe(c: ResourceChangeSummary, layerName: string): string {
-  const forced = c.forcedBy.length ? ` because \`${c.forcedBy.join("`, `")}\` changed` : c.reason === "replace_because_tainted" ? " because it is tainted" : c.reason === "replace_by_request" ? " on request (-replace)" : "";
+  const forced = c.forcedBy.length
+    ? ` because \`${c.forcedBy.join("`, `")}\` changed`
+    : c.reason === "replace_because_tainted"
+      ? " because it is tainted"
+      : c.reason === "replace_by_request"
+        ? " on request (-replace)"
+        : "";
   const order = c.action === "replace" ? (c.order === "create-first" ? " (create, then delete)" : " (delete, then create)") : "";
   const verb = c.action === "replace" ? `replaced${order}${forced}` : c.action === "delete" ? "destroyed" : c.action === "update" ? "updated in place" : c.action;
   const where = c.layer === OUTSIDE ? OUTSIDE : `(${layerName}${c.id ? ` › ${c.id}` : ""})`;
@@ -662,9 +683,7 @@ interface Context {
 function consequence(c: ResourceChangeSummary, ctx: Context): string {
   if (NAMESPACE_TYPES.test(c.type)) {
     const ns = ctx.namespaces.find((n) => n.address === c.address);
-    const pvcs = ns?.pvcs.length
-      ? `: ${ns.pvcs.map((p) => `\`${p.name}\` (${ctx.nameOf(p.layer)} › ${p.id})`).join(", ")}`
-      : " (the configuration declares none)";
+    const pvcs = ns?.pvcs.length ? `: ${ns.pvcs.map((p) => `\`${p.name}\` (${ctx.nameOf(p.layer)} › ${p.id})`).join(", ")}` : " (the configuration declares none)";
     const stale = ns?.notRecreated.length
       ? `. The plan does not create again ${ns.notRecreated.length} resource${ns.notRecreated.length > 1 ? "s" : ""} in it (${codes(ns.notRecreated)}): Kubernetes deletes them with it, and only a later refreshed plan and apply recreate them`
       : "";
@@ -708,13 +727,25 @@ function pipelineLines(p: PipelineRestart, nameOf: (layer: string) => string): s
   if (!p.stops) {
     lines.push("> [!NOTE]", `> **Flink (${layerName}): the running job keeps running.**`);
   } else if (p.resumes === "checkpoint") {
-    lines.push("> [!WARNING]", `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and resumed from its newest retained checkpoint or savepoint.** Meanwhile changes queue in Kafka and the Iceberg tables fall behind.`);
+    lines.push(
+      "> [!WARNING]",
+      `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and resumed from its newest retained checkpoint or savepoint.** Meanwhile changes queue in Kafka and the Iceberg tables fall behind.`,
+    );
   } else if (p.resumes === "state-lost") {
-    lines.push("> [!CAUTION]", `> **PIPELINE RESTART (${layerName}): the Flink job is stopped, and its retained checkpoints and savepoints are deleted with the object store's storage (${codes(p.retainedStateLost)}): it cannot resume from them.**`);
+    lines.push(
+      "> [!CAUTION]",
+      `> **PIPELINE RESTART (${layerName}): the Flink job is stopped, and its retained checkpoints and savepoints are deleted with the object store's storage (${codes(p.retainedStateLost)}): it cannot resume from them.**`,
+    );
   } else if (p.resumes === "new-job") {
-    lines.push("> [!CAUTION]", `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and does not resume from its checkpoints.** The JobManager is replaced, and ${noRecovery}. The submit job starts the SQL as a new job, which reads Kafka from the offsets its SQL configures (\`scan.startup.mode\`), not from a checkpoint.`);
+    lines.push(
+      "> [!CAUTION]",
+      `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and does not resume from its checkpoints.** The JobManager is replaced, and ${noRecovery}. The submit job starts the SQL as a new job, which reads Kafka from the offsets its SQL configures (\`scan.startup.mode\`), not from a checkpoint.`,
+    );
   } else {
-    lines.push("> [!CAUTION]", `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and nothing in this plan starts it again.** The JobManager is replaced, and ${noRecovery}. The submit job is not replaced, so it does not run.`);
+    lines.push(
+      "> [!CAUTION]",
+      `> **PIPELINE RESTART (${layerName}): the Flink job is stopped and nothing in this plan starts it again.** The JobManager is replaced, and ${noRecovery}. The submit job is not replaced, so it does not run.`,
+    );
   }
   const { before, after } = p.jobName ?? {};
   const newVersion = before !== undefined && after !== undefined && before !== after;
@@ -722,12 +753,35 @@ function pipelineLines(p: PipelineRestart, nameOf: (layer: string) => string): s
   for (const x of p.components) {
     const touched = x.action === "replace" || x.action === "delete" || x.podTemplateChanged === true;
     const because = x.forcedBy.length ? ` because ${codes(x.forcedBy)} changed` : "";
-    const verb = x.action === "replace" ? `replaced${because}` : x.action === "delete" ? "destroyed" : x.action === "create" ? "created" : x.podTemplateChanged ? "updated in its pod template (its pods are replaced)" : x.podTemplateChanged === false ? "updated in place, pod template unchanged" : "updated in place";
+    const verb =
+      x.action === "replace"
+        ? `replaced${because}`
+        : x.action === "delete"
+          ? "destroyed"
+          : x.action === "create"
+            ? "created"
+            : x.podTemplateChanged
+              ? "updated in its pod template (its pods are replaced)"
+              : x.podTemplateChanged === false
+                ? "updated in place, pod template unchanged"
+                : "updated in place";
     let effect: string;
     if (x.role === "jobmanager") {
-      effect = !touched ? "no effect on the running job" : p.resumes === "state-lost" ? "the job stops with it" : p.recovery === "keeper" ? "the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3" : p.recovery === "flink-ha" ? "the job stops with it; the new JobManager recovers it through Flink high availability" : "the job stops with it";
+      effect = !touched
+        ? "no effect on the running job"
+        : p.resumes === "state-lost"
+          ? "the job stops with it"
+          : p.recovery === "keeper"
+            ? "the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3"
+            : p.recovery === "flink-ha"
+              ? "the job stops with it; the new JobManager recovers it through Flink high availability"
+              : "the job stops with it";
     } else if (x.role === "taskmanager") {
-      effect = !touched ? "no effect on the running job" : p.jobManagerReplaced || p.resumes === "state-lost" ? "its tasks stop" : "its tasks fail, and the JobManager restarts the job from its newest completed checkpoint";
+      effect = !touched
+        ? "no effect on the running job"
+        : p.jobManagerReplaced || p.resumes === "state-lost"
+          ? "its tasks stop"
+          : "its tasks fail, and the JobManager restarts the job from its newest completed checkpoint";
     } else if (x.role === "gateway") {
       effect = touched ? "it only submits SQL; the running job does not depend on it" : "no effect on the running job";
     } else if (x.role === "rollout") {
@@ -738,7 +792,8 @@ function pipelineLines(p: PipelineRestart, nameOf: (layer: string) => string): s
       const who = x.role === "keeper" ? "the new keeper" : "it";
       if (p.resumes === "state-lost") effect = `starts again${version}, without a checkpoint or savepoint to start from`;
       else if (p.resumes === "new-job") effect = `runs again${version}: the new JobManager has no job to stop or resume, so it submits the SQL as a new job`;
-      else if (newVersion && p.jobManagerReplaced && p.recovery === "keeper") effect = `starts again${version}: the job stopped with the JobManager, so ${who} starts the new SQL from the newest retained checkpoint or savepoint`;
+      else if (newVersion && p.jobManagerReplaced && p.recovery === "keeper")
+        effect = `starts again${version}: the job stopped with the JobManager, so ${who} starts the new SQL from the newest retained checkpoint or savepoint`;
       else if (newVersion) effect = `starts again${version}: ${who} stops the running job with a savepoint and starts the new SQL from it`;
       else if (before !== undefined && before === after) effect = `starts again with the same SQL (\`${before}\`): ${who} finds the job running under that name and leaves it`;
       else effect = "starts again: a changed SQL stops the running job with a savepoint and starts from it; the same SQL leaves it running";
@@ -754,11 +809,19 @@ function pipelineLines(p: PipelineRestart, nameOf: (layer: string) => string): s
 function migrationLines(m: SchemaMigration, nameOf: (layer: string) => string): string[] {
   const layerName = nameOf(m.layer);
   const lines = m.runs
-    ? ["> [!IMPORTANT]", `> **SCHEMA MIGRATION (${layerName}): \`schema.sql\` changes, and the schema job \`${m.job}\` runs it again on the deployed database.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`]
-    : ["> [!WARNING]", `> **SCHEMA MIGRATION (${layerName}) NOT APPLIED: \`schema.sql\` changes in \`${m.address}\`, but ${m.job ? `the Job \`${m.job}\` is not replaced, so it does not run again (a Job runs once; only a replaced Job runs again)` : "no job in this plan runs it"}.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`];
+    ? [
+        "> [!IMPORTANT]",
+        `> **SCHEMA MIGRATION (${layerName}): \`schema.sql\` changes, and the schema job \`${m.job}\` runs it again on the deployed database.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`,
+      ]
+    : [
+        "> [!WARNING]",
+        `> **SCHEMA MIGRATION (${layerName}) NOT APPLIED: \`schema.sql\` changes in \`${m.address}\`, but ${m.job ? `the Job \`${m.job}\` is not replaced, so it does not run again (a Job runs once; only a replaced Job runs again)` : "no job in this plan runs it"}.** ${m.added.length} line${m.added.length === 1 ? "" : "s"} added, ${m.removed.length} removed:`,
+      ];
   lines.push(">", "> ```diff", ...m.diff.map((l) => `> ${l}`), "> ```");
   if (m.createTableChanges.length) {
-    lines.push(`> Changed lines of \`CREATE TABLE IF NOT EXISTS\` (${codes(m.createTableChanges)}) do nothing to a table that exists: PostgreSQL skips the statement, so a deployed table keeps its columns (that takes an \`ALTER TABLE\`).`);
+    lines.push(
+      `> Changed lines of \`CREATE TABLE IF NOT EXISTS\` (${codes(m.createTableChanges)}) do nothing to a table that exists: PostgreSQL skips the statement, so a deployed table keeps its columns (that takes an \`ALTER TABLE\`).`,
+    );
   }
   lines.push("");
   return lines;
@@ -800,7 +863,10 @@ export function summarizePlan(plan: any, synth: any, options: PlanSummaryOptions
   }
   if (a.kafkaClusterIds.length) {
     const ids = a.kafkaClusterIds;
-    lines.push("> [!CAUTION]", `> **DATA LOSS: ${ids.length > 1 ? `${ids.length} Kafka cluster ids` : "the Kafka cluster id"} will be ${verbs(ids)}: all topics, committed consumer offsets and Kafka Connect's offsets are lost.**`);
+    lines.push(
+      "> [!CAUTION]",
+      `> **DATA LOSS: ${ids.length > 1 ? `${ids.length} Kafka cluster ids` : "the Kafka cluster id"} will be ${verbs(ids)}: all topics, committed consumer offsets and Kafka Connect's offsets are lost.**`,
+    );
     for (const k of ids) {
       const c = a.layers.flatMap((l) => l.changes).find((x) => x.address === k.address)!;
       lines.push(`> - ${describe(c, nameOf(c.layer))}: ${clusterIdText(k)}`);

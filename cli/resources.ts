@@ -28,7 +28,11 @@ export function cpuSampler(platform: AccessPlatform, run: CommandRunner = runCom
       source: "docker stats",
       sample: async () => {
         const out = await run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}}"]);
-        return new Map(rows(out).filter(([name]) => name.startsWith(prefix)).map(([name, cpu]) => [name.slice(prefix.length), parseFloat(cpu)]));
+        return new Map(
+          rows(out)
+            .filter(([name]) => name.startsWith(prefix))
+            .map(([name, cpu]) => [name.slice(prefix.length), parseFloat(cpu)]),
+        );
       },
     };
   }
@@ -42,7 +46,12 @@ export function cpuSampler(platform: AccessPlatform, run: CommandRunner = runCom
 }
 
 /** Whitespace-separated columns of each non-empty line. */
-const rows = (out: string): string[][] => out.trim().split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/));
+const rows = (out: string): string[][] =>
+  out
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.trim().split(/\s+/));
 
 /** `250m` or `2` (cores) as millicores. */
 const millicores = (cpu: string): number => (cpu.endsWith("m") ? parseFloat(cpu) : parseFloat(cpu) * 1000);

@@ -59,7 +59,8 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
   if (!pgPassword) throw new Error(`no PostgreSQL password: stack '${name}' names no postgresAdminPassword credential output; set LAKEHOUSE_PG_PASSWORD`);
   const onHost = (flag: string | undefined, endpoint: AccessEndpoint, what: string): string => {
     const value = flag ?? endpoint.published;
-    if (!value) throw new Error(`no host address for ${what} (${endpoint.internal} in the platform network): stack '${name}' publishes none; pass --${what} host:port (e.g. through kubectl port-forward)`);
+    if (!value)
+      throw new Error(`no host address for ${what} (${endpoint.internal} in the platform network): stack '${name}' publishes none; pass --${what} host:port (e.g. through kubectl port-forward)`);
     return value;
   };
   const [pgHost, pgPort] = hostPort(onHost(flags.postgres, source.endpoint, "postgres"));

@@ -68,7 +68,11 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
     const joined = groupJoined(consumer);
     const { topic, received } = await listenForCanary(t, kafka.admin(), consumer);
     // Only so that the kafka hop's latency is the pipeline's, not the consumer's group join.
-    await within(30_000, async () => (joined() ? true : undefined), () => "the verify consumer joined no group");
+    await within(
+      30_000,
+      async () => (joined() ? true : undefined),
+      () => "the verify consumer joined no group",
+    );
     hop = "postgres";
     pg = await connectPostgresHop(t);
     const canary = await writeCanary(pg, id);
@@ -101,18 +105,22 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
 async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
   const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
   let seen = "no answer";
-  const status = await within(timeoutMs, async () => {
-    const s = await getJson(statusUrl).catch((err: Error) => {
-      seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
-      return undefined;
-    });
-    if (s === undefined) return undefined;
-    const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
-    if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
-    if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
-    seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
-    return seen === "" ? s : undefined;
-  }, () => `${seen} after ${timeoutMs / 1000} s${seen.endsWith("(404)") ? ": re-run the stack's connector registration job" : ""}`);
+  const status = await within(
+    timeoutMs,
+    async () => {
+      const s = await getJson(statusUrl).catch((err: Error) => {
+        seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
+        return undefined;
+      });
+      if (s === undefined) return undefined;
+      const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
+      if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
+      if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
+      seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
+      return seen === "" ? s : undefined;
+    },
+    () => `${seen} after ${timeoutMs / 1000} s${seen.endsWith("(404)") ? ": re-run the stack's connector registration job" : ""}`,
+  );
   return { hop: "debezium", ok: true, detail: `connector and ${status.tasks.length} task(s) RUNNING` };
 }
 
@@ -125,22 +133,27 @@ async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
     throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
   });
   const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
-  const keeperAdvice = "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
+  const keeperAdvice =
+    "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
   if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: ${keeperAdvice}`);
   let cause = "";
-  const latest = await within(timeoutMs, async () => {
-    const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
-    if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
-      throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
-    }
-    if (job.state !== "RUNNING") {
-      cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
-      return undefined;
-    }
-    const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
-    cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
-    return checkpoints.latest?.completed ?? undefined;
-  }, () => cause);
+  const latest = await within(
+    timeoutMs,
+    async () => {
+      const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
+      if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
+        throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
+      }
+      if (job.state !== "RUNNING") {
+        cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
+        return undefined;
+      }
+      const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
+      cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
+      return checkpoints.latest?.completed ?? undefined;
+    },
+    () => cause,
+  );
   return { hop: "flink", ok: true, detail: `job RUNNING, last checkpoint ${Math.round((Date.now() - latest.latest_ack_timestamp) / 1000)} s ago` };
 }
 
@@ -180,17 +193,25 @@ async function writeCanary(pg: PgClient, id: string): Promise<Canary> {
 
 /** Hop kafka: the canary's create event on the users topic. */
 async function kafkaHop(canary: Canary, topic: string, received: Received, timeoutMs: number): Promise<HopResult> {
-  const at = await within(timeoutMs, async () => received.get(canary.id)?.find((e) => e.op === "c")?.at, () => `the canary did not reach ${topic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`);
+  const at = await within(
+    timeoutMs,
+    async () => received.get(canary.id)?.find((e) => e.op === "c")?.at,
+    () => `the canary did not reach ${topic} within ${timeoutMs / 1000} s (connector RUNNING: is the slot or publication missing the table?)`,
+  );
   return { hop: "kafka", ok: true, ms: at - canary.committedAt, detail: `create event on ${topic}` };
 }
 
 /** Hop iceberg raw: the canary's create event in the raw log table. */
 async function rawHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number): Promise<HopResult> {
   const raw = `${t.catalog}.${t.rawDatabase}.users`;
-  const at = await within(timeoutMs, async () => {
-    const rows = await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE json_extract_scalar(data, '$.id') = '${canary.id}' AND op = 'c'`);
-    return Number(rows[0][0]) > 0 ? Date.now() : undefined;
-  }, () => `the canary is not in ${raw} after ${timeoutMs / 1000} s (Flink RUNNING with checkpoints: check the Iceberg commits and S3 credentials)`).catch((err) => {
+  const at = await within(
+    timeoutMs,
+    async () => {
+      const rows = await trinoRows(trino, `SELECT count(*) FROM ${raw} WHERE json_extract_scalar(data, '$.id') = '${canary.id}' AND op = 'c'`);
+      return Number(rows[0][0]) > 0 ? Date.now() : undefined;
+    },
+    () => `the canary is not in ${raw} after ${timeoutMs / 1000} s (Flink RUNNING with checkpoints: check the Iceberg commits and S3 credentials)`,
+  ).catch((err) => {
     throw new HopFailure(trinoCause(err, t));
   });
   return { hop: "iceberg raw", ok: true, ms: at - canary.committedAt, detail: raw };
@@ -199,10 +220,14 @@ async function rawHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number
 /** Hop iceberg state: the canary's row in the current-state table. */
 async function stateHop(t: Target, trino: Trino, canary: Canary, timeoutMs: number): Promise<HopResult> {
   const state = `${t.catalog}.${t.stateDatabase}.users`;
-  const at = await within(timeoutMs, async () => {
-    const rows = await trinoRows(trino, `SELECT email FROM ${state} WHERE id = '${canary.id}'`);
-    return rows.length === 1 ? Date.now() : undefined;
-  }, () => `the canary is not in ${state} after ${timeoutMs / 1000} s`).catch((err) => {
+  const at = await within(
+    timeoutMs,
+    async () => {
+      const rows = await trinoRows(trino, `SELECT email FROM ${state} WHERE id = '${canary.id}'`);
+      return rows.length === 1 ? Date.now() : undefined;
+    },
+    () => `the canary is not in ${state} after ${timeoutMs / 1000} s`,
+  ).catch((err) => {
     throw new HopFailure(trinoCause(err, t));
   });
   return { hop: "iceberg state", ok: true, ms: at - canary.committedAt, detail: state };
@@ -213,10 +238,14 @@ async function cleanupHop(t: Target, trino: Trino, canary: Canary, timeoutMs: nu
   const state = `${t.catalog}.${t.stateDatabase}.users`;
   await canary.pg.query("DELETE FROM users WHERE id = $1", [canary.id]);
   const deleted = Date.now();
-  const goneAt = await within(timeoutMs, async () => {
-    const rows = await trinoRows(trino, `SELECT count(*) FROM ${state} WHERE id = '${canary.id}'`);
-    return Number(rows[0][0]) === 0 ? Date.now() : undefined;
-  }, () => `the canary's delete did not reach ${state} within ${timeoutMs / 1000} s`);
+  const goneAt = await within(
+    timeoutMs,
+    async () => {
+      const rows = await trinoRows(trino, `SELECT count(*) FROM ${state} WHERE id = '${canary.id}'`);
+      return Number(rows[0][0]) === 0 ? Date.now() : undefined;
+    },
+    () => `the canary's delete did not reach ${state} within ${timeoutMs / 1000} s`,
+  );
   return { hop: "cleanup", ok: true, ms: goneAt - deleted, detail: "canary deleted in PostgreSQL and gone from the current state" };
 }
 
@@ -235,8 +264,14 @@ function trinoCause(err: unknown, t: Target): string {
  */
 export async function schemaDrift(pg: PgClient, t: Target): Promise<string[]> {
   if (!t.capturedColumns) return [];
-  const rows = (await pg.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position", [Object.keys(t.capturedColumns)])).rows;
+  const rows = (
+    await pg.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position", [
+      Object.keys(t.capturedColumns),
+    ])
+  ).rows;
   return rows
     .filter((r) => !t.capturedColumns![r.table_name].includes(r.column_name))
-    .map((r) => `${r.table_name}.${r.column_name} is in PostgreSQL but not in the stack's tables: the raw log carries it in data, the current-state table does not. Add it to SourceDb tables and deploy.`);
+    .map(
+      (r) => `${r.table_name}.${r.column_name} is in PostgreSQL but not in the stack's tables: the raw log carries it in data, the current-state table does not. Add it to SourceDb tables and deploy.`,
+    );
 }

@@ -204,13 +204,15 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
       topicPrefix: cdc.topicPrefix,
       topics: Object.fromEntries(cdc.tables.map((t) => [t.name, cdc.topicFor(t.name)])),
     },
-    warehouse: warehouse && withoutUndefined({
-      catalog: at(warehouse.catalog),
-      s3: at(warehouse.s3),
-      console: warehouse instanceof IcebergWarehouse ? at(warehouse.console) : undefined,
-      location: warehouse.warehouse,
-      accessKeyId: warehouse.accessKeyId,
-    }),
+    warehouse:
+      warehouse &&
+      withoutUndefined({
+        catalog: at(warehouse.catalog),
+        s3: at(warehouse.s3),
+        console: warehouse instanceof IcebergWarehouse ? at(warehouse.console) : undefined,
+        location: warehouse.warehouse,
+        accessKeyId: warehouse.accessKeyId,
+      }),
     streamJob: streamJob && { jobManager: at(streamJob.jobManager), jobName: streamJob.jobName, tables: streamJob.tablesWritten },
     query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema }),

@@ -16,11 +16,7 @@ export interface AppDatabase {
  * dashboards, Dagster's runs): service `<user>-db` with database and role `<user>`, a generated
  * password, data on a persistent volume. Not part of the public API.
  */
-export function appDatabase(
-  scope: Construct,
-  platform: IPlatform,
-  options: { user: string; image: string; serviceId: string; passwordId: string },
-): AppDatabase {
+export function appDatabase(scope: Construct, platform: IPlatform, options: { user: string; image: string; serviceId: string; passwordId: string }): AppDatabase {
   const { user } = options;
   const password = platform.secret(scope, options.passwordId, { name: `${user}-db-password` });
   const db = platform.service(scope, options.serviceId, {

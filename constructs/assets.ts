@@ -25,7 +25,10 @@ export function asset(relativePath: string): string {
 
 /** Names of the files in a shipped directory, sorted, filtered by extension. */
 export function assetNames(relativeDir: string, extension: string): string[] {
-  return fs.readdirSync(path.join(ROOT, relativeDir)).filter((f) => f.endsWith(extension)).sort();
+  return fs
+    .readdirSync(path.join(ROOT, relativeDir))
+    .filter((f) => f.endsWith(extension))
+    .sort();
 }
 
 /**
@@ -35,7 +38,8 @@ export function assetNames(relativeDir: string, extension: string): string[] {
 export function assetTree(relativeDir: string): string[] {
   const skip = new Set(["target", "logs", "__pycache__", ".user.yml"]);
   const walk = (rel: string): string[] =>
-    fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })
+    fs
+      .readdirSync(path.join(ROOT, rel), { withFileTypes: true })
       .filter((e) => !skip.has(e.name))
       .flatMap((e) => (e.isDirectory() ? walk(path.posix.join(rel, e.name)) : [path.posix.join(rel, e.name)]));
   return walk(relativeDir).sort();

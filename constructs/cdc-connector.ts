@@ -248,20 +248,24 @@ export class CdcConnector extends Construct implements ICdcStream {
   /** The deploy step that registers (or updates) the connector and waits until it and its tasks run. */
   private registrationJob(props: CdcConnectorProps): JobHandle {
     const config = this.connectorConfig(props);
-    return props.platform.job(this, "Registration", nodeJob({
-      name: "connector-registration",
-      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-      script: "register-connector.js",
-      env: {
-        CONNECT_URL: this.connect.url("http"),
-        CONNECTOR_NAME: this.connectorName,
-        CONNECTOR_CONFIG_FILE: "/job/connector.json",
-      },
-      files: [{ path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" }],
-      timeoutSeconds: REGISTRATION_TIMEOUT_SECONDS,
-      // The schema job created the publication and the CDC role the connector logs in with.
-      dependsOn: [this.connect, props.source],
-    }));
+    return props.platform.job(
+      this,
+      "Registration",
+      nodeJob({
+        name: "connector-registration",
+        image: props.jobImage ?? defaultImage("node", props.imageRegistry),
+        script: "register-connector.js",
+        env: {
+          CONNECT_URL: this.connect.url("http"),
+          CONNECTOR_NAME: this.connectorName,
+          CONNECTOR_CONFIG_FILE: "/job/connector.json",
+        },
+        files: [{ path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" }],
+        timeoutSeconds: REGISTRATION_TIMEOUT_SECONDS,
+        // The schema job created the publication and the CDC role the connector logs in with.
+        dependsOn: [this.connect, props.source],
+      }),
+    );
   }
 
   /** The deploy step that asks for an incremental snapshot of each newly captured table (see {@link snapshotSql}). */
@@ -343,7 +347,13 @@ function validateJvmMemory(prop: string, resources: ResourceSpec | undefined, wh
   const memory = resources?.memoryMiB;
   if (memory === undefined || Token.isUnresolved(memory)) return;
   if (!Number.isInteger(memory) || memory < MIN_JVM_CONTAINER_MIB) {
-    throw new ValidationError("CdcConnector", `${prop}.memoryMiB`, `must be an integer >= ${MIN_JVM_CONTAINER_MIB} (${why}; less and the JVM runs out of heap or is OOM-killed)`, memory, `Set ${prop}.memoryMiB to ${MIN_JVM_CONTAINER_MIB} or more, or leave ${prop} unset (1024).`);
+    throw new ValidationError(
+      "CdcConnector",
+      `${prop}.memoryMiB`,
+      `must be an integer >= ${MIN_JVM_CONTAINER_MIB} (${why}; less and the JVM runs out of heap or is OOM-killed)`,
+      memory,
+      `Set ${prop}.memoryMiB to ${MIN_JVM_CONTAINER_MIB} or more, or leave ${prop} unset (1024).`,
+    );
   }
 }
 

@@ -80,14 +80,26 @@ export class Dashboards extends Construct {
     super(scope, id);
     const missing = ANALYTICS_TABLES.filter((t) => !props.tables.includes(t));
     if (missing.length > 0) {
-      throw new ValidationError("Dashboards", "tables", `must include ${ANALYTICS_TABLES.join(" and ")} for the CDC dashboard (missing: ${missing.join(", ")})`, props.tables, "Capture those tables, or turn Dashboards off.");
+      throw new ValidationError(
+        "Dashboards",
+        "tables",
+        `must include ${ANALYTICS_TABLES.join(" and ")} for the CDC dashboard (missing: ${missing.join(", ")})`,
+        props.tables,
+        "Capture those tables, or turn Dashboards off.",
+      );
     }
     this.engine = props.engine ?? "metabase";
     if (this.engine !== "metabase" && this.engine !== "superset") {
       throw new ValidationError("Dashboards", "engine", "must be 'metabase' or 'superset'", this.engine, "Pick one of the two engines.");
     }
     if (this.engine === "superset" && !props.transformations) {
-      throw new ValidationError("Dashboards", "transformations", "is required for Superset, whose charts read the dbt marts", undefined, "Pass the Transformations layer (Lakehouse does), or use engine 'metabase'.");
+      throw new ValidationError(
+        "Dashboards",
+        "transformations",
+        "is required for Superset, whose charts read the dbt marts",
+        undefined,
+        "Pass the Transformations layer (Lakehouse does), or use engine 'metabase'.",
+      );
     }
     this.adminEmail = props.adminEmail ?? "admin@lakehouse.local";
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(this.adminEmail)) {
@@ -140,16 +152,20 @@ export class Dashboards extends Construct {
       dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
-    const provisioning = platform.job(this, "Provisioning", nodeJob({
-      name: "metabase-provisioning",
-      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-      script: "provision-metabase.js",
-      env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json" },
-      secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
-      files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
-      timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
-      dependsOn: [endpoint, queryEngine],
-    }));
+    const provisioning = platform.job(
+      this,
+      "Provisioning",
+      nodeJob({
+        name: "metabase-provisioning",
+        image: props.jobImage ?? defaultImage("node", props.imageRegistry),
+        script: "provision-metabase.js",
+        env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json" },
+        secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
+        files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
+        timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
+        dependsOn: [endpoint, queryEngine],
+      }),
+    );
     return { endpoint, provisioning };
   }
 
@@ -187,17 +203,21 @@ export class Dashboards extends Construct {
         { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
       ],
     };
-    const provisioning = platform.job(this, "Provisioning", nodeJob({
-      name: "superset-provisioning",
-      image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-      script: "provision-superset.js",
-      env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json" },
-      secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
-      files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
-      timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
-      // The marts exist once the first dbt build has run.
-      dependsOn: [endpoint, queryEngine, transformations],
-    }));
+    const provisioning = platform.job(
+      this,
+      "Provisioning",
+      nodeJob({
+        name: "superset-provisioning",
+        image: props.jobImage ?? defaultImage("node", props.imageRegistry),
+        script: "provision-superset.js",
+        env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json" },
+        secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
+        files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
+        timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
+        // The marts exist once the first dbt build has run.
+        dependsOn: [endpoint, queryEngine, transformations],
+      }),
+    );
     return { endpoint, provisioning };
   }
 }

@@ -107,12 +107,11 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
     this.bucketJob = platform.job(this, "BucketJob", {
       name: "warehouse-bucket",
       image: props.mcImage ?? defaultImage("mc", registry),
-      command: ["/bin/sh", "-c", [
-        "set -e",
-        'mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null',
-        'mc mb --ignore-existing "lake/$BUCKET"',
-        'echo "bucket $BUCKET ready"',
-      ].join("\n")],
+      command: [
+        "/bin/sh",
+        "-c",
+        ["set -e", 'mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null', 'mc mb --ignore-existing "lake/$BUCKET"', 'echo "bucket $BUCKET ready"'].join("\n"),
+      ],
       env: { S3_ENDPOINT: this.s3.url("http"), S3_ACCESS_KEY: this.accessKeyId, BUCKET: this.bucket, MC_CONFIG_DIR: "/tmp/mc" },
       secretEnv: { S3_SECRET_KEY: this.secretAccessKey },
       resources: { cpuMillis: 100, memoryMiB: 128 },

@@ -69,7 +69,13 @@ export class Lakehouse extends Construct {
     const { platform, imageRegistry } = props;
     const wired = { platform, imageRegistry };
     if (props.source && props.sourceDb) {
-      throw new ValidationError("Lakehouse", "sourceDb", "cannot be combined with source (an existing database)", Object.keys(props.sourceDb), "Configure the existing database where it is defined, and drop sourceDb.");
+      throw new ValidationError(
+        "Lakehouse",
+        "sourceDb",
+        "cannot be combined with source (an existing database)",
+        Object.keys(props.sourceDb),
+        "Configure the existing database where it is defined, and drop sourceDb.",
+      );
     }
     if (props.existingWarehouse && props.warehouse) {
       throw new ValidationError("Lakehouse", "warehouse", "cannot be combined with existingWarehouse", Object.keys(props.warehouse), "Drop warehouse, or drop existingWarehouse to get a managed one.");
@@ -78,11 +84,23 @@ export class Lakehouse extends Construct {
       throw new ValidationError("Lakehouse", "cdc", "is off, but the stream job reads its topics", false, "Set streamJob: false as well, or turn cdc on.");
     }
     if (props.queryEngine === false && props.dashboards !== false && props.dashboards !== undefined) {
-      throw new ValidationError("Lakehouse", "dashboards", "are configured, but the query engine they read from is off", Object.keys(props.dashboards), "Set dashboards: false, or turn queryEngine on.");
+      throw new ValidationError(
+        "Lakehouse",
+        "dashboards",
+        "are configured, but the query engine they read from is off",
+        Object.keys(props.dashboards),
+        "Set dashboards: false, or turn queryEngine on.",
+      );
     }
 
     if (props.transformations === false && props.orchestrator !== false && props.orchestrator !== undefined) {
-      throw new ValidationError("Lakehouse", "orchestrator", "is configured, but the transformations it orchestrates are off", Object.keys(props.orchestrator), "Set orchestrator: false, or turn transformations on.");
+      throw new ValidationError(
+        "Lakehouse",
+        "orchestrator",
+        "is configured, but the transformations it orchestrates are off",
+        Object.keys(props.orchestrator),
+        "Set orchestrator: false, or turn transformations on.",
+      );
     }
 
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });

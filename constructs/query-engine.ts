@@ -142,5 +142,9 @@ const JVM_CONFIG = [
 
 /** A Java properties file, keys in the given order. */
 export function properties(entries: Record<string, string>): string {
-  return Object.entries(entries).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+  return (
+    Object.entries(entries)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n"
+  );
 }

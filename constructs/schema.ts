@@ -315,7 +315,12 @@ export function validateTables(construct: string, prop: string, tables: TableSch
     names.add(table.name);
     validateColumns(construct, prop, table);
     validatePrimaryKey(construct, prop, table);
-    validateReferences(construct, prop, table, tables.filter((t) => names.has(t.name)));
+    validateReferences(
+      construct,
+      prop,
+      table,
+      tables.filter((t) => names.has(t.name)),
+    );
   }
 }
 
@@ -370,7 +375,13 @@ function validateReferences(construct: string, prop: string, table: TableSchema,
     const [refTable, refColumn] = column.references.split(".");
     const target = defined.find((t) => t.name === refTable);
     if (!target || !target.columns.some((c) => c.name === refColumn)) {
-      throw new ValidationError(construct, `${prop} column '${table.name}.${column.name}' references`, "must name a column of a table defined before it", column.references, "Use 'table.column' of an earlier table.");
+      throw new ValidationError(
+        construct,
+        `${prop} column '${table.name}.${column.name}' references`,
+        "must name a column of a table defined before it",
+        column.references,
+        "Use 'table.column' of an earlier table.",
+      );
     }
   }
 }
@@ -397,13 +408,19 @@ export function incompatibleChanges(deployed: TableSchema[], wanted: TableSchema
     for (const old of had.columns) {
       const now = want.columns.find((c) => c.name === old.name);
       if (!now) {
-        problems.push(`column ${want.name}.${old.name} was deployed and is gone from tables: dropping or renaming a column is not migrated. Keep it in tables, or drop it in PostgreSQL yourself first.`);
+        problems.push(
+          `column ${want.name}.${old.name} was deployed and is gone from tables: dropping or renaming a column is not migrated. Keep it in tables, or drop it in PostgreSQL yourself first.`,
+        );
       } else if (postgresType(now.type) !== postgresType(old.type) && !isWidening(old.type, now.type)) {
-        problems.push(`column ${want.name}.${old.name} was deployed as ${postgresType(old.type)} and is ${postgresType(now.type)} in tables: only widening is migrated (longer varchar, text, more numeric digits at the same scale, integer to bigint). Keep the type, or add a new column.`);
+        problems.push(
+          `column ${want.name}.${old.name} was deployed as ${postgresType(old.type)} and is ${postgresType(now.type)} in tables: only widening is migrated (longer varchar, text, more numeric digits at the same scale, integer to bigint). Keep the type, or add a new column.`,
+        );
       }
     }
     if (had.primaryKey.join(",") !== want.primaryKey.join(",")) {
-      problems.push(`the primary key of ${want.name} was deployed as (${had.primaryKey.join(", ")}) and is (${want.primaryKey.join(", ")}) in tables: changing a primary key is not migrated. Keep the existing key, or capture a new table.`);
+      problems.push(
+        `the primary key of ${want.name} was deployed as (${had.primaryKey.join(", ")}) and is (${want.primaryKey.join(", ")}) in tables: changing a primary key is not migrated. Keep the existing key, or capture a new table.`,
+      );
     }
   }
   return problems;

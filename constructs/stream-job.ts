@@ -145,7 +145,10 @@ export class StreamJob extends Construct implements IDependable {
     this.rawDatabase = settings.rawDatabase;
     this.stateDatabase = settings.stateDatabase;
     // The name holds a hash of the SQL rendered without it, so any change yields a new name.
-    const hash = createHash("sha256").update(renderPipelineSql(sqlInput(props, settings, settings.family))).digest("hex").slice(0, 12);
+    const hash = createHash("sha256")
+      .update(renderPipelineSql(sqlInput(props, settings, settings.family)))
+      .digest("hex")
+      .slice(0, 12);
     this.jobName = `${settings.family}-${hash}`;
     this.sql = renderPipelineSql(sqlInput(props, settings, this.jobName));
     this.tablesWritten = props.cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
@@ -201,7 +204,8 @@ export class StreamJob extends Construct implements IDependable {
       name: "flink-sql-gateway",
       image: settings.image,
       args: [
-        "/opt/flink/bin/sql-gateway.sh", "start-foreground",
+        "/opt/flink/bin/sql-gateway.sh",
+        "start-foreground",
         "-Dsql-gateway.endpoint.rest.address=flink-sql-gateway",
         "-Dsql-gateway.endpoint.rest.bind-address=0.0.0.0",
         "-Dsql-gateway.endpoint.rest.port=8083",
@@ -249,11 +253,7 @@ export class StreamJob extends Construct implements IDependable {
         ...flink.s3Env,
       },
       secretEnv: flink.secretEnv,
-      files: [
-        ...nodeScriptFiles(PIPELINE_SCRIPT),
-        { path: "/job/pipeline.sql", content: this.sql },
-        { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" },
-      ],
+      files: [...nodeScriptFiles(PIPELINE_SCRIPT), { path: "/job/pipeline.sql", content: this.sql }, { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" }],
       ports: [{ name: "http", port: KEEPER_PORT }],
       healthCheck: HealthCheck.http(KEEPER_PORT, "/healthz", { intervalSeconds: 3 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
@@ -272,20 +272,24 @@ export class StreamJob extends Construct implements IDependable {
       .update(JSON.stringify({ image: settings.image, flinkProperties: flink.properties, taskManagers: settings.taskManagers }))
       .digest("hex")
       .slice(0, 12);
-    return props.platform.job(this, "Rollout", nodeJob({
-      name: "flink-pipeline-rollout",
-      image: settings.jobImage,
-      script: PIPELINE_SCRIPT,
-      scriptArgs: ["await"],
-      env: {
-        KEEPER_URL: keeper.endpoint("http").url("http"),
-        JOB_NAME: this.jobName,
-        FLINK_CLUSTER: clusterIdentity,
-      },
-      resources: { cpuMillis: 50, memoryMiB: 64 },
-      dependsOn: [keeper, this.jobManager, taskManager],
-      timeoutSeconds: ROLLOUT_TIMEOUT_SECONDS,
-    }));
+    return props.platform.job(
+      this,
+      "Rollout",
+      nodeJob({
+        name: "flink-pipeline-rollout",
+        image: settings.jobImage,
+        script: PIPELINE_SCRIPT,
+        scriptArgs: ["await"],
+        env: {
+          KEEPER_URL: keeper.endpoint("http").url("http"),
+          JOB_NAME: this.jobName,
+          FLINK_CLUSTER: clusterIdentity,
+        },
+        resources: { cpuMillis: 50, memoryMiB: 64 },
+        dependsOn: [keeper, this.jobManager, taskManager],
+        timeoutSeconds: ROLLOUT_TIMEOUT_SECONDS,
+      }),
+    );
   }
 }
 
@@ -341,7 +345,13 @@ function validateSettings(s: StreamJobSettings): void {
     throw new ValidationError("StreamJob", "parallelism", `must be <= taskManagers x taskSlots (${s.taskManagers * s.taskSlots})`, s.parallelism, "Lower parallelism, or add TaskManagers or slots.");
   }
   if (s.checkpointIntervalMs < 1000) {
-    throw new ValidationError("StreamJob", "checkpointIntervalMs", "must be >= 1000 (each checkpoint is an Iceberg commit; sub-second commits flood the catalog with tiny files)", s.checkpointIntervalMs, "Set checkpointIntervalMs to 1000 or more.");
+    throw new ValidationError(
+      "StreamJob",
+      "checkpointIntervalMs",
+      "must be >= 1000 (each checkpoint is an Iceberg commit; sub-second commits flood the catalog with tiny files)",
+      s.checkpointIntervalMs,
+      "Set checkpointIntervalMs to 1000 or more.",
+    );
   }
   validateInteger("StreamJob", "checkpointIntervalMs", s.checkpointIntervalMs, 1000);
   validateInteger("StreamJob", "taskManagerMemoryMiB", s.taskManagerMemoryMiB, 1024);
@@ -350,7 +360,13 @@ function validateSettings(s: StreamJobSettings): void {
   validateSqlIdentifier("StreamJob", "rawDatabase", s.rawDatabase);
   validateSqlIdentifier("StreamJob", "stateDatabase", s.stateDatabase);
   if (s.rawDatabase === s.stateDatabase) {
-    throw new ValidationError("StreamJob", "stateDatabase", "must differ from rawDatabase (both hold one table per source table)", s.stateDatabase, "Pick another namespace for the current-state tables.");
+    throw new ValidationError(
+      "StreamJob",
+      "stateDatabase",
+      "must differ from rawDatabase (both hold one table per source table)",
+      s.stateDatabase,
+      "Pick another namespace for the current-state tables.",
+    );
   }
   validateKafkaName("StreamJob", "consumerGroup", s.consumerGroup);
 }

@@ -78,7 +78,13 @@ export class Transformations extends Construct implements ITransformations {
     super(scope, id);
     const missing = ["users", "accounts"].filter((t) => !props.tables.includes(t));
     if (missing.length > 0) {
-      throw new ValidationError("Transformations", "tables", `must include users and accounts, which the dbt project models (missing: ${missing.join(", ")})`, props.tables, "Capture those tables, or set transformations: false.");
+      throw new ValidationError(
+        "Transformations",
+        "tables",
+        `must include users and accounts, which the dbt project models (missing: ${missing.join(", ")})`,
+        props.tables,
+        "Capture those tables, or set transformations: false.",
+      );
     }
     this.schema = props.schema ?? "analytics";
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) {

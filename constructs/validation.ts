@@ -35,7 +35,13 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export function validateSqlIdentifier(construct: string, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!SQL_IDENTIFIER.test(value)) {
-    throw new ValidationError(construct, prop, "must be a lower-case SQL identifier (a-z, 0-9, _; not starting with a digit; at most 63 characters)", value, `Rename it, e.g. '${suggestIdentifier(value)}'.`);
+    throw new ValidationError(
+      construct,
+      prop,
+      "must be a lower-case SQL identifier (a-z, 0-9, _; not starting with a digit; at most 63 characters)",
+      value,
+      `Rename it, e.g. '${suggestIdentifier(value)}'.`,
+    );
   }
 }
 
@@ -59,7 +65,13 @@ const KAFKA_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
 export function validateKafkaName(construct: string, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!KAFKA_NAME.test(value) || value === "." || value === "..") {
-    throw new ValidationError(construct, prop, "must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters)", value, `Rename it, e.g. '${value.replace(/[^a-zA-Z0-9._-]/g, "_").slice(0, 200) || "bank"}'.`);
+    throw new ValidationError(
+      construct,
+      prop,
+      "must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters)",
+      value,
+      `Rename it, e.g. '${value.replace(/[^a-zA-Z0-9._-]/g, "_").slice(0, 200) || "bank"}'.`,
+    );
   }
 }
 
@@ -68,7 +80,13 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function validateDnsLabel(construct: string, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!DNS_LABEL.test(value)) {
-    throw new ValidationError(construct, prop, "must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters)", value, `Rename it, e.g. '${suggestIdentifier(value).replace(/_/g, "-")}'.`);
+    throw new ValidationError(
+      construct,
+      prop,
+      "must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters)",
+      value,
+      `Rename it, e.g. '${suggestIdentifier(value).replace(/_/g, "-")}'.`,
+    );
   }
 }
 
@@ -80,7 +98,10 @@ export function validateNonEmpty<T>(construct: string, prop: string, value: read
 }
 
 function suggestIdentifier(value: string): string {
-  const cleaned = value.toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
+  const cleaned = value
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_")
+    .replace(/^([0-9])/, "_$1");
   return cleaned.slice(0, 63) || "name";
 }
 

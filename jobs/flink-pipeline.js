@@ -156,12 +156,16 @@ function flinkClient({ gateway, jobmanager }, timing = DEFAULT_TIMING) {
     /** Stops a job with a savepoint; returns its location. @param {string} jid @param {string} targetDirectory */
     async stopWithSavepoint(jid, targetDirectory) {
       const { "request-id": requestId } = await http("POST", `${jobmanager}/jobs/${jid}/stop`, { targetDirectory, drain: false });
-      return until(`the savepoint of job ${jid}`, async () => {
-        const s = await http("GET", `${jobmanager}/jobs/${jid}/savepoints/${requestId}`);
-        if (s.status.id !== "COMPLETED") return undefined;
-        if (s.operation?.["failure-cause"]) throw new FatalError(`stop-with-savepoint of ${jid} failed: ${rootCause(s.operation["failure-cause"]["stack-trace"] ?? "")}`);
-        return /** @type {string} */ (s.operation.location);
-      }, { timeoutMs: timing.waitMs, intervalMs: timing.pollMs });
+      return until(
+        `the savepoint of job ${jid}`,
+        async () => {
+          const s = await http("GET", `${jobmanager}/jobs/${jid}/savepoints/${requestId}`);
+          if (s.status.id !== "COMPLETED") return undefined;
+          if (s.operation?.["failure-cause"]) throw new FatalError(`stop-with-savepoint of ${jid} failed: ${rootCause(s.operation["failure-cause"]["stack-trace"] ?? "")}`);
+          return /** @type {string} */ (s.operation.location);
+        },
+        { timeoutMs: timing.waitMs, intervalMs: timing.pollMs },
+      );
     },
   };
 }
@@ -298,13 +302,17 @@ function createKeeper(deps) {
     await s3.put(sqlKey(name), text);
     const jobId = await flink.runStatements(startStatements(text, from), name);
     if (!jobId) throw new FatalError("the SQL started no job: it must end with EXECUTE STATEMENT SET");
-    await until(`job ${jobId} (${name}) to be RUNNING`, async () => {
-      const job = await flink.job(jobId);
-      if (job.state === "FAILED" || job.state === "CANCELED" || job.state === "FINISHED") {
-        throw new FatalError(`job ${name} ${job.state}: ${await flink.rootException(jobId)}`);
-      }
-      return job.state === "RUNNING" ? job : undefined;
-    }, { timeoutMs: timing.waitMs, intervalMs: timing.pollMs });
+    await until(
+      `job ${jobId} (${name}) to be RUNNING`,
+      async () => {
+        const job = await flink.job(jobId);
+        if (job.state === "FAILED" || job.state === "CANCELED" || job.state === "FINISHED") {
+          throw new FatalError(`job ${name} ${job.state}: ${await flink.rootException(jobId)}`);
+        }
+        return job.state === "RUNNING" ? job : undefined;
+      },
+      { timeoutMs: timing.waitMs, intervalMs: timing.pollMs },
+    );
     return jobId;
   }
 
@@ -335,7 +343,10 @@ function createKeeper(deps) {
     } catch (err) {
       rejected = jobName;
       const oldSql = await s3.get(sqlKey(old.name));
-      if (!oldSql) throw new FatalError(`${jobName} failed to start (${err instanceof Error ? err.message : err}) and the SQL of ${old.name} is not at s3://${bucket}/${sqlKey(old.name)} to restore it: the pipeline is stopped; savepoint ${savepoint}`);
+      if (!oldSql)
+        throw new FatalError(
+          `${jobName} failed to start (${err instanceof Error ? err.message : err}) and the SQL of ${old.name} is not at s3://${bucket}/${sqlKey(old.name)} to restore it: the pipeline is stopped; savepoint ${savepoint}`,
+        );
       log(`${jobName} failed to start; restoring ${old.name} from ${savepoint}`);
       status.jobId = await start(old.name, oldSql, savepoint);
       throw new FatalError(`the new pipeline version ${jobName} failed to start and ${old.name} was restored from savepoint ${savepoint}. Flink said: ${err instanceof Error ? err.message : err}`);
@@ -352,7 +363,9 @@ function createKeeper(deps) {
       const written = [];
       for (const t of [...tables.raw, ...tables.state]) if (await catalog.hasCommits(t.namespace, t.name)) written.push(`${t.namespace}.${t.name}`);
       if (written.length > 0) {
-        throw new FatalError(`no retained checkpoint or savepoint under s3://${bucket}/${statePrefix}, but ${written.join(", ")} already hold commits: starting from the earliest Kafka offset would duplicate the raw log, so the pipeline stays stopped. Restore the checkpoint files, or drop the pipeline's Iceberg tables to rebuild them from Kafka and a re-snapshot.`);
+        throw new FatalError(
+          `no retained checkpoint or savepoint under s3://${bucket}/${statePrefix}, but ${written.join(", ")} already hold commits: starting from the earliest Kafka offset would duplicate the raw log, so the pipeline stays stopped. Restore the checkpoint files, or drop the pipeline's Iceberg tables to rebuild them from Kafka and a re-snapshot.`,
+        );
       }
       log(`no retained state and no committed data: starting ${jobName} fresh`);
     } else {
@@ -456,13 +469,17 @@ async function keep() {
  */
 async function awaitRollout({ keeperUrl, jobName, timeoutMs }) {
   const started = Date.now();
-  const status = await until(`the keeper to run ${jobName} and complete a checkpoint`, async () => {
-    /** @type {KeeperStatus} */
-    const s = await http("GET", `${keeperUrl}/status`);
-    if (s.target !== jobName) return undefined;
-    if (s.state === "FAILED" && s.checkedAt > started) throw new FatalError(s.error ?? "the keeper reports FAILED");
-    return s.state === "RUNNING" && s.checkedAt > started && (s.lastCheckpointAt ?? 0) > started ? s : undefined;
-  }, { timeoutMs, intervalMs: 1000 });
+  const status = await until(
+    `the keeper to run ${jobName} and complete a checkpoint`,
+    async () => {
+      /** @type {KeeperStatus} */
+      const s = await http("GET", `${keeperUrl}/status`);
+      if (s.target !== jobName) return undefined;
+      if (s.state === "FAILED" && s.checkedAt > started) throw new FatalError(s.error ?? "the keeper reports FAILED");
+      return s.state === "RUNNING" && s.checkedAt > started && (s.lastCheckpointAt ?? 0) > started ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 1000 },
+  );
   log(`job ${jobName} RUNNING (${status.jobId}${status.action ? `, ${status.action}` : ""}); checkpoint completed ${((Date.now() - status.lastCheckpointAt) / 1000).toFixed(1)}s ago`);
 }
 

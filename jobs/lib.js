@@ -99,13 +99,18 @@ function s3Client(cfg) {
   async function request(method, key, query = {}, body = "") {
     const url = new URL(cfg.endpoint);
     const path = `/${cfg.bucket}${key ? `/${key.split("/").map(encode).join("/")}` : ""}`;
-    const canonicalQuery = Object.keys(query).sort().map((k) => `${encode(k)}=${encode(query[k])}`).join("&");
+    const canonicalQuery = Object.keys(query)
+      .sort()
+      .map((k) => `${encode(k)}=${encode(query[k])}`)
+      .join("&");
     const amzDate = new Date().toISOString().replace(/[:-]|\.\d{3}/g, "");
     const day = amzDate.slice(0, 8);
     const payloadHash = hash(body);
     const headers = { host: url.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
     const signedHeaders = Object.keys(headers).sort().join(";");
-    const canonicalHeaders = Object.keys(headers).sort().map((h) => `${h}:${headers[/** @type {keyof typeof headers} */ (h)]}`);
+    const canonicalHeaders = Object.keys(headers)
+      .sort()
+      .map((h) => `${h}:${headers[/** @type {keyof typeof headers} */ (h)]}`);
     // Canonical request: the header block ends with its own newline, hence the empty element.
     const canonical = [method, path, canonicalQuery, ...canonicalHeaders, "", signedHeaders, payloadHash].join("\n");
     const scope = `${day}/${cfg.region}/s3/aws4_request`;
@@ -123,7 +128,13 @@ function s3Client(cfg) {
     return { status: response.status, text };
   }
 
-  const unxml = (/** @type {string} */ s) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  const unxml = (/** @type {string} */ s) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
   return {
     /** Every object under `prefix`, with its last-modified time. @param {string} prefix */
     async list(prefix) {

@@ -47,10 +47,14 @@ async function provisionMetabase(input) {
  */
 async function provision({ url, email, password, spec, timeoutMs = 600_000 }, secrets) {
   // GET /api/health: 200 {status: "ok"} once initialised, 503 before (retried).
-  await until("Metabase to report healthy", async () => {
-    const health = await http("GET", `${url}/api/health`);
-    return health?.status === "ok" ? health : undefined;
-  }, { timeoutMs });
+  await until(
+    "Metabase to report healthy",
+    async () => {
+      const health = await http("GET", `${url}/api/health`);
+      return health?.status === "ok" ? health : undefined;
+    },
+    { timeoutMs },
+  );
 
   // Public settings: setup-token and has-user-setup are readable before anyone logs in.
   const properties = await http("GET", `${url}/api/session/properties`);
@@ -69,7 +73,9 @@ async function provision({ url, email, password, spec, timeoutMs = 600_000 }, se
       session = await http("POST", `${url}/api/session`, { username: email, password });
     } catch (err) {
       if (err instanceof HttpError && (err.status === 401 || err.status === 400)) {
-        throw new Error(`Metabase refused the admin login of ${email} (HTTP ${err.status}): MB_ADMIN_PASSWORD is not this admin's password, or logins are throttled after failures. Metabase said: ${err.body.slice(0, 500)}`);
+        throw new Error(
+          `Metabase refused the admin login of ${email} (HTTP ${err.status}): MB_ADMIN_PASSWORD is not this admin's password, or logins are throttled after failures. Metabase said: ${err.body.slice(0, 500)}`,
+        );
       }
       throw err;
     }

@@ -59,7 +59,9 @@ function rison(value) {
   if (typeof value === "number") return String(value);
   if (Array.isArray(value)) return `!(${value.map(rison).join(",")})`;
   if (typeof value === "object") {
-    return `(${Object.entries(value).map(([k, v]) => `${risonString(k)}:${rison(v)}`).join(",")})`;
+    return `(${Object.entries(value)
+      .map(([k, v]) => `${risonString(k)}:${rison(v)}`)
+      .join(",")})`;
   }
   return risonString(String(value));
 }
@@ -97,14 +99,16 @@ function chartParams(chart, datasetId) {
     x_axis: chart.x ?? "day",
     time_grain_sqla: "P1D",
     x_axis_sort_asc: true,
-    metrics: [{
-      expressionType: "SIMPLE",
-      column: { column_name: chart.metric.column },
-      aggregate,
-      label,
-      hasCustomLabel: true,
-      optionName: `metric_${chart.metric.column}_${aggregate.toLowerCase()}`,
-    }],
+    metrics: [
+      {
+        expressionType: "SIMPLE",
+        column: { column_name: chart.metric.column },
+        aggregate,
+        label,
+        hasCustomLabel: true,
+        optionName: `metric_${chart.metric.column}_${aggregate.toLowerCase()}`,
+      },
+    ],
     groupby: chart.series ? [chart.series] : [],
     row_limit: chart.rowLimit ?? 10000,
     order_desc: true,
@@ -136,14 +140,20 @@ function dashboardPosition(title, charts) {
     const rowId = `ROW-${i / 2 + 1}`;
     position.GRID_ID.children.push(rowId);
     position[rowId] = {
-      type: "ROW", id: rowId, children: [], parents: ["ROOT_ID", "GRID_ID"],
+      type: "ROW",
+      id: rowId,
+      children: [],
+      parents: ["ROOT_ID", "GRID_ID"],
       meta: { background: "BACKGROUND_TRANSPARENT" },
     };
     for (const chart of row) {
       const chartKey = `CHART-${chart.id}`;
       position[rowId].children.push(chartKey);
       position[chartKey] = {
-        type: "CHART", id: chartKey, children: [], parents: ["ROOT_ID", "GRID_ID", rowId],
+        type: "CHART",
+        id: chartKey,
+        children: [],
+        parents: ["ROOT_ID", "GRID_ID", rowId],
         meta: { chartId: chart.id, sliceName: chart.name, width: row.length === 1 ? 12 : 6, height: 50 },
       };
     }
@@ -172,10 +182,14 @@ function checkSpec(spec) {
 
 /** @param {string} url @param {number} timeoutMs */
 async function waitForHealth(url, timeoutMs) {
-  await until("Superset to answer /health", async () => {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
-    return res.ok ? true : undefined;
-  }, { timeoutMs });
+  await until(
+    "Superset to answer /health",
+    async () => {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
+      return res.ok ? true : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /**
@@ -251,9 +265,15 @@ async function upsertDatasets(api, spec, databaseId, ledger) {
   /** @type {Record<string, number>} */
   const datasetIds = {};
   for (const table of [...new Set(spec.charts.map((c) => c.table))]) {
-    const existing = await api.findOne("dataset",
-      [{ col: "table_name", value: table }, { col: "schema", value: spec.schema }, { col: "database", opr: "rel_o_m", value: databaseId }],
-      (d) => d.table_name === table && d.schema === spec.schema && (d.database?.id ?? databaseId) === databaseId);
+    const existing = await api.findOne(
+      "dataset",
+      [
+        { col: "table_name", value: table },
+        { col: "schema", value: spec.schema },
+        { col: "database", opr: "rel_o_m", value: databaseId },
+      ],
+      (d) => d.table_name === table && d.schema === spec.schema && (d.database?.id ?? databaseId) === databaseId,
+    );
     if (existing) {
       datasetIds[table] = existing.id;
       await api.call("PUT", `/api/v1/dataset/${existing.id}/refresh`);
@@ -328,7 +348,10 @@ async function upsertCharts(api, spec, datasetIds, dashboardId, ledger) {
  * @param {number[]} chartIds @param {Ledger} ledger
  */
 async function layOutDashboard(api, spec, dashboard, chartIds, ledger) {
-  const position = dashboardPosition(spec.dashboard, spec.charts.map((c, i) => ({ id: chartIds[i], name: c.name })));
+  const position = dashboardPosition(
+    spec.dashboard,
+    spec.charts.map((c, i) => ({ id: chartIds[i], name: c.name })),
+  );
   await api.call("PUT", `/api/v1/dashboard/${dashboard.id}`, { dashboard_title: spec.dashboard, published: true, position_json: JSON.stringify(position) });
   if (dashboard.existed) ledger.updated.push(`dashboard '${spec.dashboard}' (${dashboard.id})`);
   log(`dashboard '${spec.dashboard}' (${dashboard.id}) lays out charts ${chartIds.join(", ")}`);

@@ -22,13 +22,17 @@ async function registerConnector({ connectUrl, name, config, timeoutMs = 300_000
   const name_ = encodeURIComponent(name);
   await http("PUT", `${connectUrl}/connectors/${name_}/config`, config);
   log(`connector ${name} configured`);
-  const status = await until(`connector ${name} and its tasks to be RUNNING`, async () => {
-    const s = await http("GET", `${connectUrl}/connectors/${name_}/status`);
-    const failed = [s.connector, ...s.tasks].find((t) => t.state === "FAILED");
-    if (failed) throw new FatalError(`connector ${name} FAILED: ${failed.trace ?? "no trace"}`);
-    const running = s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((/** @type {{state: string}} */ t) => t.state === "RUNNING");
-    return running ? s : undefined;
-  }, { timeoutMs });
+  const status = await until(
+    `connector ${name} and its tasks to be RUNNING`,
+    async () => {
+      const s = await http("GET", `${connectUrl}/connectors/${name_}/status`);
+      const failed = [s.connector, ...s.tasks].find((t) => t.state === "FAILED");
+      if (failed) throw new FatalError(`connector ${name} FAILED: ${failed.trace ?? "no trace"}`);
+      const running = s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((/** @type {{state: string}} */ t) => t.state === "RUNNING");
+      return running ? s : undefined;
+    },
+    { timeoutMs },
+  );
   const result = { connector: status.connector.state, tasks: status.tasks.map((/** @type {{state: string}} */ t) => t.state) };
   log(`connector ${name} RUNNING with ${result.tasks.length} task(s)`);
   return result;

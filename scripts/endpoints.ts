@@ -17,7 +17,10 @@ if (a.streamJob) rows.push(["Flink web UI", `${on(a.streamJob.jobManager)}  (job
 if (a.warehouse?.console) rows.push(["MinIO console", `${on(a.warehouse.console)}  (user ${a.warehouse.accessKeyId})`]);
 if (a.warehouse) rows.push(["Iceberg REST catalog", on(a.warehouse.catalog, "http", "/v1/config")]);
 if (a.query) {
-  const layers = [a.namespaces.raw, a.namespaces.state].filter((n) => n !== undefined).map((n) => `${n}.*`).join(", ");
+  const layers = [a.namespaces.raw, a.namespaces.state]
+    .filter((n) => n !== undefined)
+    .map((n) => `${n}.*`)
+    .join(", ");
   rows.push(["Trino", `${on(a.query.trino)}  (catalog ${a.query.catalog}: ${layers})`]);
 }
 if (a.orchestrator) rows.push(["Dagster", `${on(a.orchestrator.dagster)}  (job ${a.orchestrator.buildJob}, dbt marts in ${a.query?.catalog}.${a.namespaces.marts})`]);

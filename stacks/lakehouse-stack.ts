@@ -4,7 +4,21 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { localStateOutputs } from "../cli/outputs";
-import { ACCESS_OUTPUT, CREDENTIAL_OUTPUTS, DockerPlatform, Endpoint, IcebergWarehouse, IPlatform, KubernetesPlatform, Lakehouse, lakehouseAccess, LakehouseAccess, LakehousePolicy, SourceDb, TableSchema } from "../constructs";
+import {
+  ACCESS_OUTPUT,
+  CREDENTIAL_OUTPUTS,
+  DockerPlatform,
+  Endpoint,
+  IcebergWarehouse,
+  IPlatform,
+  KubernetesPlatform,
+  Lakehouse,
+  lakehouseAccess,
+  LakehouseAccess,
+  LakehousePolicy,
+  SourceDb,
+  TableSchema,
+} from "../constructs";
 import { Environment, HostPorts, PublishedEndpoint } from "./environments";
 
 /**
@@ -90,11 +104,13 @@ export class LakehouseStack extends TerraformStack {
     this.lakehouse = new Lakehouse(this, "Lakehouse", {
       ...o,
       platform: this.platform,
-      sourceDb: o.source ? undefined : {
-        ...o.sourceDb,
-        adminPassword: secret(CREDENTIAL_OUTPUTS.postgresAdminPassword, "PostgreSQL superuser password."),
-        cdcPassword: secret(CREDENTIAL_OUTPUTS.postgresCdcPassword, "Password of the CDC replication role."),
-      },
+      sourceDb: o.source
+        ? undefined
+        : {
+            ...o.sourceDb,
+            adminPassword: secret(CREDENTIAL_OUTPUTS.postgresAdminPassword, "PostgreSQL superuser password."),
+            cdcPassword: secret(CREDENTIAL_OUTPUTS.postgresCdcPassword, "Password of the CDC replication role."),
+          },
       warehouse: o.existingWarehouse ? undefined : { ...o.warehouse, secretAccessKey: secret("s3_secret_key", "MinIO root password / S3 secret key.") },
       dashboards,
     });

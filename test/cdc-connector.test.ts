@@ -1,10 +1,12 @@
 import { CdcConnector, SourceDb } from "../constructs";
 import { PLATFORMS, synthOn } from "./helpers";
 
-const build = (props: Partial<ConstructorParameters<typeof CdcConnector>[2]> = {}) => (scope: any, platform: any) => {
-  const source = new SourceDb(scope, "SourceDb", { platform });
-  return new CdcConnector(scope, "Cdc", { platform, source, ...props });
-};
+const build =
+  (props: Partial<ConstructorParameters<typeof CdcConnector>[2]> = {}) =>
+  (scope: any, platform: any) => {
+    const source = new SourceDb(scope, "SourceDb", { platform });
+    return new CdcConnector(scope, "Cdc", { platform, source, ...props });
+  };
 
 describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
   const env = (s: ReturnType<typeof synthOn>, name: string) => s.env(name);
@@ -101,7 +103,12 @@ describe("CdcConnector registration", () => {
   });
 
   test("tuning knobs reach the connector, with a queue larger than a batch", () => {
-    expect(config({ maxBatchSize: 10000, pollIntervalMs: 50, topicPartitions: 3 })).toMatchObject({ "max.batch.size": "10000", "max.queue.size": "40000", "poll.interval.ms": "50", "topic.creation.default.partitions": "3" });
+    expect(config({ maxBatchSize: 10000, pollIntervalMs: 50, topicPartitions: 3 })).toMatchObject({
+      "max.batch.size": "10000",
+      "max.queue.size": "40000",
+      "poll.interval.ms": "50",
+      "topic.creation.default.partitions": "3",
+    });
   });
 
   test("the job waits for Connect and for the schema job (publication and role exist)", () => {
@@ -114,7 +121,9 @@ describe("CdcConnector registration", () => {
 
   test("topics are <prefix>.<schema>.<table>", () => {
     let cdc: CdcConnector | undefined;
-    synthOn("docker", (scope, platform) => { cdc = build({ topicPrefix: "core" })(scope, platform); });
+    synthOn("docker", (scope, platform) => {
+      cdc = build({ topicPrefix: "core" })(scope, platform);
+    });
     expect(cdc!.topicFor("users")).toBe("core.public.users");
     expect(() => cdc!.topicFor("orders")).toThrow("CdcConnector: table 'orders' is not captured (captured: users, accounts)");
   });

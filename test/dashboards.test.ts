@@ -38,7 +38,12 @@ describe("Dashboards provisioning", () => {
     expect(ops.query).toContain("FROM iceberg.raw_data.users\n  UNION ALL");
     expect(ops.query).toContain("FROM iceberg.raw_data.accounts\n) AS events");
     const latest: string = spec.cards.find((c: any) => c.name === "Latest balance per account").query;
-    expect(latest.split("\n").filter((l) => !l.startsWith("--")).join("\n")).not.toMatch(/QUALIFY/i);
+    expect(
+      latest
+        .split("\n")
+        .filter((l) => !l.startsWith("--"))
+        .join("\n"),
+    ).not.toMatch(/QUALIFY/i);
     expect(s.containerEnv("metabase-provisioning").MB_ADMIN_PASSWORD).toMatch(/random_password/);
   });
 });
@@ -62,11 +67,12 @@ describe("Dashboards on Superset", () => {
   });
 
   test("Superset without the dbt marts is refused, naming the prop", () => {
-    const build = () => synthOn("docker", (scope, platform) => {
-      const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
-      const queryEngine = new QueryEngine(scope, "Trino", { platform, warehouse });
-      new Dashboards(scope, "Dashboards", { platform, queryEngine, engine: "superset", rawDatabase: "raw_data", stateDatabase: "bank", tables: ["users", "accounts"] });
-    });
+    const build = () =>
+      synthOn("docker", (scope, platform) => {
+        const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
+        const queryEngine = new QueryEngine(scope, "Trino", { platform, warehouse });
+        new Dashboards(scope, "Dashboards", { platform, queryEngine, engine: "superset", rawDatabase: "raw_data", stateDatabase: "bank", tables: ["users", "accounts"] });
+      });
     expect(build).toThrow(/Dashboards: transformations is required for Superset/);
   });
 });

@@ -19,7 +19,11 @@ describe("npm run down", () => {
 
   test("--keep-data targets every container of the dev stack, services and jobs, and nothing else", () => {
     const targets = containerTargets(state);
-    expect(targets).toEqual(Object.keys(config.resource.docker_container).map((n) => `docker_container.${n}`).sort());
+    expect(targets).toEqual(
+      Object.keys(config.resource.docker_container)
+        .map((n) => `docker_container.${n}`)
+        .sort(),
+    );
     const names = Object.values<any>(config.resource.docker_container).map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(["lakehouse-dev-postgres", "lakehouse-dev-kafka", "lakehouse-dev-postgres-schema", "lakehouse-dev-dbt-build"]));
     expect(targets.every((t) => t.startsWith("docker_container."))).toBe(true);
@@ -35,11 +39,17 @@ describe("npm run down", () => {
         expect([`${type}.${name}`, JSON.stringify(r).includes("docker_container.")]).toEqual([`${type}.${name}`, false]);
       }
     }
-    expect(keptSummary(state)).toMatch(/^6 docker_volume \(lakehouse-dev-dagster-db-data, lakehouse-dev-iceberg-rest-metadata, lakehouse-dev-kafka-data, .*\), 1 docker_network \(lakehouse-dev\), \d+ docker_image, \d+ random_password, 1 random_id$/);
+    expect(keptSummary(state)).toMatch(
+      /^6 docker_volume \(lakehouse-dev-dagster-db-data, lakehouse-dev-iceberg-rest-metadata, lakehouse-dev-kafka-data, .*\), 1 docker_network \(lakehouse-dev\), \d+ docker_image, \d+ random_password, 1 random_id$/,
+    );
   });
 
   test("a plain down names the volumes it deletes", () => {
-    expect(dataVolumes(state)).toEqual(Object.values<any>(config.resource.docker_volume).map((v) => v.name).sort());
+    expect(dataVolumes(state)).toEqual(
+      Object.values<any>(config.resource.docker_volume)
+        .map((v) => v.name)
+        .sort(),
+    );
     expect(dataVolumes(state)).toContain("lakehouse-dev-postgres-data");
     expect(dataVolumes(state)).toContain("lakehouse-dev-kafka-data");
   });

@@ -65,11 +65,13 @@ export class Synth {
   public env(name: string): Record<string, EnvValue> {
     if (this.isDocker()) return this.containerEnv(name);
     const container = this.k8sWorkload(name).spec.template.spec.container[0];
-    return Object.fromEntries((container.env ?? []).map((e: any) => {
-      const ref = e.value_from?.secret_key_ref;
-      if (ref && e.value !== undefined) throw new Error(`${name} env ${e.name} has both a value and a secret reference`);
-      return [e.name, ref ? { secretKeyRef: { name: ref.name, key: ref.key } } : e.value];
-    }));
+    return Object.fromEntries(
+      (container.env ?? []).map((e: any) => {
+        const ref = e.value_from?.secret_key_ref;
+        if (ref && e.value !== undefined) throw new Error(`${name} env ${e.name} has both a value and a secret reference`);
+        return [e.name, ref ? { secretKeyRef: { name: ref.name, key: ref.key } } : e.value];
+      }),
+    );
   }
 
   /**

@@ -47,7 +47,9 @@ describe("IcebergWarehouse catalog", () => {
 
   test("exposes typed outputs for the next layers", () => {
     let w: IcebergWarehouse | undefined;
-    synthOn("docker", (scope, platform) => { w = new IcebergWarehouse(scope, "Warehouse", { platform, bucket: "lake", warehousePath: "tables" }); });
+    synthOn("docker", (scope, platform) => {
+      w = new IcebergWarehouse(scope, "Warehouse", { platform, bucket: "lake", warehousePath: "tables" });
+    });
     expect(w!.catalog.url("http")).toBe("http://iceberg-rest:8181");
     expect(w!.s3.url("http")).toBe("http://minio:9000");
     expect(w!.warehouse).toBe("s3://lake/tables");

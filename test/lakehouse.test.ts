@@ -1,7 +1,21 @@
 import { Lakehouse, SourceDb } from "../constructs";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
-const SERVICES = ["postgres", "kafka", "connect", "minio", "iceberg-rest", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "flink-pipeline", "trino", "dagster-webserver", "dagster-daemon", "metabase"];
+const SERVICES = [
+  "postgres",
+  "kafka",
+  "connect",
+  "minio",
+  "iceberg-rest",
+  "flink-jobmanager",
+  "flink-taskmanager",
+  "flink-sql-gateway",
+  "flink-pipeline",
+  "trino",
+  "dagster-webserver",
+  "dagster-daemon",
+  "metabase",
+];
 const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
 
 describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {

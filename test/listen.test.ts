@@ -8,7 +8,10 @@ import { groupJoined, listenFromNow, OffsetsAdmin, SeekingConsumer } from "../cl
  */
 class FakeTopic {
   public readonly log: string[] = [];
-  public readonly partitions = new Map<number, string[]>([[0, ["old-0"]], [1, ["old-1a", "old-1b"]]]);
+  public readonly partitions = new Map<number, string[]>([
+    [0, ["old-0"]],
+    [1, ["old-1a", "old-1b"]],
+  ]);
 
   produce(partition: number, value: string): void {
     this.partitions.get(partition)!.push(value);
@@ -58,7 +61,10 @@ describe("listenFromNow", () => {
   test("reads the end offsets before the consumer starts, and seeks every partition to them after run()", async () => {
     const topic = new FakeTopic();
     const ends = await listenFromNow(topic.admin(), topic.consumer(), "t", { eachMessage: async () => undefined });
-    expect(ends).toEqual([{ partition: 0, offset: "1" }, { partition: 1, offset: "2" }]);
+    expect(ends).toEqual([
+      { partition: 0, offset: "1" },
+      { partition: 1, offset: "2" },
+    ]);
     expect(topic.log).toEqual(["admin.connect", "fetchTopicOffsets t", "admin.disconnect", "consumer.connect", "consumer.subscribe", "consumer.run", "seek 0@1", "seek 1@2"]);
   });
 

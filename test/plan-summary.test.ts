@@ -88,7 +88,9 @@ describe("plan summary (real plans)", () => {
     expect(caution).toBeGreaterThan(0);
     expect(md.indexOf("> [!WARNING]")).toBeGreaterThan(caution);
     expect(md).toContain("- `docker_volume.Db_ResourceVolumeData_DFD4358A` (Db › ResourceVolumeData): replaced (delete, then create) because `labels`, `name` changed: its data is deleted");
-    expect(md).toContain("(Db › Resource): replaced (delete, then create) because `networks_advanced`, `volumes`, `labels`, `name` changed: downtime, and it starts again on new, empty volumes (`docker_volume.Db_ResourceVolumeData_DFD4358A` replaced above)");
+    expect(md).toContain(
+      "(Db › Resource): replaced (delete, then create) because `networks_advanced`, `volumes`, `labels`, `name` changed: downtime, and it starts again on new, empty volumes (`docker_volume.Db_ResourceVolumeData_DFD4358A` replaced above)",
+    );
     expect(md).toContain("| Db |  |  | **3** |  |");
   });
 
@@ -98,7 +100,9 @@ describe("plan summary (real plans)", () => {
     expect(a.totals).toEqual({ add: 0, change: 1, destroy: 0 });
     expect(a.alerts).toEqual([]);
     expect(a.ineffective.map((c) => c.address)).toEqual(["kubernetes_stateful_set_v1.Lakehouse_SourceDb_528BF6D1"]);
-    expect(summarizePlan(plan, synth)).toMatch(/> \*\*1 change will not take effect as planned\.\*\*\n> - `kubernetes_stateful_set_v1\.Lakehouse_SourceDb_528BF6D1` \(SourceDb › Resource\): updated in place: its volume claim templates change, but Kubernetes keeps/);
+    expect(summarizePlan(plan, synth)).toMatch(
+      /> \*\*1 change will not take effect as planned\.\*\*\n> - `kubernetes_stateful_set_v1\.Lakehouse_SourceDb_528BF6D1` \(SourceDb › Resource\): updated in place: its volume claim templates change, but Kubernetes keeps/,
+    );
   });
 });
 
@@ -136,8 +140,12 @@ describe("plan summary (real plans): what a change does to the running pipeline"
     expect(md).toContain(
       "> [!WARNING]\n> **PIPELINE RESTART (StreamJob): the Flink job is stopped and resumed from its newest retained checkpoint or savepoint.** Meanwhile changes queue in Kafka and the Iceberg tables fall behind.\n",
     );
-    expect(md).toContain("> - `docker_container.Lakehouse_StreamJob_JobManager_BC55DD13` (StreamJob › JobManager): replaced because `env` changed: the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3");
-    expect(md).toContain("(StreamJob › Keeper): replaced because `env`, `upload` changed: starts again with a new pipeline version (`lakehouse-cdc-7a5f673ff6b0` → `lakehouse-cdc-cea3c2e18740`): the job stopped with the JobManager, so the new keeper starts the new SQL from the newest retained checkpoint or savepoint");
+    expect(md).toContain(
+      "> - `docker_container.Lakehouse_StreamJob_JobManager_BC55DD13` (StreamJob › JobManager): replaced because `env` changed: the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3",
+    );
+    expect(md).toContain(
+      "(StreamJob › Keeper): replaced because `env`, `upload` changed: starts again with a new pipeline version (`lakehouse-cdc-7a5f673ff6b0` → `lakehouse-cdc-cea3c2e18740`): the job stopped with the JobManager, so the new keeper starts the new SQL from the newest retained checkpoint or savepoint",
+    );
     expect(md).toContain("(StreamJob › SqlGateway): replaced because `env` changed: it only submits SQL; the running job does not depend on it");
     expect(md).toContain("(StreamJob › Rollout): replaced because `env` changed: a deploy step that waits for the pipeline; it does not stop the job");
     expect(md).toContain("- `-/+` JobManager: `docker_container.Lakehouse_StreamJob_JobManager_BC55DD13` — forced by `env` ⚠");
@@ -157,7 +165,9 @@ describe("plan summary (real plans): what a change does to the running pipeline"
     ]);
     const md = summarizePlan(plan, synth);
     expect(md).toContain("> **PIPELINE RESTART (StreamJob): the Flink job is stopped and resumed from its newest retained checkpoint or savepoint.**");
-    expect(md).toContain("> - `kubernetes_deployment_v1.Lakehouse_StreamJob_JobManager_BC55DD13` (StreamJob › JobManager): updated in its pod template (its pods are replaced): the job stops with it; the keeper restores it");
+    expect(md).toContain(
+      "> - `kubernetes_deployment_v1.Lakehouse_StreamJob_JobManager_BC55DD13` (StreamJob › JobManager): updated in its pod template (its pods are replaced): the job stops with it; the keeper restores it",
+    );
     expect(md).toContain("(StreamJob › TaskManager): updated in its pod template (its pods are replaced): its tasks stop");
   });
 
@@ -184,13 +194,23 @@ describe("plan summary (real plans): what a change does to the running pipeline"
     expect(m.added).toEqual(["  note text,", `${UPDATED_AT},`, NOTE_COLUMN]);
     expect(m.removed).toEqual([UPDATED_AT]);
     expect(m.added.filter((l) => l.includes('"note"'))).toEqual([NOTE_COLUMN]); // one line names the new column
-    expect(a.pipelines).toEqual([expect.objectContaining({ stops: true, resumes: "checkpoint", jobManagerReplaced: false, ownerRuns: true, jobName: { before: "lakehouse-cdc-7a5f673ff6b0", after: "lakehouse-cdc-4d683cfda4b8" } })]);
+    expect(a.pipelines).toEqual([
+      expect.objectContaining({
+        stops: true,
+        resumes: "checkpoint",
+        jobManagerReplaced: false,
+        ownerRuns: true,
+        jobName: { before: "lakehouse-cdc-7a5f673ff6b0", after: "lakehouse-cdc-4d683cfda4b8" },
+      }),
+    ]);
     const md = summarizePlan(plan, synth);
     expect(md).toContain(
       `> [!IMPORTANT]\n> **SCHEMA MIGRATION (SourceDb): \`schema.sql\` changes, and the schema job \`docker_container.Lakehouse_SourceDb_SchemaJob_664725A5\` runs it again on the deployed database.** 3 lines added, 1 removed:\n>\n> \`\`\`diff\n${SCHEMA_DIFF.map((l) => `> ${l}\n`).join("")}> \`\`\`\n`,
     );
     expect(md).not.toContain("Changed lines of `CREATE TABLE IF NOT EXISTS`");
-    expect(md).toContain("(StreamJob › Keeper): replaced because `env`, `upload` changed: starts again with a new pipeline version (`lakehouse-cdc-7a5f673ff6b0` → `lakehouse-cdc-4d683cfda4b8`): the new keeper stops the running job with a savepoint and starts the new SQL from it");
+    expect(md).toContain(
+      "(StreamJob › Keeper): replaced because `env`, `upload` changed: starts again with a new pipeline version (`lakehouse-cdc-7a5f673ff6b0` → `lakehouse-cdc-4d683cfda4b8`): the new keeper stops the running job with a savepoint and starts the new SQL from it",
+    );
   });
 
   /**
@@ -243,9 +263,13 @@ describe("plan summary (real plans): what a change does to the running pipeline"
       "> [!CAUTION]\n> **DATA LOSS: 1 resource holding data will be replaced.**\n> - `kubernetes_namespace_v1.Platform_Namespace_8B005C5C` (Platform › Namespace): replaced (delete, then create) because `metadata[0].name` changed: Kubernetes deletes namespace `lakehouse` and every object in it, so every PVC in it and (with the usual `Delete` reclaim policy) its volume and data: `data-kafka-0` (CdcConnector › Kafka), ",
     );
     expect(md).toContain("`data-postgres-0` (SourceDb › Resource)\n");
-    expect(md).toContain("(SourceDb › Resource): replaced (delete, then create) because `metadata[0].namespace` changed: downtime, and it starts again on new, empty PVCs: its PVC `data-postgres-0` goes with namespace `lakehouse` (above)");
+    expect(md).toContain(
+      "(SourceDb › Resource): replaced (delete, then create) because `metadata[0].namespace` changed: downtime, and it starts again on new, empty PVCs: its PVC `data-postgres-0` goes with namespace `lakehouse` (above)",
+    );
     expect(md).not.toContain("PVCs of its claim templates are kept");
-    expect(md).toContain("> **PIPELINE RESTART (StreamJob): the Flink job is stopped, and its retained checkpoints and savepoints are deleted with the object store's storage (`data-minio-0`): it cannot resume from them.**");
+    expect(md).toContain(
+      "> **PIPELINE RESTART (StreamJob): the Flink job is stopped, and its retained checkpoints and savepoints are deleted with the object store's storage (`data-minio-0`): it cannot resume from them.**",
+    );
   });
 
   test("the Kafka cluster id replaced on request while Kafka keeps its volume: DATA LOSS, and the broker refuses to start", () => {
@@ -266,7 +290,9 @@ describe("plan summary (real plans): what a change does to the running pipeline"
     expect(md).toContain(
       "> [!CAUTION]\n> **DATA LOSS: the Kafka cluster id will be replaced: all topics, committed consumer offsets and Kafka Connect's offsets are lost.**\n> - `random_id.Lakehouse_CdcConnector_ClusterId_6C1F97EC` (CdcConnector › ClusterId): replaced (delete, then create) on request (-replace): Kafka's storage (`docker_volume.Lakehouse_CdcConnector_KafkaVolumeData_FF481A89`) is kept and was formatted with the old id: the broker refuses to start with the new one (`Invalid cluster.id in …/meta.properties`), so the apply fails at `docker_container.Lakehouse_CdcConnector_Kafka_74EB7BDA`",
     );
-    expect(md).toContain("(CdcConnector › Kafka): replaced (delete, then create) because `env` changed: it does not start again: its kept storage (`docker_volume.Lakehouse_CdcConnector_KafkaVolumeData_FF481A89`) was formatted with the old Kafka cluster id");
+    expect(md).toContain(
+      "(CdcConnector › Kafka): replaced (delete, then create) because `env` changed: it does not start again: its kept storage (`docker_volume.Lakehouse_CdcConnector_KafkaVolumeData_FF481A89`) was formatted with the old Kafka cluster id",
+    );
     expect(md).not.toContain("which is kept");
   });
 
@@ -274,11 +300,20 @@ describe("plan summary (real plans): what a change does to the running pipeline"
     const { plan, synth } = fixture("cdc-connector-rename");
     const a = analyzePlan(plan, synth);
     expect(a.kafkaClusterIds).toEqual([
-      { address: "random_id.Cdc_ClusterId_FA6BC696", layer: "(not in the configuration)", action: "delete", storage: "lost", kafka: "docker_container.Cdc_Kafka_E2392557", storageResources: ["docker_volume.Cdc_KafkaVolumeData_D571A884"] },
+      {
+        address: "random_id.Cdc_ClusterId_FA6BC696",
+        layer: "(not in the configuration)",
+        action: "delete",
+        storage: "lost",
+        kafka: "docker_container.Cdc_Kafka_E2392557",
+        storageResources: ["docker_volume.Cdc_KafkaVolumeData_D571A884"],
+      },
     ]);
     const md = summarizePlan(plan, synth);
     expect(md).toContain("> **DATA LOSS: the Kafka cluster id will be destroyed: all topics, committed consumer offsets and Kafka Connect's offsets are lost.**");
-    expect(md).toContain("- `random_id.Cdc_ClusterId_FA6BC696` (not in the configuration): destroyed: Kafka starts again on empty storage (`docker_volume.Cdc_KafkaVolumeData_D571A884`, deleted above) under a new cluster id: every topic with its events, every consumer group's committed offsets (Flink's too) and Kafka Connect's offsets (`_connect_offsets`, Debezium's position) are gone");
+    expect(md).toContain(
+      "- `random_id.Cdc_ClusterId_FA6BC696` (not in the configuration): destroyed: Kafka starts again on empty storage (`docker_volume.Cdc_KafkaVolumeData_D571A884`, deleted above) under a new cluster id: every topic with its events, every consumer group's committed offsets (Flink's too) and Kafka Connect's offsets (`_connect_offsets`, Debezium's position) are gone",
+    );
   });
 });
 
@@ -344,16 +379,17 @@ describe("plan summary (hand-made plans)", () => {
       },
     };
     const props = (extra = "") => `FLINK_PROPERTIES=rest.port: 8081\nstate.checkpoints.dir: s3://b/flink/checkpoints${extra}`;
-    const replaced = (address: string, before: any = {}, after: any = before) => rc(address, ["delete", "create"], { action_reason: "replace_because_cannot_update", change: { replace_paths: [["env"]], before, after } });
+    const replaced = (address: string, before: any = {}, after: any = before) =>
+      rc(address, ["delete", "create"], { action_reason: "replace_because_cannot_update", change: { replace_paths: [["env"]], before, after } });
 
     test("a replaced JobManager without high availability loses the job, and nothing in the plan submits it again", () => {
       const plan = { resource_changes: [replaced("docker_container.Jm_1", { env: [props()] }), replaced("docker_container.Tm_2")] };
       const a = analyzePlan(plan, flink);
-      expect(a.pipelines).toEqual([
-        expect.objectContaining({ layer: "Flink", stops: true, resumes: "not-resubmitted", recovery: "none", jobManagerReplaced: true, ownerRuns: false }),
-      ]);
+      expect(a.pipelines).toEqual([expect.objectContaining({ layer: "Flink", stops: true, resumes: "not-resubmitted", recovery: "none", jobManagerReplaced: true, ownerRuns: false })]);
       const md = summarizePlan(plan, flink);
-      expect(md).toContain("> [!CAUTION]\n> **PIPELINE RESTART (Flink): the Flink job is stopped and nothing in this plan starts it again.** The JobManager is replaced, and nothing restores the job on the new one (no keeper, no Flink high availability)");
+      expect(md).toContain(
+        "> [!CAUTION]\n> **PIPELINE RESTART (Flink): the Flink job is stopped and nothing in this plan starts it again.** The JobManager is replaced, and nothing restores the job on the new one (no keeper, no Flink high availability)",
+      );
       expect(md).toContain("- `docker_container.Jm_1` (Flink › JobManager): replaced because `env` changed: the job stops with it");
       expect(md).toContain("- `docker_container.Tm_2` (Flink › TaskManager): replaced because `env` changed: its tasks stop");
     });
@@ -410,14 +446,18 @@ describe("plan summary (hand-made plans)", () => {
       expect(p).toMatchObject({ layer: "StreamJob", stops: true, resumes: "checkpoint", recovery: "keeper", jobManagerReplaced: true, ownerRuns: false });
       const md = summarizePlan(plan, kept);
       expect(md).toContain("> [!WARNING]\n> **PIPELINE RESTART (StreamJob): the Flink job is stopped and resumed from its newest retained checkpoint or savepoint.**");
-      expect(md).toContain("(StreamJob › JobManager): updated in its pod template (its pods are replaced): the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3");
+      expect(md).toContain(
+        "(StreamJob › JobManager): updated in its pod template (its pods are replaced): the job stops with it; the keeper restores it on the new JobManager from the newest retained checkpoint or savepoint on S3",
+      );
       expect(md).toContain("(StreamJob › Rollout): replaced: a deploy step that waits for the pipeline; it does not stop the job");
     });
 
     test("a keeper with a new pipeline version upgrades through a savepoint; the same version or only a replica count leaves the job running", () => {
       const upgrade = { resource_changes: [rc("kubernetes_deployment_v1.Keeper_2", ["update"], { change: { before: template({ JOB_NAME: "p-aaa" }), after: template({ JOB_NAME: "p-bbb" }) } })] };
       expect(analyzePlan(upgrade, kept).pipelines[0]).toMatchObject({ stops: true, resumes: "checkpoint", ownerRuns: true, jobName: { before: "p-aaa", after: "p-bbb" } });
-      expect(summarizePlan(upgrade, kept)).toContain("(StreamJob › Keeper): updated in its pod template (its pods are replaced): starts again with a new pipeline version (`p-aaa` → `p-bbb`): the new keeper stops the running job with a savepoint and starts the new SQL from it");
+      expect(summarizePlan(upgrade, kept)).toContain(
+        "(StreamJob › Keeper): updated in its pod template (its pods are replaced): starts again with a new pipeline version (`p-aaa` → `p-bbb`): the new keeper stops the running job with a savepoint and starts the new SQL from it",
+      );
       const scale = { resource_changes: [rc("kubernetes_deployment_v1.Jm_1", ["update"], { change: { before: { ...template({}), replicas: "1" }, after: { ...template({}), replicas: "2" } } })] };
       expect(analyzePlan(scale, kept).pipelines[0]).toMatchObject({ stops: false, components: [expect.objectContaining({ id: "JobManager", podTemplateChanged: false })] });
       expect(summarizePlan(scale, kept)).toContain("(StreamJob › JobManager): updated in place, pod template unchanged: no effect on the running job");
@@ -429,7 +469,9 @@ describe("plan summary (hand-made plans)", () => {
       "//": { metadata: { stackName: "s" } },
       resource: {
         kubernetes_namespace_v1: { Ns_1: { "//": { metadata: { path: "s/Platform/Namespace" } }, metadata: { name: "team" } } },
-        kubernetes_stateful_set_v1: { Db_2: { "//": { metadata: { path: "s/Db/Resource" } }, metadata: { name: "postgres", namespace: "team" }, spec: { replicas: "2", volume_claim_template: [{ metadata: { name: "data" } }] } } },
+        kubernetes_stateful_set_v1: {
+          Db_2: { "//": { metadata: { path: "s/Db/Resource" } }, metadata: { name: "postgres", namespace: "team" }, spec: { replicas: "2", volume_claim_template: [{ metadata: { name: "data" } }] } },
+        },
         kubernetes_service_v1: { Db_3: { "//": { metadata: { path: "s/Db/ResourceService" } }, metadata: { name: "postgres", namespace: "team" } } },
       },
     };
@@ -449,7 +491,9 @@ describe("plan summary (hand-made plans)", () => {
     ]);
     const md = summarizePlan(plan, k);
     expect(md).toContain("**DATA LOSS: 1 resource holding data will be replaced.**");
-    expect(md).toContain("replaced (delete, then create) on request (-replace): Kubernetes deletes namespace `team` and every object in it, so every PVC in it and (with the usual `Delete` reclaim policy) its volume and data: `data-postgres-0` (Db › Resource), `data-postgres-1` (Db › Resource). The plan does not create again 2 resources in it (`kubernetes_service_v1.Db_3`, `kubernetes_stateful_set_v1.Db_2`)");
+    expect(md).toContain(
+      "replaced (delete, then create) on request (-replace): Kubernetes deletes namespace `team` and every object in it, so every PVC in it and (with the usual `Delete` reclaim policy) its volume and data: `data-postgres-0` (Db › Resource), `data-postgres-1` (Db › Resource). The plan does not create again 2 resources in it (`kubernetes_service_v1.Db_3`, `kubernetes_stateful_set_v1.Db_2`)",
+    );
   });
 
   test("a schema.sql that migrates with ADD COLUMN: the diff, without the CREATE TABLE IF NOT EXISTS caveat", () => {
@@ -466,13 +510,26 @@ describe("plan summary (hand-made plans)", () => {
     const sql = (extra: string) => `SET search_path TO public;\n\nCREATE TABLE IF NOT EXISTS accounts (\n  id uuid NOT NULL,\n${extra}  PRIMARY KEY (id)\n);\n`;
     const synthDb = { "//": { metadata: { stackName: "s" } }, resource: { docker_container: { Db_Schema_1: { "//": { metadata: { path: "s/Db/SchemaJob" } } } } } };
     const upload = (content: string) => ({ upload: [{ file: "/job/schema.sql", content }] });
-    const plan = { resource_changes: [rc("docker_container.Db_Schema_1", ["delete", "create"], { change: { replace_paths: [["upload"]], before: upload(sql("")), after: upload(sql("  note text,\n")) } })] };
+    const plan = {
+      resource_changes: [rc("docker_container.Db_Schema_1", ["delete", "create"], { change: { replace_paths: [["upload"]], before: upload(sql("")), after: upload(sql("  note text,\n")) } })],
+    };
     const a = analyzePlan(plan, synthDb);
     expect(a.schemaMigrations).toEqual([
-      { layer: "Db", address: "docker_container.Db_Schema_1", job: "docker_container.Db_Schema_1", runs: true, added: ["  note text,"], removed: [], diff: ["+  note text,"], createTableChanges: ["accounts"] },
+      {
+        layer: "Db",
+        address: "docker_container.Db_Schema_1",
+        job: "docker_container.Db_Schema_1",
+        runs: true,
+        added: ["  note text,"],
+        removed: [],
+        diff: ["+  note text,"],
+        createTableChanges: ["accounts"],
+      },
     ]);
     const md = summarizePlan(plan, synthDb);
-    expect(md).toContain("> **SCHEMA MIGRATION (Db): `schema.sql` changes, and the schema job `docker_container.Db_Schema_1` runs it again on the deployed database.** 1 line added, 0 removed:\n>\n> ```diff\n> +  note text,\n> ```");
+    expect(md).toContain(
+      "> **SCHEMA MIGRATION (Db): `schema.sql` changes, and the schema job `docker_container.Db_Schema_1` runs it again on the deployed database.** 1 line added, 0 removed:\n>\n> ```diff\n> +  note text,\n> ```",
+    );
     expect(md).toContain("Changed lines of `CREATE TABLE IF NOT EXISTS` (`accounts`) do nothing to a table that exists");
   });
 
@@ -488,11 +545,18 @@ describe("plan summary (hand-made plans)", () => {
     const configMap = rc("kubernetes_config_map_v1.Db_Config_1", ["update"], { change: { before: data(""), after: data("  note text\n") } });
 
     test("the ConfigMap changes and the Job is replaced: the migration runs", () => {
-      const plan = { resource_changes: [configMap, rc("kubernetes_job_v1.Db_Schema_2", ["delete", "create"], { action_reason: "replace_because_cannot_update", change: { replace_paths: [["spec", 0, "template"]] } })] };
+      const plan = {
+        resource_changes: [
+          configMap,
+          rc("kubernetes_job_v1.Db_Schema_2", ["delete", "create"], { action_reason: "replace_because_cannot_update", change: { replace_paths: [["spec", 0, "template"]] } }),
+        ],
+      };
       const [m] = analyzePlan(plan, synthK8s).schemaMigrations;
       expect(m).toMatchObject({ address: "kubernetes_config_map_v1.Db_Config_1", job: "kubernetes_job_v1.Db_Schema_2", runs: true, added: ["  note text"] });
       const md = summarizePlan(plan, synthK8s);
-      expect(md).toContain("> [!IMPORTANT]\n> **SCHEMA MIGRATION (Db): `schema.sql` changes, and the schema job `kubernetes_job_v1.Db_Schema_2` runs it again on the deployed database.** 1 line added, 0 removed:");
+      expect(md).toContain(
+        "> [!IMPORTANT]\n> **SCHEMA MIGRATION (Db): `schema.sql` changes, and the schema job `kubernetes_job_v1.Db_Schema_2` runs it again on the deployed database.** 1 line added, 0 removed:",
+      );
       expect(md).not.toContain("NOT APPLIED");
     });
 

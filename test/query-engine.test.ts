@@ -1,10 +1,12 @@
 import { IcebergWarehouse, QueryEngine, QueryEngineProps } from "../constructs";
 import { PLATFORMS, synthOn } from "./helpers";
 
-const build = (props: Partial<QueryEngineProps> = {}) => (scope: any, platform: any) => {
-  const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
-  return new QueryEngine(scope, "Trino", { platform, warehouse, ...props });
-};
+const build =
+  (props: Partial<QueryEngineProps> = {}) =>
+  (scope: any, platform: any) => {
+    const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
+    return new QueryEngine(scope, "Trino", { platform, warehouse, ...props });
+  };
 
 describe.each(PLATFORMS)("QueryEngine on %s", (kind) => {
   test("a coordinator, plus workers when asked, each with the catalog mounted and the S3 secret referenced", () => {

@@ -9,7 +9,12 @@ describe("bench's CPU sampling follows the contract's platform", () => {
     };
     const sampler = cpuSampler({ kind: "docker", containerPrefix: "lakehouse-dev" }, run);
     expect(sampler.source).toBe("docker stats");
-    expect(await sampler.sample()).toEqual(new Map([["kafka", 41.5], ["trino", 3]]));
+    expect(await sampler.sample()).toEqual(
+      new Map([
+        ["kafka", 41.5],
+        ["trino", 3],
+      ]),
+    );
     expect(calls).toEqual([["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}}"]]);
   });
 
@@ -21,13 +26,25 @@ describe("bench's CPU sampling follows the contract's platform", () => {
     };
     const sampler = cpuSampler({ kind: "kubernetes", namespace: "lakehouse" }, run);
     expect(sampler.source).toBe("kubectl top pod -n lakehouse");
-    expect(await sampler.sample()).toEqual(new Map([["kafka-0", 41.5], ["flink-taskmanager-0", 200]]));
+    expect(await sampler.sample()).toEqual(
+      new Map([
+        ["kafka-0", 41.5],
+        ["flink-taskmanager-0", 200],
+      ]),
+    );
     expect(calls).toEqual([["kubectl", "top", "pod", "-n", "lakehouse", "--no-headers"]]);
   });
 
   test("busiest first, averaged over the samples taken while the work ran", async () => {
     let n = 0;
-    const sampler = { source: "fake", sample: async () => new Map([["a", n++ % 2 === 0 ? 10 : 30], ["b", 50]]) };
+    const sampler = {
+      source: "fake",
+      sample: async () =>
+        new Map([
+          ["a", n++ % 2 === 0 ? 10 : 30],
+          ["b", 50],
+        ]),
+    };
     const [result, cpu] = await cpuDuring(sampler, () => new Promise<string>((r) => setTimeout(() => r("done"), 50)), 5);
     expect(result).toBe("done");
     expect(cpu.sampledBy).toBe("fake");

@@ -20,7 +20,9 @@ describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
 
   test("takes its superuser password from a generated secret", () => {
     const s = synth();
-    expect(s.credential("postgres", "POSTGRES_PASSWORD")).toMatch(/^\$\{coalesce\(var\.[a-z_]+, random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\)\}$|^\$\{random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\}$/);
+    expect(s.credential("postgres", "POSTGRES_PASSWORD")).toMatch(
+      /^\$\{coalesce\(var\.[a-z_]+, random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\)\}$|^\$\{random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\}$/,
+    );
   });
 
   test("applies the schema with an idempotent job that receives credentials only as secrets", () => {
@@ -75,15 +77,38 @@ describe("SourceDb schema SQL", () => {
   });
 
   test("custom tables render to DDL", () => {
-    const s = synthOn("docker", (scope, platform) =>
-      new SourceDb(scope, "SourceDb", { platform, tables: [{ name: "orders", primaryKey: ["order_id"], columns: [{ name: "order_id", type: ColumnTypes.bigint(), nullable: false }, { name: "paid", type: ColumnTypes.boolean() }] }] }),
+    const s = synthOn(
+      "docker",
+      (scope, platform) =>
+        new SourceDb(scope, "SourceDb", {
+          platform,
+          tables: [
+            {
+              name: "orders",
+              primaryKey: ["order_id"],
+              columns: [
+                { name: "order_id", type: ColumnTypes.bigint(), nullable: false },
+                { name: "paid", type: ColumnTypes.boolean() },
+              ],
+            },
+          ],
+        }),
     );
     expect(s.upload("postgres-schema", "/job/schema.sql")).toContain("CREATE TABLE IF NOT EXISTS orders (\n  order_id bigint NOT NULL,\n  paid boolean,\n  PRIMARY KEY (order_id)\n);");
   });
 });
 
 describe("SourceDb names: reserved words fail only where a name is written unquoted", () => {
-  const table = (name: string, column: string): TableSchema[] => [{ name, primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.bigint() }, { name: column, type: ColumnTypes.text() }] }];
+  const table = (name: string, column: string): TableSchema[] => [
+    {
+      name,
+      primaryKey: ["id"],
+      columns: [
+        { name: "id", type: ColumnTypes.bigint() },
+        { name: column, type: ColumnTypes.text() },
+      ],
+    },
+  ];
   const synth = (tables: TableSchema[]) => () => synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, tables }));
 
   test("a column Flink SQL reserves passes: the pipeline writes every column in backticks", () => {
@@ -120,10 +145,11 @@ describe("SourceDb.fromExisting", () => {
 });
 
 describe.each(PLATFORMS)("SourceDb.fromExisting with a password variable on %s", (kind) => {
-  const synth = () => synthOn(kind, (scope, platform) => {
-    const variable = new TerraformVariable(scope, "pg_admin", { type: "string", sensitive: true, nullable: true });
-    SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: variable.stringValue });
-  });
+  const synth = () =>
+    synthOn(kind, (scope, platform) => {
+      const variable = new TerraformVariable(scope, "pg_admin", { type: "string", sensitive: true, nullable: true });
+      SourceDb.fromExisting(scope, "Existing", { platform, host: "db.internal", adminUser: "admin", adminPassword: variable.stringValue });
+    });
 
   test("uses the variable as it is: the admin password is never generated", () => {
     const json = JSON.stringify(synth().json);
@@ -135,10 +161,13 @@ describe.each(PLATFORMS)("SourceDb.fromExisting with a password variable on %s",
 
   test("a null or empty variable fails the plan, before anything is applied, naming the variable", () => {
     const [check] = Object.values(synth().resources("terraform_data"));
-    expect(check.lifecycle.precondition).toEqual([{
-      condition: "${(try(length(var.pg_admin), 0) >= 1)}",
-      error_message: "SourceDb.fromExisting: adminPassword (var.pg_admin) is null or empty, and it is never generated. Set the variable pg_admin (e.g. TF_VAR_pg_admin) to the password of 'admin' on db.internal.",
-    }]);
+    expect(check.lifecycle.precondition).toEqual([
+      {
+        condition: "${(try(length(var.pg_admin), 0) >= 1)}",
+        error_message:
+          "SourceDb.fromExisting: adminPassword (var.pg_admin) is null or empty, and it is never generated. Set the variable pg_admin (e.g. TF_VAR_pg_admin) to the password of 'admin' on db.internal.",
+      },
+    ]);
   });
 });
 
@@ -154,7 +183,12 @@ describe("SourceDb schema migration SQL", () => {
     expect(text).toContain("EXECUTE format('ALTER TABLE accounts ALTER COLUMN %I TYPE %s'");
     // The widening rules as PostgreSQL's regular expressions see them (checked against a real server by the Day-2 e2e).
     expect(text).toContain("have ~ '^character varying\\(' AND target ~ '^character varying\\('");
-    for (const refusal of ["dropping or renaming a column is not migrated", "changing a primary key is not migrated", "only widening is migrated", "is NOT NULL without a default and the table has rows"]) {
+    for (const refusal of [
+      "dropping or renaming a column is not migrated",
+      "changing a primary key is not migrated",
+      "only widening is migrated",
+      "is NOT NULL without a default and the table has rows",
+    ]) {
       expect(text).toContain(refusal);
     }
     expect(text).toContain(`ARRAY['id']::text[]`);
@@ -186,7 +220,11 @@ describe("SourceDb deployedTables: refused changes fail at synth", () => {
   });
 
   test.each([
-    ["a narrowed varchar", withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(2) })), "column accounts.currency was deployed as varchar(3) and is varchar(2) in tables: only widening is migrated"],
+    [
+      "a narrowed varchar",
+      withColumn("currency", (c) => ({ ...c, type: ColumnTypes.varchar(2) })),
+      "column accounts.currency was deployed as varchar(3) and is varchar(2) in tables: only widening is migrated",
+    ],
     ["another numeric scale", withColumn("balance", (c) => ({ ...c, type: ColumnTypes.numeric(20, 4) })), "column accounts.balance was deployed as numeric(18,2) and is numeric(20,4) in tables"],
     ["a dropped (or renamed) column", withColumn("currency", () => undefined), "column accounts.currency was deployed and is gone from tables: dropping or renaming a column is not migrated"],
     ["another primary key", [users, { ...accounts, primaryKey: ["id", "user_id"] }], "the primary key of accounts was deployed as (id) and is (id, user_id) in tables"],

@@ -21,12 +21,20 @@ const PLATFORMS: [string, any, Map<string, Workload>][] = [
 /** Long-running services of the stack, by layer. */
 const SERVICES = [
   "postgres", // SourceDb
-  "kafka", "connect", // CdcConnector
-  "minio", "iceberg-rest", // IcebergWarehouse
-  "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway", "flink-pipeline", // StreamJob (flink-pipeline is the keeper)
+  "kafka",
+  "connect", // CdcConnector
+  "minio",
+  "iceberg-rest", // IcebergWarehouse
+  "flink-jobmanager",
+  "flink-taskmanager",
+  "flink-sql-gateway",
+  "flink-pipeline", // StreamJob (flink-pipeline is the keeper)
   "trino", // QueryEngine
-  "dagster-db", "dagster-webserver", "dagster-daemon", // Orchestrator
-  "metabase-db", "metabase", // Dashboards
+  "dagster-db",
+  "dagster-webserver",
+  "dagster-daemon", // Orchestrator
+  "metabase-db",
+  "metabase", // Dashboards
 ];
 
 /** One-shot steps that every apply runs (and waits for). */
@@ -74,7 +82,11 @@ const GENERATED_OR_VARIABLE = /^\$\{(coalesce\(var\.[a-z0-9_]+, )?random_passwor
 
 describe.each(PLATFORMS)("the %s stack", (_name, json, workloads) => {
   test("renders every service and job of every layer, and nothing else", () => {
-    const by = (kind: string) => [...workloads.values()].filter((w) => w.kind === kind).map((w) => w.name).sort();
+    const by = (kind: string) =>
+      [...workloads.values()]
+        .filter((w) => w.kind === kind)
+        .map((w) => w.name)
+        .sort();
     expect(by("service")).toEqual([...SERVICES].sort());
     expect(by("job")).toEqual([...JOBS].sort());
   });
@@ -98,7 +110,11 @@ describe.each(PLATFORMS)("the %s stack", (_name, json, workloads) => {
   });
 
   test("takes every credential from a generated password, a variable or a Secret, never a literal", () => {
-    const credentials = [...workloads.values()].flatMap((w) => Object.entries(w.env).filter(([name]) => isCredentialName(name)).map(([name, v]) => ({ at: `${w.name} ${name}`, ...v })));
+    const credentials = [...workloads.values()].flatMap((w) =>
+      Object.entries(w.env)
+        .filter(([name]) => isCredentialName(name))
+        .map(([name, v]) => ({ at: `${w.name} ${name}`, ...v })),
+    );
     expect(credentials.length).toBeGreaterThanOrEqual(15);
     for (const c of credentials) {
       if (c.secretRef) expect({ at: c.at, secret: secretValue(json, c.secretRef.name, c.secretRef.key) }).toEqual({ at: c.at, secret: expect.stringMatching(GENERATED_OR_VARIABLE) });
@@ -133,13 +149,16 @@ describe("dev (Docker) specifics", () => {
   test("puts every container on the stack's one network", () => {
     const networks = Object.keys(dev.resource.docker_network);
     expect(networks).toHaveLength(1);
-    for (const c of Object.values<any>(dev.resource.docker_container)) expect(c.networks_advanced).toEqual([expect.objectContaining({ name: expect.stringContaining(`docker_network.${networks[0]}.`) })]);
+    for (const c of Object.values<any>(dev.resource.docker_container))
+      expect(c.networks_advanced).toEqual([expect.objectContaining({ name: expect.stringContaining(`docker_network.${networks[0]}.`) })]);
   });
 });
 
 describe("k8s (Kubernetes) specifics", () => {
   const workloads = PLATFORMS[1][2];
-  const objects = Object.entries<any>(k8s.resource).filter(([type]) => type.startsWith("kubernetes_") && type !== "kubernetes_namespace_v1").flatMap(([, rs]) => Object.values<any>(rs));
+  const objects = Object.entries<any>(k8s.resource)
+    .filter(([type]) => type.startsWith("kubernetes_") && type !== "kubernetes_namespace_v1")
+    .flatMap(([, rs]) => Object.values<any>(rs));
 
   test("puts every object in the stack's namespace, created first", () => {
     expect(Object.values<any>(k8s.resource.kubernetes_namespace_v1).map((n) => n.metadata.name)).toEqual([NAMESPACE]);
@@ -152,26 +171,53 @@ describe("k8s (Kubernetes) specifics", () => {
     expect(services.filter((s) => (s.spec.type ?? "ClusterIP") !== "ClusterIP").map((s) => s.metadata.name)).toEqual([]);
     for (const w of workloads.values()) {
       const pod = w.config.spec.template.spec;
-      expect({ w: w.name, hostNetwork: pod.host_network ?? false, hostPorts: (pod.container ?? []).flatMap((c: any) => (c.port ?? []).filter((p: any) => p.host_port !== undefined)) }).toEqual({ w: w.name, hostNetwork: false, hostPorts: [] });
+      expect({ w: w.name, hostNetwork: pod.host_network ?? false, hostPorts: (pod.container ?? []).flatMap((c: any) => (c.port ?? []).filter((p: any) => p.host_port !== undefined)) }).toEqual({
+        w: w.name,
+        hostNetwork: false,
+        hostPorts: [],
+      });
     }
   });
 
   test("each service a workload calls has a Service; stateful services run as StatefulSets", () => {
     const serviceNames = Object.values<any>(k8s.resource.kubernetes_service_v1).map((s) => s.metadata.name);
-    expect(serviceNames).toEqual(expect.arrayContaining(["postgres", "kafka", "connect", "minio", "iceberg-rest", "trino", "flink-jobmanager", "flink-sql-gateway", "flink-pipeline", "dagster-db", "dagster-webserver", "metabase-db", "metabase"]));
-    expect(Object.values<any>(k8s.resource.kubernetes_stateful_set_v1).map((s) => s.metadata.name).sort()).toEqual(Object.keys(STATEFUL).sort());
+    expect(serviceNames).toEqual(
+      expect.arrayContaining([
+        "postgres",
+        "kafka",
+        "connect",
+        "minio",
+        "iceberg-rest",
+        "trino",
+        "flink-jobmanager",
+        "flink-sql-gateway",
+        "flink-pipeline",
+        "dagster-db",
+        "dagster-webserver",
+        "metabase-db",
+        "metabase",
+      ]),
+    );
+    expect(
+      Object.values<any>(k8s.resource.kubernetes_stateful_set_v1)
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(Object.keys(STATEFUL).sort());
   });
 
   test("keeps every credential in a Secret whose value is generated or a variable", () => {
     const secrets = Object.values<any>(k8s.resource.kubernetes_secret_v1);
     expect(secrets.length).toBeGreaterThan(0);
-    for (const s of secrets) for (const value of Object.values(s.data)) expect({ secret: s.metadata.name, value }).toEqual({ secret: s.metadata.name, value: expect.stringMatching(GENERATED_OR_VARIABLE) });
+    for (const s of secrets)
+      for (const value of Object.values(s.data)) expect({ secret: s.metadata.name, value }).toEqual({ secret: s.metadata.name, value: expect.stringMatching(GENERATED_OR_VARIABLE) });
   });
 });
 
 describe("rendered artefacts (small snapshots: a change shows as a reviewable diff)", () => {
   const devUpload = (container: string, file: string): string =>
-    Object.values<any>(dev.resource.docker_container).find((c) => c.name === `lakehouse-dev-${container}`).upload.find((u: any) => u.file === file).content;
+    Object.values<any>(dev.resource.docker_container)
+      .find((c) => c.name === `lakehouse-dev-${container}`)
+      .upload.find((u: any) => u.file === file).content;
   const configMap = (name: string, key: string): string => Object.values<any>(k8s.resource.kubernetes_config_map_v1).find((c) => c.metadata.name === name).data[key];
 
   test("the Flink SQL the keeper runs, the same on both platforms", () => {
@@ -192,11 +238,15 @@ describe("rendered artefacts (small snapshots: a change shows as a reviewable di
 // scripts and e2e, and their names and shape may change (e.g. one structured `access` output).
 // These assertions look at values only, never at output names.
 // ---------------------------------------------------------------------------------------------
-describe.each([["dev", dev], ["k8s", k8s]])("the %s stack's outputs", (_name, json) => {
+describe.each([
+  ["dev", dev],
+  ["k8s", k8s],
+])("the %s stack's outputs", (_name, json) => {
   test("exist, and every one that carries a credential is sensitive", () => {
     const outputs = Object.entries<any>(json.output ?? {});
     expect(outputs.length).toBeGreaterThan(0);
-    const carriesCredential = (value: unknown) => /random_password\.|kubernetes_secret_v1\.|var\.(postgres_admin_password|postgres_cdc_password|s3_secret_key|dashboards_admin_password)\b/.test(JSON.stringify(value));
+    const carriesCredential = (value: unknown) =>
+      /random_password\.|kubernetes_secret_v1\.|var\.(postgres_admin_password|postgres_cdc_password|s3_secret_key|dashboards_admin_password)\b/.test(JSON.stringify(value));
     const leaking = outputs.filter(([, o]) => carriesCredential(o.value) && o.sensitive !== true).map(([name]) => name);
     expect(leaking).toEqual([]);
     expect(outputs.some(([, o]) => carriesCredential(o.value))).toBe(true);

@@ -45,9 +45,11 @@ export function dockerWorkloads(json: any, prefix: string): Map<string, Workload
     out.set(name, {
       name,
       kind: c.restart === "no" && c.must_run === false ? "job" : "service",
-      images: [imageId ? images.get(imageId) ?? c.image : c.image],
+      images: [imageId ? (images.get(imageId) ?? c.image) : c.image],
       env: Object.fromEntries(list(c.env).map((e: string) => [e.slice(0, e.indexOf("=")), { value: e.slice(e.indexOf("=") + 1) }])),
-      dependsOn: list(c.depends_on).map((d: string) => byAddress.get(d)).filter((d): d is string => d !== undefined),
+      dependsOn: list(c.depends_on)
+        .map((d: string) => byAddress.get(d))
+        .filter((d): d is string => d !== undefined),
       persistentPaths: list(c.volumes)
         .filter((v: any) => volumes.has(/^\$\{docker_volume\.([^.]+)\./.exec(v.volume_name ?? "")?.[1] ?? ""))
         .map((v: any) => v.container_path),
@@ -78,9 +80,18 @@ export function kubernetesWorkloads(json: any): Map<string, Workload> {
         name: r.metadata.name,
         kind,
         images: containers.map((c) => c.image),
-        env: Object.fromEntries(list(pod.container).flatMap((c) => list(c.env)).map((e: any) => [e.name, envVar(e)])),
-        dependsOn: list(r.depends_on).map((d: string) => byAddress.get(d)).filter((d): d is string => d !== undefined),
-        persistentPaths: list(pod.container).flatMap((c) => list(c.volume_mount)).filter((m: any) => claims.has(m.name)).map((m: any) => m.mount_path),
+        env: Object.fromEntries(
+          list(pod.container)
+            .flatMap((c) => list(c.env))
+            .map((e: any) => [e.name, envVar(e)]),
+        ),
+        dependsOn: list(r.depends_on)
+          .map((d: string) => byAddress.get(d))
+          .filter((d): d is string => d !== undefined),
+        persistentPaths: list(pod.container)
+          .flatMap((c) => list(c.volume_mount))
+          .filter((m: any) => claims.has(m.name))
+          .map((m: any) => m.mount_path),
         hostBinds: [],
         config: r,
       });

@@ -45,12 +45,24 @@ describe("environment stacks", () => {
       trino: access.query.trino.published,
       dagster: access.orchestrator.dagster.published,
       metabase: access.dashboards.endpoint.published,
-    }).toEqual(Object.fromEntries(Object.entries(DEV_PORTS).filter(([name]) => name !== "superset").map(([name, port]) => [name, `127.0.0.1:${port}`])));
+    }).toEqual(
+      Object.fromEntries(
+        Object.entries(DEV_PORTS)
+          .filter(([name]) => name !== "superset")
+          .map(([name, port]) => [name, `127.0.0.1:${port}`]),
+      ),
+    );
     const published = Object.values<any>(dev.resource.docker_container).flatMap((c) => c.ports ?? []);
-    expect(published.map((p: any) => p.external).sort()).toEqual(Object.values(DEV_PORTS).filter((p) => p !== DEV_PORTS.superset).sort());
+    expect(published.map((p: any) => p.external).sort()).toEqual(
+      Object.values(DEV_PORTS)
+        .filter((p) => p !== DEV_PORTS.superset)
+        .sort(),
+    );
     expect(published.every((p: any) => p.ip === "127.0.0.1")).toBe(true);
-    const kafkaEnv = (JSON.parse(stacks.dev).resource.docker_container as Record<string, any>);
-    const advertised = Object.values<any>(kafkaEnv).find((c) => c.name === "lakehouse-dev-kafka").env.find((e: string) => e.startsWith("KAFKA_ADVERTISED_LISTENERS="));
+    const kafkaEnv = JSON.parse(stacks.dev).resource.docker_container as Record<string, any>;
+    const advertised = Object.values<any>(kafkaEnv)
+      .find((c) => c.name === "lakehouse-dev-kafka")
+      .env.find((e: string) => e.startsWith("KAFKA_ADVERTISED_LISTENERS="));
     expect(advertised).toBe("KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092");
     const k8sKafka = Object.values<any>(JSON.parse(stacks.k8s).resource.kubernetes_stateful_set_v1).find((r) => r.metadata.name === "kafka");
     expect(k8sKafka.spec.template.spec.container[0].env).toContainEqual({ name: "KAFKA_ADVERTISED_LISTENERS", value: "PLAINTEXT://kafka:9092,EXTERNAL://localhost:19092" });

@@ -1,16 +1,20 @@
 import { CdcConnector, IcebergWarehouse, SourceDb, StreamJob, StreamJobProps } from "../constructs";
 import { PLATFORMS, synthOn } from "./helpers";
 
-const build = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank") => (scope: any, platform: any) => {
-  const source = new SourceDb(scope, "SourceDb", { platform });
-  const cdc = new CdcConnector(scope, "Cdc", { platform, source, topicPrefix });
-  const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
-  return new StreamJob(scope, "StreamJob", { platform, cdc, warehouse, ...props });
-};
+const build =
+  (props: Partial<StreamJobProps> = {}, topicPrefix = "bank") =>
+  (scope: any, platform: any) => {
+    const source = new SourceDb(scope, "SourceDb", { platform });
+    const cdc = new CdcConnector(scope, "Cdc", { platform, source, topicPrefix });
+    const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
+    return new StreamJob(scope, "StreamJob", { platform, cdc, warehouse, ...props });
+  };
 
 const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank"): StreamJob => {
   let job: StreamJob | undefined;
-  synthOn("docker", (scope, platform) => { job = build(props, topicPrefix)(scope, platform); });
+  synthOn("docker", (scope, platform) => {
+    job = build(props, topicPrefix)(scope, platform);
+  });
   return job!;
 };
 
@@ -90,11 +94,21 @@ describe("StreamJob cluster configuration", () => {
 
   test("the keeper knows every table it writes, with the Iceberg types of the current state", () => {
     const tables = JSON.parse(synthOn("docker", build()).upload("flink-pipeline", "/job/tables.json"));
-    expect(tables.raw).toEqual([{ namespace: "raw_data", name: "users" }, { namespace: "raw_data", name: "accounts" }]);
-    expect(tables.state[1]).toEqual({ namespace: "bank", name: "accounts", columns: [
-      { name: "id", type: "string" }, { name: "user_id", type: "string" }, { name: "balance", type: "decimal(18, 2)" },
-      { name: "currency", type: "string" }, { name: "updated_at", type: "timestamp" },
-    ] });
+    expect(tables.raw).toEqual([
+      { namespace: "raw_data", name: "users" },
+      { namespace: "raw_data", name: "accounts" },
+    ]);
+    expect(tables.state[1]).toEqual({
+      namespace: "bank",
+      name: "accounts",
+      columns: [
+        { name: "id", type: "string" },
+        { name: "user_id", type: "string" },
+        { name: "balance", type: "decimal(18, 2)" },
+        { name: "currency", type: "string" },
+        { name: "updated_at", type: "timestamp" },
+      ],
+    });
   });
 });
 

@@ -16,7 +16,14 @@ describe.each(PLATFORMS)("Transformations and Orchestrator on %s", (kind) => {
 
   test("a dbt build job with the whole project mounted and Trino's address, schemas and catalog in its env", () => {
     const s = synth();
-    expect(s.env("dbt-build")).toMatchObject({ DBT_TRINO_HOST: "trino", DBT_TRINO_PORT: "8080", DBT_TRINO_CATALOG: "iceberg", DBT_RAW_SCHEMA: "raw_data", DBT_STATE_SCHEMA: "bank", DBT_SCHEMA: "analytics" });
+    expect(s.env("dbt-build")).toMatchObject({
+      DBT_TRINO_HOST: "trino",
+      DBT_TRINO_PORT: "8080",
+      DBT_TRINO_CATALOG: "iceberg",
+      DBT_RAW_SCHEMA: "raw_data",
+      DBT_STATE_SCHEMA: "bank",
+      DBT_SCHEMA: "analytics",
+    });
     const files = s.files("dbt-build");
     expect(files["/opt/lakehouse/dbt/dbt_project.yml"]).toContain("name: lakehouse");
     expect(Object.keys(files)).toEqual(expect.arrayContaining(["/opt/lakehouse/dbt/profiles.yml", "/opt/lakehouse/dbt/models/vault/h_users.sql", "/opt/lakehouse/dbt/models/marts/user_growth.sql"]));

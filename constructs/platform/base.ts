@@ -126,7 +126,13 @@ export abstract class PlatformBase extends Construct implements IPlatform {
     const service = this.services.get(endpoint.host);
     const port = service?.ports?.find((p) => p.port === endpoint.port);
     if (!service || !port) {
-      throw new ValidationError(PLATFORM, "endpoint", "is not a port of a service on this platform", endpoint.address, "Publish an endpoint of a service this platform runs, e.g. handle.endpoint(\"http\").");
+      throw new ValidationError(
+        PLATFORM,
+        "endpoint",
+        "is not a port of a service on this platform",
+        endpoint.address,
+        'Publish an endpoint of a service this platform runs, e.g. handle.endpoint("http").',
+      );
     }
     return { service, port };
   }
@@ -146,15 +152,27 @@ export function checkServiceSpec(spec: ServiceSpec): void {
     validateDnsLabel(PLATFORM, `port name of ${what}`, port.name);
     validateInteger(PLATFORM, `port '${port.name}' of ${what}`, port.port, 1, 65535);
   }
-  rejectDuplicates(`port names of ${what}`, ports.map((p) => p.name), "Give each port its own name.");
-  rejectDuplicates(`ports of ${what}`, ports.map((p) => p.port), "Give each named port its own number.");
+  rejectDuplicates(
+    `port names of ${what}`,
+    ports.map((p) => p.name),
+    "Give each port its own name.",
+  );
+  rejectDuplicates(
+    `ports of ${what}`,
+    ports.map((p) => p.port),
+    "Give each named port its own number.",
+  );
   const volumes = spec.volumes ?? [];
   for (const volume of volumes) {
     validateDnsLabel(PLATFORM, `volume name of ${what}`, volume.name);
     checkAbsolutePath(`path of volume '${volume.name}' of ${what}`, volume.path);
     validateInteger(PLATFORM, `sizeGiB of volume '${volume.name}' of ${what}`, volume.sizeGiB, 1);
   }
-  rejectDuplicates(`volume names of ${what}`, volumes.map((v) => v.name), "Give each volume its own name.");
+  rejectDuplicates(
+    `volume names of ${what}`,
+    volumes.map((v) => v.name),
+    "Give each volume its own name.",
+  );
   rejectDuplicates(`mount paths of ${what}`, [...volumes.map((v) => v.path), ...(spec.files ?? []).map((f) => f.path)], "Mount each volume and file at its own path.");
 }
 
@@ -183,7 +201,11 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
     }
   }
   for (const file of spec.files ?? []) checkAbsolutePath(`file path of ${what}`, file.path);
-  rejectDuplicates(`file paths of ${what}`, (spec.files ?? []).map((f) => f.path), "Mount each file at its own path.");
+  rejectDuplicates(
+    `file paths of ${what}`,
+    (spec.files ?? []).map((f) => f.path),
+    "Mount each file at its own path.",
+  );
   if (spec.resources) {
     validateInteger(PLATFORM, `resources.cpuMillis of ${what}`, spec.resources.cpuMillis, 1);
     validateInteger(PLATFORM, `resources.memoryMiB of ${what}`, spec.resources.memoryMiB, MIN_MEMORY_MIB);
@@ -193,7 +215,13 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
 
 function checkEnvName(prop: string, name: string): void {
   if (!ENV_NAME.test(name)) {
-    throw new ValidationError(PLATFORM, prop, "must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit)", name, `Rename it, e.g. '${name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1")}'.`);
+    throw new ValidationError(
+      PLATFORM,
+      prop,
+      "must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit)",
+      name,
+      `Rename it, e.g. '${name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1")}'.`,
+    );
   }
 }
 

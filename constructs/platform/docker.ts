@@ -7,17 +7,7 @@ import { validateDnsLabel } from "../validation";
 import { CheckedJobSpec, PlatformBase, PublishedPort } from "./base";
 import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
-import {
-  ContainerSpec,
-  DEFAULT_RESOURCES,
-  Endpoint,
-  HealthCheck,
-  JobHandle,
-  Secret,
-  SecretSpec,
-  ServiceHandle,
-  ServiceSpec,
-} from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link DockerPlatform}. */
 export interface DockerPlatformProps {
@@ -170,7 +160,9 @@ export class DockerPlatform extends PlatformBase {
       image: this.image(spec.image).imageId,
       entrypoint: spec.command?.map(literal),
       command: spec.args?.map(literal),
-      env: Object.keys(env).sort().map((k) => literal(`${k}=${env[k]}`)),
+      env: Object.keys(env)
+        .sort()
+        .map((k) => literal(`${k}=${env[k]}`)),
       upload: (spec.files ?? []).map((f) => ({
         file: f.path,
         content: literal(f.content),

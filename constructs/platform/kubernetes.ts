@@ -17,17 +17,7 @@ import { validateDnsLabel, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
-import {
-  ContainerSpec,
-  DEFAULT_RESOURCES,
-  Endpoint,
-  HealthCheck,
-  JobHandle,
-  Secret,
-  SecretSpec,
-  ServiceHandle,
-  ServiceSpec,
-} from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link KubernetesPlatform}. */
 export interface KubernetesPlatformProps {
@@ -118,14 +108,17 @@ export class KubernetesPlatform extends PlatformBase {
     // The Service exists before the pods so that StatefulSet DNS and dependents resolve it.
     // It depends on the namespace like everything else: created alongside it, the API server
     // answers 'namespaces "lakehouse" not found' (seen on a real cluster).
-    const service = ports.length === 0 ? undefined : new ServiceV1(scope, `${id}Service`, {
-      dependsOn: [this.namespaceResource],
-      metadata,
-      spec: {
-        selector: { "app.kubernetes.io/name": spec.name },
-        port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
-      },
-    });
+    const service =
+      ports.length === 0
+        ? undefined
+        : new ServiceV1(scope, `${id}Service`, {
+            dependsOn: [this.namespaceResource],
+            metadata,
+            spec: {
+              selector: { "app.kubernetes.io/name": spec.name },
+              port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
+            },
+          });
 
     const podSpec = this.podSpec(spec, configMap, "Always");
     const hash = filesHash(spec);
@@ -135,36 +128,37 @@ export class KubernetesPlatform extends PlatformBase {
     };
     const replicas = String(spec.replicas ?? 1);
     const volumes = spec.volumes ?? [];
-    const workload = volumes.length > 0
-      ? new StatefulSetV1(scope, id, {
-          ...common,
-          metadata,
-          waitForRollout: true,
-          spec: {
-            serviceName: spec.name,
-            replicas,
-            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
-            template,
-            volumeClaimTemplate: volumes.map((v) => ({
-              metadata: { name: v.name },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: this.storageClassName,
-                resources: { requests: { storage: `${v.sizeGiB ?? 1}Gi` } },
-              },
-            })),
-          },
-        })
-      : new DeploymentV1(scope, id, {
-          ...common,
-          metadata,
-          waitForRollout: true,
-          spec: {
-            replicas,
-            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
-            template,
-          },
-        });
+    const workload =
+      volumes.length > 0
+        ? new StatefulSetV1(scope, id, {
+            ...common,
+            metadata,
+            waitForRollout: true,
+            spec: {
+              serviceName: spec.name,
+              replicas,
+              selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+              template,
+              volumeClaimTemplate: volumes.map((v) => ({
+                metadata: { name: v.name },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  storageClassName: this.storageClassName,
+                  resources: { requests: { storage: `${v.sizeGiB ?? 1}Gi` } },
+                },
+              })),
+            },
+          })
+        : new DeploymentV1(scope, id, {
+            ...common,
+            metadata,
+            waitForRollout: true,
+            spec: {
+              replicas,
+              selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+              template,
+            },
+          });
     return new ServiceHandle(spec, [workload]);
   }
 
@@ -224,17 +218,18 @@ export class KubernetesPlatform extends PlatformBase {
       command: spec.command?.map(literal),
       args: spec.args?.map(literal),
       env: [
-        ...Object.keys(spec.env ?? {}).sort().map((name) => ({ name, value: literal(spec.env![name]) })),
-        ...Object.keys(spec.secretEnv ?? {}).sort().map((name) => ({
-          name,
-          valueFrom: { secretKeyRef: { name: spec.secretEnv![name].name, key: SECRET_KEY } },
-        })),
+        ...Object.keys(spec.env ?? {})
+          .sort()
+          .map((name) => ({ name, value: literal(spec.env![name]) })),
+        ...Object.keys(spec.secretEnv ?? {})
+          .sort()
+          .map((name) => ({
+            name,
+            valueFrom: { secretKeyRef: { name: spec.secretEnv![name].name, key: SECRET_KEY } },
+          })),
       ],
       port: (spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port })),
-      volumeMount: [
-        ...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })),
-        ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true })),
-      ],
+      volumeMount: [...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })), ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true }))],
       resources: {
         requests: { cpu: `${Math.max(1, Math.ceil(resources.cpuMillis * this.cpuRequestFraction))}m`, memory: `${resources.memoryMiB}Mi` },
         limits: { memory: `${resources.memoryMiB}Mi` },
@@ -259,13 +254,15 @@ export class KubernetesPlatform extends PlatformBase {
       securityContext: user === undefined ? undefined : { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user },
       container: [container],
       volume: configMap
-        ? [{
-            name: "files",
-            configMap: {
-              name: configMap.metadata.name,
-              items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
+        ? [
+            {
+              name: "files",
+              configMap: {
+                name: configMap.metadata.name,
+                items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
+              },
             },
-          }]
+          ]
         : undefined,
     };
   }
@@ -274,7 +271,13 @@ export class KubernetesPlatform extends PlatformBase {
 function validateCpuRequestFraction(value: number): void {
   if (Token.isUnresolved(value)) return;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new ValidationError("KubernetesPlatform", "cpuRequestFraction", "must be a number greater than 0 and at most 1", value, "Set cpuRequestFraction to e.g. 0.25 for a 2-core node, or leave it unset (1) for full requests.");
+    throw new ValidationError(
+      "KubernetesPlatform",
+      "cpuRequestFraction",
+      "must be a number greater than 0 and at most 1",
+      value,
+      "Set cpuRequestFraction to e.g. 0.25 for a 2-core node, or leave it unset (1) for full requests.",
+    );
   }
 }
 

@@ -48,12 +48,14 @@ export function requireSuppliedSecret(scope: Construct, id: string, secret: Supp
   if (!Token.isUnresolved(value)) return;
   const check = new TerraformResource(scope, id, { terraformResourceType: "terraform_data" });
   check.lifecycle = {
-    precondition: [{
-      // try(): length(null) is an error, and && does not short-circuit. `>= 1`, not `> 0`: cdktf
-      // renders a 0 operand of Op as `undefined`.
-      condition: Op.gte(Fn.try([Fn.lengthOf(value), 0]), 1),
-      errorMessage: Lazy.stringValue({ produce: (context: IResolveContext) => nullSecretMessage(secret, context.resolve(value)) }),
-    }],
+    precondition: [
+      {
+        // try(): length(null) is an error, and && does not short-circuit. `>= 1`, not `> 0`: cdktf
+        // renders a 0 operand of Op as `undefined`.
+        condition: Op.gte(Fn.try([Fn.lengthOf(value), 0]), 1),
+        errorMessage: Lazy.stringValue({ produce: (context: IResolveContext) => nullSecretMessage(secret, context.resolve(value)) }),
+      },
+    ],
   };
 }
 

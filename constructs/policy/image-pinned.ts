@@ -34,27 +34,33 @@ export class ImagePinnedRule implements IPolicyRule {
 function checkImage(address: string, at: string, ref: unknown): PolicyFinding[] {
   if (ref === undefined || ref === null) return []; // e.g. a Kubernetes container patched in later
   if (typeof ref !== "string" || isExpression(ref)) {
-    return [{
-      level: "warning",
-      message: `${address} ${at} is computed at plan time (${blocks(ref).join(", ")}), so its tag cannot be checked.`,
-      fix: "Pass a literal image reference with a version tag or digest.",
-    }];
+    return [
+      {
+        level: "warning",
+        message: `${address} ${at} is computed at plan time (${blocks(ref).join(", ")}), so its tag cannot be checked.`,
+        fix: "Pass a literal image reference with a version tag or digest.",
+      },
+    ];
   }
   const image = parseImage(ref);
   if (image.digest) return [];
   if (image.tag === undefined) {
-    return [{
-      level: "error",
-      message: `${address} ${at} '${ref}' has no tag, so it means ':latest' and changes whenever the registry's latest does.`,
-      fix: `Pin a version tag or digest, e.g. '${ref}:<version>' or '${ref}@sha256:<digest>'.`,
-    }];
+    return [
+      {
+        level: "error",
+        message: `${address} ${at} '${ref}' has no tag, so it means ':latest' and changes whenever the registry's latest does.`,
+        fix: `Pin a version tag or digest, e.g. '${ref}:<version>' or '${ref}@sha256:<digest>'.`,
+      },
+    ];
   }
   if (image.tag === "latest") {
-    return [{
-      level: "error",
-      message: `${address} ${at} '${ref}' uses the moving tag ':latest'.`,
-      fix: "Pin a version tag or a digest.",
-    }];
+    return [
+      {
+        level: "error",
+        message: `${address} ${at} '${ref}' uses the moving tag ':latest'.`,
+        fix: "Pin a version tag or a digest.",
+      },
+    ];
   }
   return [];
 }

@@ -62,9 +62,7 @@ export function podSpecs(config: any): PodSpecAt[] {
 /** Containers and init containers of every pod spec in a Kubernetes resource. */
 export function podContainers(config: any): ContainerAt[] {
   return podSpecs(config).flatMap((pod) =>
-    (["init_container", "container"] as const).flatMap((key) =>
-      blocks(pod.spec[key]).map((container, i) => ({ at: `${pod.at}.${key}[${i}]`, container, pod })),
-    ),
+    (["init_container", "container"] as const).flatMap((key) => blocks(pod.spec[key]).map((container, i) => ({ at: `${pod.at}.${key}[${i}]`, container, pod }))),
   );
 }
 

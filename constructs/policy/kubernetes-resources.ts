@@ -20,11 +20,9 @@ export class KubernetesResourcesRule implements IPolicyRule {
       const resources = blocks(c.container.resources)[0] ?? {};
       const requests = resources.requests ?? {};
       const limits = resources.limits ?? {};
-      const missing = [
-        requests.cpu ? undefined : "requests.cpu",
-        requests.memory ? undefined : "requests.memory",
-        limits.memory ? undefined : "limits.memory",
-      ].filter((m): m is string => m !== undefined);
+      const missing = [requests.cpu ? undefined : "requests.cpu", requests.memory ? undefined : "requests.memory", limits.memory ? undefined : "limits.memory"].filter(
+        (m): m is string => m !== undefined,
+      );
       if (missing.length === 0) continue;
       findings.push({
         level: "error",

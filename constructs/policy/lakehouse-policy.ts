@@ -36,14 +36,7 @@ export interface LakehousePolicyProps {
 export class LakehousePolicy extends PolicyPack {
   /** Fresh instances of the built-in rules. */
   public static rules(): IPolicyRule[] {
-    return [
-      new ImagePinnedRule(),
-      new LoopbackHostPortsRule(),
-      new SensitiveCredentialOutputsRule(),
-      new NoLiteralCredentialsRule(),
-      new KubernetesResourcesRule(),
-      new StatefulPersistenceRule(),
-    ];
+    return [new ImagePinnedRule(), new LoopbackHostPortsRule(), new SensitiveCredentialOutputsRule(), new NoLiteralCredentialsRule(), new KubernetesResourcesRule(), new StatefulPersistenceRule()];
   }
 
   constructor(props: LakehousePolicyProps = {}) {

@@ -37,19 +37,19 @@ function dockerFindings(address: string, config: any): PolicyFinding[] {
     findings.push({
       level: "error",
       message: `${address} uses network_mode "host": every port it listens on is open on all host interfaces.`,
-      fix: "Use a bridge network and publish the ports you need with ip = \"127.0.0.1\".",
+      fix: 'Use a bridge network and publish the ports you need with ip = "127.0.0.1".',
     });
   }
   if (config.publish_all_ports === true) {
     findings.push({
       level: "error",
       message: `${address} sets publish_all_ports: Docker publishes every exposed port on 0.0.0.0.`,
-      fix: "Remove publish_all_ports and publish the ports you need with ip = \"127.0.0.1\".",
+      fix: 'Remove publish_all_ports and publish the ports you need with ip = "127.0.0.1".',
     });
   }
   blocks(config.ports).forEach((p, i) => {
     const where = `${address} ports[${i}] (internal ${p.internal}, external ${p.external ?? "random"})`;
-    const finding = bindFinding(where, p.ip, "Set ip = \"127.0.0.1\" on the port.");
+    const finding = bindFinding(where, p.ip, 'Set ip = "127.0.0.1" on the port.');
     if (finding) findings.push(finding);
   });
   return findings;
@@ -70,7 +70,7 @@ function kubernetesFindings(address: string, type: string, config: any): PolicyF
     blocks(c.container.port).forEach((p, i) => {
       if (p.host_port === undefined || p.host_port === null) return;
       const where = `${address} ${c.at}.port[${i}] (host_port ${p.host_port})`;
-      const finding = bindFinding(where, p.host_ip, "Remove host_port and use a ClusterIP Service or kubectl port-forward, or set host_ip = \"127.0.0.1\".");
+      const finding = bindFinding(where, p.host_ip, 'Remove host_port and use a ClusterIP Service or kubectl port-forward, or set host_ip = "127.0.0.1".');
       if (finding) findings.push(finding);
     });
   }

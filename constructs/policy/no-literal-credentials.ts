@@ -106,14 +106,9 @@ function settingsOf(element: SynthesizedElement): Setting[] {
   }
   if (!isKubernetes(element.type)) return [];
   if (kubernetesKind(element.type) === "config_map") {
-    return Object.entries<unknown>(config.data ?? {}).flatMap(([key, value]) => [
-      { at: `data.${key}`, name: key, value },
-      ...fileSettings(`data.${key}`, key, value),
-    ]);
+    return Object.entries<unknown>(config.data ?? {}).flatMap(([key, value]) => [{ at: `data.${key}`, name: key, value }, ...fileSettings(`data.${key}`, key, value)]);
   }
-  return podContainers(config).flatMap((c) =>
-    blocks(c.container.env).map((e: any, i: number) => ({ at: `${c.at}.env[${i}]`, name: e.name, value: e.value })),
-  );
+  return podContainers(config).flatMap((c) => blocks(c.container.env).map((e: any, i: number) => ({ at: `${c.at}.env[${i}]`, name: e.name, value: e.value })));
 }
 
 const JSON_FILE = /\.json$/i;

@@ -1,13 +1,4 @@
-import {
-  DefaultTokenResolver,
-  StringConcat,
-  TerraformElement,
-  TerraformOutput,
-  TerraformResource,
-  TerraformStack,
-  TerraformVariable,
-  Tokenization,
-} from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable, Tokenization } from "cdktf";
 
 /** How bad a finding is: an error fails synthesis, a warning is printed. */
 export type PolicyLevel = "error" | "warning";

@@ -35,10 +35,12 @@ export class SensitiveCredentialOutputsRule implements IPolicyRule {
       if (stack.variable(m[1])?.config.sensitive === true) reasons.push(`its value comes from the sensitive variable ${m[1]}`);
     }
     if (reasons.length === 0) return [];
-    return [{
-      level: "error",
-      message: `output '${element.name}' is not sensitive, but ${reasons.join(" and ")}.`,
-      fix: "Create it with sensitive: true (new TerraformOutput(scope, id, { value, sensitive: true })).",
-    }];
+    return [
+      {
+        level: "error",
+        message: `output '${element.name}' is not sensitive, but ${reasons.join(" and ")}.`,
+        fix: "Create it with sensitive: true (new TerraformOutput(scope, id, { value, sensitive: true })).",
+      },
+    ];
   }
 }

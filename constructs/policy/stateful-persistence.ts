@@ -71,15 +71,15 @@ function dockerImageName(image: unknown, stack: IStackView): string | undefined 
 function dockerVolume(address: string, volume: SynthesizedElement, stack: IStackView): PolicyFinding[] {
   const names = new Set([`\${docker_volume.${volume.name}.name}`, `\${docker_volume.${volume.name}.id}`]);
   if (typeof volume.config.name === "string") names.add(volume.config.name);
-  const mounted = stack.resources("docker_container").some((c) =>
-    blocks(c.config.volumes).some((v) => names.has(v.volume_name)) || blocks(c.config.mounts).some((m) => names.has(m.source)),
-  );
+  const mounted = stack.resources("docker_container").some((c) => blocks(c.config.volumes).some((v) => names.has(v.volume_name)) || blocks(c.config.mounts).some((m) => names.has(m.source)));
   if (mounted) return [];
-  return [{
-    level: "error",
-    message: `${address} ('${volume.config.name ?? volume.name}') is mounted by no container of the stack: the service it was made for writes its data to the container layer.`,
-    fix: "Mount the volume in the service's container (volumes { volume_name = ..., container_path = ... }), or remove it.",
-  }];
+  return [
+    {
+      level: "error",
+      message: `${address} ('${volume.config.name ?? volume.name}') is mounted by no container of the stack: the service it was made for writes its data to the container layer.`,
+      fix: "Mount the volume in the service's container (volumes { volume_name = ..., container_path = ... }), or remove it.",
+    },
+  ];
 }
 
 function kubernetes(address: string, type: string, config: any): PolicyFinding[] {
@@ -87,7 +87,9 @@ function kubernetes(address: string, type: string, config: any): PolicyFinding[]
   const findings: PolicyFinding[] = [];
   if (kind === "stateful_set") {
     for (const spec of blocks(config.spec)) {
-      const claims = blocks(spec.volume_claim_template).map((t) => blocks(t.metadata)[0]?.name).filter((n) => typeof n === "string");
+      const claims = blocks(spec.volume_claim_template)
+        .map((t) => blocks(t.metadata)[0]?.name)
+        .filter((n) => typeof n === "string");
       if (claims.length === 0) {
         findings.push({
           level: "error",

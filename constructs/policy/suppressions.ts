@@ -29,9 +29,7 @@ export class PolicySuppressions {
 
   /** Suppressions recorded on `scope` itself (not its ancestors). */
   public static of(scope: IConstruct): PolicySuppression[] {
-    return scope.node.metadata
-      .filter((m) => m.type === SUPPRESSION_METADATA_TYPE)
-      .map((m) => m.data as PolicySuppression);
+    return scope.node.metadata.filter((m) => m.type === SUPPRESSION_METADATA_TYPE).map((m) => m.data as PolicySuppression);
   }
 
   /**

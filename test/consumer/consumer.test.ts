@@ -56,20 +56,30 @@ describe("a consumer project using the packed tarball", () => {
     const tarball = run("npm", ["pack", "--pack-destination", dir, "--silent"], ROOT).trim().split("\n").pop()!;
     const own = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
     const pin = (name: string) => own.devDependencies[name];
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({
-      name: "team-a-infra",
-      private: true,
-      dependencies: {
-        "lakehouse-cdc": `file:./${tarball}`,
-        cdktf: pin("cdktf"),
-        constructs: pin("constructs"),
-        "@cdktf/provider-docker": pin("@cdktf/provider-docker"),
-        "@cdktf/provider-kubernetes": pin("@cdktf/provider-kubernetes"),
-        "@cdktf/provider-random": pin("@cdktf/provider-random"),
-      },
-      devDependencies: { typescript: pin("typescript"), "@types/node": pin("@types/node") },
-    }, null, 2));
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2020", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] } }));
+    fs.writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify(
+        {
+          name: "team-a-infra",
+          private: true,
+          dependencies: {
+            "lakehouse-cdc": `file:./${tarball}`,
+            cdktf: pin("cdktf"),
+            constructs: pin("constructs"),
+            "@cdktf/provider-docker": pin("@cdktf/provider-docker"),
+            "@cdktf/provider-kubernetes": pin("@cdktf/provider-kubernetes"),
+            "@cdktf/provider-random": pin("@cdktf/provider-random"),
+          },
+          devDependencies: { typescript: pin("typescript"), "@types/node": pin("@types/node") },
+        },
+        null,
+        2,
+      ),
+    );
+    fs.writeFileSync(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2020", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] } }),
+    );
     fs.writeFileSync(path.join(dir, "main.ts"), CONSUMER_MAIN);
     fs.writeFileSync(path.join(dir, "bad.ts"), BAD_PROP);
     run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
@@ -91,7 +101,9 @@ describe("a consumer project using the packed tarball", () => {
     run("npx", ["tsc", "-p", "."], dir);
     run("node", ["main.js"], dir);
     const cdcOnly = JSON.parse(fs.readFileSync(path.join(dir, "out/stacks/cdc-only/cdk.tf.json"), "utf8"));
-    const names = Object.values<any>(cdcOnly.resource.docker_container).map((c) => c.name).sort();
+    const names = Object.values<any>(cdcOnly.resource.docker_container)
+      .map((c) => c.name)
+      .sort();
     expect(names).toEqual(["team-a-connect", "team-a-connector-registration", "team-a-connector-snapshots", "team-a-kafka", "team-a-postgres", "team-a-postgres-schema"]);
     const kafka = Object.values<any>(cdcOnly.resource.docker_container).find((c) => c.name === "team-a-kafka");
     expect(kafka.ports).toEqual([{ internal: 9094, external: 29092, ip: "127.0.0.1" }]);

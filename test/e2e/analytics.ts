@@ -42,11 +42,15 @@ export async function martsDiffer(pg: PgClient, trino: Trino, schema: string, ev
   if (balances) return `latest_balance_per_account: ${balances}`;
 
   const growth = firstDifference(
-    text((await pg.query({
-      text: `SELECT day::text, n, sum(n) OVER (ORDER BY day) FROM (
+    text(
+      (
+        await pg.query({
+          text: `SELECT day::text, n, sum(n) OVER (ORDER BY day) FROM (
                SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM users GROUP BY 1) d ORDER BY day`,
-      rowMode: "array",
-    })).rows),
+          rowMode: "array",
+        })
+      ).rows,
+    ),
     text(await trinoRows(trino, `SELECT CAST(day AS varchar), new_users, total_users FROM ${schema}.user_growth ORDER BY day`)),
   );
   if (growth) return `user_growth: ${growth}`;
@@ -54,10 +58,7 @@ export async function martsDiffer(pg: PgClient, trino: Trino, schema: string, ev
   const made = new Map<string, number>();
   for (const e of events) made.set(`${e.table} ${e.op}`, (made.get(`${e.table} ${e.op}`) ?? 0) + 1);
   const expected = [...made.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => [...k.split(" "), String(n)]);
-  const operations = firstDifference(
-    expected,
-    text(await trinoRows(trino, `SELECT table_name, op, sum(operations) FROM ${schema}.operations_per_day GROUP BY table_name, op ORDER BY 1, 2`)),
-  );
+  const operations = firstDifference(expected, text(await trinoRows(trino, `SELECT table_name, op, sum(operations) FROM ${schema}.operations_per_day GROUP BY table_name, op ORDER BY 1, 2`)));
   return operations ? `operations_per_day (table, op, count): ${operations}` : undefined;
 }
 
@@ -85,26 +86,53 @@ export interface DagsterRun {
 /** Launches a job of a code location through Dagster's GraphQL API and waits for it to end. */
 export async function runDagsterJob(url: string, location: string, job: string, timeoutMs: number): Promise<DagsterRun> {
   const t0 = Date.now();
-  const launched = await graphql(url, `
-    mutation Launch($params: ExecutionParams!) {
-      launchRun(executionParams: $params) {
-        __typename
-        ... on LaunchRunSuccess { run { runId } }
-        ... on PythonError { message }
-        ... on Error { message }
+  const launched = await graphql(
+    url,
+    `
+      mutation Launch($params: ExecutionParams!) {
+        launchRun(executionParams: $params) {
+          __typename
+          ... on LaunchRunSuccess {
+            run {
+              runId
+            }
+          }
+          ... on PythonError {
+            message
+          }
+          ... on Error {
+            message
+          }
+        }
       }
-    }`, { params: { selector: { repositoryLocationName: location, repositoryName: "__repository__", jobName: job }, runConfigData: {} } });
+    `,
+    { params: { selector: { repositoryLocationName: location, repositoryName: "__repository__", jobName: job }, runConfigData: {} } },
+  );
   const result = launched.launchRun;
   if (result.__typename !== "LaunchRunSuccess") throw new Error(`Dagster refused to launch ${job}: ${result.__typename} ${result.message ?? ""}`);
   const runId: string = result.run.runId;
   for (;;) {
-    const data = await graphql(url, `
-      query Run($runId: ID!) {
-        runOrError(runId: $runId) {
-          __typename
-          ... on Run { status stats { ... on RunStatsSnapshot { stepsSucceeded stepsFailed materializations } } }
+    const data = await graphql(
+      url,
+      `
+        query Run($runId: ID!) {
+          runOrError(runId: $runId) {
+            __typename
+            ... on Run {
+              status
+              stats {
+                ... on RunStatsSnapshot {
+                  stepsSucceeded
+                  stepsFailed
+                  materializations
+                }
+              }
+            }
+          }
         }
-      }`, { runId });
+      `,
+      { runId },
+    );
     const run = data.runOrError;
     if (["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)) {
       return { runId, status: run.status, ...run.stats, seconds: (Date.now() - t0) / 1000 };
@@ -123,10 +151,25 @@ export interface SensorTicks {
 
 /** The latest ticks of a sensor of the code location. */
 export async function sensorTicks(url: string, location: string, sensor: string): Promise<SensorTicks> {
-  const data = await graphql(url, `
-    query Sensor($selector: SensorSelector!) {
-      sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { ticks(limit: 50) { status runIds } } } }
-    }`, { selector: { repositoryLocationName: location, repositoryName: "__repository__", sensorName: sensor } });
+  const data = await graphql(
+    url,
+    `
+      query Sensor($selector: SensorSelector!) {
+        sensorOrError(sensorSelector: $selector) {
+          __typename
+          ... on Sensor {
+            sensorState {
+              ticks(limit: 50) {
+                status
+                runIds
+              }
+            }
+          }
+        }
+      }
+    `,
+    { selector: { repositoryLocationName: location, repositoryName: "__repository__", sensorName: sensor } },
+  );
   const ticks: { status: string; runIds: string[] }[] = data.sensorOrError.sensorState?.ticks ?? [];
   return { statuses: ticks.map((t) => t.status), runsRequested: ticks.reduce((n, t) => n + t.runIds.length, 0) };
 }

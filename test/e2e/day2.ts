@@ -102,7 +102,11 @@ class Writer {
   private loops: Promise<void>[] = [];
   private n = 0;
   /** `rate` commits a second in all, over `connections` sessions, so one slow round trip does not lower it. */
-  constructor(private readonly connect: () => Promise<PgClient>, private readonly rate: number, private readonly connections = 4) {}
+  constructor(
+    private readonly connect: () => Promise<PgClient>,
+    private readonly rate: number,
+    private readonly connections = 4,
+  ) {}
 
   /** Keys to change, picked at random: primary-key lookups stay fast while the tables grow. */
   private readonly ids: Record<"users" | "accounts", string[]> = { users: [], accounts: [] };
@@ -188,8 +192,7 @@ class Writer {
 
 /** A column list both sides format the same way: text in PostgreSQL, varchar in Trino. */
 function stateQueries(table: TableSchema, state: string): { postgres: string; trino: string } {
-  const pgCol = (c: TableSchema["columns"][number]) =>
-    c.type.kind === "timestamptz" ? `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `${c.name}::text`;
+  const pgCol = (c: TableSchema["columns"][number]) => (c.type.kind === "timestamptz" ? `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `${c.name}::text`);
   const trinoCol = (c: TableSchema["columns"][number]) => `CAST(${c.name} AS varchar)`;
   return {
     postgres: `SELECT ${table.columns.map(pgCol).join(", ")} FROM ${table.name} ORDER BY id`,
@@ -280,10 +283,20 @@ export function describeDay2(): void {
       try {
         pg = await reconnect(pg);
         let diff: string | undefined;
-        await eventually(`Trino to equal PostgreSQL after ${step}`, 600_000, async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+        await eventually(
+          `Trino to equal PostgreSQL after ${step}`,
+          600_000,
+          async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined),
+          () => `First difference: ${diff}`,
+        );
         f["last commit -> Trino equals PostgreSQL (s)"] = (Date.now() - pausedAt) / 1000;
         f["until Trino equals PostgreSQL, from the step's start (s)"] = (Date.now() - since) / 1000;
-        await eventually(`the raw log to hold each change once after ${step}`, 180_000, async () => ((diff = await firstRawDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+        await eventually(
+          `the raw log to hold each change once after ${step}`,
+          180_000,
+          async () => ((diff = await firstRawDifference(pg, lake)) === undefined ? true : undefined),
+          () => `First difference: ${diff}`,
+        );
         await sleep(CHECKPOINT_MS + 2000);
         expect(await firstRawDifference(pg, lake)).toBeUndefined();
         expect(await firstStateDifference(pg, lake)).toBeUndefined();
@@ -299,7 +312,10 @@ export function describeDay2(): void {
 
     /** The longest time without an Iceberg commit to the raw log since `since`: how long the pipeline stood still. */
     async function longestCommitGap(since: number): Promise<number> {
-      const rows = await trinoRows(lake.trino, `SELECT to_unixtime(committed_at) FROM ${lake.raw}."accounts$snapshots" WHERE committed_at >= from_unixtime(${since / 1000 - CHECKPOINT_MS / 1000}) ORDER BY committed_at`);
+      const rows = await trinoRows(
+        lake.trino,
+        `SELECT to_unixtime(committed_at) FROM ${lake.raw}."accounts$snapshots" WHERE committed_at >= from_unixtime(${since / 1000 - CHECKPOINT_MS / 1000}) ORDER BY committed_at`,
+      );
       const times = [since / 1000, ...rows.map((r) => Number(r[0]))];
       let gap = 0;
       for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
@@ -325,7 +341,12 @@ export function describeDay2(): void {
       // Whatever was written before the triggers has reached the raw log once Trino's state equals
       // PostgreSQL (both sinks commit on the same checkpoint) and one more checkpoint has passed.
       let diff: string | undefined;
-      await eventually("Trino to equal PostgreSQL before the steps", 600_000, async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+      await eventually(
+        "Trino to equal PostgreSQL before the steps",
+        600_000,
+        async () => ((diff = await firstStateDifference(pg, lake)) === undefined ? true : undefined),
+        () => `First difference: ${diff}`,
+      );
       await sleep(CHECKPOINT_MS + 2000);
       for (const t of ["users", "accounts"]) for (const [k, n] of await rawCounts(lake, t)) baseline.set(`${t} ${k}`, n);
       writer = new Writer(connect, 20);
@@ -371,11 +392,15 @@ export function describeDay2(): void {
       tables = [
         BANK_TABLES.find((t) => t.name === "users")!,
         { ...accounts, columns: [...accounts.columns, { name: "nickname", type: ColumnTypes.text() }] },
-        { name: "branches", primaryKey: ["id"], columns: [
-          { name: "id", type: ColumnTypes.uuid(), nullable: false, default: "gen_random_uuid()" },
-          { name: "name", type: ColumnTypes.text(), nullable: false },
-          { name: "city", type: ColumnTypes.varchar(40) },
-        ] },
+        {
+          name: "branches",
+          primaryKey: ["id"],
+          columns: [
+            { name: "id", type: ColumnTypes.uuid(), nullable: false, default: "gen_random_uuid()" },
+            { name: "name", type: ColumnTypes.text(), nullable: false },
+            { name: "city", type: ColumnTypes.varchar(40) },
+          ],
+        },
       ];
       const t0 = begin();
       patch = { ...patch, sourceDb: { seedData: true, tables: tables as unknown as Record<string, unknown>[] } } as typeof patch;
@@ -390,10 +415,13 @@ export function describeDay2(): void {
     });
 
     test("(c2) a varchar and a numeric widened, a table no longer captured: migrated, evolved, left as it was", async () => {
-      const widen = (t: TableSchema): TableSchema => (t.name !== "accounts" ? t : {
-        ...t,
-        columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(8) } : c.name === "balance" ? { ...c, type: ColumnTypes.numeric(20, 2) } : c)),
-      });
+      const widen = (t: TableSchema): TableSchema =>
+        t.name !== "accounts"
+          ? t
+          : {
+              ...t,
+              columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(8) } : c.name === "balance" ? { ...c, type: ColumnTypes.numeric(20, 2) } : c)),
+            };
       const sourceTables = (patch.sourceDb as { tables: TableSchema[] }).tables.map(widen);
       tables = tables.filter((t) => t.name !== "branches").map(widen);
       const t0 = begin();
@@ -401,7 +429,9 @@ export function describeDay2(): void {
       (figures["(c2) widened, table uncaptured"] ??= {})["apply (s)"] = await deploy("c2");
       const types = await pg.query("SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname IN ('balance', 'currency') ORDER BY 1");
       expect(types.rows.map((r) => `${r.attname} ${r.t}`)).toEqual(["balance numeric(20,2)", "currency character varying(8)"]);
-      expect(await trinoRows(lake.trino, `SELECT data_type FROM information_schema.columns WHERE table_schema = '${lake.state}' AND table_name = 'accounts' AND column_name = 'balance'`)).toEqual([["decimal(20,2)"]]);
+      expect(await trinoRows(lake.trino, `SELECT data_type FROM information_schema.columns WHERE table_schema = '${lake.state}' AND table_name = 'accounts' AND column_name = 'balance'`)).toEqual([
+        ["decimal(20,2)"],
+      ]);
       // Values only the wider types hold, written while rows keep coming.
       writer.currency = "USDC";
       await pg.query("UPDATE accounts SET balance = 123456789012345678.90 WHERE id = (SELECT id FROM accounts ORDER BY id LIMIT 1)");
@@ -419,7 +449,9 @@ export function describeDay2(): void {
     test("an incompatible schema change fails at synth, and the database refuses it too; a column added outside the code is drift", async () => {
       const before = (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid);
       const schemaJobStarted = docker("inspect", "-f", "{{.State.StartedAt}}", `${PREFIX}-postgres-schema`);
-      const narrowed = (patch.sourceDb as { tables: TableSchema[] }).tables.map((t) => (t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) }));
+      const narrowed = (patch.sourceDb as { tables: TableSchema[] }).tables.map((t) =>
+        t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) },
+      );
       const kept = patch;
       patch = { ...patch, sourceDb: { ...(patch.sourceDb as object), tables: narrowed as unknown as Record<string, unknown>[] } };
       try {
@@ -432,13 +464,41 @@ export function describeDay2(): void {
       // The database itself refuses the same SQL (a stack whose state synth cannot read), in one
       // transaction that changes nothing; psql reports it on stderr.
       // The CDC password travels in the environment, as the schema job's does, never on a command line.
-      const sql = schemaSql({ database: stack.access.source.database, publication: "lakehouse_cdc", tables: narrowed, captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!), seedData: false });
-      const refused = spawnSync("docker", ["exec", "-i", "-e", "CDC_PASSWORD", `${PREFIX}-postgres`, "psql", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-U", stack.access.source.adminUser!, "-d", stack.access.source.database,
-        "-v", `cdc_user=${stack.access.source.cdcUser}`, "-f", "-"], {
-        input: `\\getenv cdc_password CDC_PASSWORD\n${sql}`,
-        env: { ...process.env, CDC_PASSWORD: stack.credential("postgresCdcPassword") },
-        encoding: "utf8",
+      const sql = schemaSql({
+        database: stack.access.source.database,
+        publication: "lakehouse_cdc",
+        tables: narrowed,
+        captured: tables.map((t) => narrowed.find((n) => n.name === t.name)!),
+        seedData: false,
       });
+      const refused = spawnSync(
+        "docker",
+        [
+          "exec",
+          "-i",
+          "-e",
+          "CDC_PASSWORD",
+          `${PREFIX}-postgres`,
+          "psql",
+          "-X",
+          "-1",
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-U",
+          stack.access.source.adminUser!,
+          "-d",
+          stack.access.source.database,
+          "-v",
+          `cdc_user=${stack.access.source.cdcUser}`,
+          "-f",
+          "-",
+        ],
+        {
+          input: `\\getenv cdc_password CDC_PASSWORD\n${sql}`,
+          env: { ...process.env, CDC_PASSWORD: stack.credential("postgresCdcPassword") },
+          encoding: "utf8",
+        },
+      );
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain("SourceDb: column accounts.currency is character varying(8) in PostgreSQL and character varying(2) in tables: only widening is migrated");
       expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(8)");
@@ -467,7 +527,9 @@ export function describeDay2(): void {
       test(`(e) SIGKILL of ${service}: it restarts and the pipeline carries on exactly`, async () => {
         const t0 = begin();
         crash(service);
-        await eventually(`${service} to run again`, 180_000, async () => (docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", `${PREFIX}-${service}`).startsWith("true") ? true : undefined));
+        await eventually(`${service} to run again`, 180_000, async () =>
+          docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", `${PREFIX}-${service}`).startsWith("true") ? true : undefined,
+        );
         // checkPipeline pauses the writer; a job that still looks RUNNING (its JobManager has not
         // yet noticed a lost TaskManager, or Kafka is gone) would let it pause before the fault
         // has played out. So writes go on until the raw log takes commits again, a checkpoint

@@ -123,15 +123,23 @@ describe("dev stack on the local Docker engine", () => {
     }
     fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(path.join(OUT, "e2e-figures.json"), JSON.stringify(figures, null, 2));
-    console.log(`e2e figures:\n${Object.entries(figures).map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join("\n")}`);
+    console.log(
+      `e2e figures:\n${Object.entries(figures)
+        .map(([k, v]) => `  ${k.padEnd(48)} ${v}`)
+        .join("\n")}`,
+    );
   });
 
   test("deploy leaves every service healthy and exactly one pipeline job running", async () => {
     const states = docker("ps", "-a", "--filter", `label=lakehouse.stack=${PREFIX}`, "--format", "{{.Names}} {{.Status}}").split("\n");
     // Jobs are the containers the platform runs once (restart policy "no"); services restart.
-    const jobNames = new Set(docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`).split("\n")
-      .map((id) => docker("inspect", "-f", "{{.Name}} {{.HostConfig.RestartPolicy.Name}}", id))
-      .filter((l) => l.endsWith(" no")).map((l) => l.split(" ")[0].replace(/^\//, "")));
+    const jobNames = new Set(
+      docker("ps", "-aq", "--filter", `label=lakehouse.stack=${PREFIX}`)
+        .split("\n")
+        .map((id) => docker("inspect", "-f", "{{.Name}} {{.HostConfig.RestartPolicy.Name}}", id))
+        .filter((l) => l.endsWith(" no"))
+        .map((l) => l.split(" ")[0].replace(/^\//, "")),
+    );
     const isJob = (s: string) => jobNames.has(s.split(" ")[0]);
     expect(jobNames.size).toBeGreaterThan(0);
     const services = states.filter((s) => !isJob(s));
@@ -154,13 +162,22 @@ describe("dev stack on the local Docker engine", () => {
     const consumer: Consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ topic, message }) => { if (message.value) received.push({ topic, value: JSON.parse(message.value.toString()) }); } });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (message.value) received.push({ topic, value: JSON.parse(message.value.toString()) });
+      },
+    });
     const idOf = (v: any) => (v.after ?? v.before).id;
     try {
-      await eventually("every expected event in Kafka", 120_000, async () => {
-        const missing = events.filter((e) => !received.some((r) => r.topic === topics[e.table] && r.value.op === e.op && idOf(r.value) === e.id));
-        return missing.length === 0 ? true : undefined;
-      }, () => `${received.length} received so far.`);
+      await eventually(
+        "every expected event in Kafka",
+        120_000,
+        async () => {
+          const missing = events.filter((e) => !received.some((r) => r.topic === topics[e.table] && r.value.op === e.op && idOf(r.value) === e.id));
+          return missing.length === 0 ? true : undefined;
+        },
+        () => `${received.length} received so far.`,
+      );
     } finally {
       await consumer.disconnect();
     }
@@ -185,14 +202,27 @@ describe("dev stack on the local Docker engine", () => {
     needs(lastCommitAt || undefined, "the workload commits its inserts, updates and deletes in PostgreSQL");
     figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 300_000, lastCommitAt);
     await waitForOneRawRowPerEvent(lake, events);
-    const raw = await trinoRows(lake.trino, `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`);
+    const raw = await trinoRows(
+      lake.trino,
+      `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`,
+    );
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
 
   test("re-deploying changes nothing and starts no second Flink job", async () => {
     figures["re-deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "redeploy");
-    const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { cwd: path.join(ROOT, "cdktf.out", "stacks", STACK), encoding: "utf8", env: process.env });
-    expect({ exit: plan.status, tail: plan.stdout.split("\n").filter((l) => /Plan:|No changes|must be replaced|will be/.test(l)).slice(0, 20) }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
+    const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], {
+      cwd: path.join(ROOT, "cdktf.out", "stacks", STACK),
+      encoding: "utf8",
+      env: process.env,
+    });
+    expect({
+      exit: plan.status,
+      tail: plan.stdout
+        .split("\n")
+        .filter((l) => /Plan:|No changes|must be replaced|will be/.test(l))
+        .slice(0, 20),
+    }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
     expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
   });
 

@@ -18,11 +18,16 @@ export async function currentStateMatches(pg: PgClient, lake: Lake): Promise<str
 /** Waits until Trino equals PostgreSQL; returns seconds since `since` (the last commit). */
 export async function waitForExactState(pg: PgClient, lake: Lake, timeoutMs: number, since: number): Promise<number> {
   let last = "";
-  await eventually("Trino's current-state tables to equal PostgreSQL", timeoutMs, async () => {
-    const diff = await currentStateMatches(pg, lake);
-    last = diff ?? "";
-    return diff === undefined ? true : undefined;
-  }, () => `First difference: ${last}`);
+  await eventually(
+    "Trino's current-state tables to equal PostgreSQL",
+    timeoutMs,
+    async () => {
+      const diff = await currentStateMatches(pg, lake);
+      last = diff ?? "";
+      return diff === undefined ? true : undefined;
+    },
+    () => `First difference: ${last}`,
+  );
   return (Date.now() - since) / 1000;
 }
 
@@ -43,7 +48,10 @@ export async function waitForOneRawRowPerEvent(lake: Lake, events: ExpectedEvent
     const expected = new Map<string, number>();
     for (const e of events.filter((x) => x.table === table)) expected.set(`${e.op} ${e.id}`, (expected.get(`${e.op} ${e.id}`) ?? 0) + 1);
     // `lakehouse verify` writes and deletes canary users of its own; they are not the workload's.
-    const rows = await trinoRows(lake.trino, `SELECT op, json_extract_scalar(data, '$.id'), count(*) FROM ${lake.raw}.${table} WHERE coalesce(json_extract_scalar(data, '$.email'), '') NOT LIKE 'canary-%@lakehouse.verify' GROUP BY 1, 2`);
+    const rows = await trinoRows(
+      lake.trino,
+      `SELECT op, json_extract_scalar(data, '$.id'), count(*) FROM ${lake.raw}.${table} WHERE coalesce(json_extract_scalar(data, '$.email'), '') NOT LIKE 'canary-%@lakehouse.verify' GROUP BY 1, 2`,
+    );
     const actual = new Map(rows.map(([op, id, n]) => [`${op} ${id}`, Number(n)]));
     for (const key of new Set([...expected.keys(), ...actual.keys()])) {
       if ((expected.get(key) ?? 0) !== (actual.get(key) ?? 0)) return `(op id) ${key}: expected ${expected.get(key) ?? 0}, raw log ${actual.get(key) ?? 0}`;
@@ -52,7 +60,12 @@ export async function waitForOneRawRowPerEvent(lake: Lake, events: ExpectedEvent
   };
   for (const table of ["users", "accounts"] as const) {
     let diff: string | undefined;
-    await eventually(`${lake.raw}.${table} to hold each event once`, 120_000, async () => ((diff = await check(table)) === undefined ? true : undefined), () => `First difference: ${diff}`);
+    await eventually(
+      `${lake.raw}.${table} to hold each event once`,
+      120_000,
+      async () => ((diff = await check(table)) === undefined ? true : undefined),
+      () => `First difference: ${diff}`,
+    );
   }
   await new Promise((r) => setTimeout(r, checkpointMs + 2000));
   for (const table of ["users", "accounts"] as const) {

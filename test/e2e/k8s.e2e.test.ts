@@ -50,7 +50,7 @@ function kubectl(...args: string[]): { status: number | null; out: string } {
 /** What the cluster says when a deploy fails: pods, recent events, logs of unready pods. */
 function diagnose(): string {
   const parts = [kubectl("get", "pods,jobs", "-n", NAMESPACE, "-o", "wide").out, kubectl("get", "events", "-n", NAMESPACE, "--sort-by=.lastTimestamp").out.split("\n").slice(-30).join("\n")];
-  const pods = kubectl("get", "pods", "-n", NAMESPACE, "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready}{\"\\n\"}{end}").out.split("\n");
+  const pods = kubectl("get", "pods", "-n", NAMESPACE, "-o", 'jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready}{"\\n"}{end}').out.split("\n");
   for (const line of pods.filter((l) => l.endsWith(" false"))) {
     const pod = line.split(" ")[0];
     parts.push(`--- logs of ${pod} ---\n${kubectl("logs", "-n", NAMESPACE, pod, "--tail=30").out}`);
@@ -125,7 +125,11 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     fs.mkdirSync(OUT, { recursive: true });
     if (process.env.K8S_UP_SECONDS) figures["cluster start, k8s:up (s)"] = Number(process.env.K8S_UP_SECONDS);
     fs.writeFileSync(path.join(OUT, "e2e-k8s-figures.json"), JSON.stringify(figures, null, 2));
-    console.log(`e2e k8s figures:\n${Object.entries(figures).map(([k, v]) => `  ${k.padEnd(40)} ${v}`).join("\n")}`);
+    console.log(
+      `e2e k8s figures:\n${Object.entries(figures)
+        .map(([k, v]) => `  ${k.padEnd(40)} ${v}`)
+        .join("\n")}`,
+    );
   }
 
   test("deploy leaves every pod ready and every Job complete", () => {
@@ -145,7 +149,10 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     const lastCommitAt = Date.now();
     figures["last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, lastCommitAt);
     await waitForOneRawRowPerEvent(lake, events);
-    const raw = await trinoRows(lake.trino, `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`);
+    const raw = await trinoRows(
+      lake.trino,
+      `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`,
+    );
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
 
@@ -172,7 +179,9 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     });
     figures["JobManager pod deleted -> job RUNNING again (s)"] = (Date.now() - t0) / 1000;
     expect(restored.name).toBe(stack.access.streamJob!.jobName);
-    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
+    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(
+      new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`),
+    );
     events.push(...(await writing));
     figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
     await waitForOneRawRowPerEvent(lake, events);
@@ -183,7 +192,13 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     const plan = spawnSync("tofu", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { cwd: path.join(ROOT, OUTDIR, "stacks", STACK), encoding: "utf8", env: process.env });
     fs.writeFileSync(path.join(OUT, "k8s-replan.log"), `${plan.stdout}\n${plan.stderr}`);
     figures["re-plan (s)"] = (Date.now() - t0) / 1000;
-    expect({ exit: plan.status, tail: plan.stdout.split("\n").filter((l) => /Plan:|No changes|must be replaced|will be|Error/.test(l)).slice(0, 20) }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
+    expect({
+      exit: plan.status,
+      tail: plan.stdout
+        .split("\n")
+        .filter((l) => /Plan:|No changes|must be replaced|will be|Error/.test(l))
+        .slice(0, 20),
+    }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
   });
 
   test("destroy leaves the namespace gone", async () => {

@@ -43,12 +43,7 @@ export async function phaseOne(pg: PgClient): Promise<ExpectedEvent[]> {
   await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 1234567890123456.78, 'VND'), ($3, $2, 0.00, 'USD')", [uuid(104), uuid(4), uuid(105)]);
   await pg.query("UPDATE accounts SET balance = balance - 0.01, updated_at = now() WHERE id = $1", [uuid(103)]);
   await pg.query("COMMIT");
-  events.push(
-    { table: "users", op: "c", id: uuid(4) },
-    { table: "accounts", op: "c", id: uuid(104) },
-    { table: "accounts", op: "c", id: uuid(105) },
-    { table: "accounts", op: "u", id: uuid(103) },
-  );
+  events.push({ table: "users", op: "c", id: uuid(4) }, { table: "accounts", op: "c", id: uuid(104) }, { table: "accounts", op: "c", id: uuid(105) }, { table: "accounts", op: "u", id: uuid(103) });
   return events;
 }
 

@@ -20,10 +20,16 @@ interface Outcome {
 function runWatched(curlReply: string, env: Record<string, string> = {}, stopAfterMs?: number): Promise<Outcome> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connect-worker-"));
   const workerLog = path.join(dir, "worker.log");
-  fs.writeFileSync(path.join(dir, "worker"), `#!/usr/bin/env bash\necho "started $*" >> ${workerLog}\ntrap 'echo TERM >> ${workerLog}; exit 143' TERM\nwhile true; do sleep 0.2; done\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "worker"), `#!/usr/bin/env bash\necho "started $*" >> ${workerLog}\ntrap 'echo TERM >> ${workerLog}; exit 143' TERM\nwhile true; do sleep 0.2; done\n`, {
+    mode: 0o755,
+  });
   // Each reply once, in turn; the last one for good.
   const replies = curlReply.split("|");
-  fs.writeFileSync(path.join(dir, "curl"), `#!/usr/bin/env bash\nreplies=(${replies.map((r) => `'${r}'`).join(" ")})\nn=$(cat ${dir}/n 2>/dev/null || echo 0)\necho $((n + 1)) > ${dir}/n\ni=$(( n < \${#replies[@]} ? n : \${#replies[@]} - 1 ))\nprintf '%s' "\${replies[$i]}"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, "curl"),
+    `#!/usr/bin/env bash\nreplies=(${replies.map((r) => `'${r}'`).join(" ")})\nn=$(cat ${dir}/n 2>/dev/null || echo 0)\necho $((n + 1)) > ${dir}/n\ni=$(( n < \${#replies[@]} ? n : \${#replies[@]} - 1 ))\nprintf '%s' "\${replies[$i]}"\n`,
+    { mode: 0o755 },
+  );
   const t0 = Date.now();
   const child = spawn("bash", [SCRIPT, "start"], {
     env: {
@@ -71,11 +77,15 @@ describe("connect-worker.sh", () => {
     ["PAUSED (an operator's decision)", PAUSED],
     ["not registered yet (404)", '{"error_code":404}\n404'],
     ["no answer before the worker ever answered (starting)", "\n000"],
-  ])("%s: the worker is left running", async (_name, reply) => {
-    const o = await runWatched(reply, {}, 5000);
-    // Stopped by the test's TERM after 5 s (twice the grace), which the script passes on.
-    expect(o.workerLog).toBe("started start\nTERM\n");
-    expect(o.stderr).toBe("");
-    expect(o.exit).toBe(143);
-  }, 30_000);
+  ])(
+    "%s: the worker is left running",
+    async (_name, reply) => {
+      const o = await runWatched(reply, {}, 5000);
+      // Stopped by the test's TERM after 5 s (twice the grace), which the script passes on.
+      expect(o.workerLog).toBe("started start\nTERM\n");
+      expect(o.stderr).toBe("");
+      expect(o.exit).toBe(143);
+    },
+    30_000,
+  );
 });

@@ -130,7 +130,9 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       flink.addJob("p-old");
       flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
       const { k } = keeper();
-      await expect(k.reconcile()).rejects.toThrow(/the new pipeline version p-new failed to start and p-old was restored from savepoint s3:\/\/lakehouse\/flink\/savepoints\/savepoint-\S+\. Flink said: job p-new FAILED: Caused by: java\.lang\.IllegalStateException: boom/);
+      await expect(k.reconcile()).rejects.toThrow(
+        /the new pipeline version p-new failed to start and p-old was restored from savepoint s3:\/\/lakehouse\/flink\/savepoints\/savepoint-\S+\. Flink said: job p-new FAILED: Caused by: java\.lang\.IllegalStateException: boom/,
+      );
       const [, failed, restored] = flink.jobs;
       expect([failed.name, failed.state, restored.name, restored.state]).toEqual(["p-new", "FAILED", "p-old", "RUNNING"]);
       expect(restored.restoredFrom).toBe(failed.restoredFrom);
@@ -154,7 +156,9 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       flink.addJob("p-old");
       flink.behaviour.stateAfterSubmit = () => "FAILED";
       const { k } = keeper({ oldSqlStored: false });
-      await expect(k.reconcile()).rejects.toThrow(/p-new failed to start \(.*boom\) and the SQL of p-old is not at s3:\/\/lakehouse\/flink\/pipelines\/p-old\.sql to restore it: the pipeline is stopped; savepoint s3:\/\/lakehouse\/flink\/savepoints\//);
+      await expect(k.reconcile()).rejects.toThrow(
+        /p-new failed to start \(.*boom\) and the SQL of p-old is not at s3:\/\/lakehouse\/flink\/pipelines\/p-old\.sql to restore it: the pipeline is stopped; savepoint s3:\/\/lakehouse\/flink\/savepoints\//,
+      );
       expect(flink.jobs.map((j) => j.name)).toEqual(["p-old", "p-new"]);
     });
 

@@ -41,7 +41,15 @@ describe("splitStatements", () => {
 const { createKeeper } = require("../../jobs/flink-pipeline.js");
 
 /** A Flink cluster, S3 bucket and Iceberg catalog in memory: what the keeper sees and does. */
-function fakes(opts: { jobs?: { jid: string; name: string; state: string; "end-time": number }[]; objects?: { key: string; lastModified: number }[]; committed?: string[]; failPlan?: string; failStart?: string[] } = {}) {
+function fakes(
+  opts: {
+    jobs?: { jid: string; name: string; state: string; "end-time": number }[];
+    objects?: { key: string; lastModified: number }[];
+    committed?: string[];
+    failPlan?: string;
+    failStart?: string[];
+  } = {},
+) {
   const jobs = [...(opts.jobs ?? [])];
   const sqlStore = new Map<string, string>();
   const started: { name: string; from?: string }[] = [];
@@ -81,9 +89,16 @@ function fakes(opts: { jobs?: { jid: string; name: string; state: string; "end-t
 const SQL = "SET 'pipeline.name' = 'p-new';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
 const keeperOn = (f: ReturnType<typeof fakes>) =>
   createKeeper({
-    jobName: "p-new", jobFamily: "p-", sql: SQL, bucket: "lakehouse", statePrefix: "flink/", savepointDir: "s3://lakehouse/flink/savepoints",
+    jobName: "p-new",
+    jobFamily: "p-",
+    sql: SQL,
+    bucket: "lakehouse",
+    statePrefix: "flink/",
+    savepointDir: "s3://lakehouse/flink/savepoints",
     tables: { raw: [{ namespace: "raw_data", name: "users" }], state: [{ namespace: "bank", name: "users", columns: [] }] },
-    flink: f.flink, s3: f.s3, catalog: f.catalog,
+    flink: f.flink,
+    s3: f.s3,
+    catalog: f.catalog,
   });
 
 describe("the pipeline keeper", () => {

@@ -106,9 +106,7 @@ function undocumented(raw: Schema, value: unknown, at: string, extra: string[] =
   if (Array.isArray(value) && schema.items) return value.flatMap((item, i) => undocumented(schema.items!, item, `${at}[${i}]`));
   if (typeof value !== "object" || value === null || !schema.properties) return [];
   const known = new Set([...Object.keys(schema.properties), ...(schema.handlerReads ?? []), ...extra]);
-  return Object.entries(value).flatMap(([key, v]) =>
-    known.has(key) ? (schema.properties![key] ? undocumented(schema.properties![key], v, `${at}.${key}`) : []) : [`${at}.${key}`],
-  );
+  return Object.entries(value).flatMap(([key, v]) => (known.has(key) ? (schema.properties![key] ? undocumented(schema.properties![key], v, `${at}.${key}`) : []) : [`${at}.${key}`]));
 }
 
 function endpoint(id: string): Endpoint {
@@ -205,7 +203,7 @@ class FakeMetabase {
     const notFound: Response = { status: 404, body: "Not found." };
     switch (id) {
       case "health":
-        if (this.startingAnswers > 0) return this.startingAnswers--, recorded(id, "starting");
+        if (this.startingAnswers > 0) return (this.startingAnswers--, recorded(id, "starting"));
         return recorded(id, "ok");
       case "session-properties":
         return this.admin ? recorded(id, "setUp") : recorded(id, "fresh", { "setup-token": this.setupToken });
@@ -241,7 +239,11 @@ class FakeMetabase {
         return recorded(id, "ok", created);
       }
       case "list-cards":
-        return recorded(id, "ok", this.cards.filter((c) => !c.archived));
+        return recorded(
+          id,
+          "ok",
+          this.cards.filter((c) => !c.archived),
+        );
       case "create-card":
       case "update-card": {
         const existing = id === "update-card" ? this.cards.find((c) => c.id === params.id) : undefined;
@@ -254,7 +256,11 @@ class FakeMetabase {
         return recorded(id, "ok", created);
       }
       case "list-dashboards":
-        return recorded(id, "ok", this.dashboards.filter((d) => !d.archived).map(({ dashcards: _omit, ...d }) => d));
+        return recorded(
+          id,
+          "ok",
+          this.dashboards.filter((d) => !d.archived).map(({ dashcards: _omit, ...d }) => d),
+        );
       case "create-dashboard": {
         const created = { id: this.nextId.dashboard++, name: body.name, archived: false, dashcards: [], tabs: [], parameters: [], collection_id: null };
         this.dashboards.push(created);
@@ -440,8 +446,18 @@ describe("provision-metabase job against the recorded contract", () => {
     expect(second).toEqual(first);
     expect(fake.calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/api/session"]);
     expect(fake.calls.map((c) => c.endpoint)).toEqual([
-      "health", "session-properties", "login", "list-databases", "update-database", "list-cards",
-      "update-card", "update-card", "update-card", "list-dashboards", "get-dashboard", "update-dashboard",
+      "health",
+      "session-properties",
+      "login",
+      "list-databases",
+      "update-database",
+      "list-cards",
+      "update-card",
+      "update-card",
+      "update-card",
+      "list-dashboards",
+      "get-dashboard",
+      "update-dashboard",
     ]);
     expect(fake.calls.flatMap((c) => c.undocumented)).toEqual([]);
     expect(fake.databases.filter((d) => d.name === SPEC.database.name)).toHaveLength(1);
@@ -465,7 +481,10 @@ describe("provision-metabase job against the recorded contract", () => {
   test("a wrong admin password fails with a clear error that does not contain the password", async () => {
     await provision();
     const wrong = "Wrong-password-1";
-    const error: Error = await provision(wrong).then(() => new Error("expected a failure"), (e: Error) => e);
+    const error: Error = await provision(wrong).then(
+      () => new Error("expected a failure"),
+      (e: Error) => e,
+    );
     expect(error.message).toMatch(/Metabase refused the admin login of admin@lakehouse\.local \(HTTP 401\): MB_ADMIN_PASSWORD is not this admin's password/);
     expect(error.message).toContain("did not match stored password");
     expect(error.message).not.toContain(wrong);

@@ -137,7 +137,8 @@ describe("provision-superset job (recorded API contract)", () => {
     const [db] = fake.store.database;
     expect(db).toMatchObject({ database_name: "Lakehouse (Trino)", sqlalchemy_uri: "trino://superset@trino:8080/iceberg" });
     expect(fake.store.dataset.map((d) => `${d.schema}.${d.table_name}@${d.database.id}`)).toEqual(
-      ["analytics.operations_per_day", "analytics.user_growth", "analytics.latest_balance_per_account"].map((t) => `${t}@${db.id}`));
+      ["analytics.operations_per_day", "analytics.user_growth", "analytics.latest_balance_per_account"].map((t) => `${t}@${db.id}`),
+    );
     expect(fake.store.chart.map((c) => [c.slice_name, c.viz_type, c.dashboards])).toEqual([
       ["Operations per day", "echarts_timeseries_bar", [result.dashboardId]],
       ["User growth", "echarts_timeseries_line", [result.dashboardId]],
@@ -152,7 +153,10 @@ describe("provision-superset job (recorded API contract)", () => {
     const position = JSON.parse(fake.store.dashboard[0].position_json);
     expect(position.GRID_ID.children).toEqual(["ROW-1", "ROW-2"]);
     const charts = (row: string) => position[row].children.map((k: string) => [position[k].meta.chartId, position[k].meta.width]);
-    expect(charts("ROW-1")).toEqual([[result.chartIds[0], 6], [result.chartIds[1], 6]]);
+    expect(charts("ROW-1")).toEqual([
+      [result.chartIds[0], 6],
+      [result.chartIds[1], 6],
+    ]);
     expect(charts("ROW-2")).toEqual([[result.chartIds[2], 12]]);
     expect(fake.store.dashboard[0]).toMatchObject({ dashboard_title: "Lakehouse CDC", published: true });
     // Lookups by name, rison-encoded (quoted where the name has spaces or parentheses).

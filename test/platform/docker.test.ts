@@ -16,7 +16,10 @@ describe("DockerPlatform", () => {
         args: ["serve", "--port", "5432"],
         env: { B: "2", A: "1" },
         secretEnv: { DB_PASSWORD: password },
-        ports: [{ name: "sql", port: 5432 }, { name: "admin", port: 9000 }],
+        ports: [
+          { name: "sql", port: 5432 },
+          { name: "admin", port: 9000 },
+        ],
         volumes: [{ name: "data", path: "/var/lib/db" }],
         files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }],
         healthCheck: HealthCheck.http(9000, "/health", { intervalSeconds: 2, retries: 10 }),
@@ -72,7 +75,12 @@ describe("DockerPlatform", () => {
 
   test("each image is one docker_image kept on destroy", () => {
     const images = Object.values(synth().resources("docker_image"));
-    expect(images).toEqual(expect.arrayContaining([{ name: "example/db:1.0", keep_locally: true }, { name: "example/tool:1.0", keep_locally: true }]));
+    expect(images).toEqual(
+      expect.arrayContaining([
+        { name: "example/db:1.0", keep_locally: true },
+        { name: "example/tool:1.0", keep_locally: true },
+      ]),
+    );
     expect(images).toHaveLength(2);
   });
 
@@ -81,12 +89,23 @@ describe("DockerPlatform", () => {
       platform.service(scope, "Worker", { name: "worker", image: "w:1", replicas: 3 });
     });
     expect(Object.keys(s.resources("docker_container")).sort()).toEqual(["Worker", "Worker1", "Worker2"]);
-    expect(Object.values(s.resources("docker_container")).map((c: any) => c.name).sort()).toEqual(["lakehouse-worker-0", "lakehouse-worker-1", "lakehouse-worker-2"]);
+    expect(
+      Object.values(s.resources("docker_container"))
+        .map((c: any) => c.name)
+        .sort(),
+    ).toEqual(["lakehouse-worker-0", "lakehouse-worker-1", "lakehouse-worker-2"]);
   });
 
   test("published ports are reported as service/port -> 127.0.0.1:port, and publishedAddress finds them", () => {
     const { stack, platform } = stackOn("docker");
-    const web = platform.service(stack, "A", { name: "a", image: "a:1", ports: [{ name: "http", port: 80 }, { name: "admin", port: 81 }] });
+    const web = platform.service(stack, "A", {
+      name: "a",
+      image: "a:1",
+      ports: [
+        { name: "http", port: 80 },
+        { name: "admin", port: 81 },
+      ],
+    });
     platform.publish(web.endpoint("admin"), 8081);
     platform.publish(web.endpoint("http"), 8080);
     expect((platform as DockerPlatform).publishedPorts).toEqual({ "a/admin": "127.0.0.1:8081", "a/http": "127.0.0.1:8080" });
@@ -112,7 +131,7 @@ describe("DockerPlatform", () => {
   test("two workloads with one name fail", () => {
     const { stack, platform } = stackOn("docker");
     platform.service(stack, "A", { name: "a", image: "a:1" });
-    expect(() => platform.job(stack, "B", { name: "a", image: "a:1" })).toThrow("Platform: workload name is used twice (got \"a\")");
+    expect(() => platform.job(stack, "B", { name: "a", image: "a:1" })).toThrow('Platform: workload name is used twice (got "a")');
   });
 
   test("a workload name must be a DNS label", () => {

@@ -14,7 +14,10 @@ describe("KubernetesPlatform", () => {
         secretEnv: { DB_PASSWORD: password },
         ports: [{ name: "sql", port: 5432 }],
         volumes: [{ name: "data", path: "/var/lib/db", sizeGiB: 5 }],
-        files: [{ path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" }, { path: "/opt/run.sh", content: "#!/bin/sh\n", executable: true }],
+        files: [
+          { path: "/etc/db/db.conf", content: "key=${ENV:SECRET}\n" },
+          { path: "/opt/run.sh", content: "#!/bin/sh\n", executable: true },
+        ],
         healthCheck: HealthCheck.tcp(5432, { intervalSeconds: 2, retries: 10 }),
         resources: { cpuMillis: 100, memoryMiB: 300 },
         runAsUser: 999,
@@ -93,14 +96,26 @@ describe("KubernetesPlatform", () => {
     for (const w of workloads) {
       const pod = w.spec.template.spec;
       // The spec's hostPort publishes on Docker only; a cluster is reached through port-forward.
-      expect({ w: w.metadata.name, hostNetwork: pod.host_network, hostPorts: pod.container.flatMap((c: any) => (c.port ?? []).map((p: any) => p.host_port).filter((p: any) => p !== undefined)) }).toEqual({ w: w.metadata.name, hostNetwork: undefined, hostPorts: [] });
+      expect({
+        w: w.metadata.name,
+        hostNetwork: pod.host_network,
+        hostPorts: pod.container.flatMap((c: any) => (c.port ?? []).map((p: any) => p.host_port).filter((p: any) => p !== undefined)),
+      }).toEqual({ w: w.metadata.name, hostNetwork: undefined, hostPorts: [] });
     }
     const web = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
-    expect({ volumes: web.volume ?? [], mounts: web.container[0].volume_mount ?? [], secretRefs: (web.container[0].env ?? []).filter((e: any) => e.value_from) }).toEqual({ volumes: [], mounts: [], secretRefs: [] });
+    expect({ volumes: web.volume ?? [], mounts: web.container[0].volume_mount ?? [], secretRefs: (web.container[0].env ?? []).filter((e: any) => e.value_from) }).toEqual({
+      volumes: [],
+      mounts: [],
+      secretRefs: [],
+    });
     expect(s.k8s("kubernetes_job_v1", "db-init").spec.template.spec.volume ?? []).toEqual([]);
     expect(Object.keys(s.resources("kubernetes_config_map_v1")).length).toBe(1);
     // The generated password is written into its Secret and nowhere else.
-    const holders = Object.entries<any>(s.json.resource).flatMap(([type, rs]) => Object.values<any>(rs).filter((r) => JSON.stringify(r).includes("random_password.Pw.result")).map(() => type));
+    const holders = Object.entries<any>(s.json.resource).flatMap(([type, rs]) =>
+      Object.values<any>(rs)
+        .filter((r) => JSON.stringify(r).includes("random_password.Pw.result"))
+        .map(() => type),
+    );
     expect(holders).toEqual(["kubernetes_secret_v1"]);
   });
 

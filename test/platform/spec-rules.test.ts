@@ -8,59 +8,137 @@ const service = (spec: Partial<ServiceSpec>) => (p: IPlatform, s: any) => p.serv
 const job = (spec: Partial<JobSpec>) => (p: IPlatform, s: any) => p.job(s, "J", { name: "job", image: "i:1", ...spec });
 
 const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = [
-  ["workload name not a DNS label", service({ name: "Bad_Name" }),
-    `Platform: workload name must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "Bad_Name"). Rename it, e.g. 'bad-name'.`],
-  ["workload name used twice", (p, s) => { service({ name: "a" })(p, s); job({ name: "a" })(p, s); },
-    `Platform: workload name is used twice (got "a"). Give every service and job on one platform its own name.`],
-  ["a variable in env and secretEnv", service({ env: { PASSWORD: "x" }, secretEnv: { PASSWORD: secret } }),
-    `Platform: env of service 'svc' sets a variable that secretEnv sets too (got "PASSWORD"). Set PASSWORD in one of them: in secretEnv if it is a credential, else in env.`],
-  ["an environment variable name with a dash", job({ env: { "MY-VAR": "1" } }),
-    `Platform: environment variable of job 'job' must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit) (got "MY-VAR"). Rename it, e.g. 'MY_VAR'.`],
-  ["zero replicas", service({ replicas: 0 }),
-    `Platform: replicas of service 'svc' must be >= 1 (got 0). Set replicas of service 'svc' to >= 1.`],
-  ["a port out of range", service({ ports: [{ name: "http", port: 70000 }] }),
-    `Platform: port 'http' of service 'svc' must be an integer from 1 to 65535 (got 70000). Set port 'http' of service 'svc' to an integer from 1 to 65535.`],
-  ["a port name twice", service({ ports: [{ name: "http", port: 80 }, { name: "http", port: 81 }] }),
-    `Platform: port names of service 'svc' hold a value twice (got "http"). Give each port its own name.`],
-  ["a port number twice", service({ ports: [{ name: "http", port: 80 }, { name: "web", port: 80 }] }),
-    `Platform: ports of service 'svc' hold a value twice (got 80). Give each named port its own number.`],
-  ["a volume name twice", service({ volumes: [{ name: "data", path: "/a" }, { name: "data", path: "/b" }] }),
-    `Platform: volume names of service 'svc' hold a value twice (got "data"). Give each volume its own name.`],
-  ["a volume of 0 GiB", service({ volumes: [{ name: "data", path: "/a", sizeGiB: 0 }] }),
-    `Platform: sizeGiB of volume 'data' of service 'svc' must be >= 1 (got 0). Set sizeGiB of volume 'data' of service 'svc' to >= 1.`],
-  ["a volume and a file at one path", service({ volumes: [{ name: "data", path: "/etc/x" }], files: [{ path: "/etc/x", content: "" }] }),
-    `Platform: mount paths of service 'svc' hold a value twice (got "/etc/x"). Mount each volume and file at its own path.`],
-  ["a file path twice", job({ files: [{ path: "/job/a", content: "1" }, { path: "/job/a", content: "2" }] }),
-    `Platform: file paths of job 'job' hold a value twice (got "/job/a"). Mount each file at its own path.`],
-  ["a relative file path", job({ files: [{ path: "job/a", content: "1" }] }),
-    `Platform: file path of job 'job' must be an absolute path (got "job/a"). Start it with '/', e.g. '/job/a'.`],
-  ["memory below Docker's minimum", service({ resources: { cpuMillis: 100, memoryMiB: 4 } }),
-    `Platform: resources.memoryMiB of service 'svc' must be >= 6 (got 4). Set resources.memoryMiB of service 'svc' to >= 6.`],
-  ["no CPU", job({ resources: { cpuMillis: 0, memoryMiB: 64 } }),
-    `Platform: resources.cpuMillis of job 'job' must be >= 1 (got 0). Set resources.cpuMillis of job 'job' to >= 1.`],
-  ["a negative user", service({ runAsUser: -1 }),
-    `Platform: runAsUser of service 'svc' must be >= 0 (got -1). Set runAsUser of service 'svc' to >= 0.`],
-  ["a timeout that leaves the script no budget", job({ timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 60 }),
-    `Platform: timeoutSeconds of job 'job' must be >= 61 (got 60). Set timeoutSeconds of job 'job' to >= 61.`],
-  ["the timeout variable set by hand", job({ timeoutEnv: "TIMEOUT_SECONDS", env: { TIMEOUT_SECONDS: "5" } }),
-    `Platform: env of job 'job' sets TIMEOUT_SECONDS, which timeoutEnv hands the job (got "TIMEOUT_SECONDS"). Drop it from env: the platform sets it from timeoutSeconds.`],
-  ["a secret name not a DNS label", (p, s) => p.secret(s, "P", { name: "DB_PASSWORD" }),
-    `Platform: secret name must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "DB_PASSWORD"). Rename it, e.g. 'db-password'.`],
-  ["publishing an endpoint outside the platform", (p) => p.publish(new Endpoint("db.example.com", 5432), 15432),
-    `Platform: endpoint is not a port of a service on this platform (got "db.example.com:5432"). Publish an endpoint of a service this platform runs, e.g. handle.endpoint("http").`],
-  ["a host port out of range", (p, s) => p.publish(service({ ports: [{ name: "http", port: 80 }] })(p, s) && new Endpoint("svc", 80), 0),
-    `Platform: host port of svc/http must be an integer from 1 to 65535 (got 0). Set host port of svc/http to an integer from 1 to 65535.`],
-  ["one host port for two endpoints", (p, s) => {
-    const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
-    const b = p.service(s, "B", { name: "b", image: "i:1", ports: [{ name: "web", port: 81 }] });
-    p.publish(a.endpoint("http"), 8080);
-    p.publish(b.endpoint("web"), 8080);
-  }, `Platform: host port of b/web is already published by a/http (got 8080). Give each endpoint its own host port.`],
-  ["one endpoint published twice", (p, s) => {
-    const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
-    p.publish(a.endpoint("http"), 8080);
-    p.publish(a.endpoint("http"), 8081);
-  }, `Platform: host port of a/http is set twice (first 8080) (got 8081). Publish a/http once.`],
+  [
+    "workload name not a DNS label",
+    service({ name: "Bad_Name" }),
+    `Platform: workload name must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "Bad_Name"). Rename it, e.g. 'bad-name'.`,
+  ],
+  [
+    "workload name used twice",
+    (p, s) => {
+      service({ name: "a" })(p, s);
+      job({ name: "a" })(p, s);
+    },
+    `Platform: workload name is used twice (got "a"). Give every service and job on one platform its own name.`,
+  ],
+  [
+    "a variable in env and secretEnv",
+    service({ env: { PASSWORD: "x" }, secretEnv: { PASSWORD: secret } }),
+    `Platform: env of service 'svc' sets a variable that secretEnv sets too (got "PASSWORD"). Set PASSWORD in one of them: in secretEnv if it is a credential, else in env.`,
+  ],
+  [
+    "an environment variable name with a dash",
+    job({ env: { "MY-VAR": "1" } }),
+    `Platform: environment variable of job 'job' must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit) (got "MY-VAR"). Rename it, e.g. 'MY_VAR'.`,
+  ],
+  ["zero replicas", service({ replicas: 0 }), `Platform: replicas of service 'svc' must be >= 1 (got 0). Set replicas of service 'svc' to >= 1.`],
+  [
+    "a port out of range",
+    service({ ports: [{ name: "http", port: 70000 }] }),
+    `Platform: port 'http' of service 'svc' must be an integer from 1 to 65535 (got 70000). Set port 'http' of service 'svc' to an integer from 1 to 65535.`,
+  ],
+  [
+    "a port name twice",
+    service({
+      ports: [
+        { name: "http", port: 80 },
+        { name: "http", port: 81 },
+      ],
+    }),
+    `Platform: port names of service 'svc' hold a value twice (got "http"). Give each port its own name.`,
+  ],
+  [
+    "a port number twice",
+    service({
+      ports: [
+        { name: "http", port: 80 },
+        { name: "web", port: 80 },
+      ],
+    }),
+    `Platform: ports of service 'svc' hold a value twice (got 80). Give each named port its own number.`,
+  ],
+  [
+    "a volume name twice",
+    service({
+      volumes: [
+        { name: "data", path: "/a" },
+        { name: "data", path: "/b" },
+      ],
+    }),
+    `Platform: volume names of service 'svc' hold a value twice (got "data"). Give each volume its own name.`,
+  ],
+  [
+    "a volume of 0 GiB",
+    service({ volumes: [{ name: "data", path: "/a", sizeGiB: 0 }] }),
+    `Platform: sizeGiB of volume 'data' of service 'svc' must be >= 1 (got 0). Set sizeGiB of volume 'data' of service 'svc' to >= 1.`,
+  ],
+  [
+    "a volume and a file at one path",
+    service({ volumes: [{ name: "data", path: "/etc/x" }], files: [{ path: "/etc/x", content: "" }] }),
+    `Platform: mount paths of service 'svc' hold a value twice (got "/etc/x"). Mount each volume and file at its own path.`,
+  ],
+  [
+    "a file path twice",
+    job({
+      files: [
+        { path: "/job/a", content: "1" },
+        { path: "/job/a", content: "2" },
+      ],
+    }),
+    `Platform: file paths of job 'job' hold a value twice (got "/job/a"). Mount each file at its own path.`,
+  ],
+  ["a relative file path", job({ files: [{ path: "job/a", content: "1" }] }), `Platform: file path of job 'job' must be an absolute path (got "job/a"). Start it with '/', e.g. '/job/a'.`],
+  [
+    "memory below Docker's minimum",
+    service({ resources: { cpuMillis: 100, memoryMiB: 4 } }),
+    `Platform: resources.memoryMiB of service 'svc' must be >= 6 (got 4). Set resources.memoryMiB of service 'svc' to >= 6.`,
+  ],
+  ["no CPU", job({ resources: { cpuMillis: 0, memoryMiB: 64 } }), `Platform: resources.cpuMillis of job 'job' must be >= 1 (got 0). Set resources.cpuMillis of job 'job' to >= 1.`],
+  ["a negative user", service({ runAsUser: -1 }), `Platform: runAsUser of service 'svc' must be >= 0 (got -1). Set runAsUser of service 'svc' to >= 0.`],
+  [
+    "a timeout that leaves the script no budget",
+    job({ timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 60 }),
+    `Platform: timeoutSeconds of job 'job' must be >= 61 (got 60). Set timeoutSeconds of job 'job' to >= 61.`,
+  ],
+  [
+    "the timeout variable set by hand",
+    job({ timeoutEnv: "TIMEOUT_SECONDS", env: { TIMEOUT_SECONDS: "5" } }),
+    `Platform: env of job 'job' sets TIMEOUT_SECONDS, which timeoutEnv hands the job (got "TIMEOUT_SECONDS"). Drop it from env: the platform sets it from timeoutSeconds.`,
+  ],
+  [
+    "a secret name not a DNS label",
+    (p, s) => p.secret(s, "P", { name: "DB_PASSWORD" }),
+    `Platform: secret name must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "DB_PASSWORD"). Rename it, e.g. 'db-password'.`,
+  ],
+  [
+    "publishing an endpoint outside the platform",
+    (p) => p.publish(new Endpoint("db.example.com", 5432), 15432),
+    `Platform: endpoint is not a port of a service on this platform (got "db.example.com:5432"). Publish an endpoint of a service this platform runs, e.g. handle.endpoint("http").`,
+  ],
+  [
+    "a host port out of range",
+    (p, s) => p.publish(service({ ports: [{ name: "http", port: 80 }] })(p, s) && new Endpoint("svc", 80), 0),
+    `Platform: host port of svc/http must be an integer from 1 to 65535 (got 0). Set host port of svc/http to an integer from 1 to 65535.`,
+  ],
+  [
+    "one host port for two endpoints",
+    (p, s) => {
+      const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
+      const b = p.service(s, "B", { name: "b", image: "i:1", ports: [{ name: "web", port: 81 }] });
+      p.publish(a.endpoint("http"), 8080);
+      p.publish(b.endpoint("web"), 8080);
+    },
+    `Platform: host port of b/web is already published by a/http (got 8080). Give each endpoint its own host port.`,
+  ],
+  [
+    "one endpoint published twice",
+    (p, s) => {
+      const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
+      p.publish(a.endpoint("http"), 8080);
+      p.publish(a.endpoint("http"), 8081);
+    },
+    `Platform: host port of a/http is set twice (first 8080) (got 8081). Publish a/http once.`,
+  ],
 ];
 
 describe.each(RULES)("platform rule: %s", (_name, build, message) => {

@@ -36,8 +36,7 @@ export function check(stack: TerraformStack, ...rules: IPolicyRule[]): Findings 
   } catch (e) {
     thrown = (e as Error).message;
   }
-  const by = (type: string) =>
-    stack.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === type).map((m) => `${n.node.path}: ${m.data}`));
+  const by = (type: string) => stack.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === type).map((m) => `${n.node.path}: ${m.data}`));
   return { errors: by("@cdktf/error"), warnings: by("@cdktf/warn"), infos: by("@cdktf/info"), thrown };
 }
 
@@ -61,12 +60,14 @@ export function deployment(scope: Construct, id: string, container: Record<strin
       template: {
         metadata: { labels: { app: id } },
         spec: {
-          container: [{
-            name: "main",
-            image: "example/app:1.0",
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } },
-            ...container,
-          }],
+          container: [
+            {
+              name: "main",
+              image: "example/app:1.0",
+              resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } },
+              ...container,
+            },
+          ],
           ...pod,
         },
       },

@@ -12,13 +12,17 @@ describe("image-pinned", () => {
     deployment(stack, "App", { image: "example/app" }, { initContainer: [{ name: "init", image: "example/init:latest" }] });
     const f = check(stack, new ImagePinnedRule());
 
-    expect(f.errors).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^policy\/NoTagImage: \[Test\/image-pinned\] docker_image\.NoTagImage name 'registry\.example:5000\/team\/db' has no tag, so it means ':latest'.*Pin a version tag or digest/),
-      expect.stringMatching(/^policy\/LatestImage: .*'postgres:latest' uses the moving tag ':latest'/),
-      expect.stringMatching(/^policy\/Literal: .*docker_container\.Literal image 'busybox' has no tag/),
-      expect.stringMatching(/^policy\/App: .*kubernetes_deployment_v1\.App spec\.template\.spec\.container\[0\]\.image 'example\/app' has no tag/),
-      expect.stringMatching(/^policy\/App: .*init_container\[0\]\.image 'example\/init:latest' uses the moving tag/),
-    ]));
+    expect(f.errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^policy\/NoTagImage: \[Test\/image-pinned\] docker_image\.NoTagImage name 'registry\.example:5000\/team\/db' has no tag, so it means ':latest'.*Pin a version tag or digest/,
+        ),
+        expect.stringMatching(/^policy\/LatestImage: .*'postgres:latest' uses the moving tag ':latest'/),
+        expect.stringMatching(/^policy\/Literal: .*docker_container\.Literal image 'busybox' has no tag/),
+        expect.stringMatching(/^policy\/App: .*kubernetes_deployment_v1\.App spec\.template\.spec\.container\[0\]\.image 'example\/app' has no tag/),
+        expect.stringMatching(/^policy\/App: .*init_container\[0\]\.image 'example\/init:latest' uses the moving tag/),
+      ]),
+    );
     expect(f.errors).toHaveLength(5);
     expect(f.thrown).toMatch(/Validation failed[\s\S]*image-pinned/);
   });

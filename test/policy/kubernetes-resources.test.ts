@@ -6,9 +6,14 @@ describe("kubernetes-resources", () => {
   test("fails: containers and init containers without requests or a memory limit", () => {
     const stack = policyStack();
     deployment(stack, "NoResources", { resources: undefined });
-    deployment(stack, "NoLimit", { resources: { requests: { cpu: "100m", memory: "64Mi" } } }, {
-      initContainer: [{ name: "init", image: "example/init:1", resources: { limits: { memory: "64Mi" } } }],
-    });
+    deployment(
+      stack,
+      "NoLimit",
+      { resources: { requests: { cpu: "100m", memory: "64Mi" } } },
+      {
+        initContainer: [{ name: "init", image: "example/init:1", resources: { limits: { memory: "64Mi" } } }],
+      },
+    );
     new JobV1(stack, "Job", {
       metadata: { name: "job" },
       spec: { template: { metadata: {}, spec: { container: [{ name: "run", image: "example/job:1" }] } } },

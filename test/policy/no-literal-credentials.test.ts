@@ -9,15 +9,48 @@ import { check, deployment, dockerService, policyStack } from "./helpers";
 
 describe("no-literal-credentials", () => {
   test("names: credential words anywhere, KEY last unless it is an identifier or public; pointers to a credential are not one", () => {
-    const credentials = ["MB_DB_PASS", "PGPASSWORD", "POSTGRES_PASSWORD", "DB_PWD", "SUPERSET_SECRET_KEY", "GITHUB_TOKEN", "apiToken", "AWS_SECRET_ACCESS_KEY", "API_KEY", "ENCRYPTION_KEY", "s3.aws-secret-key", "database.password", "GOOGLE_APPLICATION_CREDENTIALS_JSON", "SSH_PASSPHRASE", "privateKey"];
-    const notCredentials = ["AWS_ACCESS_KEY_ID", "S3_ACCESS_KEY", "s3.aws-access-key", "KEY_ID", "PUBLIC_KEY", "KEY_CONVERTER", "CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE", "POSTGRES_PASSWORD_FILE", "TOKEN_URL", "PASSWORD_LENGTH", "POSTGRES_USER", "PRIMARY_KEY", "PATH", "HOME"];
+    const credentials = [
+      "MB_DB_PASS",
+      "PGPASSWORD",
+      "POSTGRES_PASSWORD",
+      "DB_PWD",
+      "SUPERSET_SECRET_KEY",
+      "GITHUB_TOKEN",
+      "apiToken",
+      "AWS_SECRET_ACCESS_KEY",
+      "API_KEY",
+      "ENCRYPTION_KEY",
+      "s3.aws-secret-key",
+      "database.password",
+      "GOOGLE_APPLICATION_CREDENTIALS_JSON",
+      "SSH_PASSPHRASE",
+      "privateKey",
+    ];
+    const notCredentials = [
+      "AWS_ACCESS_KEY_ID",
+      "S3_ACCESS_KEY",
+      "s3.aws-access-key",
+      "KEY_ID",
+      "PUBLIC_KEY",
+      "KEY_CONVERTER",
+      "CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE",
+      "POSTGRES_PASSWORD_FILE",
+      "TOKEN_URL",
+      "PASSWORD_LENGTH",
+      "POSTGRES_USER",
+      "PRIMARY_KEY",
+      "PATH",
+      "HOME",
+    ];
     expect(credentials.filter((n) => !isCredentialName(n))).toEqual([]);
     expect(notCredentials.filter(isCredentialName)).toEqual([]);
   });
 
   test("values: text and numbers are literals; Terraform expressions, run-time placeholders and empty values are not", () => {
     expect(["hunter2", "'quoted'", 1234].filter((v) => !isLiteralValue(v))).toEqual([]);
-    expect(["${random_password.p.result}", "$${env:CDC_PASSWORD}", "{{ env_var('DBT_PASSWORD') }}", "{env: DAGSTER_PG_PASSWORD}", "$(PASS)", "$PASS", "", undefined, null, true].filter(isLiteralValue)).toEqual([]);
+    expect(
+      ["${random_password.p.result}", "$${env:CDC_PASSWORD}", "{{ env_var('DBT_PASSWORD') }}", "{env: DAGSTER_PG_PASSWORD}", "$(PASS)", "$PASS", "", undefined, null, true].filter(isLiteralValue),
+    ).toEqual([]);
   });
 
   test("fails: literal credentials in Docker env and uploaded files, Kubernetes env (also of a Job), ConfigMap data and mounted files", () => {
@@ -30,7 +63,12 @@ describe("no-literal-credentials", () => {
         { file: "/etc/app/profiles.yml", content: "outputs:\n  dev:\n    password: hunter2\n" },
       ],
     });
-    deployment(stack, "Api", { env: [{ name: "API_TOKEN", value: "abc" }, { name: "API_USER", value: "svc" }] });
+    deployment(stack, "Api", {
+      env: [
+        { name: "API_TOKEN", value: "abc" },
+        { name: "API_USER", value: "svc" },
+      ],
+    });
     new JobV1(stack, "Migrate", {
       metadata: { name: "migrate" },
       spec: { template: { metadata: {}, spec: { container: [{ name: "m", image: "example/m:1", env: [{ name: "PGPASSWORD", value: "postgres" }] }] } } },
@@ -39,7 +77,9 @@ describe("no-literal-credentials", () => {
     const f = check(stack, new NoLiteralCredentialsRule());
 
     expect(f.errors).toEqual([
-      expect.stringMatching(/^policy\/Metabase: \[Test\/no-literal-credentials\] docker_container\.Metabase env\[1\] sets the credential MB_DB_PASS to a literal value\. Take it from a random_password/),
+      expect.stringMatching(
+        /^policy\/Metabase: \[Test\/no-literal-credentials\] docker_container\.Metabase env\[1\] sets the credential MB_DB_PASS to a literal value\. Take it from a random_password/,
+      ),
       expect.stringMatching(/^policy\/Metabase: .*upload\[0\] \/etc\/app\/app\.properties line 2 sets the credential s3\.aws-secret-key/),
       expect.stringMatching(/^policy\/Metabase: .*upload\[1\] \/job\/connector\.json config\.database\.password sets the credential database\.password/),
       expect.stringMatching(/^policy\/Metabase: .*upload\[2\] \/etc\/app\/profiles\.yml line 3 sets the credential password/),

@@ -16,7 +16,11 @@ describe("PolicyPack and PolicySuppressions", () => {
     PolicySuppressions.add(team, "image-pinned", "Smoke-test tooling; it follows upstream on purpose.");
     const f = check(stack, new ImagePinnedRule());
 
-    expect(f.infos).toEqual([expect.stringMatching(/^policy\/Team\/Tool: \[Test\/image-pinned\] suppressed \(Smoke-test tooling; it follows upstream on purpose\.\): docker_container\.Team_Tool_[0-9A-F]+ image 'busybox' has no tag/)]);
+    expect(f.infos).toEqual([
+      expect.stringMatching(
+        /^policy\/Team\/Tool: \[Test\/image-pinned\] suppressed \(Smoke-test tooling; it follows upstream on purpose\.\): docker_container\.Team_Tool_[0-9A-F]+ image 'busybox' has no tag/,
+      ),
+    ]);
     expect(f.errors).toEqual([expect.stringMatching(/^policy\/Other: .*'alpine' has no tag/)]);
   });
 

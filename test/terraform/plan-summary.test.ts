@@ -57,18 +57,24 @@ describe("plan summary on real plans", () => {
     expect(a.alerts.filter((c) => c.stateful === "data")).toEqual([]);
     const md = summarizePlan(p.plan, p.synth);
     expect(md).toContain("> **1 stateful service will be replaced.**");
-    expect(md).toMatch(/`docker_container\.Lakehouse_SourceDb_[0-9A-F]+` \(SourceDb › Resource\): replaced \(delete, then create\) because `ports\[0\]\.external` changed: downtime; its data stays on `docker_volume\.Lakehouse_SourceDb_ResourceVolumeData_[0-9A-F]+`, which is kept/);
+    expect(md).toMatch(
+      /`docker_container\.Lakehouse_SourceDb_[0-9A-F]+` \(SourceDb › Resource\): replaced \(delete, then create\) because `ports\[0\]\.external` changed: downtime; its data stays on `docker_volume\.Lakehouse_SourceDb_ResourceVolumeData_[0-9A-F]+`, which is kept/,
+    );
   });
 
   test("renaming the DockerPlatform replaces the PostgreSQL volume: DATA LOSS, and `--fail-on-data-loss` fails the review (npm run plan:summary)", () => {
     const s = scenario("cdc-platform-rename");
     const base = synthStack(s.base!, path.join(work, "rename-base"));
     const head = synthStack(s.head, path.join(work, "rename-head"));
-    const r = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan-summary.ts", "cdc-only", "--base-dir", path.dirname(path.dirname(base)), "--head-dir", path.dirname(path.dirname(head)), "--fail-on-data-loss"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, ...tc.env },
-    });
+    const r = spawnSync(
+      "npx",
+      ["ts-node", "--transpile-only", "scripts/plan-summary.ts", "cdc-only", "--base-dir", path.dirname(path.dirname(base)), "--head-dir", path.dirname(path.dirname(head)), "--fail-on-data-loss"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...tc.env },
+      },
+    );
     expect(r.stderr).toMatch(/cdc-only: crafted the base state in \d round\(s\)/);
     expect(r.status).toBe(3);
     expect(r.stdout).toContain("## Plan: `cdc-only`\n\n_Against the state that deploying the base would leave (crafted from its plan, not refreshed)._");

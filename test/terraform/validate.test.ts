@@ -61,9 +61,7 @@ describe("Terraform validity (tofu validate with the pinned provider builds)", (
   });
 
   test("a wrongly typed attribute fails, naming the stack and the attribute", () => {
-    expect(() => validateStack(path.join(outdir, "stacks", "wrong-type"), tc)).toThrow(
-      /stack "wrong-type": validate failed[\s\S]*Inappropriate value for attribute "internal": a number is required/,
-    );
+    expect(() => validateStack(path.join(outdir, "stacks", "wrong-type"), tc)).toThrow(/stack "wrong-type": validate failed[\s\S]*Inappropriate value for attribute "internal": a number is required/);
   });
 
   test("validateAll reports every failing stack, not only the first", () => {
