@@ -37,6 +37,8 @@ async function provisionMetabase(input) {
     // Nothing secret may reach the log: an answer body could, in principle, echo what was sent.
     const message = err instanceof Error ? err.message : String(err);
     const redacted = secrets.filter((s) => s.length > 0).reduce((m, s) => m.split(s).join("***"), message);
+    // No `cause`: the original error carries the unredacted message, and a logger printing causes would leak it.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(redacted);
   }
 }
@@ -75,6 +77,7 @@ async function provision({ url, email, password, spec, timeoutMs = 600_000 }, se
       if (err instanceof HttpError && (err.status === 401 || err.status === 400)) {
         throw new Error(
           `Metabase refused the admin login of ${email} (HTTP ${err.status}): MB_ADMIN_PASSWORD is not this admin's password, or logins are throttled after failures. Metabase said: ${err.body.slice(0, 500)}`,
+          { cause: err },
         );
       }
       throw err;

@@ -131,8 +131,8 @@ describe("StreamJob SQL", () => {
     const sql = jobOf().sql;
     expect(sql).toContain("CREATE TABLE IF NOT EXISTS lakehouse.raw_data.users (");
     expect(sql).toMatch(/`source_lsn` BIGINT,[\s\S]*\) PARTITIONED BY \(`event_date`\)/);
-    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS lakehouse\.bank\.accounts \(\n  `id` STRING NOT NULL,\n  `user_id` STRING NOT NULL,\n  `balance` DECIMAL\(18, 2\) NOT NULL,/);
-    expect(sql).toMatch(/PRIMARY KEY \(`id`\) NOT ENFORCED\n\) WITH \(\n  'format-version' = '2',\n  'write.upsert.enabled' = 'true'\n\)/);
+    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS lakehouse\.bank\.accounts \(\n {2}`id` STRING NOT NULL,\n {2}`user_id` STRING NOT NULL,\n {2}`balance` DECIMAL\(18, 2\) NOT NULL,/);
+    expect(sql).toMatch(/PRIMARY KEY \(`id`\) NOT ENFORCED\n\) WITH \(\n {2}'format-version' = '2',\n {2}'write.upsert.enabled' = 'true'\n\)/);
     expect(sql).toContain("'format' = 'debezium-json'");
     expect(sql).toContain("COALESCE(`after`, `before`) AS `data`");
     expect(sql).toContain("CAST(`balance` AS DECIMAL(18, 2)) AS `balance`");

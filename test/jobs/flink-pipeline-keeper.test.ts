@@ -2,7 +2,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { FakeFlink } from "./fake-flink";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
 const { createKeeper, flinkClient, awaitRollout } = require("../../jobs/flink-pipeline.js");
 
 // The keeper's decision (unchanged / upgrade through a savepoint / restore / refuse / roll back)

@@ -1,7 +1,7 @@
 import { StreamJob, Lakehouse } from "../../constructs";
 import { stackOn } from "../helpers";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
 const { splitStatements } = require("../../jobs/flink-pipeline.js");
 
 beforeAll(() => jest.spyOn(console, "log").mockImplementation(() => undefined));
@@ -37,7 +37,7 @@ describe("splitStatements", () => {
   });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
 const { createKeeper } = require("../../jobs/flink-pipeline.js");
 
 /** A Flink cluster, S3 bucket and Iceberg catalog in memory: what the keeper sees and does. */

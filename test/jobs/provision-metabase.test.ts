@@ -4,7 +4,7 @@ import { AddressInfo } from "net";
 import * as path from "path";
 import { randomUUID } from "crypto";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
 const { provisionMetabase } = require("../../jobs/provision-metabase.js");
 
 /**

@@ -1,7 +1,7 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
 const { provisionSuperset, rison } = require("../../jobs/provision-superset.js");
 
 const PASSWORD = "s3cret-Admin!pw";
