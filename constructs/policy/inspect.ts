@@ -2,10 +2,21 @@
  * Helpers shared by the policy rules: reading synthesized Terraform JSON. Not part of the public API.
  */
 
-/** A nested block as a list: cdktf writes single blocks as objects and repeated ones as arrays. */
-export function blocks(value: unknown): any[] {
+import type { TerraformBlock } from "./rule";
+
+/**
+ * A nested block as a list: cdktf writes single blocks as objects and repeated ones as arrays.
+ * `T` is what the caller expects the items to be (blocks by default, or e.g. `string` for a list
+ * attribute); synthesized JSON is not checked against it.
+ */
+export function blocks<T = TerraformBlock>(value: unknown): T[] {
   if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
+  return Array.isArray(value) ? value : [value as T];
+}
+
+/** A value as a block to read attributes from: itself if it is an object, else an empty block. */
+export function asBlock(value: unknown): TerraformBlock {
+  return typeof value === "object" && value !== null ? (value as TerraformBlock) : {};
 }
 
 /** A string that Terraform computes at plan or apply time (holds an interpolation). */
@@ -26,13 +37,13 @@ export function reference(value: unknown): { type: string; name: string; attribu
 /** A pod spec found inside a Kubernetes resource, with where it sits (for messages). */
 export interface PodSpecAt {
   readonly at: string;
-  readonly spec: any;
+  readonly spec: TerraformBlock;
 }
 
 /** A container of a pod spec, with where it sits (for messages). */
 export interface ContainerAt {
   readonly at: string;
-  readonly container: any;
+  readonly container: TerraformBlock;
   readonly pod: PodSpecAt;
 }
 
@@ -41,16 +52,16 @@ export interface ContainerAt {
  * StatefulSet, DaemonSet, ReplicaSet, Job (`spec.template.spec`), CronJob
  * (`spec.job_template.spec.template.spec`). A pod spec is any object with a `container` block.
  */
-export function podSpecs(config: any): PodSpecAt[] {
+export function podSpecs(config: TerraformBlock): PodSpecAt[] {
   const found: PodSpecAt[] = [];
-  const walk = (value: any, at: string): void => {
+  const walk = (value: unknown, at: string): void => {
     if (value === null || typeof value !== "object") return;
     if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, `${at}[${i}]`));
       return;
     }
     if ("container" in value && typeof value.container === "object") {
-      found.push({ at, spec: value });
+      found.push({ at, spec: value as TerraformBlock });
       return;
     }
     for (const [key, child] of Object.entries(value)) walk(child, at ? `${at}.${key}` : key);
@@ -60,7 +71,7 @@ export function podSpecs(config: any): PodSpecAt[] {
 }
 
 /** Containers and init containers of every pod spec in a Kubernetes resource. */
-export function podContainers(config: any): ContainerAt[] {
+export function podContainers(config: TerraformBlock): ContainerAt[] {
   return podSpecs(config).flatMap((pod) =>
     (["init_container", "container"] as const).flatMap((key) => blocks(pod.spec[key]).map((container, i) => ({ at: `${pod.at}.${key}[${i}]`, container, pod }))),
   );

@@ -1,4 +1,4 @@
-import { blocks, isKubernetes, podContainers } from "./inspect";
+import { asBlock, blocks, isKubernetes, podContainers } from "./inspect";
 import { IPolicyRule, PolicyFinding, SynthesizedElement } from "./rule";
 
 /**
@@ -18,8 +18,8 @@ export class KubernetesResourcesRule implements IPolicyRule {
     const findings: PolicyFinding[] = [];
     for (const c of podContainers(element.config)) {
       const resources = blocks(c.container.resources)[0] ?? {};
-      const requests = resources.requests ?? {};
-      const limits = resources.limits ?? {};
+      const requests = asBlock(resources.requests);
+      const limits = asBlock(resources.limits);
       const missing = [requests.cpu ? undefined : "requests.cpu", requests.memory ? undefined : "requests.memory", limits.memory ? undefined : "limits.memory"].filter(
         (m): m is string => m !== undefined,
       );

@@ -1,5 +1,5 @@
 import { blocks, isExpression, isKubernetes, kubernetesKind, podContainers, podSpecs } from "./inspect";
-import { IPolicyRule, PolicyFinding, SynthesizedElement } from "./rule";
+import { IPolicyRule, PolicyFinding, SynthesizedElement, TerraformBlock } from "./rule";
 
 /**
  * No port is published on all interfaces of the host: services of a dev stack are for the
@@ -31,7 +31,7 @@ export class LoopbackHostPortsRule implements IPolicyRule {
   }
 }
 
-function dockerFindings(address: string, config: any): PolicyFinding[] {
+function dockerFindings(address: string, config: TerraformBlock): PolicyFinding[] {
   const findings: PolicyFinding[] = [];
   if (config.network_mode === "host") {
     findings.push({
@@ -55,7 +55,7 @@ function dockerFindings(address: string, config: any): PolicyFinding[] {
   return findings;
 }
 
-function kubernetesFindings(address: string, type: string, config: any): PolicyFinding[] {
+function kubernetesFindings(address: string, type: string, config: TerraformBlock): PolicyFinding[] {
   const findings: PolicyFinding[] = [];
   for (const pod of podSpecs(config)) {
     if (pod.spec.host_network === true) {

@@ -1,4 +1,4 @@
-import { blocks, isExpression, isKubernetes, kubernetesKind, podContainers } from "./inspect";
+import { asBlock, blocks, isExpression, isKubernetes, kubernetesKind, podContainers } from "./inspect";
 import { IPolicyRule, PolicyFinding, SynthesizedElement } from "./rule";
 
 /**
@@ -100,25 +100,25 @@ export class NoLiteralCredentialsRule implements IPolicyRule {
 function settingsOf(element: SynthesizedElement): Setting[] {
   const config = element.config;
   if (element.type === "docker_container") {
-    const env = blocks(config.env).map((e: string, i: number) => ({ at: `env[${i}]`, name: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1) }));
-    const files = blocks(config.upload).flatMap((u: any, i: number) => fileSettings(`upload[${i}] ${u.file}`, u.file, u.content));
+    const env = blocks<string>(config.env).map((e, i) => ({ at: `env[${i}]`, name: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1) }));
+    const files = blocks(config.upload).flatMap((u, i) => fileSettings(`upload[${i}] ${u.file}`, u.file, u.content));
     return [...env, ...files];
   }
   if (!isKubernetes(element.type)) return [];
   if (kubernetesKind(element.type) === "config_map") {
-    return Object.entries<unknown>(config.data ?? {}).flatMap(([key, value]) => [{ at: `data.${key}`, name: key, value }, ...fileSettings(`data.${key}`, key, value)]);
+    return Object.entries(asBlock(config.data)).flatMap(([key, value]) => [{ at: `data.${key}`, name: key, value }, ...fileSettings(`data.${key}`, key, value)]);
   }
-  return podContainers(config).flatMap((c) => blocks(c.container.env).map((e: any, i: number) => ({ at: `${c.at}.env[${i}]`, name: e.name, value: e.value })));
+  return podContainers(config).flatMap((c) => blocks(c.container.env).map((e, i) => ({ at: `${c.at}.env[${i}]`, name: String(e.name), value: e.value })));
 }
 
 const JSON_FILE = /\.json$/i;
 const KEY_VALUE_FILE = /\.(properties|conf|config|cfg|ini|env|ya?ml|toml)$/i;
 
 /** Settings in a configuration file's text; none for other files or content computed at plan time. */
-function fileSettings(at: string, file: string, content: unknown): Setting[] {
+function fileSettings(at: string, file: unknown, content: unknown): Setting[] {
   if (typeof content !== "string" || /^\$\{[^}]*\}$/.test(content.trim())) return [];
-  if (JSON_FILE.test(file)) return jsonSettings(at, content);
-  if (KEY_VALUE_FILE.test(file)) return lineSettings(at, content);
+  if (JSON_FILE.test(String(file))) return jsonSettings(at, content);
+  if (KEY_VALUE_FILE.test(String(file))) return lineSettings(at, content);
   return [];
 }
 
@@ -144,7 +144,7 @@ function jsonSettings(at: string, content: string): Setting[] {
 
 function lineSettings(at: string, content: string): Setting[] {
   return content.split("\n").flatMap((line, i) => {
-    const m = /^\s*(?:-\s+)?["']?([A-Za-z0-9_.\-]+)["']?\s*[=:]\s*(.*?)\s*$/.exec(line);
+    const m = /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[=:]\s*(.*?)\s*$/.exec(line);
     if (!m || /^\s*[#;]/.test(line)) return [];
     const value = m[2].replace(/\s+#.*$/, "");
     return [{ at: `${at} line ${i + 1}`, name: m[1], value }];

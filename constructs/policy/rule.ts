@@ -14,6 +14,14 @@ export interface PolicyFinding {
 }
 
 /**
+ * A block of synthesized Terraform JSON: attribute name to value. Values are `unknown` because
+ * the JSON has no schema here; rules narrow what they read (`typeof`, {@link blocks}-style helpers).
+ */
+export interface TerraformBlock {
+  readonly [attribute: string]: unknown;
+}
+
+/**
  * One Terraform element (resource, output or variable) as it is written to the synthesized
  * JSON: snake_case attributes, tokens resolved to Terraform expressions such as
  * `${docker_image.X.image_id}`.
@@ -28,7 +36,7 @@ export interface SynthesizedElement {
   /** Construct path, e.g. `dev/Lakehouse/SourceDb/Resource`. */
   readonly path: string;
   /** The element's JSON body, without cdktf's `//` metadata. */
-  readonly config: any;
+  readonly config: TerraformBlock;
 }
 
 /** Read access to the other elements of the stack, for rules that follow references. */
@@ -77,7 +85,7 @@ export function synthesizedElement(element: TerraformElement): SynthesizedElemen
   return { kind, type: kind, name, path: element.node.path, config: withoutMetadata(block[name]) };
 }
 
-function withoutMetadata(config: any): any {
+function withoutMetadata(config: TerraformBlock | undefined): TerraformBlock {
   const { ["//"]: _metadata, ...rest } = config ?? {};
   return rest;
 }

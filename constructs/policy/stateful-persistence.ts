@@ -1,5 +1,5 @@
 import { blocks, isKubernetes, isStatefulImage, kubernetesKind, podContainers, podSpecs, reference } from "./inspect";
-import { IPolicyRule, IStackView, PolicyFinding, SynthesizedElement } from "./rule";
+import { IPolicyRule, IStackView, PolicyFinding, SynthesizedElement, TerraformBlock } from "./rule";
 
 /**
  * Stateful services keep their data on persistent volumes, so replacing a container or
@@ -34,7 +34,7 @@ export class StatefulPersistenceRule implements IPolicyRule {
   }
 }
 
-function dockerContainer(address: string, config: any, stack: IStackView): PolicyFinding[] {
+function dockerContainer(address: string, config: TerraformBlock, stack: IStackView): PolicyFinding[] {
   const findings: PolicyFinding[] = [];
   const mounts = blocks(config.volumes);
   mounts.forEach((v, i) => {
@@ -69,7 +69,7 @@ function dockerImageName(image: unknown, stack: IStackView): string | undefined 
 }
 
 function dockerVolume(address: string, volume: SynthesizedElement, stack: IStackView): PolicyFinding[] {
-  const names = new Set([`\${docker_volume.${volume.name}.name}`, `\${docker_volume.${volume.name}.id}`]);
+  const names = new Set<unknown>([`\${docker_volume.${volume.name}.name}`, `\${docker_volume.${volume.name}.id}`]);
   if (typeof volume.config.name === "string") names.add(volume.config.name);
   const mounted = stack.resources("docker_container").some((c) => blocks(c.config.volumes).some((v) => names.has(v.volume_name)) || blocks(c.config.mounts).some((m) => names.has(m.source)));
   if (mounted) return [];
@@ -82,7 +82,7 @@ function dockerVolume(address: string, volume: SynthesizedElement, stack: IStack
   ];
 }
 
-function kubernetes(address: string, type: string, config: any): PolicyFinding[] {
+function kubernetes(address: string, type: string, config: TerraformBlock): PolicyFinding[] {
   const kind = kubernetesKind(type);
   const findings: PolicyFinding[] = [];
   if (kind === "stateful_set") {
