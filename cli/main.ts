@@ -44,6 +44,19 @@ targetOptions(program.command("verify"))
     }
   });
 
+/** The bench command's own flags, as commander parses them (camelCase of the option names). */
+interface BenchFlags {
+  readonly latencySamples: number;
+  readonly rate: number;
+  readonly duration: number;
+  readonly writers: number;
+  readonly trinoSamples: number;
+  readonly history: number;
+  readonly queryRuns: number;
+  readonly json?: boolean;
+  readonly baseline?: string;
+}
+
 targetOptions(program.command("bench"))
   .description("measure latency, throughput, freshness and query times (bounded in rows and time)")
   .option("--latency-samples <n>", "single-row commits timed to Kafka", int("--latency-samples", 10), 300)
@@ -55,7 +68,7 @@ targetOptions(program.command("bench"))
   .option("--query-runs <n>", "runs of each analytics query", int("--query-runs", 1), 7)
   .option("--json", "print the report as JSON")
   .option("--baseline <file>", "an earlier --json report to compare with")
-  .action(async (stack: string, opts: TargetFlags & Record<string, any>) => {
+  .action(async (stack: string, opts: TargetFlags & BenchFlags) => {
     const target = resolveTarget(stack, opts);
     const baseline: BenchReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
     const t0 = Date.now();

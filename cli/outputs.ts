@@ -40,7 +40,7 @@ export function deployedStack(stack: string, cwd: string): DeployedStack {
  * (cdktf's default backend, `terraform.<stack>.tfstate`) when it is there: no Terraform binary
  * needed, read-only. Otherwise asked from `cdktf output` (remote backends).
  */
-export function stackOutputs(stack: string, cwd: string): Record<string, any> {
+export function stackOutputs(stack: string, cwd: string): Record<string, unknown> {
   const local = localStateOutputs(stack, cwd);
   if (local) {
     if (Object.keys(local).length === 0) throw new Error(`stack '${stack}' has no outputs in ${path.join(cwd, `terraform.${stack}.tfstate`)}: is it deployed?`);
@@ -57,7 +57,7 @@ export function stackOutputs(stack: string, cwd: string): Record<string, any> {
 }
 
 /** Outputs in the stack's local state file (`terraform.<stack>.tfstate` in `cwd`); undefined without one. */
-export function localStateOutputs(stack: string, cwd: string): Record<string, any> | undefined {
+export function localStateOutputs(stack: string, cwd: string): Record<string, unknown> | undefined {
   const state = path.join(cwd, `terraform.${stack}.tfstate`);
   if (!fs.existsSync(state)) return undefined;
   const outputs: Record<string, { value: unknown }> = JSON.parse(fs.readFileSync(state, "utf8")).outputs ?? {};

@@ -101,8 +101,8 @@ export async function trinoRows(trino: Trino, sql: string): Promise<unknown[][]>
   return rows;
 }
 
-/** GET a JSON document; throws with the status and body on failure. */
-export async function getJson(url: string): Promise<any> {
+/** GET a JSON document, of the shape the caller names (not checked); throws with the status and body on failure. */
+export async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 300)}`);

@@ -102,18 +102,43 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
  * unreachable worker or UNASSIGNED tasks are what a Connect worker shows while it restarts and
  * rebalances, so those get the timeout.
  */
+/** The parts of Kafka Connect's `GET /connectors/<name>/status` that the hop reads. */
+interface ConnectorStatus {
+  readonly connector: { readonly state: string; readonly trace?: string };
+  readonly tasks: { readonly state: string; readonly trace?: string }[];
+}
+
+/** One job of Flink's `GET /jobs/overview`. */
+interface FlinkJob {
+  readonly jid: string;
+  readonly name: string;
+  readonly state: string;
+  readonly "start-time": number;
+}
+
+/** Flink's `GET /jobs/overview`. */
+interface FlinkJobsOverview {
+  readonly jobs: FlinkJob[];
+}
+
+/** The parts of Flink's `GET /jobs/<jid>/checkpoints` that the hop reads. */
+interface FlinkCheckpoints {
+  readonly counts?: { readonly failed?: number };
+  readonly latest?: { readonly completed?: { readonly latest_ack_timestamp: number } | null };
+}
+
 async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
   const statusUrl = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`;
   let seen = "no answer";
   const status = await within(
     timeoutMs,
     async () => {
-      const s = await getJson(statusUrl).catch((err: Error) => {
+      const s = await getJson<ConnectorStatus>(statusUrl).catch((err: Error) => {
         seen = /answered 404/.test(err.message) ? `connector ${t.connector} is not registered (404)` : `Kafka Connect unreachable at ${t.connectUrl}: ${err.message.split("\n")[0]}`;
         return undefined;
       });
       if (s === undefined) return undefined;
-      const notRunning = [s.connector, ...s.tasks].find((x: any) => x.state !== "RUNNING");
+      const notRunning = [s.connector, ...s.tasks].find((x) => x.state !== "RUNNING");
       if (notRunning?.state === "PAUSED") throw new HopFailure(`connector ${t.connector} is PAUSED: resume it (PUT ${t.connectUrl}/connectors/${t.connector}/resume)`);
       if (notRunning?.state === "FAILED") throw new HopFailure(`connector ${t.connector} FAILED: ${(notRunning.trace ?? "").split("\n")[0]}`);
       seen = notRunning ? `connector ${t.connector} is ${notRunning.state}` : s.tasks.length === 0 ? `connector ${t.connector} has no tasks` : "";
@@ -129,10 +154,10 @@ async function connectorHop(t: Target, timeoutMs: number): Promise<HopResult> {
  * or has not finished its first checkpoint, gets the timeout; a cancelled or failed one fails at once.
  */
 async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
-  const overview = await getJson(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
+  const overview = await getJson<FlinkJobsOverview>(`${t.flinkUrl}/jobs/overview`).catch((err: Error) => {
     throw new HopFailure(`Flink unreachable at ${t.flinkUrl}: ${err.message}`);
   });
-  const jobOf = (o: any) => o.jobs.filter((j: any) => j.name === t.jobName).sort((a: any, b: any) => b["start-time"] - a["start-time"])[0];
+  const jobOf = (o: FlinkJobsOverview): FlinkJob => o.jobs.filter((j) => j.name === t.jobName).sort((a, b) => b["start-time"] - a["start-time"])[0];
   const keeperAdvice =
     "the stack's flink-pipeline service restores the job from its newest checkpoint by itself; its log says why it has not (Docker: docker logs <stack prefix>-flink-pipeline; Kubernetes: kubectl logs deploy/flink-pipeline)";
   if (!jobOf(overview)) throw new HopFailure(`no Flink job named ${t.jobName}: ${keeperAdvice}`);
@@ -140,7 +165,7 @@ async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
   const latest = await within(
     timeoutMs,
     async () => {
-      const job = jobOf(await getJson(`${t.flinkUrl}/jobs/overview`));
+      const job = jobOf(await getJson<FlinkJobsOverview>(`${t.flinkUrl}/jobs/overview`));
       if (["CANCELED", "FAILED", "FINISHED", "SUSPENDED"].includes(job.state)) {
         throw new HopFailure(`Flink job ${t.jobName} is ${job.state}, not RUNNING: ${keeperAdvice}`);
       }
@@ -148,7 +173,7 @@ async function flinkHop(t: Target, timeoutMs: number): Promise<HopResult> {
         cause = `Flink job ${t.jobName} is ${job.state}, not RUNNING`;
         return undefined;
       }
-      const checkpoints = await getJson(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
+      const checkpoints = await getJson<FlinkCheckpoints>(`${t.flinkUrl}/jobs/${job.jid}/checkpoints`);
       cause = `Flink job ${t.jobName} has no completed checkpoint yet, so Iceberg has no commit (failed checkpoints: ${checkpoints.counts?.failed ?? 0})`;
       return checkpoints.latest?.completed ?? undefined;
     },
@@ -180,7 +205,7 @@ async function listenForCanary(t: Target, admin: OffsetsAdmin, consumer: Seeking
 
 /** Hop postgres, first half: a session as the stack's superuser. */
 async function connectPostgresHop(t: Target): Promise<PgClient> {
-  return connectPostgres(t).catch((err: any) => {
+  return connectPostgres(t).catch((err: Error & { code?: string }) => {
     throw new HopFailure(err.code === "28P01" ? `PostgreSQL refused the credentials of ${t.postgres.user}` : `PostgreSQL unreachable at ${t.postgres.host}:${t.postgres.port}: ${err.message}`);
   });
 }
