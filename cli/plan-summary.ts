@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- walks OpenTofu's plan JSON and cdk.tf.json (nested blocks as lists or objects, optional everywhere), which have no published types */
 /**
  * Plan review: turns a stack's plan (`tofu show -json PLANFILE`) and its synthesized
  * configuration (cdktf.out/stacks/NAME/cdk.tf.json) into a short markdown summary for a pull
