@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- walks OpenTofu's plan JSON and cdk.tf.json (nested blocks as lists or objects, optional everywhere), which have no published types */
 /**
  * Plan review: turns a stack's plan (`tofu show -json PLANFILE`) and its synthesized
  * configuration (cdktf.out/stacks/NAME/cdk.tf.json) into a short markdown summary for a pull
@@ -221,17 +220,58 @@ const OUTSIDE = "(not in the configuration)";
 const SCHEMA_FILE = "/job/schema.sql";
 const SCHEMA_KEY = "job_schema.sql";
 
+/** One resource change of `tofu show -json`: the parts the summary reads. Attribute values stay `unknown` and are read with {@link field}. */
+export interface PlanResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly mode?: string;
+  readonly action_reason?: string;
+  readonly change?: {
+    readonly actions?: string[];
+    readonly before?: unknown;
+    readonly after?: unknown;
+    readonly replace_paths?: (string | number)[][];
+  };
+}
+
+/** A plan as `tofu show -json PLANFILE` prints it: the parts the summary reads. */
+export interface PlanJson {
+  readonly resource_changes?: PlanResourceChange[];
+  readonly output_changes?: Record<string, { readonly actions?: string[] }>;
+  readonly errored?: boolean;
+}
+
+/** A synthesized resource with its address and placement. */
+interface SynthEntry {
+  readonly address: string;
+  readonly type: string;
+  readonly block: unknown;
+  readonly layer: string;
+  readonly id: string;
+}
+
+/** An attribute of a JSON object; undefined for anything that is not an object or lacks it. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** The entries of a JSON object; none for anything else. */
+function entriesOf(value: unknown): [string, unknown][] {
+  return typeof value === "object" && value !== null ? Object.entries(value) : [];
+}
+
 /** The resource's synthesized block, by address (`type.name`, `type.name[0]`, `type.name["k"]`). */
-function synthResource(synth: any, type: string, name: string): any {
-  return synth?.resource?.[type]?.[name];
+function synthResource(synth: unknown, type: string, name: string): unknown {
+  return field(field(field(synth, "resource"), type), name);
 }
 
 /** Plan JSON holds nested blocks as lists, cdk.tf.json mostly as objects: the first (only) block either way. */
-function one(v: any): any {
+function one(v: unknown): unknown {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function list(v: any): any[] {
+function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
 }
 
@@ -255,7 +295,7 @@ function action(actions: string[]): ChangeAction | undefined {
 }
 
 /** JSON without empty values, so `null`, `""`, `{}` and `[]` (SDKv2 plan noise) compare equal. */
-function meaningful(v: any): any {
+function meaningful(v: unknown): unknown {
   if (Array.isArray(v)) {
     const items = v.map(meaningful).filter((x) => x !== undefined);
     return items.length ? items : undefined;
@@ -270,26 +310,27 @@ function meaningful(v: any): any {
 }
 
 /** Why an in-place update will not do what the plan shows, if it will not. */
-function ineffectiveUpdate(type: string, rc: any): string | undefined {
+function ineffectiveUpdate(type: string, rc: PlanResourceChange): string | undefined {
   if (!SERVICE_TYPES.test(type)) return undefined;
-  const claims = (v: any) => JSON.stringify(meaningful((v?.spec ?? []).map((s: any) => s.volume_claim_template)) ?? null);
+  const claims = (v: unknown) => JSON.stringify(meaningful(list(field(v, "spec")).map((s) => field(s, "volume_claim_template"))) ?? null);
   if (claims(rc.change?.before) === claims(rc.change?.after)) return undefined;
   return "its volume claim templates change, but Kubernetes keeps a StatefulSet's volumeClaimTemplates as created (the provider patches only replicas, the pod template and the update strategy): existing PVCs keep their size and class. Resize the PVCs themselves, or recreate the StatefulSet";
 }
 
-function mountedVolumes(block: any): string[] | undefined {
-  const refs = (Array.isArray(block?.volumes) ? block.volumes : [])
-    .map((v: any) => /^\$\{(docker_volume\.[A-Za-z0-9_-]+)\.(name|id)\}$/.exec(v?.volume_name ?? "")?.[1])
-    .filter((a: string | undefined): a is string => a !== undefined);
+function mountedVolumes(block: unknown): string[] | undefined {
+  const volumes = field(block, "volumes");
+  const refs = (Array.isArray(volumes) ? (volumes as unknown[]) : [])
+    .map((v) => /^\$\{(docker_volume\.[A-Za-z0-9_-]+)\.(name|id)\}$/.exec(String(field(v, "volume_name") ?? ""))?.[1])
+    .filter((a): a is string => a !== undefined);
   return refs.length ? refs : undefined;
 }
 
-function statefulKind(type: string, synthBlock: any, rc: any): StatefulKind | undefined {
+function statefulKind(type: string, synthBlock: unknown, rc: PlanResourceChange): StatefulKind | undefined {
   if (DATA_TYPES.test(type)) return "data";
   if (SERVICE_TYPES.test(type)) return "service";
   if (CREDENTIAL_TYPES.test(type)) return "credential";
   if (type === "docker_container") {
-    const volumes = [synthBlock?.volumes, rc.change?.before?.volumes, rc.change?.after?.volumes];
+    const volumes = [field(synthBlock, "volumes"), field(rc.change?.before, "volumes"), field(rc.change?.after, "volumes")];
     if (volumes.some((v) => Array.isArray(v) && v.length > 0)) return "service";
   }
   return undefined;
@@ -301,19 +342,19 @@ function attributePath(p: (string | number)[]): string {
 }
 
 /** Where a resource sits: its layer (parent construct path below the stack) and its own id. */
-function placement(synthBlock: any): { layer: string; id: string } {
-  const constructPath: string | undefined = synthBlock?.["//"]?.metadata?.path;
-  if (!constructPath) return { layer: OUTSIDE, id: "" };
+function placement(synthBlock: unknown): { layer: string; id: string } {
+  const constructPath = field(field(field(synthBlock, "//"), "metadata"), "path");
+  if (typeof constructPath !== "string" || !constructPath) return { layer: OUTSIDE, id: "" };
   const parts = constructPath.split("/").slice(1); // drop the stack
   const id = parts.pop() ?? "";
   return { layer: parts.length > 0 ? parts.join("/") : "(stack)", id };
 }
 
 /** Every synthesized resource with its address and placement. */
-function synthEntries(synth: any): { address: string; type: string; block: any; layer: string; id: string }[] {
-  const out: { address: string; type: string; block: any; layer: string; id: string }[] = [];
-  for (const [type, byName] of Object.entries<any>(synth?.resource ?? {})) {
-    for (const [name, block] of Object.entries<any>(byName ?? {})) out.push({ address: `${type}.${name}`, type, block, ...placement(block) });
+function synthEntries(synth: unknown): SynthEntry[] {
+  const out: SynthEntry[] = [];
+  for (const [type, byName] of entriesOf(field(synth, "resource"))) {
+    for (const [name, block] of entriesOf(byName)) out.push({ address: `${type}.${name}`, type, block, ...placement(block) });
   }
   return out;
 }
@@ -322,32 +363,41 @@ function synthEntries(synth: any): { address: string; type: string; block: any; 
  * Plain environment variables of a container (Docker: `env` as `K=V` strings) or of the first
  * container of a pod template (Kubernetes Deployment, StatefulSet, Job), in plan or synth shape.
  */
-export function plainEnv(value: any): Record<string, string> {
+export function plainEnv(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!value) return out;
-  if (Array.isArray(value.env)) {
-    for (const e of value.env) {
+  const env = field(value, "env");
+  if (Array.isArray(env)) {
+    for (const e of env as unknown[]) {
       if (typeof e !== "string") continue;
       const i = e.indexOf("=");
       if (i > 0) out[e.slice(0, i)] = e.slice(i + 1);
     }
     return out;
   }
-  const pod = one(one(one(value.spec)?.template)?.spec);
-  for (const c of list(pod?.container)) for (const e of list(c?.env)) if (typeof e?.name === "string" && typeof e.value === "string") out[e.name] = e.value;
+  const pod = one(field(one(field(one(field(value, "spec")), "template")), "spec"));
+  for (const c of list(field(pod, "container"))) {
+    for (const e of list(field(c, "env"))) {
+      const [name, v] = [field(e, "name"), field(e, "value")];
+      if (typeof name === "string" && typeof v === "string") out[name] = v;
+    }
+  }
   return out;
 }
 
 /** Files a workload carries: Docker `upload` (by path) or a ConfigMap's `data` (by key). */
-function files(value: any): Record<string, string> {
+function files(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const u of list(value?.upload)) if (typeof u?.file === "string" && typeof u.content === "string") out[u.file] = u.content;
-  const data = one(value?.data);
+  for (const u of list(field(value, "upload"))) {
+    const [file, content] = [field(u, "file"), field(u, "content")];
+    if (typeof file === "string" && typeof content === "string") out[file] = content;
+  }
+  const data = one(field(value, "data"));
   if (data && typeof data === "object") for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = v;
   return out;
 }
 
-function schemaSqlOf(value: any): string | undefined {
+function schemaSqlOf(value: unknown): string | undefined {
   const f = files(value);
   return f[SCHEMA_FILE] ?? f[SCHEMA_KEY];
 }
@@ -357,8 +407,8 @@ function flinkHa(flinkProperties: string | undefined): boolean {
   return /^\s*high-availability(\.type)?\s*:\s*(?!none\s*$|NONE\s*$)\S/m.test(flinkProperties ?? "");
 }
 
-function podTemplate(value: any): any {
-  return one(one(value?.spec)?.template);
+function podTemplate(value: unknown): unknown {
+  return one(field(one(field(value, "spec")), "template"));
 }
 
 function pipelineRole(id: string): PipelineRole | undefined {
@@ -372,9 +422,10 @@ function pipelineRole(id: string): PipelineRole | undefined {
 }
 
 /** The name and namespace of a Kubernetes object's metadata, in plan or synth shape. */
-function kubeMeta(block: any): { name?: string; namespace?: string } {
-  const m = one(block?.metadata);
-  return { name: typeof m?.name === "string" ? m.name : undefined, namespace: typeof m?.namespace === "string" ? m.namespace : undefined };
+function kubeMeta(block: unknown): { name?: string; namespace?: string } {
+  const m = one(field(block, "metadata"));
+  const [name, namespace] = [field(m, "name"), field(m, "namespace")];
+  return { name: typeof name === "string" ? name : undefined, namespace: typeof namespace === "string" ? namespace : undefined };
 }
 
 /** A line diff (longest common subsequence): `+`/`-` lines in order, blank lines left out. */
@@ -426,9 +477,9 @@ function createTableLines(sql: string): (string | undefined)[] {
 }
 
 /** Analyzes a plan against the synthesized stack it was made from. */
-export function analyzePlan(plan: any, synth: any, options: PlanSummaryOptions = {}): PlanAnalysis {
+export function analyzePlan(plan: PlanJson, synth: unknown, options: PlanSummaryOptions = {}): PlanAnalysis {
   const changes: ResourceChangeSummary[] = [];
-  const raw = new Map<string, any>();
+  const raw = new Map<string, PlanResourceChange>();
   let unmapped = 0;
   for (const rc of plan?.resource_changes ?? []) {
     if (rc.mode !== undefined && rc.mode !== "managed") continue;
@@ -442,7 +493,7 @@ export function analyzePlan(plan: any, synth: any, options: PlanSummaryOptions =
       address: rc.address,
       type: rc.type,
       action: act,
-      order: act === "replace" ? (rc.change.actions[0] === "create" ? "create-first" : "delete-first") : undefined,
+      order: act === "replace" ? (rc.change?.actions?.[0] === "create" ? "create-first" : "delete-first") : undefined,
       layer: where.layer,
       id: where.id,
       forcedBy: (rc.change?.replace_paths ?? []).map(attributePath),
@@ -482,13 +533,13 @@ export function analyzePlan(plan: any, synth: any, options: PlanSummaryOptions =
   const schemaMigrations = migrations(changes, raw, entries);
 
   const outputs = { create: 0, update: 0, delete: 0 };
-  for (const oc of Object.values<any>(plan?.output_changes ?? {})) {
+  for (const oc of Object.values(plan?.output_changes ?? {})) {
     const a = action(oc.actions ?? []);
     if (a === "create" || a === "update" || a === "delete") outputs[a]++;
   }
   const n = (a: ChangeAction) => changes.filter((c) => c.action === a).length;
   return {
-    stack: options.stack ?? synth?.["//"]?.metadata?.stackName ?? "stack",
+    stack: options.stack ?? synthStackName(synth) ?? "stack",
     totals: { add: n("create") + n("replace"), change: n("update"), destroy: n("delete") + n("replace") },
     layers,
     alerts,
@@ -504,16 +555,22 @@ export function analyzePlan(plan: any, synth: any, options: PlanSummaryOptions =
   };
 }
 
+/** The stack name cdk.tf.json records in its metadata. */
+function synthStackName(synth: unknown): string | undefined {
+  const name = field(field(field(synth, "//"), "metadata"), "stackName");
+  return typeof name === "string" ? name : undefined;
+}
+
 const gone = (c: ResourceChangeSummary) => c.action === "replace" || c.action === "delete";
 
-function namespaceLosses(changes: ResourceChangeSummary[], raw: Map<string, any>, entries: ReturnType<typeof synthEntries>): NamespaceLoss[] {
+function namespaceLosses(changes: ResourceChangeSummary[], raw: Map<string, PlanResourceChange>, entries: ReturnType<typeof synthEntries>): NamespaceLoss[] {
   const out: NamespaceLoss[] = [];
   for (const c of changes.filter((x) => NAMESPACE_TYPES.test(x.type) && gone(x))) {
     const rc = raw.get(c.address);
     const configured = kubeMeta(entries.find((e) => e.address === c.address)?.block).name;
     const name = kubeMeta(rc?.change?.before).name ?? configured ?? c.address;
     // Objects in it name it literally or reference the namespace resource.
-    const inside = (block: any) => {
+    const inside = (block: unknown) => {
       const ns = kubeMeta(block).namespace;
       return ns !== undefined && ((configured !== undefined && ns === configured) || ns === name || ns.includes(`${c.address}.`));
     };
@@ -522,9 +579,9 @@ function namespaceLosses(changes: ResourceChangeSummary[], raw: Map<string, any>
       .filter((e) => SERVICE_TYPES.test(e.type))
       .flatMap((e) => {
         const sts = kubeMeta(e.block).name ?? e.address;
-        const replicas = Number(one(e.block?.spec)?.replicas ?? 1);
-        const claims = list(one(e.block?.spec)?.volume_claim_template)
-          .map((t: any) => kubeMeta(t).name)
+        const replicas = Number(field(one(field(e.block, "spec")), "replicas") ?? 1);
+        const claims = list(field(one(field(e.block, "spec")), "volume_claim_template"))
+          .map((t) => kubeMeta(t).name)
           .filter((x): x is string => !!x);
         return claims.flatMap((claim) =>
           Array.from({ length: Number.isFinite(replicas) && replicas > 0 ? replicas : 1 }, (_, i) => ({ name: `${claim}-${sts}-${i}`, statefulSet: e.address, layer: e.layer, id: e.id })),
@@ -590,7 +647,7 @@ function objectStoreLoss(changes: ResourceChangeSummary[], entries: ReturnType<t
     .flatMap((e) => [...(mountedVolumes(e.block) ?? []).filter((v) => lostData.has(v)), ...namespaces.flatMap((n) => n.pvcs.filter((p) => p.statefulSet === e.address).map((p) => p.name))]);
 }
 
-function pipelineRestarts(changes: ResourceChangeSummary[], raw: Map<string, any>, entries: ReturnType<typeof synthEntries>, retainedStateLost: string[]): PipelineRestart[] {
+function pipelineRestarts(changes: ResourceChangeSummary[], raw: Map<string, PlanResourceChange>, entries: ReturnType<typeof synthEntries>, retainedStateLost: string[]): PipelineRestart[] {
   // A StreamJob layer declares a JobManager and what owns the job: a keeper or a submit job.
   const flinkLayers = [...new Set(entries.filter((e) => e.id === "JobManager").map((e) => e.layer))].filter((l) => entries.some((e) => e.layer === l && (e.id === "SubmitJob" || e.id === "Keeper")));
   const out: PipelineRestart[] = [];
@@ -632,7 +689,7 @@ function pipelineRestarts(changes: ResourceChangeSummary[], raw: Map<string, any
   return out;
 }
 
-function migrations(changes: ResourceChangeSummary[], raw: Map<string, any>, entries: ReturnType<typeof synthEntries>): SchemaMigration[] {
+function migrations(changes: ResourceChangeSummary[], raw: Map<string, PlanResourceChange>, entries: ReturnType<typeof synthEntries>): SchemaMigration[] {
   const out: SchemaMigration[] = [];
   for (const c of changes.filter((x) => x.id === "SchemaJob" || x.id === "SchemaJobConfig")) {
     const rc = raw.get(c.address);
@@ -833,7 +890,7 @@ function migrationLines(m: SchemaMigration, nameOf: (layer: string) => string): 
  * a new Kafka cluster id, a Flink job restart, a schema migration and stateful resources that
  * are replaced or destroyed, a table per layer, and the resource list.
  */
-export function summarizePlan(plan: any, synth: any, options: PlanSummaryOptions = {}): string {
+export function summarizePlan(plan: PlanJson, synth: unknown, options: PlanSummaryOptions = {}): string {
   const a = analyzePlan(plan, synth, options);
   const h = "#".repeat(options.headingLevel ?? 2);
   const lines: string[] = [];
