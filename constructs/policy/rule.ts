@@ -15,7 +15,7 @@ export interface PolicyFinding {
 
 /**
  * A block of synthesized Terraform JSON: attribute name to value. Values are `unknown` because
- * the JSON has no schema here; rules narrow what they read (`typeof`, {@link blocks}-style helpers).
+ * the JSON has no schema here; rules narrow what they read (`typeof`, `Array.isArray`).
  */
 export interface TerraformBlock {
   readonly [attribute: string]: unknown;
