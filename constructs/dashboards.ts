@@ -3,7 +3,7 @@ import { AppDatabase, appDatabase } from "./app-database";
 import { ANALYTICS_TABLES, analyticsQueries } from "./analytics";
 import { defaultImage } from "./images";
 import { nodeJob } from "./platform/node-job";
-import { Endpoint, HealthCheck, IPlatform, JobHandle, Secret } from "./platform/workload";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, Secret } from "./platform/workload";
 import { IQueryEngine } from "./query-engine";
 import { ITransformations } from "./transformations";
 import { ValidationError } from "./validation";
@@ -152,20 +152,13 @@ export class Dashboards extends Construct {
       dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
-    const provisioning = platform.job(
-      this,
-      "Provisioning",
-      nodeJob({
-        name: "metabase-provisioning",
-        image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-        script: "provision-metabase.js",
-        env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail, DASHBOARD_FILE: "/job/dashboard.json" },
-        secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
-        files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
-        timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
-        dependsOn: [endpoint, queryEngine],
-      }),
-    );
+    const provisioning = this.provisioningJob(props, {
+      engine: "metabase",
+      env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail },
+      secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
+      spec,
+      dependsOn: [endpoint, queryEngine],
+    });
     return { endpoint, provisioning };
   }
 
@@ -203,21 +196,42 @@ export class Dashboards extends Construct {
         { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
       ],
     };
-    const provisioning = platform.job(
+    const provisioning = this.provisioningJob(props, {
+      engine: "superset",
+      env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin },
+      secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
+      spec,
+      // The marts exist once the first dbt build has run.
+      dependsOn: [endpoint, queryEngine, transformations],
+    });
+    return { endpoint, provisioning };
+  }
+
+  /** The job that provisions the engine's Trino connection and dashboard from `spec` (jobs/provision-<engine>.js). */
+  private provisioningJob(props: DashboardsProps, job: ProvisioningJob): JobHandle {
+    return props.platform.job(
       this,
       "Provisioning",
       nodeJob({
-        name: "superset-provisioning",
+        name: `${job.engine}-provisioning`,
         image: props.jobImage ?? defaultImage("node", props.imageRegistry),
-        script: "provision-superset.js",
-        env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin, DASHBOARD_FILE: "/job/dashboard.json" },
-        secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
-        files: [{ path: "/job/dashboard.json", content: JSON.stringify(spec, null, 2) + "\n" }],
+        script: `provision-${job.engine}.js`,
+        env: { ...job.env, DASHBOARD_FILE: "/job/dashboard.json" },
+        secretEnv: job.secretEnv,
+        files: [{ path: "/job/dashboard.json", content: JSON.stringify(job.spec, null, 2) + "\n" }],
         timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
-        // The marts exist once the first dbt build has run.
-        dependsOn: [endpoint, queryEngine, transformations],
+        dependsOn: job.dependsOn,
       }),
     );
-    return { endpoint, provisioning };
   }
+}
+
+/** What differs between the engines' provisioning jobs. */
+interface ProvisioningJob {
+  readonly engine: DashboardEngine;
+  readonly env: Record<string, string>;
+  readonly secretEnv: Record<string, Secret>;
+  /** The dashboard as code, mounted at /job/dashboard.json. */
+  readonly spec: object;
+  readonly dependsOn: IDependable[];
 }

@@ -30,19 +30,19 @@ export function validateInteger(construct: string, prop: string, value: number |
   }
 }
 
+/**
+ * A string matching `pattern`; undefined and tokens pass. On failure the message says the `rule`
+ * and suggests the name `rename(value)` returns.
+ */
+export function validatePattern(construct: string, prop: string, value: string | undefined, pattern: RegExp, rule: string, rename: (value: string) => string): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!pattern.test(value)) throw new ValidationError(construct, prop, `must be ${rule}`, value, `Rename it, e.g. '${rename(value)}'.`);
+}
+
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Lower-case, unquoted SQL identifiers: valid unchanged in PostgreSQL, Flink, Iceberg and Trino. */
 export function validateSqlIdentifier(construct: string, prop: string, value: string | undefined): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!SQL_IDENTIFIER.test(value)) {
-    throw new ValidationError(
-      construct,
-      prop,
-      "must be a lower-case SQL identifier (a-z, 0-9, _; not starting with a digit; at most 63 characters)",
-      value,
-      `Rename it, e.g. '${suggestIdentifier(value)}'.`,
-    );
-  }
+  validatePattern(construct, prop, value, SQL_IDENTIFIER, "a lower-case SQL identifier (a-z, 0-9, _; not starting with a digit; at most 63 characters)", suggestIdentifier);
 }
 
 /**
@@ -60,34 +60,17 @@ export function validateUnreservedIdentifier(construct: string, prop: string, va
   }
 }
 
-const KAFKA_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+// Kafka refuses "." and ".." as names.
+const KAFKA_NAME = /^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,200}$/;
 /** A valid Kafka topic or connector name; undefined and tokens pass. */
 export function validateKafkaName(construct: string, prop: string, value: string | undefined): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!KAFKA_NAME.test(value) || value === "." || value === "..") {
-    throw new ValidationError(
-      construct,
-      prop,
-      "must be a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters)",
-      value,
-      `Rename it, e.g. '${value.replace(/[^a-zA-Z0-9._-]/g, "_").slice(0, 200) || "bank"}'.`,
-    );
-  }
+  validatePattern(construct, prop, value, KAFKA_NAME, "a valid Kafka name (a-z, A-Z, 0-9, '.', '_', '-'; at most 200 characters)", (v) => v.replace(/[^a-zA-Z0-9._-]/g, "_").slice(0, 200) || "bank");
 }
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Service, volume and secret names: valid as Docker container names and Kubernetes object names. */
 export function validateDnsLabel(construct: string, prop: string, value: string | undefined): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!DNS_LABEL.test(value)) {
-    throw new ValidationError(
-      construct,
-      prop,
-      "must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters)",
-      value,
-      `Rename it, e.g. '${suggestIdentifier(value).replace(/_/g, "-")}'.`,
-    );
-  }
+  validatePattern(construct, prop, value, DNS_LABEL, "a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters)", (v) => suggestIdentifier(v).replace(/_/g, "-"));
 }
 
 /** A list with at least one entry; undefined (use the default) passes. */

@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
+import { validateDnsLabel, validateInteger, validatePattern, ValidationError } from "../validation";
 import {
   ContainerSpec,
   DEFAULT_JOB_TIMEOUT_SECONDS,
@@ -214,15 +214,8 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
 }
 
 function checkEnvName(prop: string, name: string): void {
-  if (!ENV_NAME.test(name)) {
-    throw new ValidationError(
-      PLATFORM,
-      prop,
-      "must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit)",
-      name,
-      `Rename it, e.g. '${name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1")}'.`,
-    );
-  }
+  const rename = (v: string) => v.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
+  validatePattern(PLATFORM, prop, name, ENV_NAME, "a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit)", rename);
 }
 
 function checkAbsolutePath(prop: string, path: string): void {
