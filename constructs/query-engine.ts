@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { Endpoint, HealthCheck, IDependable, IPlatform } from "./platform/workload";
-import { validateInteger, validateSqlIdentifier } from "./validation";
+import { validateInteger, validateUnreservedIdentifier } from "./validation";
 
 /** A SQL engine over the warehouse: what Dashboards consumes. */
 export interface IQueryEngine extends IDependable {
@@ -53,7 +53,7 @@ export class QueryEngine extends Construct implements IQueryEngine {
     validateInteger("QueryEngine", "coordinatorMemoryMiB", coordinatorMemory, 1024);
     validateInteger("QueryEngine", "workerMemoryMiB", workerMemory, 1024);
     this.catalogName = props.catalogName ?? "iceberg";
-    validateSqlIdentifier("QueryEngine", "catalogName", this.catalogName);
+    validateUnreservedIdentifier("QueryEngine", "catalogName", this.catalogName, ["Trino"]);
     const image = props.image ?? defaultImage("trino", props.imageRegistry);
 
     const catalogFile = {

@@ -9,7 +9,7 @@ import { defaultImage } from "./images";
 import { NODE_USER, nodeJob, nodeScriptCommand, nodeScriptFiles } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, Secret, ServiceHandle } from "./platform/workload";
 import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
-import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
+import { validateInteger, validateKafkaName, validateUnreservedIdentifier, ValidationError } from "./validation";
 
 /** Where in the warehouse bucket Flink keeps checkpoints, savepoints and each version's SQL. */
 const STATE_PREFIX = "flink/";
@@ -357,8 +357,9 @@ function validateSettings(s: StreamJobSettings): void {
   validateInteger("StreamJob", "taskManagerMemoryMiB", s.taskManagerMemoryMiB, 1024);
   validateInteger("StreamJob", "jobManagerMemoryMiB", s.jobManagerMemoryMiB, 768);
   validateKafkaName("StreamJob", "jobName", s.family);
-  validateSqlIdentifier("StreamJob", "rawDatabase", s.rawDatabase);
-  validateSqlIdentifier("StreamJob", "stateDatabase", s.stateDatabase);
+  // Both engines write namespaces unquoted (`lakehouse.raw_data.users`).
+  validateUnreservedIdentifier("StreamJob", "rawDatabase", s.rawDatabase, ["Flink SQL", "Trino"]);
+  validateUnreservedIdentifier("StreamJob", "stateDatabase", s.stateDatabase, ["Flink SQL", "Trino"]);
   if (s.rawDatabase === s.stateDatabase) {
     throw new ValidationError(
       "StreamJob",

@@ -4,7 +4,7 @@ import { asset, assetTree } from "./assets";
 import { defaultImage } from "./images";
 import { FileSpec, IDependable, IPlatform, JobHandle, ResourceSpec } from "./platform/workload";
 import { IQueryEngine } from "./query-engine";
-import { ValidationError } from "./validation";
+import { validateUnreservedIdentifier, ValidationError } from "./validation";
 
 /** Where the dbt project is mounted in the dbt and Dagster containers. */
 export const DBT_PROJECT_DIR = "/opt/lakehouse/dbt";
@@ -87,9 +87,8 @@ export class Transformations extends Construct implements ITransformations {
       );
     }
     this.schema = props.schema ?? "analytics";
-    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) {
-      throw new ValidationError("Transformations", "schema", "must be a lower-case SQL identifier (it names Iceberg namespaces)", this.schema, "Use e.g. 'analytics'.");
-    }
+    // It names Iceberg namespaces, which dbt's SQL on Trino writes unquoted.
+    validateUnreservedIdentifier("Transformations", "schema", this.schema, ["Trino"]);
     const threads = props.threads ?? 2;
     if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
       throw new ValidationError("Transformations", "threads", "must be an integer from 1 to 16", threads, "Use 2 on a small machine.");

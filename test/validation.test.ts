@@ -81,6 +81,16 @@ const CASES: Case[] = [
     `SourceDb: tables table name is a reserved word in Flink SQL, whose SQL writes it unquoted (got "value"). Rename it, e.g. 'value_'.`,
   ],
   [
+    "StreamJob: a namespace named after a reserved word",
+    (s, platform) => new StreamJob(s, "Job", { platform, ...pipeline(s, platform), rawDatabase: "table" }),
+    `StreamJob: rawDatabase is a reserved word in Flink SQL and Trino, whose SQL writes it unquoted (got "table"). Rename it, e.g. 'tables'.`,
+  ],
+  [
+    "QueryEngine: a catalog named after a reserved word",
+    (s, platform) => new QueryEngine(s, "Q", { platform, warehouse: new IcebergWarehouse(s, "W", { platform }), catalogName: "select" }),
+    `QueryEngine: catalogName is a reserved word in Trino, whose SQL writes it unquoted (got "select"). Rename it, e.g. 'selects'.`,
+  ],
+  [
     "SourceDb: a column named after a reserved word",
     (s, platform) => new SourceDb(s, "Db", { platform, tables: withColumn({ name: "user", type: ColumnTypes.text() }) }),
     `SourceDb: tables column name of 'users' is a reserved word in PostgreSQL, whose SQL writes it unquoted (got "user"). Rename it, e.g. 'users'.`,
