@@ -1,8 +1,6 @@
 import { IcebergWarehouse } from "./iceberg-warehouse";
 import { Lakehouse } from "./lakehouse";
-import { DockerPlatform } from "./platform/docker";
-import { KubernetesPlatform } from "./platform/kubernetes";
-import { Endpoint, IPlatform } from "./platform/workload";
+import { Endpoint, IPlatform, PlatformLocation } from "./platform/workload";
 import { SourceDb } from "./source-db";
 
 /**
@@ -70,19 +68,7 @@ export interface AccessEndpoint {
 }
 
 /** The runtime of a stack, for tools that look at its workloads (logs, resource use). */
-export type AccessPlatform =
-  | {
-      /** Docker: one container per workload. */
-      readonly kind: "docker";
-      /** Every container's name starts with `<containerPrefix>-`, e.g. `lakehouse-dev`. */
-      readonly containerPrefix: string;
-    }
-  | {
-      /** Kubernetes: every object in one namespace. */
-      readonly kind: "kubernetes";
-      /** The namespace of the stack's objects. */
-      readonly namespace: string;
-    };
+export type AccessPlatform = PlatformLocation;
 
 /** See {@link LakehouseAccess.source}. */
 export interface SourceAccess {
@@ -188,7 +174,7 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
   const managed = source instanceof SourceDb ? source : undefined;
   return withoutUndefined({
     version: 1,
-    platform: accessPlatform(platform),
+    platform: platform.location,
     source: withoutUndefined({
       endpoint: at(source.endpoint),
       database: source.database,
@@ -225,12 +211,6 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
       dashboardsAdminPassword: dashboards && CREDENTIAL_OUTPUTS.dashboardsAdminPassword,
     }),
   });
-}
-
-function accessPlatform(platform: IPlatform): AccessPlatform {
-  if (platform instanceof DockerPlatform) return { kind: "docker", containerPrefix: platform.prefix };
-  if (platform instanceof KubernetesPlatform) return { kind: "kubernetes", namespace: platform.namespace };
-  throw new Error(`lakehouseAccess: platform '${platform.node.path}' is of kind '${platform.kind}', which the access contract does not describe`);
 }
 
 /** The object without its undefined fields: Terraform outputs have no `undefined`. */

@@ -10,6 +10,7 @@ import {
   JobHandle,
   JobSpec,
   PlatformKind,
+  PlatformLocation,
   PortSpec,
   Secret,
   SecretSpec,
@@ -46,6 +47,8 @@ export interface PublishedPort {
 export abstract class PlatformBase extends Construct implements IPlatform {
   /** Which runtime this platform renders to. */
   public abstract readonly kind: PlatformKind;
+  /** Where its workloads live; see {@link IPlatform.location}. */
+  public abstract readonly location: PlatformLocation;
   private readonly names = new Set<string>();
   private readonly services = new Map<string, ServiceSpec>();
   private readonly published = new Map<string, PublishedPort>();

@@ -7,7 +7,7 @@ import { validateDnsLabel } from "../validation";
 import { CheckedJobSpec, PlatformBase, PublishedPort } from "./base";
 import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
-import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link DockerPlatform}. */
 export interface DockerPlatformProps {
@@ -36,6 +36,11 @@ export interface DockerPlatformProps {
 export class DockerPlatform extends PlatformBase {
   /** Always `docker`. */
   public readonly kind = "docker" as const;
+
+  /** Where its workloads live; see {@link IPlatform.location}. */
+  public get location(): PlatformLocation {
+    return { kind: "docker", containerPrefix: this.prefix };
+  }
   /** Prefix of engine-level names. */
   public readonly prefix: string;
   /** The bridge network every workload joins; services reach each other by name on it. */

@@ -17,7 +17,7 @@ import { validateDnsLabel, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
-import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link KubernetesPlatform}. */
 export interface KubernetesPlatformProps {
@@ -71,6 +71,11 @@ const JOB_BACKOFF_LIMIT = 4;
 export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
   public readonly kind = "kubernetes" as const;
+
+  /** Where its workloads live; see {@link IPlatform.location}. */
+  public get location(): PlatformLocation {
+    return { kind: "kubernetes", namespace: this.namespace };
+  }
   /** The namespace that holds every object of the stack. */
   public readonly namespace: string;
   private readonly namespaceResource: NamespaceV1;

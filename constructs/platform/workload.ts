@@ -312,6 +312,21 @@ export class JobHandle implements IDependable {
 /** The runtimes a platform renders to. */
 export type PlatformKind = "docker" | "kubernetes";
 
+/** Where a platform's workloads live: a container name prefix on Docker, a namespace on Kubernetes. */
+export type PlatformLocation =
+  | {
+      /** Docker: one container per workload. */
+      readonly kind: "docker";
+      /** Every container's name starts with `<containerPrefix>-`, e.g. `lakehouse-dev`. */
+      readonly containerPrefix: string;
+    }
+  | {
+      /** Kubernetes: every object in one namespace. */
+      readonly kind: "kubernetes";
+      /** The namespace of the stack's objects. */
+      readonly namespace: string;
+    };
+
 /**
  * The seam between layers and runtimes. Layer constructs describe workloads through it and
  * never create provider resources themselves; a new runtime is one new implementation.
@@ -319,6 +334,8 @@ export type PlatformKind = "docker" | "kubernetes";
 export interface IPlatform extends IConstruct {
   /** Which runtime this platform renders to. */
   readonly kind: PlatformKind;
+  /** Where its workloads live, for tools that inspect them (`lakehouse bench` samples their CPU there). */
+  readonly location: PlatformLocation;
   /** Renders a long-running workload under `scope`. */
   service(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle;
   /** Renders a one-shot job under `scope`; applying waits for it and fails if it fails. */
