@@ -14,6 +14,8 @@ export interface Target {
   readonly topics: Record<string, string>;
   readonly flinkUrl: string;
   readonly jobName: string;
+  /** The Flink job's checkpoint interval (absent in a contract written before it held it). */
+  readonly checkpointIntervalMs?: number;
   readonly trinoUrl: string;
   readonly catalog: string;
   readonly rawDatabase: string;
@@ -72,6 +74,7 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     topics: cdc.topics,
     flinkUrl: `http://${onHost(flags.flink, streamJob.jobManager, "flink")}`,
     jobName: streamJob.jobName,
+    checkpointIntervalMs: streamJob.checkpointIntervalMs,
     trinoUrl: `http://${onHost(flags.trino, query.trino, "trino")}`,
     catalog: query.catalog,
     rawDatabase: namespaces.raw,

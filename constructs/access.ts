@@ -125,6 +125,8 @@ export interface StreamJobAccess {
   readonly jobName: string;
   /** Iceberg tables the job writes, `namespace.table`. */
   readonly tables: string[];
+  /** Checkpoint interval: Iceberg commits once per checkpoint, the floor of commit -> Trino freshness. */
+  readonly checkpointIntervalMs: number;
 }
 
 /** See {@link LakehouseAccess.query}. */
@@ -199,7 +201,7 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
         location: warehouse.warehouse,
         accessKeyId: warehouse.accessKeyId,
       }),
-    streamJob: streamJob && { jobManager: at(streamJob.jobManager), jobName: streamJob.jobName, tables: streamJob.tablesWritten },
+    streamJob: streamJob && { jobManager: at(streamJob.jobManager), jobName: streamJob.jobName, tables: streamJob.tablesWritten, checkpointIntervalMs: streamJob.checkpointIntervalMs },
     query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },

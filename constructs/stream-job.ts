@@ -128,6 +128,8 @@ export class StreamJob extends Construct implements IDependable {
   public readonly stateDatabase: string;
   /** Tables written, as `namespace.table` in the Iceberg catalog. */
   public readonly tablesWritten: string[];
+  /** Checkpoint interval: Iceberg commits once per checkpoint. */
+  public readonly checkpointIntervalMs: number;
   /** Flink JobManager: web UI and REST API. */
   public readonly jobManager: Endpoint;
   /** Flink SQL Gateway REST API. */
@@ -144,6 +146,7 @@ export class StreamJob extends Construct implements IDependable {
     const settings = resolveSettings(props);
     this.rawDatabase = settings.rawDatabase;
     this.stateDatabase = settings.stateDatabase;
+    this.checkpointIntervalMs = settings.checkpointIntervalMs;
     // The name holds a hash of the SQL rendered without it, so any change yields a new name.
     const hash = createHash("sha256")
       .update(renderPipelineSql(sqlInput(props, settings, settings.family)))

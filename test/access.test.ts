@@ -54,6 +54,11 @@ describe("the access contract", () => {
     expect(a.streamJob?.tables).toEqual(expect.arrayContaining(["cdc_raw.users", "cdc_state.accounts"]));
   });
 
+  test("the checkpoint interval the stack runs with (bench reports commit -> Trino against it)", () => {
+    expect(dev.stack.access.streamJob?.checkpointIntervalMs).toBe(5000);
+    expect(synth(K8S).stack.access.streamJob?.checkpointIntervalMs).toBe(5000);
+  });
+
   test("Docker: each endpoint's address in the network and on this machine; the platform names its containers", () => {
     const a = dev.stack.access;
     expect(a.platform).toEqual({ kind: "docker", containerPrefix: "lakehouse-dev" });
