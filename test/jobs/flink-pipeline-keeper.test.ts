@@ -26,17 +26,10 @@ afterEach(() => flink.stop());
 function keeper(opts: { objects?: { key: string; lastModified: number }[]; committed?: string[]; oldSqlStored?: boolean } = {}) {
   const stored = new Map<string, string>(opts.oldSqlStored === false ? [] : [["flink/pipelines/p-old.sql", OLD_SQL]]);
   const k = createKeeper({
-    jobName: "p-new",
-    jobFamily: "p-",
-    sql: NEW_SQL,
-    bucket: "lakehouse",
-    statePrefix: "flink/",
-    savepointDir: SAVEPOINTS,
+    ...keeperDeps(),
     tables: { raw: [{ namespace: "raw_data", name: "users" }], state: [{ namespace: "bank", name: "users", columns: [] }] },
-    flink: flinkClient({ gateway: flink.gatewayUrl, jobmanager: flink.jobmanagerUrl }, TIMING),
     s3: { list: async () => opts.objects ?? [], get: async (key: string) => stored.get(key), put: async (key: string, text: string) => void stored.set(key, text) },
     catalog: { hasCommits: async (ns: string, t: string) => (opts.committed ?? []).includes(`${ns}.${t}`), evolve: async () => [] },
-    timing: TIMING,
   });
   return { k, stored };
 }
