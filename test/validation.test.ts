@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { CdcConnector, ColumnSchema, ColumnType, ColumnTypes, IcebergWarehouse, IPlatform, Lakehouse, QueryEngine, SourceDb, StreamJob, Dashboards, TableSchema } from "../constructs";
+import { CdcConnector, ColumnSchema, ColumnType, ColumnTypes, IcebergWarehouse, IPlatform, Lakehouse, QueryEngine, SourceDb, StreamJob, Dashboards, DashboardsProps, TableSchema } from "../constructs";
 import { stackOn } from "./helpers";
 
 /** Every synth-time validation rule, with the message a user sees. */
@@ -10,6 +10,16 @@ const pipeline = (scope: Construct, platform: IPlatform) => {
   const src = source(scope, platform);
   return { cdc: new CdcConnector(scope, "Cdc", { platform, source: src }), warehouse: new IcebergWarehouse(scope, "Warehouse", { platform }) };
 };
+/** Dashboards on the default pipeline's namespaces, with `props` changed. */
+const dashboards = (scope: Construct, platform: IPlatform, props: Partial<DashboardsProps>) =>
+  new Dashboards(scope, "D", {
+    platform,
+    queryEngine: new QueryEngine(scope, "Q", { platform, warehouse: new IcebergWarehouse(scope, "W", { platform }) }),
+    rawDatabase: "raw_data",
+    stateDatabase: "bank",
+    tables: ["users", "accounts"],
+    ...props,
+  });
 const users: TableSchema = { name: "users", primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.uuid() }] };
 const withColumn = (column: ColumnSchema): TableSchema[] => [{ ...users, columns: [...users.columns, column] }];
 
@@ -222,27 +232,12 @@ const CASES: Case[] = [
   ],
   [
     "Dashboards: tables the dashboard needs are not captured",
-    (s, platform) =>
-      new Dashboards(s, "D", {
-        platform,
-        queryEngine: new QueryEngine(s, "Q", { platform, warehouse: new IcebergWarehouse(s, "W", { platform }) }),
-        rawDatabase: "raw_data",
-        stateDatabase: "bank",
-        tables: ["users"],
-      }),
+    (s, platform) => dashboards(s, platform, { tables: ["users"] }),
     `Dashboards: tables must include users and accounts for the CDC dashboard (missing: accounts) (got ["users"]). Capture those tables, or turn Dashboards off.`,
   ],
   [
     "Dashboards: admin e-mail",
-    (s, platform) =>
-      new Dashboards(s, "D", {
-        platform,
-        queryEngine: new QueryEngine(s, "Q", { platform, warehouse: new IcebergWarehouse(s, "W", { platform }) }),
-        rawDatabase: "raw_data",
-        stateDatabase: "bank",
-        tables: ["users", "accounts"],
-        adminEmail: "admin",
-      }),
+    (s, platform) => dashboards(s, platform, { adminEmail: "admin" }),
     `Dashboards: adminEmail must be an e-mail address (Metabase logs in with it) (got "admin"). Use e.g. 'admin@example.com'.`,
   ],
   [
