@@ -35,10 +35,11 @@ export interface TargetFlags {
   readonly trino?: string;
 }
 
-const hostPort = (address: string): [string, number] => {
+/** `host:port` as its parts. */
+export function hostAndPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
-  return [address.slice(0, i), Number(address.slice(i + 1))];
-};
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
 
 /**
  * Reads the stack's access contract (its `access` output) and returns where each hop answers on
@@ -65,9 +66,9 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
       throw new Error(`no host address for ${what} (${endpoint.internal} in the platform network): stack '${name}' publishes none; pass --${what} host:port (e.g. through kubectl port-forward)`);
     return value;
   };
-  const [pgHost, pgPort] = hostPort(onHost(flags.postgres, source.endpoint, "postgres"));
+  const pg = hostAndPort(onHost(flags.postgres, source.endpoint, "postgres"));
   return {
-    postgres: { host: pgHost, port: pgPort, user: source.adminUser, password: pgPassword, database: source.database },
+    postgres: { ...pg, user: source.adminUser, password: pgPassword, database: source.database },
     kafka: flags.kafka ?? cdc.kafka.external,
     connectUrl: `http://${onHost(flags.connect, cdc.connect, "connect")}`,
     connector: cdc.connectorName,

@@ -1,20 +1,15 @@
 import { pollUntil } from "../../cli/poll";
+import { hostAndPort } from "../../cli/target";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 import { AccessEndpoint, LakehouseAccess } from "../../constructs/access";
 export { deployedStack, DeployedStack } from "../../cli/outputs";
-export { trinoRows } from "../../cli/target";
+export { hostAndPort, trinoRows } from "../../cli/target";
 
 /** Where a published endpoint answers on this machine (`host:port`); fails naming it when the stack does not publish it. */
 export function published(endpoint: AccessEndpoint | undefined, what = "the endpoint"): string {
   if (!endpoint?.published) throw new Error(`the stack publishes no address for ${what} (${endpoint?.internal ?? "absent"}): read it from the access contract's endpoints`);
   return endpoint.published;
-}
-
-/** `host:port` as its parts. */
-export function hostAndPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(":");
-  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
 }
 
 export async function postgres(address: string, user: string, password: string, database: string): Promise<PgClient> {
