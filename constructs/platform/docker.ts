@@ -62,12 +62,6 @@ export class DockerPlatform extends PlatformBase {
     });
   }
 
-  /** Ports published on the host, as `service/port` -> `127.0.0.1:<hostPort>` (for tools on the host). */
-  public get publishedPorts(): Record<string, string> {
-    if (!this.publishPorts) return {};
-    return Object.fromEntries(this.publishedPortList.map((p) => [`${p.service.name}/${p.port.name}`, loopback(p.hostPort)]));
-  }
-
   /** `127.0.0.1:<hostPort>` once `endpoint` is published (and `publishPorts` is on), else undefined. */
   public publishedAddress(endpoint: Endpoint): string | undefined {
     const hostPort = this.publishedPort(endpoint);
