@@ -60,7 +60,7 @@ describe("Transformations", () => {
     let t!: Transformations;
     synthOn("docker", (scope, platform) => (t = layers(scope, platform)));
     const paths = t.projectFiles.map((f) => f.path);
-    for (const model of ["parsed/parsed_users.sql", "vault/h_users.sql", "vault/l_users_accounts.sql", "vault/s_accounts.sql", "marts/latest_balance_per_account.sql"]) {
+    for (const model of ["parsed/parsed_users.sql", "vault/h_users.sql", "vault/l_users_accounts.sql", "vault/s_accounts.sql", "vault/s_account_owner.sql", "marts/latest_balance_per_account.sql"]) {
       expect(paths).toContain(`/opt/lakehouse/dbt/models/${model}`);
     }
     expect(paths.filter((p) => /\/(target|logs)\//.test(p))).toEqual([]);

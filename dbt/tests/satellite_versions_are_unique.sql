@@ -4,3 +4,6 @@ from {{ ref('s_users') }} group by hk_user, source_lsn, load_ts having count(*) 
 union all
 select 'accounts', hk_account, source_lsn, load_ts, count(*)
 from {{ ref('s_accounts') }} group by hk_account, source_lsn, load_ts having count(*) > 1
+union all
+select 'account_owner', hk_account, source_lsn, load_ts, count(*)
+from {{ ref('s_account_owner') }} group by hk_account, source_lsn, load_ts having count(*) > 1
