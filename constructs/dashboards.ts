@@ -193,7 +193,15 @@ export class Dashboards extends Construct {
       charts: [
         { name: "Operations per day", table: "operations_per_day", viz: "bar", x: "day", metric: { column: "operations", aggregate: "SUM", label: "operations" }, series: "op" },
         { name: "User growth", table: "user_growth", viz: "line", x: "day", metric: { column: "total_users", aggregate: "MAX", label: "users" } },
-        { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
+        {
+          name: "Latest balance per account",
+          table: "latest_balance_per_account",
+          viz: "table",
+          // As text: Superset sends numbers to the browser as JavaScript doubles, exact to 15
+          // digits, and a DECIMAL(18, 2) balance has up to 18.
+          columns: ["account_id", "user_id", { label: "balance", sql: "CAST(balance AS varchar)" }, "currency"],
+          orderBy: "account_id",
+        },
       ],
     };
     const provisioning = this.provisioningJob(props, {

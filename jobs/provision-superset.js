@@ -22,6 +22,9 @@ const { env, log, until, run, HttpError, FatalError } = require("./lib");
  *   distinct value of `series` (optional).
  * - `viz: "line"`: a line of `metric` over `x` (by day), optionally one per `series`.
  * - `viz: "table"`: the raw rows, `columns` (default: all), ordered by `orderBy` (ascending).
+ *   A column is a name or `{ label, sql }`, an expression shown under `label`: e.g. a DECIMAL
+ *   cast to varchar, which the browser shows exactly instead of as a JavaScript number.
+ * @typedef {{ label: string, sql: string }} SqlColumn
  * @typedef {{
  *   name: string,
  *   table: string,
@@ -29,7 +32,7 @@ const { env, log, until, run, HttpError, FatalError } = require("./lib");
  *   x?: string,
  *   metric?: { column: string, aggregate?: "SUM" | "MAX" | "MIN" | "AVG" | "COUNT", label?: string },
  *   series?: string,
- *   columns?: string[],
+ *   columns?: (string | SqlColumn)[],
  *   orderBy?: string,
  *   rowLimit?: number,
  * }} ChartSpec
@@ -84,7 +87,7 @@ function chartParams(chart, datasetId) {
     return {
       ...common,
       query_mode: "raw",
-      all_columns: chart.columns ?? [],
+      all_columns: (chart.columns ?? []).map((c) => (typeof c === "string" ? c : { label: c.label, sqlExpression: c.sql, expressionType: "SQL" })),
       order_by_cols: chart.orderBy ? [JSON.stringify([chart.orderBy, true])] : [],
       row_limit: chart.rowLimit ?? 1000,
       server_pagination: false,

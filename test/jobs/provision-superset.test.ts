@@ -96,7 +96,7 @@ const SPEC = {
   charts: [
     { name: "Operations per day", table: "operations_per_day", viz: "bar", x: "day", metric: { column: "operations", aggregate: "SUM" }, series: "op" },
     { name: "User growth", table: "user_growth", viz: "line", x: "day", metric: { column: "total_users", aggregate: "MAX" } },
-    { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", "balance", "currency"], orderBy: "account_id" },
+    { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", { label: "balance", sql: "CAST(balance AS varchar)" }, "currency"], orderBy: "account_id" },
   ],
 };
 
@@ -148,7 +148,11 @@ describe("provision-superset job (recorded API contract)", () => {
     expect(bar).toMatchObject({ datasource: `${result.datasetIds.operations_per_day}__table`, x_axis: "day", time_grain_sqla: "P1D", groupby: ["op"] });
     expect(bar.metrics[0]).toMatchObject({ expressionType: "SIMPLE", column: { column_name: "operations" }, aggregate: "SUM" });
     const table = JSON.parse(fake.store.chart[2].params);
-    expect(table).toMatchObject({ query_mode: "raw", all_columns: ["account_id", "user_id", "balance", "currency"], order_by_cols: ['["account_id",true]'] });
+    expect(table).toMatchObject({
+      query_mode: "raw",
+      all_columns: ["account_id", "user_id", { label: "balance", sqlExpression: "CAST(balance AS varchar)", expressionType: "SQL" }, "currency"],
+      order_by_cols: ['["account_id",true]'],
+    });
 
     const position = JSON.parse(fake.store.dashboard[0].position_json);
     expect(position.GRID_ID.children).toEqual(["ROW-1", "ROW-2"]);
