@@ -4,27 +4,74 @@ import { Trino } from "trino-client";
 import { trinoRows } from "./clients";
 import { ExpectedEvent, firstDifference } from "./workload";
 
+/** A balance that a JavaScript number cannot hold (2^53 + 1, and cents): shown exactly or wrongly. */
+export const EXTREME_BALANCE = "9007199254740993.01";
+
 /**
  * New changes for an incremental dbt run: a user and an account created, the balance changed
  * twice in one transaction (same commit time: the satellite must order by LSN), then once more.
+ * Then owner changes, which the mart must follow to the account's newest version: an account
+ * moved to another user and back (the link already holds both pairs), and one deleted and
+ * inserted again under the other user in one transaction (one commit time, ordered by LSN).
+ * The moved account holds {@link EXTREME_BALANCE}.
  */
 export async function accountLifecycle(pg: PgClient): Promise<ExpectedEvent[]> {
-  const user = randomUUID();
-  const account = randomUUID();
-  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'Lê Văn Dagster')", [user, `${user}@example.com`]);
+  const [user, other, account, moved] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'Lê Văn Dagster'), ($3, $4, 'Trần Thị Owner')", [user, `${user}@example.com`, other, `${other}@example.com`]);
   await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 10.00, 'VND')", [account, user]);
   await pg.query("BEGIN");
   await pg.query("UPDATE accounts SET balance = 20.00 WHERE id = $1", [account]);
   await pg.query("UPDATE accounts SET balance = 30.00 WHERE id = $1", [account]);
   await pg.query("COMMIT");
   await pg.query("UPDATE accounts SET balance = balance + 0.01 WHERE id = $1", [account]);
+
+  await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, $3, 'VND')", [moved, user, EXTREME_BALANCE]);
+  await pg.query("UPDATE accounts SET user_id = $2 WHERE id = $1", [moved, other]);
+  await pg.query("UPDATE accounts SET user_id = $2 WHERE id = $1", [moved, user]);
+  await pg.query("BEGIN");
+  await pg.query("DELETE FROM accounts WHERE id = $1", [account]);
+  await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 30.01, 'VND')", [account, other]);
+  await pg.query("COMMIT");
   return [
     { table: "users", op: "c", id: user },
+    { table: "users", op: "c", id: other },
     { table: "accounts", op: "c", id: account },
     { table: "accounts", op: "u", id: account },
     { table: "accounts", op: "u", id: account },
     { table: "accounts", op: "u", id: account },
+    { table: "accounts", op: "c", id: moved },
+    { table: "accounts", op: "u", id: moved },
+    { table: "accounts", op: "u", id: moved },
+    { table: "accounts", op: "d", id: account },
+    { table: "accounts", op: "c", id: account },
   ];
+}
+
+/** What {@link readMartsWhile} saw. */
+export interface MartReads<T> {
+  readonly result: T;
+  readonly reads: number;
+  /** One message per failed read (e.g. a mart missing while dbt rebuilds it). */
+  readonly failures: string[];
+}
+
+/** Reads every mart in turn, as a dashboard would, until `work` settles. */
+export async function readMartsWhile<T>(trino: Trino, marts: string[], work: Promise<T>): Promise<MartReads<T>> {
+  let settled = false;
+  const done = work.finally(() => (settled = true));
+  let reads = 0;
+  const failures: string[] = [];
+  while (!settled) {
+    for (const mart of marts) {
+      try {
+        await trinoRows(trino, `SELECT count(*) FROM ${mart}`);
+        reads++;
+      } catch (err) {
+        failures.push(`${mart}: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+  }
+  return { result: await done, reads, failures };
 }
 
 const text = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? null : String(v))));

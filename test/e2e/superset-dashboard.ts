@@ -17,6 +17,8 @@ export interface ChartFacts {
   readonly marks: number;
   /** Canvas charts: pixels painted in a colour (not white, transparent or grey); others: 0. */
   readonly coloredPixels: number;
+  /** Table charts: the text of each body cell, row by row, as the browser shows it; others: []. */
+  readonly cells: string[][];
 }
 
 /** The result of {@link screenshotDashboard}. */
@@ -106,7 +108,7 @@ export async function screenshotDashboard(options: ScreenshotDashboardOptions): 
       dashboardId,
       pageUrl,
       outFile: options.outFile,
-      charts: charts.map(({ name, vizType, kind, rows, marks, coloredPixels }) => ({ name, vizType, kind: kind ?? "canvas", rows, marks, coloredPixels })),
+      charts: charts.map(({ name, vizType, kind, rows, marks, coloredPixels, cells }) => ({ name, vizType, kind: kind ?? "canvas", rows, marks, coloredPixels, cells: cells ?? [] })),
     };
   } finally {
     await browser.close();
@@ -140,6 +142,7 @@ interface ChartState {
   rows: number;
   marks: number;
   coloredPixels: number;
+  cells?: string[][];
 }
 
 /**
@@ -165,8 +168,9 @@ function inspectCharts(): ChartState[] {
 
     // The table chart draws its header and its body as separate <table>s.
     if (holder.querySelector("table")) {
-      const rows = Array.from(holder.querySelectorAll("table tbody tr")).filter((tr: any) => tr.querySelector("td")).length;
-      return { ...base, kind: "table", rows, marks: rows, state: rows > 0 ? "rendered" : "loading" };
+      const bodyRows: any[] = Array.from(holder.querySelectorAll("table tbody tr")).filter((tr: any) => tr.querySelector("td"));
+      const cells = bodyRows.map((tr) => Array.from(tr.querySelectorAll("td")).map((td: any) => ((td.textContent ?? "") as string).trim()));
+      return { ...base, kind: "table", rows: cells.length, marks: cells.length, cells, state: cells.length > 0 ? "rendered" : "loading" };
     }
     const canvases: any[] = Array.from(holder.querySelectorAll("canvas"));
     if (canvases.length > 0) {
