@@ -43,7 +43,13 @@ export interface CdcConnectorProps {
    * @default 2048
    */
   readonly maxBatchSize?: number;
-  /** How long the connector waits for new changes before it polls again; lower means lower latency when idle. @default 100 */
+  /**
+   * How long the connector waits for new changes before it looks again. It bounds commit -> Kafka
+   * latency on a quiet database; each halving costs Kafka Connect about 3% of a core when idle.
+   * Measured with `lakehouse bench` on the dev stack (commit -> Kafka p50 / p99, Connect's idle CPU):
+   * 100 ms: 123 / 237 ms, 3%; 50 ms: 64 / 118 ms, 6%; 25 ms: 46 / 148 ms, 8%; 10 ms: 29 / 148 ms, 12%.
+   * @default 50
+   */
   readonly pollIntervalMs?: number;
   /**
    * Kafka Connect's exactly-once source support (KIP-618): each batch and its source offset in
@@ -324,7 +330,7 @@ export class CdcConnector extends Construct implements ICdcStream {
       "max.batch.size": String(batch),
       // Debezium requires the queue to be larger than a batch.
       "max.queue.size": String(Math.max(8192, batch * 4)),
-      "poll.interval.ms": String(props.pollIntervalMs ?? 100),
+      "poll.interval.ms": String(props.pollIntervalMs ?? 50),
       "topic.creation.default.replication.factor": "1",
       "topic.creation.default.partitions": String(partitions),
     };
