@@ -262,7 +262,15 @@ describe("dev stack on the local Docker engine", () => {
       const t0 = Date.now();
       // The deploy's own build made the marts; a dashboard reading them meanwhile must never
       // find one missing.
-      const { result: run, reads, failures } = await readMartsWhile(lake.trino, DBT_MARTS.map((m) => `${marts()}.${m}`), attached(`${PREFIX}-dbt-build`));
+      const {
+        result: run,
+        reads,
+        failures,
+      } = await readMartsWhile(
+        lake.trino,
+        DBT_MARTS.map((m) => `${marts()}.${m}`),
+        attached(`${PREFIX}-dbt-build`),
+      );
       figures["dbt build through the Transformations job (s)"] = (Date.now() - t0) / 1000;
       expect({ exit: run.status, tail: run.out.split("\n").slice(-5) }).toMatchObject({ exit: 0 });
       expect(run.out).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);

@@ -96,7 +96,13 @@ const SPEC = {
   charts: [
     { name: "Operations per day", table: "operations_per_day", viz: "bar", x: "day", metric: { column: "operations", aggregate: "SUM" }, series: "op" },
     { name: "User growth", table: "user_growth", viz: "line", x: "day", metric: { column: "total_users", aggregate: "MAX" } },
-    { name: "Latest balance per account", table: "latest_balance_per_account", viz: "table", columns: ["account_id", "user_id", { label: "balance", sql: "CAST(balance AS varchar)" }, "currency"], orderBy: "account_id" },
+    {
+      name: "Latest balance per account",
+      table: "latest_balance_per_account",
+      viz: "table",
+      columns: ["account_id", "user_id", { label: "balance", sql: "CAST(balance AS varchar)" }, "currency"],
+      orderBy: "account_id",
+    },
   ],
 };
 
