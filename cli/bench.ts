@@ -42,10 +42,20 @@ export interface BenchReport {
     cpuSampledBy?: string;
   };
   readonly commitToTrinoMs: Percentiles & { checkpointIntervalMs?: number };
-  readonly queries: Record<string, { medianMs: number; p95Ms: number; rows: number }>;
+  /**
+   * Each seed query as written, and where the project recommends another way to the same answer
+   * (see `AnalyticsQuery.recommendedSql`), that one too, with whether both returned the same rows.
+   */
+  readonly queries: Record<string, QueryTimes & { recommended?: QueryTimes & { sameAnswer: boolean } }>;
   readonly historyEvents: number;
   /** Seconds the bench waited for earlier work (e.g. a previous run's cleanup) to drain. */
   readonly idleAfterSeconds: number;
+}
+
+export interface QueryTimes {
+  readonly medianMs: number;
+  readonly p95Ms: number;
+  readonly rows: number;
 }
 
 export interface Percentiles {
@@ -214,8 +224,17 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
   }
 }
 
-/** Writes `rate` rows a second in 500-row transactions, shared by the connections; calls `tick` each second. */
-async function writeAtRate(clients: PgClient[], userId: string, o: BenchOptions, progress: { n: number }, tick: () => void): Promise<{ n: number; seconds: number }> {
+/**
+ * Writes `rate` rows a second in 500-row transactions, shared by the connections; calls `tick`
+ * each second. A rate of `Infinity` writes as fast as PostgreSQL takes the rows.
+ */
+export async function writeAtRate(
+  clients: PgClient[],
+  userId: string,
+  o: Pick<BenchOptions, "rate" | "durationSeconds">,
+  progress: { n: number },
+  tick: () => void,
+): Promise<{ n: number; seconds: number }> {
   const batch = Math.min(500, o.rate);
   const start = Date.now();
   const end = start + o.durationSeconds * 1000;
@@ -224,7 +243,7 @@ async function writeAtRate(clients: PgClient[], userId: string, o: BenchOptions,
     await Promise.all(
       clients.map(async (pg) => {
         while (Date.now() < end) {
-          const due = Math.floor(((Date.now() - start) / 1000) * o.rate);
+          const due = o.rate === Infinity ? Infinity : Math.floor(((Date.now() - start) / 1000) * o.rate);
           if (progress.n >= due) {
             await sleep(5);
             continue;
@@ -252,7 +271,7 @@ const SLOT_IDLE_BYTES = 2 * 1024 * 1024;
  * the end of the change topics, so one run's figures are not another run's backlog. The slot
  * comes first: a backlog Debezium has not read yet (a previous run's deletes) is not in Kafka.
  */
-async function waitForIdle(t: Target, pg: PgClient): Promise<number> {
+export async function waitForIdle(t: Target, pg: PgClient): Promise<number> {
   const start = Date.now();
   await waitFor(
     async () => {
@@ -265,37 +284,45 @@ async function waitForIdle(t: Target, pg: PgClient): Promise<number> {
     "the replication slot to confirm the WAL written before the bench",
     2000,
   );
-  const admin = kafkaClient(t).admin();
-  await admin.connect();
+  const lag = await pipelineLag(t);
   try {
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
-    await waitFor(
-      async () => {
-        let lag = 0;
-        for (const topic of Object.values(t.topics)) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          for (const groupId of groups) {
-            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-            for (const p of committed.partitions) {
-              if (p.offset === "-1") continue;
-              const end = ends.find((e) => e.partition === p.partition);
-              lag += Number(end?.offset ?? 0) - Number(p.offset);
-            }
-          }
-        }
-        return lag < 1000;
-      },
-      600_000,
-      "the pipeline to drain its backlog",
-      2000,
-    );
+    await waitFor(async () => (await lag.events(Object.values(t.topics))) < 1000, 600_000, "the pipeline to drain its backlog", 2000);
   } finally {
-    await admin.disconnect();
+    await lag.close();
   }
   return (Date.now() - start) / 1000;
 }
 
-async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 500): Promise<void> {
+/**
+ * The pipeline's consumer lag: events of `topics` that its consumer groups (every group but the
+ * CLI's and the e2e's own) have not committed. Flink commits its offsets when a checkpoint
+ * completes, so this counts what is not in Iceberg yet.
+ */
+export async function pipelineLag(t: Target): Promise<{ events: (topics: string[]) => Promise<number>; close: () => Promise<void> }> {
+  const admin = kafkaClient(t).admin();
+  await admin.connect();
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
+  return {
+    events: async (topics) => {
+      let lag = 0;
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const groupId of groups) {
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          for (const p of committed.partitions) {
+            if (p.offset === "-1") continue;
+            const end = ends.find((e) => e.partition === p.partition);
+            lag += Number(end?.offset ?? 0) - Number(p.offset);
+          }
+        }
+      }
+      return lag;
+    },
+    close: () => admin.disconnect(),
+  };
+}
+
+export async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 500): Promise<void> {
   // An error of `done` is not "not yet": it ends the wait.
   await pollUntil(async () => ((await done()) ? true : undefined), { what, timeoutMs, intervalMs, isFatal: () => true });
 }
@@ -342,18 +369,42 @@ async function analytics(trino: ReturnType<typeof trinoClient>, t: Target, o: Be
       FROM (SELECT i * ${side} + j AS n ${rows(users)})`,
     );
   }
-  const result: BenchReport["queries"] = {};
-  for (const q of analyticsQueries({ catalog: c, rawDatabase: "bench_raw", stateDatabase: "bench_state", tables: ["users", "accounts"] })) {
+  const stateAccounts = await trinoRows(trino, `SELECT count(*) FROM ${c}.bench_state.accounts`).catch(() => undefined);
+  if (have !== o.historyEvents || !stateAccounts) {
+    // What the Flink job keeps from the same log: each account's newest version, deletes applied.
+    await trinoRows(trino, `DROP TABLE IF EXISTS ${c}.bench_state.accounts`);
+    await trinoRows(
+      trino,
+      `CREATE TABLE ${c}.bench_state.accounts AS
+      SELECT json_extract_scalar(data, '$.id') AS id, json_extract_scalar(data, '$.user_id') AS user_id,
+             CAST(json_extract_scalar(data, '$.balance') AS decimal(18, 2)) AS balance, json_extract_scalar(data, '$.currency') AS currency
+      FROM (SELECT data, op, row_number() OVER (PARTITION BY json_extract_scalar(data, '$.id') ORDER BY source_lsn DESC, ts_ms DESC) AS rn FROM ${c}.bench_raw.accounts)
+      WHERE rn = 1 AND op <> 'd'`,
+    );
+  }
+  const timed = async (sql: string): Promise<QueryTimes & { answer: unknown[][] }> => {
     const times: number[] = [];
-    let rows = 0;
+    let answer: unknown[][] = [];
     for (let i = 0; i < o.queryRuns; i++) {
       const t0 = Date.now();
-      rows = (await trinoRows(trino, q.sql)).length;
+      answer = await trinoRows(trino, sql);
       times.push(Date.now() - t0);
     }
     const p = percentiles(times);
-    result[q.name] = { medianMs: p.p50, p95Ms: p.p95, rows };
-    o.progress(`  ${q.name}: median ${p.p50} ms`);
+    return { medianMs: p.p50, p95Ms: p.p95, rows: answer.length, answer };
+  };
+  const result: BenchReport["queries"] = {};
+  for (const q of analyticsQueries({ catalog: c, rawDatabase: "bench_raw", stateDatabase: "bench_state", tables: ["users", "accounts"] })) {
+    const { answer, ...seed } = await timed(q.sql);
+    o.progress(`  ${q.name}: median ${seed.medianMs} ms`);
+    if (!q.recommendedSql) {
+      result[q.name] = seed;
+      continue;
+    }
+    const { answer: recommendedAnswer, ...recommended } = await timed(q.recommendedSql);
+    const sameAnswer = JSON.stringify(recommendedAnswer) === JSON.stringify(answer);
+    o.progress(`  ${q.name}, recommended: median ${recommended.medianMs} ms, ${sameAnswer ? "same rows" : "DIFFERENT rows"}`);
+    result[q.name] = { ...seed, recommended: { ...recommended, sameAnswer } };
   }
   return result;
 }
@@ -372,9 +423,16 @@ export function formatReport(r: BenchReport, baseline?: BenchReport): string {
     ["busiest workloads during write", r.throughput.topCpu.join(", ") || r.throughput.cpuSampledBy || "n/a", undefined],
     ["commit -> Trino p50 (ms)", r.commitToTrinoMs.p50, baseline?.commitToTrinoMs.p50],
     ["commit -> Trino p95 (ms)", r.commitToTrinoMs.p95, baseline?.commitToTrinoMs.p95],
-    ...Object.entries(r.queries).flatMap(([name, q]): [string, number, number | undefined][] => [
+    ...Object.entries(r.queries).flatMap(([name, q]): [string, number | string, number | undefined][] => [
       [`${name} median (ms, ${r.historyEvents} events)`, q.medianMs, baseline?.queries[name]?.medianMs],
       [`${name} p95 (ms)`, q.p95Ms, baseline?.queries[name]?.p95Ms],
+      ...(q.recommended
+        ? ([
+            [`  recommended: median (ms)`, q.recommended.medianMs, baseline?.queries[name]?.recommended?.medianMs],
+            [`  recommended: p95 (ms)`, q.recommended.p95Ms, baseline?.queries[name]?.recommended?.p95Ms],
+            [`  recommended: same rows as the seed's query`, q.recommended.sameAnswer ? "yes" : "NO", undefined],
+          ] as [string, number | string, number | undefined][])
+        : []),
     ]),
   ];
   return rows

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
+import { capacity, formatCapacity } from "./capacity";
 import { resolveTarget, TargetFlags } from "./target";
 import { verify } from "./verify";
 
@@ -55,6 +56,10 @@ interface BenchFlags {
   readonly queryRuns: number;
   readonly json?: boolean;
   readonly baseline?: string;
+  readonly capacity?: boolean;
+  readonly startRate: number;
+  readonly maxRate: number;
+  readonly maxSteps: number;
 }
 
 targetOptions(program.command("bench"))
@@ -68,11 +73,29 @@ targetOptions(program.command("bench"))
   .option("--query-runs <n>", "runs of each analytics query", int("--query-runs", 1), 7)
   .option("--json", "print the report as JSON")
   .option("--baseline <file>", "an earlier --json report to compare with")
+  .option("--capacity", "instead: search for the highest write rate whose lag stays flat (each rate for --duration s), beside what PostgreSQL alone takes")
+  .option("--start-rate <rows/s>", "--capacity: the first rate tried", int("--start-rate", 100), 2500)
+  .option("--max-rate <rows/s>", "--capacity: no rate above this is tried", int("--max-rate", 100), 40000)
+  .option("--max-steps <n>", "--capacity: most rates tried", int("--max-steps", 1), 7)
   .action(async (stack: string, opts: TargetFlags & BenchFlags) => {
     const target = resolveTarget(stack, opts);
     const baseline: BenchReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
     const t0 = Date.now();
     const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    if (opts.capacity) {
+      const report = await capacity(target, {
+        startRate: opts.startRate,
+        maxRate: opts.maxRate,
+        durationSeconds: opts.duration,
+        writers: opts.writers,
+        precision: 0.1,
+        maxSteps: opts.maxSteps,
+        progress,
+      });
+      progress("done");
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatCapacity(report));
+      return;
+    }
     const report = await bench(target, {
       latencySamples: opts.latencySamples,
       rate: opts.rate,

@@ -1,0 +1,200 @@
+import { randomUUID } from "crypto";
+import { Client as PgClient } from "pg";
+import { pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
+import { cpuDuring, cpuSampler } from "./resources";
+import { connectPostgres, Target } from "./target";
+
+export interface CapacityOptions {
+  /** The first write rate tried (rows/s). */
+  readonly startRate: number;
+  /** No rate above this is tried. */
+  readonly maxRate: number;
+  /** Seconds each rate is written for. */
+  readonly durationSeconds: number;
+  /** PostgreSQL connections sharing each rate (and writing flat out for PostgreSQL's own limit). */
+  readonly writers: number;
+  /** The search stops when the highest flat rate and the lowest rising one are this close (0.1: within 10%). */
+  readonly precision: number;
+  /** Most rates tried. */
+  readonly maxSteps: number;
+  readonly progress: (line: string) => void;
+}
+
+/** One rate of the search. */
+export interface CapacityStep {
+  /** The rate asked for. */
+  readonly rate: number;
+  /** The rate the writers reached (below `rate` when PostgreSQL is the limit). */
+  readonly writtenPerSecond: number;
+  /** The pipeline kept up: its lag did not grow and the backlog left at the end drained in time. */
+  readonly flat: boolean;
+  /** Peak lag (events not yet committed to Iceberg) in the first and the second half of the write. */
+  readonly maxLagFirstHalf: number;
+  readonly maxLagSecondHalf: number;
+  /** Seconds from the end of the write until the pipeline had committed every event. */
+  readonly drainSeconds: number;
+  /** Up to five `<workload> <cpu>%` during the write, busiest first. */
+  readonly topCpu: string[];
+}
+
+export interface CapacityReport {
+  readonly startedAt: string;
+  readonly options: Omit<CapacityOptions, "progress">;
+  readonly checkpointIntervalMs?: number;
+  /** The highest written rate the pipeline kept up with (0 when none of the rates tried). */
+  readonly capacityEventsPerSecond: number;
+  /** The same writers writing as fast as they can, on the same machine, while the pipeline runs. */
+  readonly postgresRowsPerSecond: number;
+  /** capacityEventsPerSecond / postgresRowsPerSecond. */
+  readonly fractionOfPostgres: number;
+  /** True when the pipeline kept up with every rate PostgreSQL reached: its capacity is at least that. */
+  readonly limitedByPostgres: boolean;
+  readonly steps: CapacityStep[];
+}
+
+/** Lag left when everything is committed: transaction markers at the ends of the partitions. */
+const DRAINED_LAG = 50;
+
+/**
+ * Lag that a keeping-up pipeline is allowed: Flink commits offsets (and Iceberg snapshots) once
+ * per checkpoint, so its lag saws between zero and about a checkpoint's worth of events. A
+ * pipeline that falls behind adds (rate - capacity) events every second: the second half's peak
+ * outgrows the first half's, and the backlog at the end takes longer than a checkpoint to drain.
+ */
+export function isFlat(step: Pick<CapacityStep, "maxLagFirstHalf" | "maxLagSecondHalf" | "drainSeconds">, rate: number, checkpointSeconds: number): boolean {
+  const grew = step.maxLagSecondHalf > step.maxLagFirstHalf * 1.25 + rate;
+  return !grew && step.drainSeconds <= checkpointSeconds * 2 + 10;
+}
+
+/**
+ * The next rate to try: doubling while every rate kept up, then halving the gap between the
+ * highest flat rate and the lowest that was not; undefined when the search is done.
+ */
+export function nextRate(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPerSecond">[], o: Pick<CapacityOptions, "startRate" | "maxRate" | "precision" | "maxSteps">): number | undefined {
+  if (steps.length === 0) return o.startRate;
+  if (steps.length >= o.maxSteps) return undefined;
+  const flat = steps.filter((s) => s.flat).map((s) => s.rate);
+  const rising = steps.filter((s) => !s.flat).map((s) => s.rate);
+  const lo = flat.length ? Math.max(...flat) : 0;
+  const hi = rising.length ? Math.min(...rising) : undefined;
+  // The writers could not reach the last flat rate: PostgreSQL, not the pipeline, is the limit.
+  const last = steps[steps.length - 1];
+  if (last.flat && last.writtenPerSecond < last.rate * 0.95) return undefined;
+  if (hi === undefined) return lo >= o.maxRate ? undefined : Math.min(o.maxRate, lo * 2);
+  if (lo > 0 && hi / lo <= 1 + o.precision) return undefined;
+  return Math.round((lo + hi) / 2 / 100) * 100 || Math.round((lo + hi) / 2);
+}
+
+/**
+ * Searches for the highest write rate whose lag stays flat, each rate from an idle pipeline,
+ * then measures what PostgreSQL alone takes from the same writers. Bounded: at most `maxSteps`
+ * rates of `durationSeconds` each; every row belongs to one throw-away user and is deleted after
+ * its step (the deletes drain before the next).
+ */
+export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityReport> {
+  const say = o.progress;
+  const pg = await connectPostgres(t);
+  const checkpointSeconds = (t.checkpointIntervalMs ?? 5000) / 1000;
+  const topic = t.topics.accounts;
+  if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(t.topics).join(", ")})`);
+  const steps: CapacityStep[] = [];
+  try {
+    for (let rate = nextRate(steps, o); rate !== undefined; rate = nextRate(steps, o)) {
+      say(`rate ${rate} rows/s for ${o.durationSeconds} s: waiting for an idle pipeline first`);
+      await waitForIdle(t, pg);
+      const step = await withBenchUser(pg, (userId) => measureRate(t, userId, topic, rate, o, checkpointSeconds));
+      say(`  written ${step.writtenPerSecond}/s, lag peak ${step.maxLagFirstHalf} then ${step.maxLagSecondHalf}, drained in ${step.drainSeconds} s: ${step.flat ? "flat" : "rising"}`);
+      steps.push(step);
+    }
+    say(`PostgreSQL alone: ${o.writers} writer(s) as fast as they go for ${o.durationSeconds} s`);
+    await waitForIdle(t, pg);
+    const postgresRowsPerSecond = await withBenchUser(pg, async (userId) => {
+      const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
+      const written = await writeAtRate(clients, userId, { rate: Infinity, durationSeconds: o.durationSeconds }, { n: 0 }, () => undefined).finally(() => Promise.all(clients.map((c) => c.end())));
+      return Math.round(written.n / written.seconds);
+    });
+    const flat = steps.filter((s) => s.flat);
+    const capacityEventsPerSecond = flat.length ? Math.max(...flat.map((s) => s.writtenPerSecond)) : 0;
+    const last = steps[steps.length - 1];
+    return {
+      startedAt: new Date().toISOString(),
+      options: { startRate: o.startRate, maxRate: o.maxRate, durationSeconds: o.durationSeconds, writers: o.writers, precision: o.precision, maxSteps: o.maxSteps },
+      checkpointIntervalMs: t.checkpointIntervalMs,
+      capacityEventsPerSecond,
+      postgresRowsPerSecond,
+      fractionOfPostgres: Math.round((capacityEventsPerSecond / postgresRowsPerSecond) * 100) / 100,
+      limitedByPostgres: !!last?.flat && last.writtenPerSecond < last.rate * 0.95,
+      steps,
+    };
+  } finally {
+    await pg.end();
+  }
+}
+
+/** Runs `use` with a throw-away user; deletes its accounts and the user afterwards. */
+async function withBenchUser<T>(pg: PgClient, use: (userId: string) => Promise<T>): Promise<T> {
+  const userId = randomUUID();
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
+  try {
+    return await use(userId);
+  } finally {
+    await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
+    await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
+  }
+}
+
+async function measureRate(t: Target, userId: string, topic: string, rate: number, o: CapacityOptions, checkpointSeconds: number): Promise<CapacityStep> {
+  const lag = await pipelineLag(t);
+  const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
+  try {
+    const samples: { at: number; lag: number }[] = [];
+    let sampling: Promise<void> = Promise.resolve();
+    const start = Date.now();
+    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () =>
+      writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, { n: 0 }, () => {
+        // One sample at a time: an admin round trip can outlast the second.
+        sampling = sampling.then(async () => {
+          samples.push({ at: Date.now() - start, lag: await lag.events([topic]) });
+        });
+      }),
+    );
+    await sampling;
+    const drainStart = Date.now();
+    // Not zero: each Kafka transaction ends with a commit marker that takes an offset and that
+    // no consumer commits past.
+    await waitFor(async () => (await lag.events([topic])) <= DRAINED_LAG, 600_000, `the pipeline to commit the ${written.n} rows written at ${rate}/s`, 500);
+    const half = (o.durationSeconds * 1000) / 2;
+    const peak = (xs: { lag: number }[]) => Math.max(0, ...xs.map((x) => x.lag));
+    const measured = {
+      maxLagFirstHalf: peak(samples.filter((s) => s.at <= half)),
+      maxLagSecondHalf: peak(samples.filter((s) => s.at > half)),
+      drainSeconds: Math.round((Date.now() - drainStart) / 100) / 10,
+    };
+    return {
+      rate,
+      writtenPerSecond: Math.round(written.n / written.seconds),
+      flat: isFlat(measured, rate, checkpointSeconds),
+      ...measured,
+      topCpu: cpu.top,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+    await lag.close();
+  }
+}
+
+/** The report as a terminal table. */
+export function formatCapacity(r: CapacityReport): string {
+  const lines = [
+    `  ${"rate (rows/s)".padEnd(14)} ${"written/s".padEnd(10)} ${"lag peak 1st / 2nd half".padEnd(24)} ${"drain (s)".padEnd(10)} result`,
+    ...r.steps.map(
+      (s) =>
+        `  ${String(s.rate).padEnd(14)} ${String(s.writtenPerSecond).padEnd(10)} ${`${s.maxLagFirstHalf} / ${s.maxLagSecondHalf}`.padEnd(24)} ${String(s.drainSeconds).padEnd(10)} ${s.flat ? "flat" : "rising"}  ${s.topCpu.slice(0, 3).join(", ")}`,
+    ),
+    "",
+    `  capacity: ${r.capacityEventsPerSecond} events/s${r.limitedByPostgres ? " (at least: it kept up with all PostgreSQL wrote)" : ""}`,
+    `  PostgreSQL alone, same writers: ${r.postgresRowsPerSecond} rows/s`,
+    `  capacity / PostgreSQL: ${r.fractionOfPostgres}`,
+  ];
+  return lines.join("\n");
+}
