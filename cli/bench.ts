@@ -3,7 +3,7 @@ import { Consumer } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
 import { groupJoined, listenFromNow } from "./listen";
-import { cpuDuring, cpuSampler } from "./resources";
+import { cpuDuring, cpuSampler, flinkBusySampler } from "./resources";
 import { pollUntil } from "./poll";
 import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
@@ -40,6 +40,8 @@ export interface BenchReport {
     lagAtEndOfWrite: number;
     topCpu: string[];
     cpuSampledBy?: string;
+    /** Up to five `<Flink operator chain> <busy>%` during the write, busiest first (see `flinkBusySampler`). */
+    flinkBusy?: string[];
   };
   readonly commitToTrinoMs: Percentiles & { checkpointIntervalMs?: number };
   /**
@@ -160,10 +162,12 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
     const lags: number[] = [];
     const progress = { n: 0 };
     const writers = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () =>
-      writeAtRate(writers, userId, o, progress, () => {
-        lags.push(progress.n - (listener.count - before));
-      }),
+    const [[written, cpu], flink] = await cpuDuring(flinkBusySampler(t.flinkUrl, t.jobName), () =>
+      cpuDuring(cpuSampler(t.platform), () =>
+        writeAtRate(writers, userId, o, progress, () => {
+          lags.push(progress.n - (listener.count - before));
+        }),
+      ),
     ).finally(() => Promise.all(writers.map((w) => w.end())));
     const lagAtEndOfWrite = written.n - (listener.count - before);
     const drainStart = Date.now();
@@ -209,6 +213,7 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
         lagAtEndOfWrite,
         topCpu: cpu.top,
         cpuSampledBy: cpu.sampledBy,
+        flinkBusy: flink.top,
       },
       commitToTrinoMs: { ...percentiles(visible), checkpointIntervalMs: t.checkpointIntervalMs },
       queries,
@@ -421,6 +426,7 @@ export function formatReport(r: BenchReport, baseline?: BenchReport): string {
     ["Kafka lag at end of write (events)", r.throughput.lagAtEndOfWrite, baseline?.throughput.lagAtEndOfWrite],
     ["drain after write (s)", r.throughput.drainSeconds, baseline?.throughput.drainSeconds],
     ["busiest workloads during write", r.throughput.topCpu.join(", ") || r.throughput.cpuSampledBy || "n/a", undefined],
+    ["busiest Flink operators during write", r.throughput.flinkBusy?.join(", ") || "n/a", undefined],
     ["commit -> Trino p50 (ms)", r.commitToTrinoMs.p50, baseline?.commitToTrinoMs.p50],
     ["commit -> Trino p95 (ms)", r.commitToTrinoMs.p95, baseline?.commitToTrinoMs.p95],
     ...Object.entries(r.queries).flatMap(([name, q]): [string, number | string, number | undefined][] => [

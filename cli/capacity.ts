@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
 import { pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
-import { cpuDuring, cpuSampler } from "./resources";
+import { cpuDuring, cpuSampler, flinkBusySampler } from "./resources";
 import { connectPostgres, Target } from "./target";
 
 export interface CapacityOptions {
@@ -35,6 +35,8 @@ export interface CapacityStep {
   readonly drainSeconds: number;
   /** Up to five `<workload> <cpu>%` during the write, busiest first. */
   readonly topCpu: string[];
+  /** Up to five `<Flink operator chain> <busy>%` during the write, busiest first (see `flinkBusySampler`). */
+  readonly flinkBusy: string[];
 }
 
 export interface CapacityReport {
@@ -150,13 +152,15 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
     const samples: { at: number; lag: number }[] = [];
     let sampling: Promise<void> = Promise.resolve();
     const start = Date.now();
-    const [written, cpu] = await cpuDuring(cpuSampler(t.platform), () =>
-      writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, { n: 0 }, () => {
-        // One sample at a time: an admin round trip can outlast the second.
-        sampling = sampling.then(async () => {
-          samples.push({ at: Date.now() - start, lag: await lag.events([topic]) });
-        });
-      }),
+    const [[written, cpu], flink] = await cpuDuring(flinkBusySampler(t.flinkUrl, t.jobName), () =>
+      cpuDuring(cpuSampler(t.platform), () =>
+        writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, { n: 0 }, () => {
+          // One sample at a time: an admin round trip can outlast the second.
+          sampling = sampling.then(async () => {
+            samples.push({ at: Date.now() - start, lag: await lag.events([topic]) });
+          });
+        }),
+      ),
     );
     await sampling;
     const drainStart = Date.now();
@@ -176,6 +180,7 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
       flat: isFlat(measured, rate, checkpointSeconds),
       ...measured,
       topCpu: cpu.top,
+      flinkBusy: flink.top,
     };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
@@ -189,7 +194,7 @@ export function formatCapacity(r: CapacityReport): string {
     `  ${"rate (rows/s)".padEnd(14)} ${"written/s".padEnd(10)} ${"lag peak 1st / 2nd half".padEnd(24)} ${"drain (s)".padEnd(10)} result`,
     ...r.steps.map(
       (s) =>
-        `  ${String(s.rate).padEnd(14)} ${String(s.writtenPerSecond).padEnd(10)} ${`${s.maxLagFirstHalf} / ${s.maxLagSecondHalf}`.padEnd(24)} ${String(s.drainSeconds).padEnd(10)} ${s.flat ? "flat" : "rising"}  ${s.topCpu.slice(0, 3).join(", ")}`,
+        `  ${String(s.rate).padEnd(14)} ${String(s.writtenPerSecond).padEnd(10)} ${`${s.maxLagFirstHalf} / ${s.maxLagSecondHalf}`.padEnd(24)} ${String(s.drainSeconds).padEnd(10)} ${s.flat ? "flat" : "rising"}  CPU: ${s.topCpu.slice(0, 3).join(", ")}; Flink busy: ${s.flinkBusy.slice(0, 2).join(", ")}`,
     ),
     "",
     `  capacity: ${r.capacityEventsPerSecond} events/s${r.limitedByPostgres ? " (at least: it kept up with all PostgreSQL wrote)" : ""}`,

@@ -1,6 +1,7 @@
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { AccessPlatform } from "../constructs/access";
+import { getJson } from "./target";
 
 /** Runs a command and returns its standard output; rejects when it fails. */
 export type CommandRunner = (command: string, args: string[]) => Promise<string>;
@@ -43,6 +44,52 @@ export function cpuSampler(platform: AccessPlatform, run: CommandRunner = runCom
       return new Map(rows(out).map(([name, cpu]) => [name, millicores(cpu) / 10]));
     },
   };
+}
+
+/** A Flink job vertex as `GET /jobs/<id>` lists it. */
+interface FlinkVertex {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * Load of each operator chain (job vertex) of the pipeline's Flink job, in the same shape as CPU:
+ * percent of the time its busiest subtask was busy (`busyTimeMsPerSecond` / 10). With the CPU of
+ * the containers it tells which hop holds the pipeline back: a chain near 100% busy is the
+ * bottleneck, one that is back-pressured waits for the chain after it.
+ */
+export function flinkBusySampler(flinkUrl: string, jobName: string, fetchJson: (url: string) => Promise<any> = getJson): CpuSampler {
+  let vertices: FlinkVertex[] | undefined;
+  let jobId: string | undefined;
+  return {
+    source: "Flink REST busyTimeMsPerSecond",
+    sample: async () => {
+      if (!jobId || !vertices) {
+        const overview = await fetchJson(`${flinkUrl}/jobs/overview`);
+        jobId = overview.jobs.find((j: { name: string; state: string }) => j.name === jobName && j.state === "RUNNING")?.jid;
+        if (!jobId) throw new Error(`no RUNNING Flink job named ${jobName}`);
+        vertices = (await fetchJson(`${flinkUrl}/jobs/${jobId}`)).vertices as FlinkVertex[];
+      }
+      const load = new Map<string, number>();
+      for (const v of vertices) {
+        const metrics: { id: string; max?: number }[] = await fetchJson(`${flinkUrl}/jobs/${jobId}/vertices/${v.id}/subtasks/metrics?get=busyTimeMsPerSecond`);
+        const busy = metrics.find((m) => m.id === "busyTimeMsPerSecond")?.max;
+        if (busy !== undefined && Number.isFinite(busy)) load.set(shortVertexName(v.name), busy / 10);
+      }
+      return load;
+    },
+  };
+}
+
+/** `Source: kafka_raw_accounts[1] -> Calc[2] -> ...` as its first and last operator. */
+export function shortVertexName(name: string): string {
+  const ops = name.split(" -> ").map((op) =>
+    op
+      .replace(/\[\d+\]/g, "")
+      .replace(/\(.*$/, "")
+      .trim(),
+  );
+  return ops.length > 2 ? `${ops[0]} -> ... -> ${ops[ops.length - 1]}` : ops.join(" -> ");
 }
 
 /** Whitespace-separated columns of each non-empty line. */

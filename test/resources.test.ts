@@ -1,4 +1,4 @@
-import { CommandRunner, cpuDuring, cpuSampler } from "../cli/resources";
+import { CommandRunner, cpuDuring, cpuSampler, flinkBusySampler, shortVertexName } from "../cli/resources";
 
 describe("bench's CPU sampling follows the contract's platform", () => {
   test("Docker: docker stats of the stack's containers only, named without the prefix", async () => {
@@ -61,5 +61,52 @@ describe("bench's CPU sampling follows the contract's platform", () => {
     });
     const [, cpu] = await cpuDuring(sampler, async () => "done");
     expect(cpu).toEqual({ top: [], sampledBy: "not sampled: kubectl top pod -n lakehouse failed (error: Metrics API not available)" });
+  });
+});
+
+describe("bench's Flink operator load", () => {
+  const FLINK = "http://flink:8081";
+  const answers: Record<string, unknown> = {
+    [`${FLINK}/jobs/overview`]: {
+      jobs: [
+        { jid: "old", name: "lakehouse-cdc-1", state: "CANCELED" },
+        { jid: "j1", name: "lakehouse-cdc-1", state: "RUNNING" },
+      ],
+    },
+    [`${FLINK}/jobs/j1`]: {
+      vertices: [
+        { id: "v1", name: "Source: kafka_raw_accounts[1] -> Calc[2] -> IcebergStreamWriter" },
+        { id: "v2", name: "IcebergFilesCommitter" },
+      ],
+    },
+    [`${FLINK}/jobs/j1/vertices/v1/subtasks/metrics?get=busyTimeMsPerSecond`]: [{ id: "busyTimeMsPerSecond", min: 100, max: 930, avg: 515, sum: 1030 }],
+    [`${FLINK}/jobs/j1/vertices/v2/subtasks/metrics?get=busyTimeMsPerSecond`]: [{ id: "busyTimeMsPerSecond", min: 0, max: 12, avg: 12, sum: 12 }],
+  };
+
+  test("the busiest subtask of each chain of the RUNNING job, in percent, under a short name", async () => {
+    const fetched: string[] = [];
+    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-1", async (url) => {
+      fetched.push(url);
+      return answers[url];
+    });
+    expect(await sampler.sample()).toEqual(
+      new Map([
+        ["Source: kafka_raw_accounts -> ... -> IcebergStreamWriter", 93],
+        ["IcebergFilesCommitter", 1.2],
+      ]),
+    );
+    // The job and its vertices are looked up once; later samples read only the metrics.
+    await sampler.sample();
+    expect(fetched.filter((u) => !u.includes("/metrics"))).toEqual([`${FLINK}/jobs/overview`, `${FLINK}/jobs/j1`]);
+  });
+
+  test("no RUNNING job of that name is an error that names it", async () => {
+    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-2", async (url) => answers[url]);
+    await expect(sampler.sample()).rejects.toThrow("no RUNNING Flink job named lakehouse-cdc-2");
+  });
+
+  test("operator chains keep their first and last operator", () => {
+    expect(shortVertexName("Source: kafka_cdc_users[3] -> DropUpdateBefore[4] -> ConstraintEnforcer[5] -> IcebergStreamWriter")).toBe("Source: kafka_cdc_users -> ... -> IcebergStreamWriter");
+    expect(shortVertexName("IcebergFilesCommitter")).toBe("IcebergFilesCommitter");
   });
 });
