@@ -58,21 +58,21 @@ interface FlinkVertex {
  * the containers it tells which hop holds the pipeline back: a chain near 100% busy is the
  * bottleneck, one that is back-pressured waits for the chain after it.
  */
-export function flinkBusySampler(flinkUrl: string, jobName: string, fetchJson: (url: string) => Promise<any> = getJson): CpuSampler {
+export function flinkBusySampler(flinkUrl: string, jobName: string, fetchJson: <T>(url: string) => Promise<T> = getJson): CpuSampler {
   let vertices: FlinkVertex[] | undefined;
   let jobId: string | undefined;
   return {
     source: "Flink REST busyTimeMsPerSecond",
     sample: async () => {
       if (!jobId || !vertices) {
-        const overview = await fetchJson(`${flinkUrl}/jobs/overview`);
-        jobId = overview.jobs.find((j: { name: string; state: string }) => j.name === jobName && j.state === "RUNNING")?.jid;
+        const overview = await fetchJson<{ jobs: { jid: string; name: string; state: string }[] }>(`${flinkUrl}/jobs/overview`);
+        jobId = overview.jobs.find((j) => j.name === jobName && j.state === "RUNNING")?.jid;
         if (!jobId) throw new Error(`no RUNNING Flink job named ${jobName}`);
-        vertices = (await fetchJson(`${flinkUrl}/jobs/${jobId}`)).vertices as FlinkVertex[];
+        vertices = (await fetchJson<{ vertices: FlinkVertex[] }>(`${flinkUrl}/jobs/${jobId}`)).vertices;
       }
       const load = new Map<string, number>();
       for (const v of vertices) {
-        const metrics: { id: string; max?: number }[] = await fetchJson(`${flinkUrl}/jobs/${jobId}/vertices/${v.id}/subtasks/metrics?get=busyTimeMsPerSecond`);
+        const metrics = await fetchJson<{ id: string; max?: number }[]>(`${flinkUrl}/jobs/${jobId}/vertices/${v.id}/subtasks/metrics?get=busyTimeMsPerSecond`);
         const busy = metrics.find((m) => m.id === "busyTimeMsPerSecond")?.max;
         if (busy !== undefined && Number.isFinite(busy)) load.set(shortVertexName(v.name), busy / 10);
       }

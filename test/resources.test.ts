@@ -85,9 +85,9 @@ describe("bench's Flink operator load", () => {
 
   test("the busiest subtask of each chain of the RUNNING job, in percent, under a short name", async () => {
     const fetched: string[] = [];
-    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-1", async (url) => {
+    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-1", async <T>(url: string) => {
       fetched.push(url);
-      return answers[url];
+      return answers[url] as T;
     });
     expect(await sampler.sample()).toEqual(
       new Map([
@@ -101,7 +101,7 @@ describe("bench's Flink operator load", () => {
   });
 
   test("no RUNNING job of that name is an error that names it", async () => {
-    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-2", async (url) => answers[url]);
+    const sampler = flinkBusySampler(FLINK, "lakehouse-cdc-2", async <T>(url: string) => answers[url] as T);
     await expect(sampler.sample()).rejects.toThrow("no RUNNING Flink job named lakehouse-cdc-2");
   });
 
