@@ -95,8 +95,12 @@ export function nextRate(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPer
  */
 export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityReport> {
   const say = o.progress;
-  const pg = await connectPostgres(t);
   const checkpointSeconds = (t.checkpointIntervalMs ?? 5000) / 1000;
+  // Each half of a step must hold whole checkpoints, or the halves' peaks are not comparable.
+  if (o.durationSeconds < checkpointSeconds * 4) {
+    throw new Error(`--duration ${o.durationSeconds} is too short for --capacity: the stack checkpoints every ${checkpointSeconds} s; give at least ${Math.ceil(checkpointSeconds * 4)} s`);
+  }
+  const pg = await connectPostgres(t);
   const topic = t.topics.accounts;
   if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(t.topics).join(", ")})`);
   const steps: CapacityStep[] = [];
