@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "child_process";
 import { pollUntil } from "../../cli/poll";
 import { hostAndPort } from "../../cli/target";
 import { Client as PgClient } from "pg";
@@ -41,4 +42,29 @@ export function lakeOf(access: LakehouseAccess, address: string): Lake {
 /** Polls until `probe` returns a value, or fails with `describe()` of the last state. */
 export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, describe: () => string = () => ""): Promise<T> {
   return pollUntil(probe, { what, timeoutMs, intervalMs: 2000, describe });
+}
+
+/**
+ * The output of every container of the stack that exited with an error (a deploy job whose
+ * postcondition failed), for the log of a failed deploy: the containers are gone once the stack is
+ * destroyed, so CI would keep only "Job ... failed. Its output: docker logs ...".
+ */
+export function failedContainerLogs(stackPrefix: string): string {
+  const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const exited = docker("ps", "-a", "--filter", `label=lakehouse.stack=${stackPrefix}`, "--filter", "status=exited", "--format", "{{.Names}}\t{{.Status}}")
+      .trim()
+      .split("\n")
+      .filter((line) => /\tExited \((?!0\))\d+\)/.test(line));
+    return exited
+      .map((line) => {
+        const name = line.split("\t")[0];
+        // A job writes to both streams; docker logs keeps them apart.
+        const logs = spawnSync("docker", ["logs", "--tail", "80", name], { encoding: "utf8" });
+        return `--- docker logs --tail 80 ${name} (${line.split("\t")[1]})\n${logs.stdout}${logs.stderr}`;
+      })
+      .join("\n");
+  } catch (err) {
+    return `(could not read the failed containers' logs: ${err instanceof Error ? err.message : err})`;
+  }
 }

@@ -5,7 +5,7 @@ import { Client as PgClient } from "pg";
 import { defaultImage, LOCAL_IMAGE_REGISTRY } from "../../constructs";
 import { BANK_TABLES, ColumnTypes, TableSchema } from "../../constructs/schema";
 import { schemaSql } from "../../constructs/source-db";
-import { DeployedStack, deployedStack, eventually, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
+import { DeployedStack, deployedStack, eventually, failedContainerLogs, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { rawDuplicates } from "./exactness";
 
 /**
@@ -55,8 +55,9 @@ async function run(cmd: string, args: string[], logName: string): Promise<number
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (status !== 0) output += `\n${failedContainerLogs(PREFIX)}`;
   fs.writeFileSync(path.join(OUT, `day2-${logName}.log`), output);
-  if (status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${status}):\n${output.trim().split("\n").slice(-40).join("\n")}`);
+  if (status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${status}):\n${output.trim().split("\n").slice(-80).join("\n")}`);
   return (Date.now() - t0) / 1000;
 }
 

@@ -10,7 +10,7 @@ import { accountLifecycle, EXTREME_BALANCE, martsDiffer, readMartsWhile, runDags
 import { describeDay2 } from "./day2";
 import { screenshotDashboard } from "./superset-dashboard";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
-import { DeployedStack, deployedStack, eventually, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
+import { DeployedStack, deployedStack, eventually, failedContainerLogs, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { ExpectedEvent, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
@@ -34,10 +34,9 @@ function cdktf(args: string[], logName: string, env: NodeJS.ProcessEnv = {}): nu
   fs.mkdirSync(OUT, { recursive: true });
   const t0 = Date.now();
   const result = spawnSync("npx", ["cdktf", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
-  fs.writeFileSync(path.join(OUT, `${logName}.log`), `${result.stdout}\n${result.stderr}`);
-  if (result.status !== 0) {
-    throw new Error(`cdktf ${args.join(" ")} failed (exit ${result.status}); the last lines:\n${`${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-40).join("\n")}`);
-  }
+  const output = `${result.stdout}\n${result.stderr}${result.status !== 0 ? `\n${failedContainerLogs(PREFIX)}` : ""}`;
+  fs.writeFileSync(path.join(OUT, `${logName}.log`), output);
+  if (result.status !== 0) throw new Error(`cdktf ${args.join(" ")} failed (exit ${result.status}); the last lines:\n${output.trim().split("\n").slice(-80).join("\n")}`);
   return (Date.now() - t0) / 1000;
 }
 
