@@ -36,6 +36,16 @@ const { env, http, log, until, run, s3Client, sleep, FatalError, HttpError } = r
  */
 const DEFAULT_TIMING = { waitMs: 300_000, pollMs: 2_000, statementPollMs: 500 };
 
+/**
+ * Passes of the keeper that may each try the upgrade's stop-with-savepoint before it gives up:
+ * a savepoint can fail for a passing reason (a checkpoint declined by a busy task, a storage
+ * timeout) and the old version keeps running, so the next pass tries again.
+ */
+const SAVEPOINT_ATTEMPTS = 3;
+
+/** A stop-with-savepoint that Flink reports failed; the job it was for keeps running. */
+class SavepointFailed extends FatalError {}
+
 const ACTIVE = new Set(["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "CANCELLING", "FAILING", "SUSPENDED"]);
 
 /**
@@ -161,7 +171,7 @@ function flinkClient({ gateway, jobmanager }, timing = DEFAULT_TIMING) {
         async () => {
           const s = await http("GET", `${jobmanager}/jobs/${jid}/savepoints/${requestId}`);
           if (s.status.id !== "COMPLETED") return undefined;
-          if (s.operation?.["failure-cause"]) throw new FatalError(`stop-with-savepoint of ${jid} failed: ${rootCause(s.operation["failure-cause"]["stack-trace"] ?? "")}`);
+          if (s.operation?.["failure-cause"]) throw new SavepointFailed(`stop-with-savepoint of ${jid} failed: ${rootCause(s.operation["failure-cause"]["stack-trace"] ?? "")}`);
           return /** @type {string} */ (s.operation.location);
         },
         { timeoutMs: timing.waitMs, intervalMs: timing.pollMs },
@@ -288,6 +298,8 @@ function createKeeper(deps) {
   const status = { target: jobName, state: "STARTING", checkedAt: 0 };
   /** Set when this version was tried and rolled back: the keeper then keeps the old one running. */
   let rejected = /** @type {string | undefined} */ (undefined);
+  /** Failed stop-with-savepoint attempts of the current upgrade. */
+  let savepointFailures = 0;
   const sqlKey = (/** @type {string} */ name) => `${statePrefix}pipelines/${name}.sql`;
 
   /** Newest `_metadata` of a retained checkpoint or savepoint, as a restore path. */
@@ -335,7 +347,15 @@ function createKeeper(deps) {
       throw new FatalError(`the new pipeline SQL (${jobName}) does not plan; ${old.name} keeps running. ${err instanceof Error ? err.message : err}`);
     }
     log(`stopping ${old.name} (${old.jid}) with a savepoint`);
-    const savepoint = await flink.stopWithSavepoint(old.jid, deps.savepointDir);
+    let savepoint;
+    try {
+      savepoint = await flink.stopWithSavepoint(old.jid, deps.savepointDir);
+      savepointFailures = 0;
+    } catch (err) {
+      if (!(err instanceof SavepointFailed) || ++savepointFailures >= SAVEPOINT_ATTEMPTS) throw err;
+      // Not fatal: the old version still runs, and the next pass tries again.
+      throw new Error(`${err.message} (attempt ${savepointFailures} of ${SAVEPOINT_ATTEMPTS}; ${old.name} keeps running and the next pass tries again)`, { cause: err });
+    }
     log(`savepoint at ${savepoint}; starting ${jobName} from it`);
     try {
       status.jobId = await start(jobName, sql, savepoint);

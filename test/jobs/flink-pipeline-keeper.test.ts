@@ -102,13 +102,32 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       expect(flink.statements().filter((s) => s.startsWith("EXPLAIN"))).toHaveLength(1);
     });
 
-    test("a savepoint that fails: the error names the job and Flink's cause, nothing new is started", async () => {
+    test("a savepoint that fails: retried on the next passes, then fatal naming the job and Flink's cause; nothing new is started", async () => {
       const old = flink.addJob("p-old");
       flink.behaviour.savepointFailure = "java.util.concurrent.CompletionException: x\nCaused by: java.io.IOException: bucket lakehouse not found";
       const { k } = keeper();
-      await expect(k.reconcile()).rejects.toThrow(`stop-with-savepoint of ${old.jid} failed: Caused by: java.io.IOException: bucket lakehouse not found`);
+      const cause = `stop-with-savepoint of ${old.jid} failed: Caused by: java.io.IOException: bucket lakehouse not found`;
+      for (const attempt of [1, 2]) {
+        const err = await k.reconcile().catch((e: Error) => e);
+        expect(err.message).toBe(`${cause} (attempt ${attempt} of 3; p-old keeps running and the next pass tries again)`);
+        expect(err.constructor.name).toBe("Error");
+      }
+      const last = await k.reconcile().catch((e: Error) => e);
+      expect([last.constructor.name, last.message]).toEqual(["SavepointFailed", cause]);
+      expect(stops()).toHaveLength(3);
       expect(jobs()).toEqual(["p-old:RUNNING"]);
       expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toEqual([]);
+    });
+
+    test("a savepoint that fails once: the next pass upgrades", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.savepointFailure = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint was declined (task is not ready)";
+      const { k } = keeper();
+      await expect(k.reconcile()).rejects.toThrow("attempt 1 of 3");
+      expect(k.status.state).toBe("UPGRADING");
+      flink.behaviour.savepointFailure = undefined;
+      await k.reconcile();
+      expect([k.status.state, jobs()]).toEqual(["RUNNING", ["p-old:FINISHED", expect.stringMatching(/^p-new:RUNNING from <savepoints>/)]]);
     });
 
     test("a savepoint that never completes: times out naming it, nothing new is started", async () => {
