@@ -130,7 +130,7 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
   const userId = randomUUID();
   await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse bench')", [userId, `bench-${userId}@lakehouse.bench`]);
   say("waiting for the pipeline to be idle (WAL the replication slot has not confirmed, Flink's consumer lag)");
-  const idleAfterSeconds = await waitForIdle(t, pg);
+  const idleAfterSeconds = await waitForIdle(t, pg, userId);
   const listener = new Listener(t, userId);
   await listener.start();
   try {
@@ -275,15 +275,20 @@ const SLOT_IDLE_BYTES = 2 * 1024 * 1024;
  * 2 MiB of WAL, then until every consumer group of the pipeline reads within 1,000 events of
  * the end of the change topics, so one run's figures are not another run's backlog. The slot
  * comes first: a backlog Debezium has not read yet (a previous run's deletes) is not in Kafka.
+ * While the slot is behind, it touches the bench's user row (`userId`): WAL written after the
+ * last captured change (the vacuum of a previous run's deletes) is confirmed only once another
+ * captured change arrives, and on a quiet database none would.
  */
-export async function waitForIdle(t: Target, pg: PgClient): Promise<number> {
+export async function waitForIdle(t: Target, pg: PgClient, userId: string): Promise<number> {
   const start = Date.now();
   await waitFor(
     async () => {
       const { rows } = await pg.query(
         "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), 0)::bigint AS behind FROM pg_replication_slots WHERE database = current_database()",
       );
-      return Number(rows[0].behind) < SLOT_IDLE_BYTES;
+      if (Number(rows[0].behind) < SLOT_IDLE_BYTES) return true;
+      await pg.query("UPDATE users SET name = name WHERE id = $1", [userId]);
+      return false;
     },
     600_000,
     "the replication slot to confirm the WAL written before the bench",
@@ -303,7 +308,7 @@ export async function waitForIdle(t: Target, pg: PgClient): Promise<number> {
  * but the CLI's and the e2e's own) has not committed. Flink commits its offsets when a checkpoint
  * completes, so this counts what is not in Iceberg yet.
  */
-export async function pipelineLag(t: Target): Promise<{ events: (topics: string[]) => Promise<number>; close: () => Promise<void> }> {
+export async function pipelineLag(t: Target): Promise<{ events: (topics: string[]) => Promise<number>; committed: (topic: string) => Promise<number>; close: () => Promise<void> }> {
   const admin = kafkaClient(t).admin();
   await admin.connect();
   const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
@@ -322,6 +327,20 @@ export async function pipelineLag(t: Target): Promise<{ events: (topics: string[
         }
       }
       return Math.max(0, ...lagOf.values());
+    },
+    /** Offsets of `topic` that the slowest group has committed, summed over its partitions. */
+    committed: async (topic) => {
+      const sums = await Promise.all(
+        groups.map(async (groupId) => {
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          // A group that reads other topics (or none: Connect's workers) has committed nothing here.
+          if (committed.partitions.every((p) => p.offset === "-1")) return Infinity;
+          return committed.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+        }),
+      );
+      const slowest = Math.min(...sums);
+      if (slowest === Infinity) throw new Error(`no consumer group of the pipeline has committed offsets of ${topic}`);
+      return slowest;
     },
     close: () => admin.disconnect(),
   };

@@ -1,5 +1,4 @@
 import { randomUUID } from "crypto";
-import { Client as PgClient } from "pg";
 import { pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
 import { cpuDuring, cpuSampler, flinkBusySampler } from "./resources";
 import { connectPostgres, Target } from "./target";
@@ -28,7 +27,7 @@ export interface CapacityStep {
   readonly writtenPerSecond: number;
   /** The pipeline kept up: its lag did not grow and the backlog left at the end drained in time. */
   readonly flat: boolean;
-  /** Peak lag (events not yet committed to Iceberg) in the first and the second half of the write. */
+  /** Peak lag (rows committed in PostgreSQL, not yet in Iceberg) in the first and the second half of the write. */
   readonly maxLagFirstHalf: number;
   readonly maxLagSecondHalf: number;
   /** Seconds from the end of the write until the pipeline had committed every event. */
@@ -53,9 +52,6 @@ export interface CapacityReport {
   readonly limitedByPostgres: boolean;
   readonly steps: CapacityStep[];
 }
-
-/** Lag left when everything is committed: transaction markers at the ends of the partitions. */
-const DRAINED_LAG = 50;
 
 /**
  * Lag that a keeping-up pipeline is allowed: Flink commits offsets (and Iceberg snapshots) once
@@ -90,8 +86,8 @@ export function nextRate(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPer
 /**
  * Searches for the highest write rate whose lag stays flat, each rate from an idle pipeline,
  * then measures what PostgreSQL alone takes from the same writers. Bounded: at most `maxSteps`
- * rates of `durationSeconds` each; every row belongs to one throw-away user and is deleted after
- * its step (the deletes drain before the next).
+ * rates of `durationSeconds` each; every row belongs to one throw-away user, and each step's rows
+ * are deleted after it (the deletes drain before the next).
  */
 export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityReport> {
   const say = o.progress;
@@ -104,21 +100,21 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
   const topic = t.topics.accounts;
   if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(t.topics).join(", ")})`);
   const steps: CapacityStep[] = [];
+  const userId = randomUUID();
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
   try {
     for (let rate = nextRate(steps, o); rate !== undefined; rate = nextRate(steps, o)) {
       say(`rate ${rate} rows/s for ${o.durationSeconds} s: waiting for an idle pipeline first`);
-      await waitForIdle(t, pg);
-      const step = await withBenchUser(pg, (userId) => measureRate(t, userId, topic, rate, o, checkpointSeconds));
+      await waitForIdle(t, pg, userId);
+      const step = await measureRate(t, userId, topic, rate, o, checkpointSeconds).finally(() => pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]));
       say(`  written ${step.writtenPerSecond}/s, lag peak ${step.maxLagFirstHalf} then ${step.maxLagSecondHalf}, drained in ${step.drainSeconds} s: ${step.flat ? "flat" : "rising"}`);
       steps.push(step);
     }
     say(`PostgreSQL alone: ${o.writers} writer(s) as fast as they go for ${o.durationSeconds} s`);
-    await waitForIdle(t, pg);
-    const postgresRowsPerSecond = await withBenchUser(pg, async (userId) => {
-      const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-      const written = await writeAtRate(clients, userId, { rate: Infinity, durationSeconds: o.durationSeconds }, { n: 0 }, () => undefined).finally(() => Promise.all(clients.map((c) => c.end())));
-      return Math.round(written.n / written.seconds);
-    });
+    await waitForIdle(t, pg, userId);
+    const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
+    const written = await writeAtRate(clients, userId, { rate: Infinity, durationSeconds: o.durationSeconds }, { n: 0 }, () => undefined).finally(() => Promise.all(clients.map((c) => c.end())));
+    const postgresRowsPerSecond = Math.round(written.n / written.seconds);
     const flat = steps.filter((s) => s.flat);
     const capacityEventsPerSecond = flat.length ? Math.max(...flat.map((s) => s.writtenPerSecond)) : 0;
     const last = steps[steps.length - 1];
@@ -133,19 +129,9 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
       steps,
     };
   } finally {
-    await pg.end();
-  }
-}
-
-/** Runs `use` with a throw-away user; deletes its accounts and the user afterwards. */
-async function withBenchUser<T>(pg: PgClient, use: (userId: string) => Promise<T>): Promise<T> {
-  const userId = randomUUID();
-  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
-  try {
-    return await use(userId);
-  } finally {
     await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
     await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
+    await pg.end();
   }
 }
 
@@ -153,24 +139,28 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
   const lag = await pipelineLag(t);
   const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
   try {
+    // End to end: rows committed in PostgreSQL that Flink has not committed to Iceberg yet, so
+    // a Debezium that falls behind counts as much as a Flink that does (each Kafka transaction's
+    // commit marker takes an offset too: a few per second, counted as progress).
+    const base = await lag.committed(topic);
+    const progress = { n: 0 };
+    const behind = async () => progress.n - ((await lag.committed(topic)) - base);
     const samples: { at: number; lag: number }[] = [];
     let sampling: Promise<void> = Promise.resolve();
     const start = Date.now();
     const [[written, cpu], flink] = await cpuDuring(flinkBusySampler(t.flinkUrl, t.jobName), () =>
       cpuDuring(cpuSampler(t.platform), () =>
-        writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, { n: 0 }, () => {
+        writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, progress, () => {
           // One sample at a time: an admin round trip can outlast the second.
           sampling = sampling.then(async () => {
-            samples.push({ at: Date.now() - start, lag: await lag.events([topic]) });
+            samples.push({ at: Date.now() - start, lag: await behind() });
           });
         }),
       ),
     );
     await sampling;
     const drainStart = Date.now();
-    // Not zero: each Kafka transaction ends with a commit marker that takes an offset and that
-    // no consumer commits past.
-    await waitFor(async () => (await lag.events([topic])) <= DRAINED_LAG, 600_000, `the pipeline to commit the ${written.n} rows written at ${rate}/s`, 500);
+    await waitFor(async () => (await behind()) <= 0, 600_000, `the pipeline to commit the ${written.n} rows written at ${rate}/s`, 500);
     const half = (o.durationSeconds * 1000) / 2;
     const peak = (xs: { lag: number }[]) => Math.max(0, ...xs.map((x) => x.lag));
     const measured = {
