@@ -3,7 +3,7 @@ import { Consumer } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
 import { groupJoined, listenFromNow } from "./listen";
-import { cpuDuring, cpuSampler, flinkBusySampler } from "./resources";
+import { loadDuring } from "./resources";
 import { pollUntil } from "./poll";
 import { connectPostgres, kafkaClient, sleep, Target, trinoClient, trinoRows } from "./target";
 
@@ -75,6 +75,13 @@ export function percentiles(values: number[]): Percentiles {
   return { n: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
+/** The change topic of the accounts table, which the bench writes; fails naming the topics there are. */
+export function accountsTopic(t: Target): string {
+  const topic = t.topics.accounts;
+  if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(t.topics).join(", ")})`);
+  return topic;
+}
+
 /** Keeps every change event of the accounts topic that belongs to the bench's user, by account id. */
 class Listener {
   public readonly seen = new Map<string, number>();
@@ -87,8 +94,7 @@ class Listener {
 
   /** Listens from the topic's current end (see {@link listenFromNow}): every row written after this resolves is seen. */
   async start(): Promise<void> {
-    const topic = this.t.topics.accounts;
-    if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(this.t.topics).join(", ")})`);
+    const topic = accountsTopic(this.t);
     const kafka = kafkaClient(this.t);
     this.consumer = kafka.consumer({ groupId: `lakehouse-bench-${this.userId}`, maxBytesPerPartition: 10 * 1024 * 1024 });
     const joined = groupJoined(this.consumer);
@@ -162,12 +168,10 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
     const lags: number[] = [];
     const progress = { n: 0 };
     const writers = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-    const [[written, cpu], flink] = await cpuDuring(flinkBusySampler(t.flinkUrl, t.jobName), () =>
-      cpuDuring(cpuSampler(t.platform), () =>
-        writeAtRate(writers, userId, o, progress, () => {
-          lags.push(progress.n - (listener.count - before));
-        }),
-      ),
+    const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, () =>
+      writeAtRate(writers, userId, o, progress, () => {
+        lags.push(progress.n - (listener.count - before));
+      }),
     ).finally(() => Promise.all(writers.map((w) => w.end())));
     const lagAtEndOfWrite = written.n - (listener.count - before);
     const drainStart = Date.now();

@@ -1,6 +1,6 @@
 import { randomUUID } from "crypto";
-import { pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
-import { cpuDuring, cpuSampler, flinkBusySampler } from "./resources";
+import { accountsTopic, pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
+import { loadDuring } from "./resources";
 import { connectPostgres, Target } from "./target";
 
 export interface CapacityOptions {
@@ -64,6 +64,12 @@ export function isFlat(step: Pick<CapacityStep, "maxLagFirstHalf" | "maxLagSecon
   return !grew && step.drainSeconds <= checkpointSeconds * 2 + 10;
 }
 
+/** The writers could not reach the last rate, which the pipeline kept up with: PostgreSQL, not the pipeline, is the limit. */
+export function limitedByPostgres(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPerSecond">[]): boolean {
+  const last = steps[steps.length - 1];
+  return !!last?.flat && last.writtenPerSecond < last.rate * 0.95;
+}
+
 /**
  * The next rate to try: doubling while every rate kept up, then halving the gap between the
  * highest flat rate and the lowest that was not; undefined when the search is done.
@@ -75,9 +81,7 @@ export function nextRate(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPer
   const rising = steps.filter((s) => !s.flat).map((s) => s.rate);
   const lo = flat.length ? Math.max(...flat) : 0;
   const hi = rising.length ? Math.min(...rising) : undefined;
-  // The writers could not reach the last flat rate: PostgreSQL, not the pipeline, is the limit.
-  const last = steps[steps.length - 1];
-  if (last.flat && last.writtenPerSecond < last.rate * 0.95) return undefined;
+  if (limitedByPostgres(steps)) return undefined;
   if (hi === undefined) return lo >= o.maxRate ? undefined : Math.min(o.maxRate, lo * 2);
   if (lo > 0 && hi / lo <= 1 + o.precision) return undefined;
   return Math.round((lo + hi) / 2 / 100) * 100 || Math.round((lo + hi) / 2);
@@ -97,8 +101,7 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
     throw new Error(`--duration ${o.durationSeconds} is too short for --capacity: the stack checkpoints every ${checkpointSeconds} s; give at least ${Math.ceil(checkpointSeconds * 4)} s`);
   }
   const pg = await connectPostgres(t);
-  const topic = t.topics.accounts;
-  if (!topic) throw new Error(`the stack captures no accounts table (topics: ${Object.values(t.topics).join(", ")})`);
+  const topic = accountsTopic(t);
   const steps: CapacityStep[] = [];
   const userId = randomUUID();
   await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
@@ -117,7 +120,6 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
     const postgresRowsPerSecond = Math.round(written.n / written.seconds);
     const flat = steps.filter((s) => s.flat);
     const capacityEventsPerSecond = flat.length ? Math.max(...flat.map((s) => s.writtenPerSecond)) : 0;
-    const last = steps[steps.length - 1];
     return {
       startedAt: new Date().toISOString(),
       options: { startRate: o.startRate, maxRate: o.maxRate, durationSeconds: o.durationSeconds, writers: o.writers, precision: o.precision, maxSteps: o.maxSteps },
@@ -125,7 +127,7 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
       capacityEventsPerSecond,
       postgresRowsPerSecond,
       fractionOfPostgres: Math.round((capacityEventsPerSecond / postgresRowsPerSecond) * 100) / 100,
-      limitedByPostgres: !!last?.flat && last.writtenPerSecond < last.rate * 0.95,
+      limitedByPostgres: limitedByPostgres(steps),
       steps,
     };
   } finally {
@@ -148,15 +150,13 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
     const samples: { at: number; lag: number }[] = [];
     let sampling: Promise<void> = Promise.resolve();
     const start = Date.now();
-    const [[written, cpu], flink] = await cpuDuring(flinkBusySampler(t.flinkUrl, t.jobName), () =>
-      cpuDuring(cpuSampler(t.platform), () =>
-        writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, progress, () => {
-          // One sample at a time: an admin round trip can outlast the second.
-          sampling = sampling.then(async () => {
-            samples.push({ at: Date.now() - start, lag: await behind() });
-          });
-        }),
-      ),
+    const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, () =>
+      writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, progress, () => {
+        // One sample at a time: an admin round trip can outlast the second.
+        sampling = sampling.then(async () => {
+          samples.push({ at: Date.now() - start, lag: await behind() });
+        });
+      }),
     );
     await sampling;
     const drainStart = Date.now();

@@ -147,3 +147,15 @@ function busiest(totals: Map<string, { sum: number; n: number }>): string[] {
     .slice(0, 5)
     .map(([name, cpu]) => `${name} ${cpu.toFixed(0)}%`);
 }
+
+/** What {@link loadDuring} measured: container CPU and Flink operator busy time. */
+export interface LoadUse {
+  readonly cpu: CpuUse;
+  readonly flink: CpuUse;
+}
+
+/** Samples the stack's container CPU and its Flink job's operator busy time while `during` runs. */
+export async function loadDuring<T>(platform: AccessPlatform, flinkUrl: string, jobName: string, during: () => Promise<T>): Promise<[T, LoadUse]> {
+  const [[result, cpu], flink] = await cpuDuring(flinkBusySampler(flinkUrl, jobName), () => cpuDuring(cpuSampler(platform), during));
+  return [result, { cpu, flink }];
+}
