@@ -2,6 +2,7 @@ import * as fs from "fs";
 import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
 import { capacity, formatCapacity } from "./capacity";
+import { cdcBacklog, formatCdcBacklog } from "./cdc-backlog";
 import { resolveTarget, TargetFlags } from "./target";
 import { verify } from "./verify";
 
@@ -60,6 +61,8 @@ interface BenchFlags {
   readonly startRate: number;
   readonly maxRate: number;
   readonly maxSteps: number;
+  readonly warmUp: number;
+  readonly cdcBacklog?: number;
 }
 
 targetOptions(program.command("bench"))
@@ -77,11 +80,19 @@ targetOptions(program.command("bench"))
   .option("--start-rate <rows/s>", "--capacity: the first rate tried", int("--start-rate", 100), 2500)
   .option("--max-rate <rows/s>", "--capacity: no rate above this is tried", int("--max-rate", 100), 40000)
   .option("--max-steps <n>", "--capacity: most rates tried", int("--max-steps", 1), 7)
+  .option("--warm-up <seconds>", "--capacity: seconds written at --start-rate before the search, not counted (JIT, caches)", int("--warm-up", 0), 30)
+  .option("--cdc-backlog <rows>", "instead: time the CDC hop alone, Debezium and Kafka Connect draining <rows> written while the connector was paused", int("--cdc-backlog", 1000))
   .action(async (stack: string, opts: TargetFlags & BenchFlags) => {
     const target = resolveTarget(stack, opts);
     const baseline: BenchReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
     const t0 = Date.now();
     const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    if (opts.cdcBacklog !== undefined) {
+      const report = await cdcBacklog(target, { rows: opts.cdcBacklog, writers: opts.writers, progress });
+      progress("done");
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatCdcBacklog(report));
+      return;
+    }
     if (opts.capacity) {
       const report = await capacity(target, {
         startRate: opts.startRate,
@@ -90,6 +101,7 @@ targetOptions(program.command("bench"))
         writers: opts.writers,
         precision: 0.1,
         maxSteps: opts.maxSteps,
+        warmUpSeconds: opts.warmUp,
         progress,
       });
       progress("done");

@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from "kafkajs";
+import "./kafka-lz4";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 import { AccessEndpoint, AccessPlatform } from "../constructs/access";

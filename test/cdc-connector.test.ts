@@ -102,6 +102,18 @@ describe("CdcConnector registration", () => {
     expect(synthOn("docker", build({ exactlyOnce: false })).containerEnv("connect").CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT).toBe("disabled");
   });
 
+  test("batches of 8192 events, lz4-compressed, by default; Debezium's per-event lag-sample warnings silenced", () => {
+    expect(config()).toMatchObject({ "max.batch.size": "8192", "max.queue.size": "32768", "producer.override.compression.type": "lz4" });
+    expect(config({ compression: "none" })["producer.override.compression.type"]).toBe("none");
+    expect(synthOn("docker", build()).containerEnv("connect").CONNECT_LOG4J_LOGGERS).toBe("io.debezium.metrics.stats.MeasurementCollector=ERROR");
+  });
+
+  test("an unknown compression names the codecs Kafka has", () => {
+    expect(() => config({ compression: "brotli" })).toThrow(
+      'CdcConnector: compression must be one of none, gzip, snappy, lz4, zstd (got "brotli"). Set compression to one of them, or leave it unset (lz4).',
+    );
+  });
+
   test("tuning knobs reach the connector, with a queue larger than a batch", () => {
     expect(config({ maxBatchSize: 10000, pollIntervalMs: 50, topicPartitions: 3 })).toMatchObject({
       "max.batch.size": "10000",

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Consumer, Kafka, logLevel } from "kafkajs";
+import "../../cli/kafka-lz4";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DBT_MARTS } from "../../constructs/transformations";

@@ -1,0 +1,102 @@
+import { randomUUID } from "crypto";
+import { accountsTopic, waitFor, waitForIdle } from "./bench";
+import { loadDuring } from "./resources";
+import { connectPostgres, kafkaClient, Target } from "./target";
+
+export interface CdcBacklogOptions {
+  /** Rows written while the connector is paused. */
+  readonly rows: number;
+  /** PostgreSQL connections sharing the writes. */
+  readonly writers: number;
+  readonly progress: (line: string) => void;
+}
+
+export interface CdcBacklogReport {
+  readonly startedAt: string;
+  readonly rows: number;
+  /** Seconds from resuming the connector until Kafka held every row. */
+  readonly seconds: number;
+  /** What Debezium and Kafka Connect deliver to Kafka when nothing else limits them. */
+  readonly eventsPerSecond: number;
+  /** Up to five `<workload> <cpu>%` while the backlog drained, busiest first. */
+  readonly topCpu: string[];
+}
+
+/** Rows per INSERT, as the bench's writers. */
+const BATCH = 500;
+
+/**
+ * The CDC hop alone: pauses the connector, writes `rows` rows (batches of 500, as the bench), then
+ * resumes it and times until the accounts topic has grown by that many offsets (each Kafka
+ * transaction's commit marker takes one too: about one per 8,192 rows, so the figure is at most
+ * 0.02% high). Flink keeps reading meanwhile, as in production. The connector is resumed and the
+ * rows are deleted whatever happens.
+ */
+export async function cdcBacklog(t: Target, o: CdcBacklogOptions): Promise<CdcBacklogReport> {
+  const say = o.progress;
+  const topic = accountsTopic(t);
+  const connector = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}`;
+  const pg = await connectPostgres(t);
+  const admin = kafkaClient(t).admin();
+  await admin.connect();
+  const endOffset = async () => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  const userId = randomUUID();
+  await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse cdc backlog')", [userId, `backlog-${userId}@lakehouse.bench`]);
+  try {
+    say("waiting for an idle pipeline");
+    await waitForIdle(t, pg, userId);
+    say(`pausing connector ${t.connector}; writing ${o.rows} rows from ${o.writers} connection(s)`);
+    await put(`${connector}/pause`);
+    await waitFor(async () => (await connectorStates(connector)).every((s) => s === "PAUSED"), 60_000, `connector ${t.connector} to pause`);
+    const base = await endOffset();
+    await writeRows(t, userId, o);
+    say("resuming the connector: timing until Kafka holds every row");
+    const [seconds, { cpu }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, async () => {
+      const start = Date.now();
+      await put(`${connector}/resume`);
+      await waitFor(async () => (await endOffset()) - base >= o.rows, 600_000, `Kafka to hold the ${o.rows} rows`, 200);
+      return (Date.now() - start) / 1000;
+    });
+    return { startedAt: new Date().toISOString(), rows: o.rows, seconds, eventsPerSecond: Math.round(o.rows / seconds), topCpu: cpu.top };
+  } finally {
+    await put(`${connector}/resume`).catch((e) => say(`could not resume the connector (${e.message}): PUT ${connector}/resume`));
+    await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
+    await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
+    await Promise.all([pg.end(), admin.disconnect()]);
+  }
+}
+
+async function writeRows(t: Target, userId: string, o: CdcBacklogOptions): Promise<void> {
+  let left = o.rows;
+  const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
+  try {
+    await Promise.all(
+      clients.map(async (pg) => {
+        while (left > 0) {
+          const n = Math.min(BATCH, left);
+          left -= n;
+          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'HOP' FROM generate_series(1, $2)", [userId, n]);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
+
+async function put(url: string): Promise<void> {
+  const response = await fetch(url, { method: "PUT", signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`PUT ${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+}
+
+/** States of the connector and its tasks. */
+async function connectorStates(connector: string): Promise<string[]> {
+  const response = await fetch(`${connector}/status`, { signal: AbortSignal.timeout(10_000) });
+  const status = (await response.json()) as { connector: { state: string }; tasks: { state: string }[] };
+  return [status.connector.state, ...status.tasks.map((task) => task.state)];
+}
+
+/** The report as terminal lines. */
+export function formatCdcBacklog(r: CdcBacklogReport): string {
+  return [`  ${r.rows} rows of a paused connector reached Kafka in ${r.seconds} s: ${r.eventsPerSecond} events/s`, `  CPU while draining: ${r.topCpu.join(", ")}`].join("\n");
+}
