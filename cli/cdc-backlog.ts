@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { accountsTopic, waitFor, waitForIdle } from "./bench";
 import { loadDuring } from "./resources";
-import { connectPostgres, kafkaClient, Target } from "./target";
+import { connectPostgres, getJson, kafkaClient, Target } from "./target";
 
 export interface CdcBacklogOptions {
   /** Rows written while the connector is paused. */
@@ -91,8 +91,7 @@ async function put(url: string): Promise<void> {
 
 /** States of the connector and its tasks. */
 async function connectorStates(connector: string): Promise<string[]> {
-  const response = await fetch(`${connector}/status`, { signal: AbortSignal.timeout(10_000) });
-  const status = (await response.json()) as { connector: { state: string }; tasks: { state: string }[] };
+  const status = await getJson<{ connector: { state: string }; tasks: { state: string }[] }>(`${connector}/status`);
   return [status.connector.state, ...status.tasks.map((task) => task.state)];
 }
 
