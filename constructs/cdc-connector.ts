@@ -42,7 +42,7 @@ export interface CdcConnectorProps {
    * one Kafka transaction, so larger batches spend less on commits. The queue between Debezium's
    * reader and Kafka holds four batches. Measured on the dev stack as `lakehouse bench
    * --cdc-backlog 300000` does (300,000 rows written while the connector is paused, then timed
-   * into Kafka), lz4: 2048: 12,479 events/s; 8192: 13,473 and 14,079.
+   * into Kafka), lz4: 2048: 12,479 events/s; 8192: 10,997 to 16,621 (three runs).
    * @default 8192
    */
   readonly maxBatchSize?: number;
