@@ -102,6 +102,14 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     expect(kubectl("get", "nodes").status).toBe(0);
     // Resources in the state are left over from an interrupted run: start from nothing.
     if (stateHasResources()) figures["destroy of a previous run's leftovers (s)"] = cdktf(["destroy", STACK, "--auto-approve"], "destroy-leftovers");
+    // The cluster outlives a checkout: a namespace no state here tracks (another clone's deploy, a
+    // run killed before its state was written) would fail the deploy with "already exists".
+    if (kubectl("get", "namespace", NAMESPACE).status === 0) {
+      const t0 = Date.now();
+      const deleted = kubectl("delete", "namespace", NAMESPACE, "--wait", "--timeout=300s");
+      if (deleted.status !== 0) throw new Error(`could not delete the leftover namespace ${NAMESPACE}: ${deleted.out}`);
+      figures["delete of a leftover namespace (s)"] = (Date.now() - t0) / 1000;
+    }
     // Set before deploying: a failed deploy leaves what it created, which afterAll destroys.
     deployed = true;
     figures["deploy (s)"] = cdktf(["deploy", STACK, "--auto-approve"], "deploy");
