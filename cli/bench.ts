@@ -167,12 +167,11 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
     const before = listener.count;
     const lags: number[] = [];
     const progress = { n: 0 };
-    const writers = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
     const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, () =>
-      writeAtRate(writers, userId, o, progress, () => {
+      writeAtRate(t, userId, o, progress, () => {
         lags.push(progress.n - (listener.count - before));
       }),
-    ).finally(() => Promise.all(writers.map((w) => w.end())));
+    );
     const lagAtEndOfWrite = written.n - (listener.count - before);
     const drainStart = Date.now();
     await waitFor(() => listener.count - before >= written.n, 300_000, `all ${written.n} rows in Kafka`);
@@ -233,17 +232,21 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
   }
 }
 
-/**
- * Writes `rate` rows a second in 500-row transactions, shared by the connections; calls `tick`
- * each second. A rate of `Infinity` writes as fast as PostgreSQL takes the rows.
- */
-export async function writeAtRate(
-  clients: PgClient[],
-  userId: string,
-  o: Pick<BenchOptions, "rate" | "durationSeconds">,
-  progress: { n: number },
-  tick: () => void,
-): Promise<{ n: number; seconds: number }> {
+/** How {@link writeAtRate} writes. */
+export interface WriteOptions {
+  /** Rows a second, shared by the connections; `Infinity` writes as fast as PostgreSQL takes them. */
+  readonly rate: number;
+  readonly durationSeconds: number;
+  /** Connections of its own, opened first and closed after. */
+  readonly writers: number;
+  /** Stops after this many rows. @default - no bound */
+  readonly rows?: number;
+}
+
+/** Writes bench rows for `userId` in 500-row transactions; calls `tick` each second. */
+export async function writeAtRate(t: Target, userId: string, o: WriteOptions, progress = { n: 0 }, tick: () => void = () => undefined): Promise<{ n: number; seconds: number }> {
+  const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
+  const limit = o.rows ?? Infinity;
   const batch = Math.min(500, o.rate);
   const start = Date.now();
   const end = start + o.durationSeconds * 1000;
@@ -251,21 +254,23 @@ export async function writeAtRate(
   try {
     await Promise.all(
       clients.map(async (pg) => {
-        while (Date.now() < end) {
+        while (Date.now() < end && progress.n < limit) {
           const due = o.rate === Infinity ? Infinity : Math.floor(((Date.now() - start) / 1000) * o.rate);
           if (progress.n >= due) {
             await sleep(5);
             continue;
           }
-          progress.n += batch;
-          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)", [userId, batch]);
+          const n = Math.min(batch, limit - progress.n);
+          progress.n += n;
+          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)", [userId, n]);
         }
       }),
     );
+    return { n: progress.n, seconds: (Date.now() - start) / 1000 };
   } finally {
     clearInterval(ticker);
+    await Promise.all(clients.map((c) => c.end()));
   }
-  return { n: progress.n, seconds: (Date.now() - start) / 1000 };
 }
 
 /**

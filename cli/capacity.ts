@@ -115,8 +115,7 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
     if (o.warmUpSeconds > 0) {
       say(`warm-up: ${o.startRate} rows/s for ${o.warmUpSeconds} s, not counted`);
       await waitForIdle(t, pg, userId);
-      const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-      await writeAtRate(clients, userId, { rate: o.startRate, durationSeconds: o.warmUpSeconds }, { n: 0 }, () => undefined).finally(() => Promise.all(clients.map((c) => c.end())));
+      await writeAtRate(t, userId, { rate: o.startRate, durationSeconds: o.warmUpSeconds, writers: o.writers });
       await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]);
     }
     for (let rate = nextRate(steps, o); rate !== undefined; rate = nextRate(steps, o)) {
@@ -128,8 +127,7 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
     }
     say(`PostgreSQL alone: ${o.writers} writer(s) as fast as they go for ${o.durationSeconds} s`);
     await waitForIdle(t, pg, userId);
-    const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-    const written = await writeAtRate(clients, userId, { rate: Infinity, durationSeconds: o.durationSeconds }, { n: 0 }, () => undefined).finally(() => Promise.all(clients.map((c) => c.end())));
+    const written = await writeAtRate(t, userId, { rate: Infinity, durationSeconds: o.durationSeconds, writers: o.writers });
     const postgresRowsPerSecond = Math.round(written.n / written.seconds);
     const flat = steps.filter((s) => s.flat);
     const capacityEventsPerSecond = flat.length ? Math.max(...flat.map((s) => s.writtenPerSecond)) : 0;
@@ -152,7 +150,6 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
 
 async function measureRate(t: Target, userId: string, topic: string, rate: number, o: CapacityOptions, checkpointSeconds: number): Promise<CapacityStep> {
   const lag = await pipelineLag(t);
-  const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
   try {
     // End to end: rows committed in PostgreSQL that Flink has not committed to Iceberg yet, so
     // a Debezium that falls behind counts as much as a Flink that does (each Kafka transaction's
@@ -164,7 +161,7 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
     let sampling: Promise<void> = Promise.resolve();
     const start = Date.now();
     const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, () =>
-      writeAtRate(clients, userId, { rate, durationSeconds: o.durationSeconds }, progress, () => {
+      writeAtRate(t, userId, { rate, durationSeconds: o.durationSeconds, writers: o.writers }, progress, () => {
         // One sample at a time: an admin round trip can outlast the second.
         sampling = sampling.then(async () => {
           samples.push({ at: Date.now() - start, lag: await behind() });
@@ -190,7 +187,6 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
       flinkBusy: flink.top,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.end()));
     await lag.close();
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "crypto";
-import { accountsTopic, waitFor, waitForIdle } from "./bench";
+import { accountsTopic, waitFor, waitForIdle, writeAtRate } from "./bench";
 import { loadDuring } from "./resources";
 import { connectPostgres, getJson, kafkaClient, Target } from "./target";
 
@@ -21,9 +21,6 @@ export interface CdcBacklogReport {
   /** Up to five `<workload> <cpu>%` while the backlog drained, busiest first. */
   readonly topCpu: string[];
 }
-
-/** Rows per INSERT, as the bench's writers. */
-const BATCH = 500;
 
 /**
  * The CDC hop alone: pauses the connector, writes `rows` rows (batches of 500, as the bench), then
@@ -49,7 +46,7 @@ export async function cdcBacklog(t: Target, o: CdcBacklogOptions): Promise<CdcBa
     await put(`${connector}/pause`);
     await waitFor(async () => (await connectorStates(connector)).every((s) => s === "PAUSED"), 60_000, `connector ${t.connector} to pause`);
     const base = await endOffset();
-    await writeRows(t, userId, o);
+    await writeAtRate(t, userId, { rate: Infinity, durationSeconds: Infinity, writers: o.writers, rows: o.rows });
     say("resuming the connector: timing until Kafka holds every row");
     const [seconds, { cpu }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, async () => {
       const start = Date.now();
@@ -63,24 +60,6 @@ export async function cdcBacklog(t: Target, o: CdcBacklogOptions): Promise<CdcBa
     await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
     await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
     await Promise.all([pg.end(), admin.disconnect()]);
-  }
-}
-
-async function writeRows(t: Target, userId: string, o: CdcBacklogOptions): Promise<void> {
-  let left = o.rows;
-  const clients = await Promise.all(Array.from({ length: o.writers }, () => connectPostgres(t)));
-  try {
-    await Promise.all(
-      clients.map(async (pg) => {
-        while (left > 0) {
-          const n = Math.min(BATCH, left);
-          left -= n;
-          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'HOP' FROM generate_series(1, $2)", [userId, n]);
-        }
-      }),
-    );
-  } finally {
-    await Promise.all(clients.map((c) => c.end()));
   }
 }
 

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
 import { capacity, formatCapacity } from "./capacity";
 import { cdcBacklog, formatCdcBacklog } from "./cdc-backlog";
+import { formatIdle, idleLoad } from "./idle";
 import { resolveTarget, TargetFlags } from "./target";
 import { verify } from "./verify";
 
@@ -63,6 +64,7 @@ interface BenchFlags {
   readonly maxSteps: number;
   readonly warmUp: number;
   readonly cdcBacklog?: number;
+  readonly idle?: number;
 }
 
 targetOptions(program.command("bench"))
@@ -82,11 +84,18 @@ targetOptions(program.command("bench"))
   .option("--max-steps <n>", "--capacity: most rates tried", int("--max-steps", 1), 7)
   .option("--warm-up <seconds>", "--capacity: seconds written at --start-rate before the search, not counted (JIT, caches)", int("--warm-up", 0), 30)
   .option("--cdc-backlog <rows>", "instead: time the CDC hop alone, Debezium and Kafka Connect draining <rows> written while the connector was paused", int("--cdc-backlog", 1000))
+  .option("--idle <seconds>", "instead: each workload's CPU over <seconds> while nothing is written (the stack's load at rest)", int("--idle", 10))
   .action(async (stack: string, opts: TargetFlags & BenchFlags) => {
     const target = resolveTarget(stack, opts);
     const baseline: BenchReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
     const t0 = Date.now();
     const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    if (opts.idle !== undefined) {
+      const report = await idleLoad(target, opts.idle);
+      progress("done");
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatIdle(report));
+      return;
+    }
     if (opts.cdcBacklog !== undefined) {
       const report = await cdcBacklog(target, { rows: opts.cdcBacklog, writers: opts.writers, progress });
       progress("done");

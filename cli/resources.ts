@@ -107,6 +107,8 @@ const millicores = (cpu: string): number => (cpu.endsWith("m") ? parseFloat(cpu)
 export interface CpuUse {
   /** Up to five `<workload> <cpu>%`, busiest first (mean over the samples). */
   readonly top: string[];
+  /** Every workload's mean over the samples, in percent of one core, busiest first. */
+  readonly means: Record<string, number>;
   /** How it was sampled, or `not sampled: <why>` when the first sample failed. */
   readonly sampledBy: string;
 }
@@ -137,15 +139,15 @@ export async function cpuDuring<T>(sampler: CpuSampler, during: () => Promise<T>
     running = false;
     await loop;
   }
-  return [result, { top: busiest(totals), sampledBy: failure === undefined ? sampler.source : `not sampled: ${sampler.source} failed (${failure})` }];
-}
-
-function busiest(totals: Map<string, { sum: number; n: number }>): string[] {
-  return [...totals.entries()]
-    .map(([name, t]) => [name, t.sum / t.n] as const)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([name, cpu]) => `${name} ${cpu.toFixed(0)}%`);
+  const means = [...totals.entries()].map(([name, t]) => [name, t.sum / t.n] as const).sort((a, b) => b[1] - a[1]);
+  return [
+    result,
+    {
+      top: means.slice(0, 5).map(([name, cpu]) => `${name} ${cpu.toFixed(0)}%`),
+      means: Object.fromEntries(means.map(([name, cpu]) => [name, Math.round(cpu * 10) / 10])),
+      sampledBy: failure === undefined ? sampler.source : `not sampled: ${sampler.source} failed (${failure})`,
+    },
+  ];
 }
 
 /** What {@link loadDuring} measured: container CPU and Flink operator busy time. */

@@ -49,6 +49,8 @@ describe("bench's CPU sampling follows the contract's platform", () => {
     expect(result).toBe("done");
     expect(cpu.sampledBy).toBe("fake");
     expect(cpu.top[0]).toBe("b 50%");
+    expect(Object.keys(cpu.means)).toEqual(["b", "a"]);
+    expect(cpu.means.b).toBe(50);
     // The mean of however many 10s and 30s were sampled in 50 ms.
     const [, mean] = /^a (\d+)%$/.exec(cpu.top[1]) ?? [];
     expect(Number(mean)).toBeGreaterThanOrEqual(10);
@@ -60,7 +62,7 @@ describe("bench's CPU sampling follows the contract's platform", () => {
       throw new Error("error: Metrics API not available\nmore");
     });
     const [, cpu] = await cpuDuring(sampler, async () => "done");
-    expect(cpu).toEqual({ top: [], sampledBy: "not sampled: kubectl top pod -n lakehouse failed (error: Metrics API not available)" });
+    expect(cpu).toEqual({ top: [], means: {}, sampledBy: "not sampled: kubectl top pod -n lakehouse failed (error: Metrics API not available)" });
   });
 });
 
