@@ -35,18 +35,21 @@ export interface OrchestratorProps {
 }
 
 /**
- * Dagster: a webserver (UI and GraphQL API) and a daemon (schedules, sensors, run queue) with
- * their runs and event logs in their own PostgreSQL. The code location in orchestrator/
- * exposes every dbt model as an asset with its tests as checks, a schedule that builds them, a
- * sensor that builds them when the raw CDC tables get new Iceberg snapshots, and freshness
- * checks on those tables. Runs execute in the daemon's container, with the Transformations'
- * image and dbt project.
+ * Dagster: a code server, a webserver (UI and GraphQL API) and a daemon (schedules, sensors,
+ * run queue) with their runs and event logs in their own PostgreSQL. The code location in
+ * orchestrator/ exposes every dbt model as an asset with its tests as checks, a schedule that
+ * builds them, a sensor that builds them when the raw CDC tables get new Iceberg snapshots, and
+ * freshness checks on those tables. The code server loads it once and serves it over gRPC to the
+ * webserver and the daemon; sensors and runs execute in the code server's container, with the
+ * Transformations' image and dbt project.
  */
 export class Orchestrator extends Construct {
   /** Dagster's UI and GraphQL API. */
   public readonly endpoint: Endpoint;
   /** The daemon that runs schedules, sensors and queued runs. */
   public readonly daemon: ServiceHandle;
+  /** The code server: loads the code location once, evaluates sensors and executes runs (dbt build). */
+  public readonly codeServer: ServiceHandle;
   /** Name of the code location (GraphQL `repositoryLocationName`). */
   public readonly codeLocation = "lakehouse";
   /** Name of the job that builds every dbt asset. */
@@ -77,54 +80,73 @@ export class Orchestrator extends Construct {
     const storageEndpoint = storage.endpoint;
     const dbPassword = storage.password;
 
-    const files = [
-      ...transformations.projectFiles,
-      { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") },
-      { path: `${CODE_DIR}/workspace.yaml`, content: asset("orchestrator/workspace.yaml") },
-      { path: `${DAGSTER_HOME}/dagster.yaml`, content: asset("orchestrator/dagster.yaml") },
-    ];
-    const env = {
-      ...transformations.dbtEnv,
-      DBT_PROJECT_DIR,
-      DBT_TARGET_DIR: "/tmp/dbt/target",
-      DAGSTER_HOME,
-      DAGSTER_PG_HOST: storageEndpoint.host,
-      DAGSTER_PG_PORT: String(storageEndpoint.port),
-      DBT_SCHEDULE: schedule,
-      SENSOR_INTERVAL_SECONDS: String(sensorInterval),
-      RAW_TABLES: props.rawTables.join(","),
-      RAW_FRESHNESS_MINUTES: String(freshness),
-    };
-    // dagster-dbt loads the dbt manifest when the code location loads: parse first.
-    const start = (server: string) => ["bash", "-c", `dbt parse --quiet --project-dir ${DBT_PROJECT_DIR} --target-path /tmp/dbt/target && exec ${server}`];
-    const common = {
-      image: transformations.image,
-      env,
+    const instance = {
+      files: [
+        { path: `${CODE_DIR}/workspace.yaml`, content: asset("orchestrator/workspace.yaml") },
+        { path: `${DAGSTER_HOME}/dagster.yaml`, content: asset("orchestrator/dagster.yaml") },
+      ],
+      env: { DAGSTER_HOME, DAGSTER_PG_HOST: storageEndpoint.host, DAGSTER_PG_PORT: String(storageEndpoint.port) },
       secretEnv: { DAGSTER_PG_PASSWORD: dbPassword },
-      files,
+    };
+    const codePort = 4000;
+    this.codeServer = platform.service(this, "CodeServer", {
+      image: transformations.image,
+      name: "dagster-code",
+      // dagster-dbt loads the dbt manifest when the code location loads: parse first. The port
+      // opens once the definitions have loaded, so a TCP check means ready.
+      command: [
+        "bash",
+        "-c",
+        `dbt parse --quiet --project-dir ${DBT_PROJECT_DIR} --target-path /tmp/dbt/target && exec dagster api grpc -h 0.0.0.0 -p ${codePort} -f ${CODE_DIR}/definitions.py -d ${CODE_DIR} --location-name ${this.codeLocation}`,
+      ],
+      env: {
+        ...transformations.dbtEnv,
+        ...instance.env,
+        DBT_PROJECT_DIR,
+        DBT_TARGET_DIR: "/tmp/dbt/target",
+        DBT_SCHEDULE: schedule,
+        SENSOR_INTERVAL_SECONDS: String(sensorInterval),
+        RAW_TABLES: props.rawTables.join(","),
+        RAW_FRESHNESS_MINUTES: String(freshness),
+      },
+      secretEnv: instance.secretEnv,
+      files: [...transformations.projectFiles, ...instance.files, { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") }],
+      runAsUser: 1000,
+      ports: [{ name: "grpc", port: codePort }],
+      healthCheck: HealthCheck.tcp(codePort, { startPeriodSeconds: 60 }),
+      // Runs (dbt build) execute in this container.
+      resources: { cpuMillis: 500, memoryMiB: 1536 },
+      dependsOn: [storageEndpoint, transformations],
+    });
+    const codeEndpoint = this.codeServer.endpoint("grpc");
+    const client = {
+      image: transformations.image,
+      files: instance.files,
+      env: { ...instance.env, DAGSTER_CODE_HOST: codeEndpoint.host, DAGSTER_CODE_PORT: String(codeEndpoint.port) },
+      secretEnv: instance.secretEnv,
       runAsUser: 1000,
     };
 
     const webserver = platform.service(this, "Webserver", {
-      ...common,
+      ...client,
       name: "dagster-webserver",
-      command: start(`dagster-webserver -h 0.0.0.0 -p 3000 -w ${CODE_DIR}/workspace.yaml`),
+      command: ["dagster-webserver", "-h", "0.0.0.0", "-p", "3000", "-w", `${CODE_DIR}/workspace.yaml`],
       ports: [{ name: "http", port: 3000 }],
       healthCheck: HealthCheck.http(3000, "/server_info", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 250, memoryMiB: 768 },
-      dependsOn: [storageEndpoint, transformations],
+      dependsOn: [storageEndpoint, codeEndpoint],
     });
     this.endpoint = webserver.endpoint("http");
 
     this.daemon = platform.service(this, "Daemon", {
-      ...common,
+      ...client,
+      files: [...client.files, { path: `${CODE_DIR}/daemon_health.py`, content: asset("orchestrator/daemon_health.py") }],
+      env: { ...client.env, DAGSTER_WEBSERVER_URL: this.endpoint.url("http") },
       name: "dagster-daemon",
-      command: start(`dagster-daemon run -w ${CODE_DIR}/workspace.yaml`),
-      // The check loads Dagster (about 10 s of imports on an idle core, much more under load).
-      healthCheck: HealthCheck.command(["dagster-daemon", "liveness-check"], { intervalSeconds: 30, timeoutSeconds: 90, startPeriodSeconds: 120 }),
-      // Runs (dbt build) execute in this container.
-      resources: { cpuMillis: 500, memoryMiB: 1536 },
-      dependsOn: [storageEndpoint, transformations, this.endpoint],
+      command: ["dagster-daemon", "run", "-w", `${CODE_DIR}/workspace.yaml`],
+      healthCheck: HealthCheck.command(["python", `${CODE_DIR}/daemon_health.py`], { intervalSeconds: 30, timeoutSeconds: 15, startPeriodSeconds: 60 }),
+      resources: { cpuMillis: 250, memoryMiB: 512 },
+      dependsOn: [storageEndpoint, codeEndpoint, this.endpoint],
     });
   }
 }

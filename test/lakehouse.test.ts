@@ -12,6 +12,7 @@ const SERVICES = [
   "flink-sql-gateway",
   "flink-pipeline",
   "trino",
+  "dagster-code",
   "dagster-webserver",
   "dagster-daemon",
   "metabase",

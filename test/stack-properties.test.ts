@@ -31,6 +31,7 @@ const SERVICES = [
   "flink-pipeline", // StreamJob (flink-pipeline is the keeper)
   "trino", // QueryEngine
   "dagster-db",
+  "dagster-code",
   "dagster-webserver",
   "dagster-daemon", // Orchestrator
   "metabase-db",
@@ -69,8 +70,9 @@ const ORDER: [string, string][] = [
   ["flink-pipeline-rollout", "flink-pipeline"],
   ["dbt-build", "flink-pipeline-rollout"],
   ["dbt-build", "trino"],
-  ["dagster-webserver", "dagster-db"],
-  ["dagster-webserver", "dbt-build"],
+  ["dagster-code", "dagster-db"],
+  ["dagster-code", "dbt-build"],
+  ["dagster-webserver", "dagster-code"],
   ["dagster-daemon", "dagster-webserver"],
   ["metabase", "metabase-db"],
   ["metabase-provisioning", "metabase"],

@@ -33,18 +33,26 @@ describe.each(PLATFORMS)("Transformations and Orchestrator on %s", (kind) => {
     expect(kind === "docker" ? container.entrypoint : container.command).toEqual(["dbt", "build", "--project-dir", "/opt/lakehouse/dbt"]);
   });
 
-  test("Dagster's webserver and daemon share the project, the definitions and a database password from a secret", () => {
+  test("Dagster's code server holds the project and the definitions; webserver and daemon reach it over gRPC; all share a database password from a secret", () => {
     const s = synth();
-    for (const name of ["dagster-webserver", "dagster-daemon"]) {
-      expect(s.env(name)).toMatchObject({ DAGSTER_PG_HOST: "dagster-db", DAGSTER_HOME: "/opt/dagster/home", RAW_TABLES: "users,accounts", DBT_TRINO_HOST: "trino" });
+    const command = (name: string) => (kind === "docker" ? s.container(name).entrypoint : s.k8sWorkload(name).spec.template.spec.container[0].command).join(" ");
+    expect(s.env("dagster-code")).toMatchObject({ RAW_TABLES: "users,accounts", DBT_TRINO_HOST: "trino" });
+    expect(s.files("dagster-code")["/opt/lakehouse/orchestrator/definitions.py"]).toContain("@dbt_assets");
+    expect(command("dagster-code")).toContain("dagster api grpc -h 0.0.0.0 -p 4000 -f /opt/lakehouse/orchestrator/definitions.py");
+    for (const name of ["dagster-code", "dagster-webserver", "dagster-daemon"]) {
+      expect(s.env(name)).toMatchObject({ DAGSTER_PG_HOST: "dagster-db", DAGSTER_HOME: "/opt/dagster/home" });
       expect(s.credential(name, "DAGSTER_PG_PASSWORD")).toMatch(/^\$\{random_password\.Orchestrator_StoragePassword_[0-9A-F]+\.result\}$/);
-      const files = s.files(name);
-      expect(files["/opt/lakehouse/orchestrator/definitions.py"]).toContain("@dbt_assets");
-      expect(files["/opt/dagster/home/dagster.yaml"]).toContain("password: {env: DAGSTER_PG_PASSWORD}");
+      expect(s.files(name)["/opt/dagster/home/dagster.yaml"]).toContain("password: {env: DAGSTER_PG_PASSWORD}");
       expect(s.persistentPaths(name)).toEqual([]);
     }
-    const daemon = kind === "docker" ? s.container("dagster-daemon").entrypoint : s.k8sWorkload("dagster-daemon").spec.template.spec.container[0].command;
-    expect(daemon.join(" ")).toContain("dagster-daemon run");
+    for (const name of ["dagster-webserver", "dagster-daemon"]) {
+      expect(s.env(name)).toMatchObject({ DAGSTER_CODE_HOST: "dagster-code", DAGSTER_CODE_PORT: "4000" });
+      expect(s.files(name)["/opt/lakehouse/orchestrator/workspace.yaml"]).toContain("grpc_server:");
+      // Only the code server imports the definitions (and with them dagster-dbt and the manifest).
+      expect(s.files(name)["/opt/lakehouse/orchestrator/definitions.py"]).toBeUndefined();
+      expect(Object.keys(s.env(name)).filter((k) => k.startsWith("DBT_"))).toEqual([]);
+    }
+    expect(command("dagster-daemon")).toContain("dagster-daemon run");
   });
 
   test("Dagster's database keeps its data on persistent storage and takes the same password", () => {
