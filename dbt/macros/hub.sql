@@ -4,7 +4,7 @@
 {% macro hub(source_model, hk, business_key) %}
 with changes as (
   select {{ business_key }}, event_ts, record_source
-  from {{ ref(source_model) }}
+  from {{ parsed_at_run_start(source_model) }}
   where {{ incremental_window('event_ts') }}
 ),
 first_seen as (

@@ -13,7 +13,7 @@ with changes as (
     event_ts as load_ts,
     source_lsn,
     record_source
-  from {{ ref(source_model) }}
+  from {{ parsed_at_run_start(source_model) }}
   where {{ incremental_window('event_ts') }}
 ),
 chained as (

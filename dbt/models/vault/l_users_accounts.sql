@@ -1,7 +1,7 @@
 -- Link of each account to the user who owns it (accounts.user_id), one row per pair.
 with changes as (
   select user_id, account_id, event_ts, record_source
-  from {{ ref('parsed_accounts') }}
+  from {{ parsed_at_run_start('parsed_accounts') }}
   where {{ incremental_window('event_ts') }}
 ),
 pairs as (
