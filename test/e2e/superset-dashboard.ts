@@ -115,16 +115,39 @@ export async function screenshotDashboard(options: ScreenshotDashboardOptions): 
   }
 }
 
+/**
+ * Logs in through the form. Once (CI, after a Dagster build) the form's redirect ended on the login
+ * page again with no error shown and did not happen again in 8 tries by hand: up to three
+ * attempts, each failure reported with the page's address and alert text.
+ */
 async function login(page: Page, base: string, username: string, password: string): Promise<void> {
-  await page.goto(`${base}/login/`, { waitUntil: "domcontentloaded" });
-  const user = page.locator("input[name='username'], input#username").first();
-  await user.waitFor({ state: "visible" });
-  await user.fill(username);
-  await page.locator("input[name='password'], input#password").first().fill(password);
-  await Promise.all([
-    page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 60_000 }),
-    page.locator("button[type='submit'], input[type='submit'], [data-test='login-button']").first().click(),
-  ]);
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    await page.goto(`${base}/login/`, { waitUntil: "domcontentloaded" });
+    const user = page.locator("input[name='username'], input#username").first();
+    await user.waitFor({ state: "visible" });
+    await user.fill(username);
+    await page.locator("input[name='password'], input#password").first().fill(password);
+    try {
+      await Promise.all([
+        page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 30_000 }),
+        page.locator("button[type='submit'], input[type='submit'], [data-test='login-button']").first().click(),
+      ]);
+      return;
+    } catch (err) {
+      const alerts = (
+        await page
+          .locator("[role='alert'], .alert")
+          .allInnerTexts()
+          .catch(() => [])
+      )
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const seen = `ended on ${page.url()}${alerts.length ? `, saying: ${alerts.join(" / ")}` : ", no alert shown"} (${err instanceof Error ? err.message.split("\n")[0] : err})`;
+      if (attempt === attempts) throw new Error(`Superset login as '${username}' failed ${attempts} times; the last ${seen}`, { cause: err });
+      console.warn(`Superset login attempt ${attempt} ${seen}; trying again`);
+    }
+  }
 }
 
 function describe(charts: ChartState[]): string {
