@@ -153,15 +153,7 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
 
     // Freshness first, on a quiet pipeline: after the throughput run Flink is still committing.
     say(`commit -> Trino: ${o.trinoSamples} rows, each polled until visible`);
-    const state = `${t.catalog}.${t.stateDatabase}.accounts`;
-    const visible: number[] = [];
-    for (let i = 0; i < o.trinoSamples; i++) {
-      const id = randomUUID();
-      await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, 1, 'FRS')", [id, userId]);
-      const at = Date.now();
-      await waitFor(async () => (await trinoRows(trino, `SELECT 1 FROM ${state} WHERE id = '${id}'`)).length === 1, 120_000, `row ${id} in ${state}`, 200);
-      visible.push(Date.now() - at);
-    }
+    const visible = await commitToTrino(pg, trino, { table: "accounts", icebergTable: `${t.catalog}.${t.stateDatabase}.accounts`, userId, samples: o.trinoSamples });
 
     say(`throughput: ${o.rate} rows/s for ${o.durationSeconds} s from ${o.writers} connection(s)`);
     const before = listener.count;
@@ -232,6 +224,19 @@ export async function bench(t: Target, o: BenchOptions): Promise<BenchReport> {
   }
 }
 
+/** Milliseconds from commit until Trino shows the row, for each of `samples` rows written one at a time into `table` and polled in `icebergTable`. */
+export async function commitToTrino(pg: PgClient, trino: ReturnType<typeof trinoClient>, o: { table: string; icebergTable: string; userId: string; samples: number }): Promise<number[]> {
+  const visible: number[] = [];
+  for (let i = 0; i < o.samples; i++) {
+    const id = randomUUID();
+    await pg.query(`INSERT INTO ${o.table} (id, user_id, balance, currency) VALUES ($1, $2, 1, 'FRS')`, [id, o.userId]);
+    const at = Date.now();
+    await waitFor(async () => (await trinoRows(trino, `SELECT 1 FROM ${o.icebergTable} WHERE id = '${id}'`)).length === 1, 120_000, `row ${id} in ${o.icebergTable}`, 200);
+    visible.push(Date.now() - at);
+  }
+  return visible;
+}
+
 /** How {@link writeAtRate} writes. */
 export interface WriteOptions {
   /** Rows a second, shared by the connections; `Infinity` writes as fast as PostgreSQL takes them. */
@@ -241,6 +246,8 @@ export interface WriteOptions {
   readonly writers: number;
   /** Stops after this many rows. @default - no bound */
   readonly rows?: number;
+  /** The table written, shaped like `accounts`. @default "accounts" */
+  readonly table?: string;
 }
 
 /** Writes bench rows for `userId` in 500-row transactions; calls `tick` each second. */
@@ -262,7 +269,10 @@ export async function writeAtRate(t: Target, userId: string, o: WriteOptions, pr
           }
           const n = Math.min(batch, limit - progress.n);
           progress.n += n;
-          await pg.query("INSERT INTO accounts (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)", [userId, n]);
+          await pg.query(`INSERT INTO ${o.table ?? "accounts"} (id, user_id, balance, currency) SELECT gen_random_uuid(), $1, (random() * 1e6)::numeric(18,2), 'THR' FROM generate_series(1, $2)`, [
+            userId,
+            n,
+          ]);
         }
       }),
     );

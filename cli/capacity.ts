@@ -1,7 +1,47 @@
 import { randomUUID } from "crypto";
+import { Client as PgClient } from "pg";
 import { accountsTopic, pipelineLag, waitFor, waitForIdle, writeAtRate } from "./bench";
 import { loadDuring } from "./resources";
 import { connectPostgres, Target } from "./target";
+
+/** A pipeline the capacity search writes through: the stack's own, or the bench's peer. */
+export interface MeasuredPipeline {
+  /** What the report calls it. */
+  readonly name: string;
+  /** The PostgreSQL table the writers insert into (shaped like `accounts`). */
+  readonly table: string;
+  /** Its Flink job, whose operators' busy time is sampled. */
+  readonly jobName: string;
+  /** Waits until everything written before is committed to Iceberg; returns the seconds waited. */
+  waitForIdle(pg: PgClient, userId: string): Promise<number>;
+  /** Starts counting: `behind(n)` is how many of the `n` rows written since are not committed to Iceberg yet. */
+  lagFrom(): Promise<{ behind(written: number): Promise<number>; close(): Promise<void> }>;
+}
+
+/**
+ * The stack's pipeline, end to end: rows committed in PostgreSQL that Flink has not committed to
+ * Iceberg yet (Flink commits its Kafka offsets with each checkpoint, so its slowest consumer
+ * group's offsets count what Iceberg holds), so a Debezium that falls behind counts as much as a
+ * Flink that does. Each Kafka transaction's commit marker takes an offset too: a few per second,
+ * counted as progress.
+ */
+export function stackPipeline(t: Target): MeasuredPipeline {
+  const topic = accountsTopic(t);
+  return {
+    name: "pipeline (Debezium -> Kafka -> Flink -> Iceberg)",
+    table: "accounts",
+    jobName: t.jobName,
+    waitForIdle: (pg, userId) => waitForIdle(t, pg, userId),
+    lagFrom: async () => {
+      const lag = await pipelineLag(t);
+      const base = await lag.committed(topic).catch(async (err) => {
+        await lag.close();
+        throw err;
+      });
+      return { behind: async (written) => written - ((await lag.committed(topic)) - base), close: () => lag.close() };
+    },
+  };
+}
 
 export interface CapacityOptions {
   /** The first write rate tried (rows/s). */
@@ -40,12 +80,16 @@ export interface CapacityStep {
   readonly drainSeconds: number;
   /** Up to five `<workload> <cpu>%` during the write, busiest first. */
   readonly topCpu: string[];
+  /** Every workload's CPU during the write, summed (percent of one core). */
+  readonly cpuTotal: number;
   /** Up to five `<Flink operator chain> <busy>%` during the write, busiest first (see `flinkBusySampler`). */
   readonly flinkBusy: string[];
 }
 
 export interface CapacityReport {
   readonly startedAt: string;
+  /** {@link MeasuredPipeline.name} */
+  readonly pipeline: string;
   readonly options: Omit<CapacityOptions, "progress">;
   readonly checkpointIntervalMs?: number;
   /** The highest written rate the pipeline kept up with (0 when none of the rates tried). */
@@ -99,7 +143,7 @@ export function nextRate(steps: Pick<CapacityStep, "rate" | "flat" | "writtenPer
  * rates of `durationSeconds` each; every row belongs to one throw-away user, and each step's rows
  * are deleted after it (the deletes drain before the next).
  */
-export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityReport> {
+export async function capacity(t: Target, o: CapacityOptions, pipeline: MeasuredPipeline = stackPipeline(t)): Promise<CapacityReport> {
   const say = o.progress;
   const checkpointSeconds = (t.checkpointIntervalMs ?? 5000) / 1000;
   // Each half of a step must hold whole checkpoints, or the halves' peaks are not comparable.
@@ -107,32 +151,34 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
     throw new Error(`--duration ${o.durationSeconds} is too short for --capacity: the stack checkpoints every ${checkpointSeconds} s; give at least ${Math.ceil(checkpointSeconds * 4)} s`);
   }
   const pg = await connectPostgres(t);
-  const topic = accountsTopic(t);
+  const table = pipeline.table;
+  const deleteRows = () => pg.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
   const steps: CapacityStep[] = [];
   const userId = randomUUID();
   await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
   try {
     if (o.warmUpSeconds > 0) {
       say(`warm-up: ${o.startRate} rows/s for ${o.warmUpSeconds} s, not counted`);
-      await waitForIdle(t, pg, userId);
-      await writeAtRate(t, userId, { rate: o.startRate, durationSeconds: o.warmUpSeconds, writers: o.writers });
-      await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]);
+      await pipeline.waitForIdle(pg, userId);
+      await writeAtRate(t, userId, { rate: o.startRate, durationSeconds: o.warmUpSeconds, writers: o.writers, table });
+      await deleteRows();
     }
     for (let rate = nextRate(steps, o); rate !== undefined; rate = nextRate(steps, o)) {
       say(`rate ${rate} rows/s for ${o.durationSeconds} s: waiting for an idle pipeline first`);
-      await waitForIdle(t, pg, userId);
-      const step = await measureRate(t, userId, topic, rate, o, checkpointSeconds).finally(() => pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]));
+      await pipeline.waitForIdle(pg, userId);
+      const step = await measureRate(t, pipeline, userId, rate, o, checkpointSeconds).finally(deleteRows);
       say(`  written ${step.writtenPerSecond}/s, lag peak ${step.maxLagFirstHalf} then ${step.maxLagSecondHalf}, drained in ${step.drainSeconds} s: ${step.flat ? "flat" : "rising"}`);
       steps.push(step);
     }
     say(`PostgreSQL alone: ${o.writers} writer(s) as fast as they go for ${o.durationSeconds} s`);
-    await waitForIdle(t, pg, userId);
-    const written = await writeAtRate(t, userId, { rate: Infinity, durationSeconds: o.durationSeconds, writers: o.writers });
+    await pipeline.waitForIdle(pg, userId);
+    const written = await writeAtRate(t, userId, { rate: Infinity, durationSeconds: o.durationSeconds, writers: o.writers, table });
     const postgresRowsPerSecond = Math.round(written.n / written.seconds);
     const flat = steps.filter((s) => s.flat);
     const capacityEventsPerSecond = flat.length ? Math.max(...flat.map((s) => s.writtenPerSecond)) : 0;
     return {
       startedAt: new Date().toISOString(),
+      pipeline: pipeline.name,
       options: { startRate: o.startRate, maxRate: o.maxRate, durationSeconds: o.durationSeconds, writers: o.writers, precision: o.precision, maxSteps: o.maxSteps, warmUpSeconds: o.warmUpSeconds },
       checkpointIntervalMs: t.checkpointIntervalMs,
       capacityEventsPerSecond,
@@ -142,26 +188,22 @@ export async function capacity(t: Target, o: CapacityOptions): Promise<CapacityR
       steps,
     };
   } finally {
-    await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
+    await deleteRows().catch(() => undefined);
     await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
     await pg.end();
   }
 }
 
-async function measureRate(t: Target, userId: string, topic: string, rate: number, o: CapacityOptions, checkpointSeconds: number): Promise<CapacityStep> {
-  const lag = await pipelineLag(t);
+async function measureRate(t: Target, pipeline: MeasuredPipeline, userId: string, rate: number, o: CapacityOptions, checkpointSeconds: number): Promise<CapacityStep> {
+  const lag = await pipeline.lagFrom();
   try {
-    // End to end: rows committed in PostgreSQL that Flink has not committed to Iceberg yet, so
-    // a Debezium that falls behind counts as much as a Flink that does (each Kafka transaction's
-    // commit marker takes an offset too: a few per second, counted as progress).
-    const base = await lag.committed(topic);
     const progress = { n: 0 };
-    const behind = async () => progress.n - ((await lag.committed(topic)) - base);
+    const behind = () => lag.behind(progress.n);
     const samples: { at: number; lag: number }[] = [];
     let sampling: Promise<void> = Promise.resolve();
     const start = Date.now();
-    const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, () =>
-      writeAtRate(t, userId, { rate, durationSeconds: o.durationSeconds, writers: o.writers }, progress, () => {
+    const [written, { cpu, flink }] = await loadDuring(t.platform, t.flinkUrl, pipeline.jobName, () =>
+      writeAtRate(t, userId, { rate, durationSeconds: o.durationSeconds, writers: o.writers, table: pipeline.table }, progress, () => {
         // One sample at a time: an admin round trip can outlast the second.
         sampling = sampling.then(async () => {
           samples.push({ at: Date.now() - start, lag: await behind() });
@@ -184,6 +226,7 @@ async function measureRate(t: Target, userId: string, topic: string, rate: numbe
       flat: isFlat(measured, rate, checkpointSeconds),
       ...measured,
       topCpu: cpu.top,
+      cpuTotal: Math.round(Object.values(cpu.means).reduce((a, b) => a + b, 0)),
       flinkBusy: flink.top,
     };
   } finally {

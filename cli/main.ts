@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
 import { capacity, formatCapacity } from "./capacity";
 import { cdcBacklog, formatCdcBacklog } from "./cdc-backlog";
+import { pauseAutomation } from "./dagster";
 import { formatIdle, idleLoad } from "./idle";
-import { resolveTarget, TargetFlags } from "./target";
+import { formatSideBySide, sideBySide } from "./side-by-side";
+import { resolveTarget, Target, TargetFlags } from "./target";
 import { verify } from "./verify";
 
 const int = (name: string, min: number) => (value: string) => {
@@ -65,6 +67,7 @@ interface BenchFlags {
   readonly warmUp: number;
   readonly cdcBacklog?: number;
   readonly idle?: number;
+  readonly peer?: boolean;
 }
 
 targetOptions(program.command("bench"))
@@ -84,6 +87,10 @@ targetOptions(program.command("bench"))
   .option("--max-steps <n>", "--capacity: most rates tried", int("--max-steps", 1), 7)
   .option("--warm-up <seconds>", "--capacity: seconds written at --start-rate before the search, not counted (JIT, caches)", int("--warm-up", 0), 30)
   .option("--cdc-backlog <rows>", "instead: time the CDC hop alone, Debezium and Kafka Connect draining <rows> written while the connector was paused", int("--cdc-backlog", 1000))
+  .option(
+    "--peer",
+    "instead: --capacity and commit -> Trino of the stack's pipeline, then of a peer (Flink CDC's PostgreSQL source straight into Iceberg, no Kafka) started for the run and removed after, side by side",
+  )
   .option("--idle <seconds>", "instead: each workload's CPU over <seconds> while nothing is written (the stack's load at rest)", int("--idle", 10))
   .action(async (stack: string, opts: TargetFlags & BenchFlags) => {
     const target = resolveTarget(stack, opts);
@@ -96,40 +103,60 @@ targetOptions(program.command("bench"))
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatIdle(report));
       return;
     }
-    if (opts.cdcBacklog !== undefined) {
-      const report = await cdcBacklog(target, { rows: opts.cdcBacklog, writers: opts.writers, progress });
-      progress("done");
-      console.log(opts.json ? JSON.stringify(report, null, 2) : formatCdcBacklog(report));
-      return;
+    // A dbt build (Trino, the catalog, MinIO) started by the sensor or schedule mid-run would be
+    // measured as the pipeline's cost: they are stopped for the run and started again after.
+    const automation = target.dagster && (await pauseAutomation(target.dagster.url, target.dagster.codeLocation, progress));
+    const resume = () => automation && automation.resume();
+    process.once("SIGINT", () => void Promise.resolve(resume()).finally(() => process.exit(130)));
+    try {
+      await measure(target, opts, progress, baseline);
+    } finally {
+      await resume();
     }
-    if (opts.capacity) {
-      const report = await capacity(target, {
-        startRate: opts.startRate,
-        maxRate: opts.maxRate,
-        durationSeconds: opts.duration,
-        writers: opts.writers,
-        precision: 0.1,
-        maxSteps: opts.maxSteps,
-        warmUpSeconds: opts.warmUp,
-        progress,
-      });
-      progress("done");
-      console.log(opts.json ? JSON.stringify(report, null, 2) : formatCapacity(report));
-      return;
-    }
-    const report = await bench(target, {
-      latencySamples: opts.latencySamples,
-      rate: opts.rate,
-      durationSeconds: opts.duration,
-      writers: opts.writers,
-      trinoSamples: opts.trinoSamples,
-      historyEvents: opts.history,
-      queryRuns: opts.queryRuns,
-      progress,
-    });
-    progress("done");
-    console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report, baseline));
   });
+
+async function measure(target: Target, opts: TargetFlags & BenchFlags, progress: (line: string) => void, baseline: BenchReport | undefined): Promise<void> {
+  if (opts.cdcBacklog !== undefined) {
+    const report = await cdcBacklog(target, { rows: opts.cdcBacklog, writers: opts.writers, progress });
+    progress("done");
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatCdcBacklog(report));
+    return;
+  }
+  const search = {
+    startRate: opts.startRate,
+    maxRate: opts.maxRate,
+    durationSeconds: opts.duration,
+    writers: opts.writers,
+    precision: 0.1,
+    maxSteps: opts.maxSteps,
+    warmUpSeconds: opts.warmUp,
+    progress,
+  };
+  if (opts.peer) {
+    const report = await sideBySide(target, { ...search, trinoSamples: opts.trinoSamples });
+    progress("done");
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatSideBySide(report));
+    return;
+  }
+  if (opts.capacity) {
+    const report = await capacity(target, search);
+    progress("done");
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatCapacity(report));
+    return;
+  }
+  const report = await bench(target, {
+    latencySamples: opts.latencySamples,
+    rate: opts.rate,
+    durationSeconds: opts.duration,
+    writers: opts.writers,
+    trinoSamples: opts.trinoSamples,
+    historyEvents: opts.history,
+    queryRuns: opts.queryRuns,
+    progress,
+  });
+  progress("done");
+  console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report, baseline));
+}
 
 program.parseAsync().catch((err) => {
   console.error(`lakehouse: ${err instanceof Error ? err.message : err}`);

@@ -25,6 +25,13 @@ export interface Target {
   readonly capturedColumns?: Record<string, string[]>;
   /** Where the stack's workloads run (for resource sampling). */
   readonly platform: AccessPlatform;
+  /** Flink's SQL Gateway and the Iceberg REST catalog on this host, where published (the bench's peer needs both). */
+  readonly sqlGatewayUrl?: string;
+  readonly catalogUrl?: string;
+  /** Dagster's API on this host and the code location whose sensors and schedules start dbt builds; absent without an orchestrator or a published port. */
+  readonly dagster?: { readonly url: string; readonly codeLocation: string };
+  /** How a job inside the platform network reaches the source and the warehouse (the bench's peer job). */
+  readonly inNetwork: { readonly postgres: string; readonly catalogUri?: string; readonly s3Endpoint?: string; readonly warehouse?: string };
 }
 
 /** Flags that override what the stack's outputs say (e.g. port-forwards to a Kubernetes stack). */
@@ -83,6 +90,15 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     stateDatabase: namespaces.state,
     capturedColumns: source.capturedColumns,
     platform: access.platform,
+    sqlGatewayUrl: streamJob.sqlGateway?.published && `http://${streamJob.sqlGateway.published}`,
+    catalogUrl: access.warehouse?.catalog.published && `http://${access.warehouse.catalog.published}`,
+    dagster: access.orchestrator?.dagster.published ? { url: `http://${access.orchestrator.dagster.published}`, codeLocation: access.orchestrator.codeLocation } : undefined,
+    inNetwork: {
+      postgres: source.endpoint.internal,
+      catalogUri: access.warehouse && `http://${access.warehouse.catalog.internal}`,
+      s3Endpoint: access.warehouse && `http://${access.warehouse.s3.internal}`,
+      warehouse: access.warehouse?.location,
+    },
   };
 }
 

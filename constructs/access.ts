@@ -121,6 +121,8 @@ export interface WarehouseAccess {
 export interface StreamJobAccess {
   /** Flink's JobManager REST API and web UI. */
   readonly jobManager: AccessEndpoint;
+  /** Flink's SQL Gateway (REST), which the keeper submits the pipeline through. */
+  readonly sqlGateway: AccessEndpoint;
   /** Name of the Flink job of the pipeline. */
   readonly jobName: string;
   /** Iceberg tables the job writes, `namespace.table`. */
@@ -201,7 +203,13 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
         location: warehouse.warehouse,
         accessKeyId: warehouse.accessKeyId,
       }),
-    streamJob: streamJob && { jobManager: at(streamJob.jobManager), jobName: streamJob.jobName, tables: streamJob.tablesWritten, checkpointIntervalMs: streamJob.checkpointIntervalMs },
+    streamJob: streamJob && {
+      jobManager: at(streamJob.jobManager),
+      sqlGateway: at(streamJob.gateway),
+      jobName: streamJob.jobName,
+      tables: streamJob.tablesWritten,
+      checkpointIntervalMs: streamJob.checkpointIntervalMs,
+    },
     query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },

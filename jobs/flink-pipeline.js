@@ -102,8 +102,18 @@ function splitStatements(sql) {
   return statements;
 }
 
-/** The last "Caused by" of a Java stack trace: what a person needs to read. @param {string} text */
+/**
+ * The last "Caused by" of a Java stack trace: what a person needs to read. The SQL Gateway sends
+ * the trace inside a JSON error body (`{"errors": [...]}`), escaped; it is read from there.
+ * @param {string} text
+ */
 function rootCause(text) {
+  try {
+    const { errors } = JSON.parse(text);
+    if (Array.isArray(errors)) text = errors.join("\n");
+  } catch {
+    // not JSON: a plain trace
+  }
   const causes = text.split("\n").filter((l) => /^\s*Caused by:|Exception:/.test(l));
   return (causes[causes.length - 1] ?? text.split("\n")[0]).trim();
 }
@@ -518,4 +528,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { splitStatements, startStatements, explainStatements, flinkClient, catalogClient, createKeeper, awaitRollout, DEFAULT_TIMING };
+module.exports = { splitStatements, rootCause, startStatements, explainStatements, flinkClient, catalogClient, createKeeper, awaitRollout, DEFAULT_TIMING };

@@ -336,6 +336,7 @@ build_flink() {
     -Diceberg.version="$ICEBERG_VERSION" -Dhadoop.version="$FLINK_HADOOP_VERSION"
   local extra="$CACHE/maven/flink-extra-$FLINK_VERSION"
   maven_artifact "$extra/opt" "org.apache.flink:flink-sql-gateway:$FLINK_VERSION"
+  maven_artifact "$extra/opt" "org.apache.flink:flink-sql-connector-postgres-cdc:$FLINK_CDC_VERSION"
   maven_artifact "$extra/s3-fs-hadoop" "org.apache.flink:flink-s3-fs-hadoop:$FLINK_VERSION"
   local ctx; ctx="$(new_context flink)"
   rm -rf "$ctx/maven"

@@ -106,6 +106,7 @@ export const DEV_PORTS = {
   minioConsole: 19001,
   icebergRest: 18181,
   flink: 18081,
+  flinkSqlGateway: 18084,
   trino: 18080,
   metabase: 13000,
   dagster: 13070,

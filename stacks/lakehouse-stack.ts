@@ -50,6 +50,7 @@ export function publishableEndpoints(lakehouse: Lakehouse): { readonly [E in Pub
     minioConsole: managedWarehouse?.console,
     icebergRest: managedWarehouse?.catalog,
     flink: streamJob?.jobManager,
+    flinkSqlGateway: streamJob?.gateway,
     trino: queryEngine?.endpoint,
     dagster: orchestrator?.endpoint,
     metabase: dashboards?.engine === "metabase" ? dashboards.endpoint : undefined,

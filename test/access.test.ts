@@ -66,6 +66,7 @@ describe("the access contract", () => {
     expect(a.cdc?.kafka).toEqual({ internal: "kafka:9092", published: `127.0.0.1:${DEV_PORTS.kafka}`, external: `localhost:${DEV_PORTS.kafka}` });
     expect(a.cdc?.connect.published).toBe(`127.0.0.1:${DEV_PORTS.connect}`);
     expect(a.streamJob?.jobManager.published).toBe(`127.0.0.1:${DEV_PORTS.flink}`);
+    expect(a.streamJob?.sqlGateway).toEqual({ internal: "flink-sql-gateway:8083", published: `127.0.0.1:${DEV_PORTS.flinkSqlGateway}` });
     expect(a.query?.trino).toEqual({ internal: "trino:8080", published: `127.0.0.1:${DEV_PORTS.trino}` });
     expect(a.orchestrator?.dagster.published).toBe(`127.0.0.1:${DEV_PORTS.dagster}`);
     expect(a.dashboards?.endpoint.published).toBe(`127.0.0.1:${DEV_PORTS.superset}`);

@@ -42,6 +42,7 @@ describe("environment stacks", () => {
       minioConsole: access.warehouse.console.published,
       icebergRest: access.warehouse.catalog.published,
       flink: access.streamJob.jobManager.published,
+      flinkSqlGateway: access.streamJob.sqlGateway.published,
       trino: access.query.trino.published,
       dagster: access.orchestrator.dagster.published,
       metabase: access.dashboards.endpoint.published,

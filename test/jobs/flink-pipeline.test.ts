@@ -2,9 +2,24 @@ import { StreamJob, Lakehouse } from "../../constructs";
 import { stackOn } from "../helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jobs/*.js is plain CommonJS without type declarations (tsconfig has no allowJs), so an ES import would not type-check.
-const { splitStatements } = require("../../jobs/flink-pipeline.js");
+const { splitStatements, rootCause } = require("../../jobs/flink-pipeline.js");
 
 beforeAll(() => jest.spyOn(console, "log").mockImplementation(() => undefined));
+
+describe("rootCause", () => {
+  const trace =
+    "org.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\n\tat X.y(X.java:1)\nCaused by: java.lang.IllegalStateException: The Postgres CDC connector does not support 'latest-offset'\n\tat Z.z(Z.java:2)";
+
+  test("the last Caused by of a plain trace", () => {
+    expect(rootCause(trace)).toBe("Caused by: java.lang.IllegalStateException: The Postgres CDC connector does not support 'latest-offset'");
+  });
+
+  test("of a SQL Gateway error body, where the trace is escaped inside JSON", () => {
+    expect(rootCause(JSON.stringify({ errors: ["Internal server error.", `<Exception on server side:\n${trace}\nEnd of exception on server side>`] }))).toBe(
+      "Caused by: java.lang.IllegalStateException: The Postgres CDC connector does not support 'latest-offset'",
+    );
+  });
+});
 
 describe("splitStatements", () => {
   test("splits on semicolons outside quotes and comments", () => {

@@ -1,0 +1,74 @@
+import { waitFor } from "./bench";
+
+/** A sensor or schedule of the code location, as Dagster's GraphQL API lists it. */
+interface Instigator {
+  readonly kind: "sensor" | "schedule";
+  readonly name: string;
+  readonly repository: string;
+  readonly state: { readonly id: string; readonly selectorId: string; readonly status: string };
+}
+
+async function graphql<T>(dagsterUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(`${dagsterUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!response.ok || body.errors || !body.data) throw new Error(`Dagster GraphQL at ${dagsterUrl}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
+  return body.data;
+}
+
+const INSTIGATORS = `{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name }
+  sensors { name sensorState { id selectorId status } } schedules { name scheduleState { id selectorId status } } } } } }`;
+
+async function instigators(dagsterUrl: string, location: string): Promise<Instigator[]> {
+  type Repo = {
+    name: string;
+    location: { name: string };
+    sensors: { name: string; sensorState: Instigator["state"] }[];
+    schedules: { name: string; scheduleState: Instigator["state"] }[];
+  };
+  const data = await graphql<{ repositoriesOrError: { nodes?: Repo[] } }>(dagsterUrl, INSTIGATORS);
+  return (data.repositoriesOrError.nodes ?? [])
+    .filter((r) => r.location.name === location)
+    .flatMap((r) => [
+      ...r.sensors.map((s) => ({ kind: "sensor" as const, name: s.name, repository: r.name, state: s.sensorState })),
+      ...r.schedules.map((s) => ({ kind: "schedule" as const, name: s.name, repository: r.name, state: s.scheduleState })),
+    ]);
+}
+
+/**
+ * Stops the code location's running sensors and schedules and waits (up to 10 minutes) for runs
+ * in flight to end, so no dbt build competes with a measurement; `resume` starts again exactly
+ * those it stopped. Returns their names for the report.
+ */
+export async function pauseAutomation(dagsterUrl: string, location: string, say: (line: string) => void): Promise<{ paused: string[]; resume: () => Promise<void> }> {
+  const running = (await instigators(dagsterUrl, location)).filter((i) => i.state.status === "RUNNING");
+  for (const i of running) {
+    if (i.kind === "sensor") {
+      await graphql(dagsterUrl, "mutation($id: String, $sel: String) { stopSensor(id: $id, jobSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
+    } else {
+      await graphql(dagsterUrl, "mutation($id: String, $sel: String) { stopRunningSchedule(id: $id, scheduleSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
+    }
+  }
+  const paused = running.map((i) => `${i.kind} ${i.name}`);
+  if (paused.length) say(`Dagster: stopped ${paused.join(", ")} for the measurement; waiting for runs in flight`);
+  const active = "{ runsOrError(filter: { statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING] }) { ... on Runs { results { runId } } } }";
+  await waitFor(async () => ((await graphql<{ runsOrError: { results?: unknown[] } }>(dagsterUrl, active)).runsOrError.results ?? []).length === 0, 600_000, "Dagster's runs in flight to end", 5000);
+  return {
+    paused,
+    resume: async () => {
+      for (const i of running) {
+        const selector = { repositoryName: i.repository, repositoryLocationName: location };
+        if (i.kind === "sensor") {
+          await graphql(dagsterUrl, "mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename } }", { s: { ...selector, sensorName: i.name } });
+        } else {
+          await graphql(dagsterUrl, "mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) { __typename } }", { s: { ...selector, scheduleName: i.name } });
+        }
+      }
+      if (paused.length) say(`Dagster: started ${paused.join(", ")} again`);
+    },
+  };
+}
