@@ -35,8 +35,9 @@ export interface SideBySideReport {
  */
 export async function sideBySide(t: Target, o: CapacityOptions & { trinoSamples: number }): Promise<SideBySideReport> {
   const say = o.progress;
-  say("the stack at rest: CPU over 30 s");
-  const idle = await idleLoad(t, 30);
+  const idleSeconds = Math.min(30, o.durationSeconds);
+  say(`the stack at rest: CPU over ${idleSeconds} s`);
+  const idle = await idleLoad(t, idleSeconds);
   const pg = await connectPostgres(t);
   const userId = randomUUID();
   await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse side by side')", [userId, `side-${userId}@lakehouse.bench`]);

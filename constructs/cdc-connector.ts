@@ -35,7 +35,10 @@ export interface CdcConnectorProps {
   readonly slotName?: string;
   /** Partitions of each change topic; more partitions let more Flink slots read in parallel. @default 1 */
   readonly topicPartitions?: number;
-  /** Heartbeat interval, so the slot advances while captured tables are quiet. @default 10000 */
+  /**
+   * Heartbeat interval. Each heartbeat also writes the source's heartbeat table, so the slot
+   * advances while captured tables are quiet and only other tables are written. @default 10000
+   */
   readonly heartbeatIntervalMs?: number;
   /**
    * Most change events per batch the connector hands to Kafka; with `exactlyOnce` each batch is
@@ -339,6 +342,8 @@ export class CdcConnector extends Construct implements ICdcStream {
       "decimal.handling.mode": "string",
       "time.precision.mode": "adaptive_time_microseconds",
       "heartbeat.interval.ms": String(props.heartbeatIntervalMs ?? 10000),
+      // A captured change each heartbeat: the slot advances even when only other tables are written.
+      "heartbeat.action.query": `INSERT INTO ${source.heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`,
       // Topics use retention, not compaction, so delete tombstones would only be noise downstream.
       "tombstones.on.delete": "false",
       "snapshot.mode": "initial",

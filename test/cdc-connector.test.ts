@@ -89,6 +89,10 @@ describe("CdcConnector registration", () => {
     });
   });
 
+  test("each heartbeat writes the source's heartbeat table, so the slot advances while only tables it does not capture change", () => {
+    expect(config()["heartbeat.action.query"]).toBe("INSERT INTO public.debezium_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at");
+  });
+
   test("holds no password, only a reference the worker resolves", () => {
     expect(config()["database.password"]).toBe("${env:CDC_PASSWORD}");
   });

@@ -56,10 +56,16 @@ describe("SourceDb schema SQL", () => {
     const text = sql();
     expect(text).toContain("ALTER TABLE public.users REPLICA IDENTITY FULL;");
     expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL;");
-    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal;");
+    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal, public.debezium_heartbeat;");
     expect(text).toContain("WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'cdc_user', :'cdc_password'");
     expect(text).toContain("GRANT SELECT ON public.users, public.accounts TO %I");
     expect(text).not.toMatch(/GRANT ALL|SUPERUSER PASSWORD/);
+  });
+
+  test("creates Debezium's heartbeat table, in the publication and writable by the CDC role only", () => {
+    const text = sql();
+    expect(text).toContain("CREATE TABLE IF NOT EXISTS public.debezium_heartbeat (id int PRIMARY KEY, beat_at timestamptz NOT NULL);");
+    expect(text).toContain("GRANT SELECT, INSERT, UPDATE, DELETE ON public.debezium_signal, public.lakehouse_cdc_snapshots, public.debezium_heartbeat TO %I");
   });
 
   test("seeds unicode names, NULLs and a balance at the NUMERIC(18,2) limit, idempotently", () => {
@@ -72,7 +78,7 @@ describe("SourceDb schema SQL", () => {
   test("captures only the tables asked for", () => {
     const s = synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, capturedTables: ["accounts"] }));
     const text = s.upload("postgres-schema", "/job/schema.sql");
-    expect(text).toContain("SET TABLE public.accounts, public.debezium_signal;");
+    expect(text).toContain("SET TABLE public.accounts, public.debezium_signal, public.debezium_heartbeat;");
     expect(text).not.toContain("ALTER TABLE public.users REPLICA IDENTITY FULL");
   });
 
