@@ -151,10 +151,10 @@ export async function capacity(t: Target, o: CapacityOptions, pipeline: Measured
     throw new Error(`--duration ${o.durationSeconds} is too short for --capacity: the stack checkpoints every ${checkpointSeconds} s; give at least ${Math.ceil(checkpointSeconds * 4)} s`);
   }
   const pg = await connectPostgres(t);
-  const table = pipeline.table;
-  const deleteRows = () => pg.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
   const steps: CapacityStep[] = [];
   const userId = randomUUID();
+  const table = pipeline.table;
+  const deleteRows = () => pg.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
   await pg.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'lakehouse capacity')", [userId, `capacity-${userId}@lakehouse.bench`]);
   try {
     if (o.warmUpSeconds > 0) {

@@ -394,44 +394,6 @@ describe("dev stack on the local Docker engine", () => {
     });
   });
 
-  test("the replication slot advances while only a table it does not capture is written (the connector's heartbeat writes one it does)", async () => {
-    // Without it the slot held back every byte of such WAL, and PostgreSQL invalidated it at
-    // max_slot_wal_keep_size: the pipeline stopped for good while the connector said RUNNING.
-    await pg.query("CREATE TABLE e2e_uncaptured (id bigint PRIMARY KEY, pad text)");
-    try {
-      const start = Date.now();
-      await pg.query("INSERT INTO e2e_uncaptured SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g");
-      const { lsn } = (await pg.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0];
-      await eventually("every logical slot to confirm the WAL of the insert", 60_000, async () =>
-        (await pg.query("SELECT bool_and(confirmed_flush_lsn >= $1::pg_lsn) AS past FROM pg_replication_slots WHERE slot_type = 'logical'", [lsn])).rows[0].past ? true : undefined,
-      );
-      figures["slot past 200,000 rows written to an uncaptured table (s)"] = Math.round((Date.now() - start) / 100) / 10;
-    } finally {
-      await pg.query("DROP TABLE e2e_uncaptured");
-    }
-  });
-
-  test("bench --peer measures the pipeline and the Flink CDC peer side by side, and leaves nothing of the peer behind", async () => {
-    // One shortened step each: this checks the mode works end to end; its figures are recorded, not asserted.
-    const r = lakehouse("bench", STACK, "--peer", "--duration", "20", "--max-steps", "1", "--start-rate", "1000", "--warm-up", "0", "--trino-samples", "2", "--json");
-    expect(r).toMatchObject({ status: 0 });
-    const report = JSON.parse(r.out.slice(r.out.indexOf("{"), r.out.lastIndexOf("}") + 1));
-    for (const side of [report.pipeline, report.peer]) {
-      expect(side.capacity.steps).toHaveLength(1);
-      expect(side.capacity.steps[0].writtenPerSecond).toBeGreaterThan(0);
-      expect(side.commitToTrinoMs.n).toBe(2);
-    }
-    figures["bench --peer, 1 step of 20 s at 1,000 rows/s: flat (pipeline / peer)"] = `${report.pipeline.capacity.steps[0].flat} / ${report.peer.capacity.steps[0].flat}`;
-    figures["bench --peer: commit -> Trino p50 (ms, pipeline / peer)"] = `${report.pipeline.commitToTrinoMs.p50} / ${report.peer.commitToTrinoMs.p50}`;
-    expect((await pg.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '%bench_peer%'")).rows).toEqual([]);
-    expect((await pg.query("SELECT pubname FROM pg_publication WHERE pubname LIKE '%bench_peer%'")).rows).toEqual([]);
-    expect((await pg.query("SELECT to_regclass('public.bench_peer_accounts') AS t")).rows[0].t).toBeNull();
-    expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
-    expect(await trinoRows(lake.trino, `SHOW SCHEMAS FROM ${stack.access.query!.catalog} LIKE 'bench_peer'`)).toEqual([]);
-    // The sensors and the schedule it stopped run again.
-    expect(r.out).toMatch(/Dagster: started .*raw_tables_changed/);
-  });
-
   describe("Flink's resume", () => {
     // Set by the first test for the two after it (see `needs`).
     let cancelled: { jid: string; name: string } | undefined;
@@ -470,6 +432,46 @@ describe("dev stack on the local Docker engine", () => {
       await waitForExactState(pg, lake, 300_000, Date.now());
       await waitForOneRawRowPerEvent(lake, events);
     });
+  });
+
+  // After Flink's resume: the bench's own users and accounts would be events the exactness checks
+  // above do not expect (the Day-2 steps compare only what was committed after they start).
+  test("the replication slot advances while only a table it does not capture is written (the connector's heartbeat writes one it does)", async () => {
+    // Without it the slot held back every byte of such WAL, and PostgreSQL invalidated it at
+    // max_slot_wal_keep_size: the pipeline stopped for good while the connector said RUNNING.
+    await pg.query("CREATE TABLE e2e_uncaptured (id bigint PRIMARY KEY, pad text)");
+    try {
+      const start = Date.now();
+      await pg.query("INSERT INTO e2e_uncaptured SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g");
+      const { lsn } = (await pg.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0];
+      await eventually("every logical slot to confirm the WAL of the insert", 60_000, async () =>
+        (await pg.query("SELECT bool_and(confirmed_flush_lsn >= $1::pg_lsn) AS past FROM pg_replication_slots WHERE slot_type = 'logical'", [lsn])).rows[0].past ? true : undefined,
+      );
+      figures["slot past 200,000 rows written to an uncaptured table (s)"] = Math.round((Date.now() - start) / 100) / 10;
+    } finally {
+      await pg.query("DROP TABLE e2e_uncaptured");
+    }
+  });
+
+  test("bench --peer measures the pipeline and the Flink CDC peer side by side, and leaves nothing of the peer behind", async () => {
+    // One shortened step each: this checks the mode works end to end; its figures are recorded, not asserted.
+    const r = lakehouse("bench", STACK, "--peer", "--duration", "20", "--max-steps", "1", "--start-rate", "1000", "--warm-up", "0", "--trino-samples", "2", "--json");
+    expect(r).toMatchObject({ status: 0 });
+    const report = JSON.parse(r.out.slice(r.out.indexOf("{"), r.out.lastIndexOf("}") + 1));
+    for (const side of [report.pipeline, report.peer]) {
+      expect(side.capacity.steps).toHaveLength(1);
+      expect(side.capacity.steps[0].writtenPerSecond).toBeGreaterThan(0);
+      expect(side.commitToTrinoMs.n).toBe(2);
+    }
+    figures["bench --peer, 1 step of 20 s at 1,000 rows/s: flat (pipeline / peer)"] = `${report.pipeline.capacity.steps[0].flat} / ${report.peer.capacity.steps[0].flat}`;
+    figures["bench --peer: commit -> Trino p50 (ms, pipeline / peer)"] = `${report.pipeline.commitToTrinoMs.p50} / ${report.peer.commitToTrinoMs.p50}`;
+    expect((await pg.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '%bench_peer%'")).rows).toEqual([]);
+    expect((await pg.query("SELECT pubname FROM pg_publication WHERE pubname LIKE '%bench_peer%'")).rows).toEqual([]);
+    expect((await pg.query("SELECT to_regclass('public.bench_peer_accounts') AS t")).rows[0].t).toBeNull();
+    expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
+    expect(await trinoRows(lake.trino, `SHOW SCHEMAS FROM ${stack.access.query!.catalog} LIKE 'bench_peer'`)).toEqual([]);
+    // The sensors and the schedule it stopped run again.
+    expect(r.out).toMatch(/Dagster: started .*raw_tables_changed/);
   });
 
   // Changes and faults on this same running stack, with its data in it (E2E_DAY2=0 skips them).
