@@ -115,6 +115,7 @@ targetOptions(program.command("bench"))
     }
   });
 
+/** Runs the measurement the flags select and prints its report. */
 async function measure(target: Target, opts: TargetFlags & BenchFlags, progress: (line: string) => void, baseline: BenchReport | undefined): Promise<void> {
   if (opts.cdcBacklog !== undefined) {
     const report = await cdcBacklog(target, { rows: opts.cdcBacklog, writers: opts.writers, progress });
