@@ -8,7 +8,8 @@ interface Instigator {
   readonly state: { readonly id: string; readonly selectorId: string; readonly status: string };
 }
 
-async function graphql<T>(dagsterUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** One request to Dagster's GraphQL API: its `data`, or an error naming the answer's errors. */
+export async function dagsterGraphql<T>(dagsterUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const response = await fetch(`${dagsterUrl}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -30,7 +31,7 @@ async function instigators(dagsterUrl: string, location: string): Promise<Instig
     sensors: { name: string; sensorState: Instigator["state"] }[];
     schedules: { name: string; scheduleState: Instigator["state"] }[];
   };
-  const data = await graphql<{ repositoriesOrError: { nodes?: Repo[] } }>(dagsterUrl, INSTIGATORS);
+  const data = await dagsterGraphql<{ repositoriesOrError: { nodes?: Repo[] } }>(dagsterUrl, INSTIGATORS);
   return (data.repositoriesOrError.nodes ?? [])
     .filter((r) => r.location.name === location)
     .flatMap((r) => [
@@ -48,24 +49,29 @@ export async function pauseAutomation(dagsterUrl: string, location: string, say:
   const running = (await instigators(dagsterUrl, location)).filter((i) => i.state.status === "RUNNING");
   for (const i of running) {
     if (i.kind === "sensor") {
-      await graphql(dagsterUrl, "mutation($id: String, $sel: String) { stopSensor(id: $id, jobSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
+      await dagsterGraphql(dagsterUrl, "mutation($id: String, $sel: String) { stopSensor(id: $id, jobSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
     } else {
-      await graphql(dagsterUrl, "mutation($id: String, $sel: String) { stopRunningSchedule(id: $id, scheduleSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
+      await dagsterGraphql(dagsterUrl, "mutation($id: String, $sel: String) { stopRunningSchedule(id: $id, scheduleSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
     }
   }
   const paused = running.map((i) => `${i.kind} ${i.name}`);
   if (paused.length) say(`Dagster: stopped ${paused.join(", ")} for the measurement; waiting for runs in flight`);
   const active = "{ runsOrError(filter: { statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING] }) { ... on Runs { results { runId } } } }";
-  await waitFor(async () => ((await graphql<{ runsOrError: { results?: unknown[] } }>(dagsterUrl, active)).runsOrError.results ?? []).length === 0, 600_000, "Dagster's runs in flight to end", 5000);
+  await waitFor(
+    async () => ((await dagsterGraphql<{ runsOrError: { results?: unknown[] } }>(dagsterUrl, active)).runsOrError.results ?? []).length === 0,
+    600_000,
+    "Dagster's runs in flight to end",
+    5000,
+  );
   return {
     paused,
     resume: async () => {
       for (const i of running) {
         const selector = { repositoryName: i.repository, repositoryLocationName: location };
         if (i.kind === "sensor") {
-          await graphql(dagsterUrl, "mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename } }", { s: { ...selector, sensorName: i.name } });
+          await dagsterGraphql(dagsterUrl, "mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename } }", { s: { ...selector, sensorName: i.name } });
         } else {
-          await graphql(dagsterUrl, "mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) { __typename } }", { s: { ...selector, scheduleName: i.name } });
+          await dagsterGraphql(dagsterUrl, "mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) { __typename } }", { s: { ...selector, scheduleName: i.name } });
         }
       }
       if (paused.length) say(`Dagster: started ${paused.join(", ")} again`);

@@ -7,3 +7,6 @@ SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.checkpointing.interval' = '{{checkpointIntervalMs}}ms';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
 SET 'parallelism.default' = '{{parallelism}}';
+-- Chained operators hand rows on without copying them: each source builds a new row per event
+-- and the Iceberg writers copy what they keep (the upsert writer its keys).
+SET 'pipeline.object-reuse' = 'true';

@@ -1,6 +1,7 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
+import { dagsterGraphql } from "../../cli/dagster";
 import { trinoRows } from "./clients";
 import { ExpectedEvent, firstDifference } from "./workload";
 
@@ -109,18 +110,6 @@ export async function martsDiffer(pg: PgClient, trino: Trino, schema: string, ev
   return operations ? `operations_per_day (table, op, count): ${operations}` : undefined;
 }
 
-async function graphql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body: any = await response.json();
-  if (!response.ok || body.errors) throw new Error(`Dagster GraphQL answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  return body.data;
-}
-
 export interface DagsterRun {
   readonly runId: string;
   readonly status: string;
@@ -133,7 +122,7 @@ export interface DagsterRun {
 /** Launches a job of a code location through Dagster's GraphQL API and waits for it to end. */
 export async function runDagsterJob(url: string, location: string, job: string, timeoutMs: number): Promise<DagsterRun> {
   const t0 = Date.now();
-  const launched = await graphql(
+  const launched = await dagsterGraphql<any>(
     url,
     `
       mutation Launch($params: ExecutionParams!) {
@@ -159,7 +148,7 @@ export async function runDagsterJob(url: string, location: string, job: string, 
   if (result.__typename !== "LaunchRunSuccess") throw new Error(`Dagster refused to launch ${job}: ${result.__typename} ${result.message ?? ""}`);
   const runId: string = result.run.runId;
   for (;;) {
-    const data = await graphql(
+    const data = await dagsterGraphql<any>(
       url,
       `
         query Run($runId: ID!) {
@@ -198,7 +187,7 @@ export interface SensorTicks {
 
 /** The latest ticks of a sensor of the code location. */
 export async function sensorTicks(url: string, location: string, sensor: string): Promise<SensorTicks> {
-  const data = await graphql(
+  const data = await dagsterGraphql<any>(
     url,
     `
       query Sensor($selector: SensorSelector!) {
