@@ -30,13 +30,20 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
     expect(env(synthOn(kind, build()), "kafka").KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://kafka:9094");
   });
 
-  test("heaps follow the memory props: Kafka half, Connect three quarters; the defaults keep 512 MiB and 768 MiB", () => {
+  test("heaps follow the memory props: Kafka half, Connect three quarters and all of it from the start; the defaults keep 512 MiB and 768 MiB", () => {
     const defaults = synthOn(kind, build());
     expect(env(defaults, "kafka").KAFKA_HEAP_OPTS).toBe("-Xms256m -Xmx512m");
-    expect(env(defaults, "connect").HEAP_OPTS).toBe("-Xms256m -Xmx768m");
+    expect(env(defaults, "connect").HEAP_OPTS).toBe("-Xms768m -Xmx768m");
     const sized = synthOn(kind, build({ kafkaResources: { cpuMillis: 500, memoryMiB: 2048 }, connectResources: { cpuMillis: 500, memoryMiB: 512 } }));
     expect(env(sized, "kafka").KAFKA_HEAP_OPTS).toBe("-Xms256m -Xmx1024m");
-    expect(env(sized, "connect").HEAP_OPTS).toBe("-Xms256m -Xmx384m");
+    expect(env(sized, "connect").HEAP_OPTS).toBe("-Xms384m -Xmx384m");
+  });
+
+  test("Connect runs the parallel collector; the broker keeps Kafka's own JVM defaults", () => {
+    const s = synthOn(kind, build());
+    expect(env(s, "connect").KAFKA_JVM_PERFORMANCE_OPTS).toMatch(/-XX:\+UseParallelGC/);
+    expect(env(s, "connect").KAFKA_JVM_PERFORMANCE_OPTS).not.toMatch(/G1|MaxGCPauseMillis/);
+    expect(env(s, "kafka").KAFKA_JVM_PERFORMANCE_OPTS).toBeUndefined();
   });
 
   test("runs Kafka Connect with JSON converters and the env config provider; the CDC password is a secret env", () => {
