@@ -354,8 +354,21 @@ exists=$(psql -X -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$S
 [ "$exists" = 1 ] || psql -X -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE \\"$SOURCE_DATABASE\\""
 # Credentials travel as psql variables, never in the SQL file or the command line. One
 # transaction: a migration that stops on an incompatible change leaves every table as it was.
-psql -X -1 -v ON_ERROR_STOP=1 -d "$SOURCE_DATABASE" -v cdc_user="$CDC_USER" -v cdc_password="$CDC_PASSWORD" -f /job/schema.sql
-echo "schema applied to $SOURCE_DATABASE on $PGHOST:$PGPORT"
+# A migration's locks can still deadlock with the application's writes; PostgreSQL then rolls the
+# job back, and it is tried again.
+for attempt in 1 2 3; do
+  status=0
+  psql -X -1 -v ON_ERROR_STOP=1 -d "$SOURCE_DATABASE" -v cdc_user="$CDC_USER" -v cdc_password="$CDC_PASSWORD" -f /job/schema.sql 2>/tmp/schema.err || status=$?
+  cat /tmp/schema.err >&2
+  if [ "$status" = 0 ]; then
+    echo "schema applied to $SOURCE_DATABASE on $PGHOST:$PGPORT"
+    exit 0
+  fi
+  grep -q "deadlock detected" /tmp/schema.err || exit "$status"
+  echo "deadlock with the database's writers, rolled back; trying again ($attempt of 3)" >&2
+  sleep $((attempt * 2))
+done
+exit 3
 `;
 
 /**
@@ -374,7 +387,9 @@ export function schemaSql(input: Pick<ResolvedSchema, "database" | "publication"
       input.captured.map((t) => t.name),
     ),
     "",
-    ...captured.map((t) => `ALTER TABLE ${t} REPLICA IDENTITY FULL;`),
+    // Only where it is not FULL yet: the ALTER takes an exclusive lock until the job commits, and
+    // a writer inserting into a child table (its foreign-key check locks the parent) deadlocks with it.
+    ...captured.map((t) => `SELECT 'ALTER TABLE ${t} REPLICA IDENTITY FULL' WHERE (SELECT relreplident FROM pg_class WHERE oid = '${t}'::regclass) <> 'f' \\gexec`),
     "",
     "-- Debezium's signal table (incremental snapshots of newly captured tables; Debezium writes its",
     "-- snapshot watermarks here too) and the ledger of tables the connector has snapshotted.",

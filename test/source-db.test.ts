@@ -54,8 +54,8 @@ describe("SourceDb schema SQL", () => {
 
   test("sets REPLICA IDENTITY FULL, a publication of exactly the captured tables, and a least-privilege CDC role", () => {
     const text = sql();
-    expect(text).toContain("ALTER TABLE public.users REPLICA IDENTITY FULL;");
-    expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL;");
+    expect(text).toContain("SELECT 'ALTER TABLE public.users REPLICA IDENTITY FULL' WHERE (SELECT relreplident FROM pg_class WHERE oid = 'public.users'::regclass) <> 'f' \\gexec");
+    expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL' WHERE");
     expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal, public.debezium_heartbeat;");
     expect(text).toContain("WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'cdc_user', :'cdc_password'");
     expect(text).toContain("GRANT SELECT ON public.users, public.accounts TO %I");
