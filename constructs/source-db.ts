@@ -364,11 +364,10 @@ for attempt in 1 2 3; do
     echo "schema applied to $SOURCE_DATABASE on $PGHOST:$PGPORT"
     exit 0
   fi
-  grep -q "deadlock detected" /tmp/schema.err || exit "$status"
+  if [ "$attempt" = 3 ] || ! grep -q "deadlock detected" /tmp/schema.err; then exit "$status"; fi
   echo "deadlock with the database's writers, rolled back; trying again ($attempt of 3)" >&2
   sleep $((attempt * 2))
 done
-exit 3
 `;
 
 /**
