@@ -405,7 +405,7 @@ function validateJvmMemory(prop: string, resources: ResourceSpec | undefined, wh
 
 /**
  * JVM heap options for a container of `memoryMiB`: the maximum a fraction of it, the start
- * {@link INITIAL_HEAP_MIB} (at most the maximum), or the maximum itself with `initial: "max"`.
+ * 256 MiB (at most the maximum), or the maximum itself with `initial: "max"`.
  */
 export function heapOpts(memoryMiB: number, fraction: number, options: { initial?: "max" } = {}): string {
   const max = Math.floor(memoryMiB * fraction);
