@@ -78,3 +78,44 @@ export async function pauseAutomation(dagsterUrl: string, location: string, say:
     },
   };
 }
+
+/** How a Dagster run ended. */
+export interface RunOutcome {
+  readonly runId: string;
+  readonly status: string;
+  readonly seconds: number;
+}
+
+/**
+ * Launches `job` of the code location with `runConfig` and waits (up to `timeoutMs`) for it to
+ * end. The run queues behind any run in flight (the instance runs one at a time).
+ */
+export async function runJob(dagsterUrl: string, location: string, job: string, runConfig: Record<string, unknown> = {}, timeoutMs = 900_000): Promise<RunOutcome> {
+  const repos = await dagsterGraphql<{ repositoriesOrError: { nodes?: { name: string; location: { name: string } }[] } }>(
+    dagsterUrl,
+    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }",
+  );
+  const repository = (repos.repositoriesOrError.nodes ?? []).find((r) => r.location.name === location)?.name;
+  if (!repository) throw new Error(`Dagster at ${dagsterUrl} has no code location '${location}'`);
+  type Launched = { launchRun: { __typename: string; run?: { runId: string }; message?: string } };
+  const launched = await dagsterGraphql<Launched>(
+    dagsterUrl,
+    `mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on InvalidSubsetError { message } ... on RunConfigValidationInvalid { pipelineName } ... on PipelineNotFoundError { message } } }`,
+    { p: { selector: { repositoryLocationName: location, repositoryName: repository, jobName: job }, runConfigData: runConfig } },
+  );
+  const runId = launched.launchRun.run?.runId;
+  if (!runId) throw new Error(`Dagster did not launch ${job}: ${launched.launchRun.__typename} ${launched.launchRun.message ?? ""}`);
+  const t0 = Date.now();
+  let status = "QUEUED";
+  await waitFor(
+    async () => {
+      const r = await dagsterGraphql<{ runOrError: { status?: string } }>(dagsterUrl, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", { id: runId });
+      status = r.runOrError.status ?? status;
+      return ["SUCCESS", "FAILURE", "CANCELED"].includes(status);
+    },
+    timeoutMs,
+    `Dagster run ${runId} of ${job} to end`,
+    2000,
+  );
+  return { runId, status, seconds: (Date.now() - t0) / 1000 };
+}

@@ -11,6 +11,8 @@ export interface Target {
   readonly kafka: string;
   readonly connectUrl: string;
   readonly connector: string;
+  /** The connector's replication slot (contracts before it was listed: the default name). */
+  readonly slot: string;
   /** Change topic of each captured table, by table name. */
   readonly topics: Record<string, string>;
   readonly flinkUrl: string;
@@ -80,6 +82,7 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     kafka: flags.kafka ?? cdc.kafka.external,
     connectUrl: `http://${onHost(flags.connect, cdc.connect, "connect")}`,
     connector: cdc.connectorName,
+    slot: cdc.slotName ?? "lakehouse_cdc",
     topics: cdc.topics,
     flinkUrl: `http://${onHost(flags.flink, streamJob.jobManager, "flink")}`,
     jobName: streamJob.jobName,

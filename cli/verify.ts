@@ -58,9 +58,13 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
   const consumer = kafka.consumer({ groupId: `lakehouse-verify-${id}` });
   const trino = trinoClient(t);
   let pg: PgClient | undefined;
-  let hop = "debezium";
+  let hop = "slot";
   try {
-    // The connector first, so a paused connector is named before the canary waits on Kafka.
+    // The slot and the connector first, so a lost slot or a paused connector is named before the
+    // canary waits on Kafka.
+    hop = "slot";
+    record(await slotHop(t));
+    hop = "debezium";
     record(await connectorHop(t, timeoutMs));
     hop = "flink";
     record(await flinkHop(t, timeoutMs));
@@ -95,6 +99,51 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
     await pg?.end().catch(() => undefined);
   }
   return results;
+}
+
+/** The connector's row of `pg_replication_slots`, with its retained WAL in bytes. */
+interface SlotRow {
+  readonly active: boolean;
+  readonly wal_status: string | null;
+  readonly retained: string | null;
+  readonly safe_wal_size: string | null;
+}
+
+const mib = (bytes: string | null) => (bytes === null ? "?" : `${(Number(bytes) / 1048576).toFixed(1)} MiB`);
+
+/**
+ * Hop slot: the connector's replication slot exists and still has the WAL it needs, with the WAL
+ * it holds back. PostgreSQL invalidates a slot whose retained WAL passes `max_slot_wal_keep_size`
+ * (`wal_status` lost): changes since are missing downstream. `unreserved` passes with a warning:
+ * the slot is past the limit and will be lost at the next checkpoint unless Debezium catches up.
+ */
+export async function slotHop(t: Target): Promise<HopResult> {
+  const pg = await connectPostgres(t);
+  try {
+    const rows = (
+      await pg.query<SlotRow>(
+        `SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained, safe_wal_size::text
+         FROM pg_replication_slots WHERE slot_name = $1`,
+        [t.slot],
+      )
+    ).rows;
+    return slotResult(t.slot, rows[0]);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+}
+
+/** The verdict on a slot's row (undefined: no such slot). */
+export function slotResult(slot: string, row: SlotRow | undefined): HopResult {
+  if (!row) throw new HopFailure(`replication slot ${slot} does not exist: the connector creates it when it starts; check its status and log`);
+  if (row.wal_status === "lost") {
+    throw new HopFailure(
+      `replication slot ${slot} is lost: PostgreSQL removed WAL it still needed (max_slot_wal_keep_size), so changes since are missing downstream; the current-state tables need a new snapshot`,
+    );
+  }
+  const limit = row.safe_wal_size === null ? "no max_slot_wal_keep_size limit" : `${mib(row.safe_wal_size)} before PostgreSQL invalidates it`;
+  const detail = `${slot}: ${row.active ? "active" : "inactive"}, holds ${mib(row.retained)} of WAL, ${limit} (${row.wal_status})`;
+  return { hop: "slot", ok: true, detail, ...(row.wal_status === "unreserved" || !row.active ? { warning: true } : {}) };
 }
 
 /**

@@ -97,6 +97,8 @@ export interface CdcAccess {
   readonly connect: AccessEndpoint;
   /** Name of the Debezium connector in Kafka Connect. */
   readonly connectorName: string;
+  /** The connector's logical replication slot in the source database. */
+  readonly slotName: string;
   /** Prefix of every change topic: `<topicPrefix>.<schema>.<table>`. */
   readonly topicPrefix: string;
   /** Change topic of each captured table, by table name. */
@@ -191,6 +193,7 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
       kafka: { ...at(cdc.kafkaExternal), internal: cdc.bootstrap.address, external: cdc.externalBootstrap },
       connect: at(cdc.connect),
       connectorName: cdc.connectorName,
+      slotName: cdc.slotName,
       topicPrefix: cdc.topicPrefix,
       topics: Object.fromEntries(cdc.tables.map((t) => [t.name, cdc.topicFor(t.name)])),
     },

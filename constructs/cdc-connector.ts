@@ -157,6 +157,8 @@ export class CdcConnector extends Construct implements ICdcStream {
   public readonly topicPrefix: string;
   /** Name of the Debezium connector in Kafka Connect. */
   public readonly connectorName: string;
+  /** The connector's logical replication slot in the source database. */
+  public readonly slotName: string;
   /** The job that registers the connector and waits until it runs. */
   public readonly registration: JobHandle;
   /** The job that requests an incremental snapshot of each table captured since the last deploy. */
@@ -170,6 +172,7 @@ export class CdcConnector extends Construct implements ICdcStream {
     this.platform = props.platform;
     this.topicPrefix = props.topicPrefix ?? "bank";
     this.connectorName = props.connectorName ?? "bank-cdc";
+    this.slotName = props.slotName ?? "lakehouse_cdc";
     validateProps(props, this.topicPrefix, this.connectorName);
     this.tables = props.source.capturedTables;
     this.sourceDatabase = props.source.database;
@@ -344,7 +347,7 @@ export class CdcConnector extends Construct implements ICdcStream {
       "database.password": "${env:CDC_PASSWORD}",
       "database.dbname": source.database,
       "topic.prefix": this.topicPrefix,
-      "slot.name": props.slotName ?? "lakehouse_cdc",
+      "slot.name": this.slotName,
       "publication.name": source.publication,
       // The schema job owns the publication; the CDC role may not create one.
       "publication.autocreate.mode": "disabled",

@@ -4,7 +4,7 @@ import { asset } from "./assets";
 import { defaultImage } from "./images";
 import { Endpoint, HealthCheck, IPlatform, ServiceHandle } from "./platform/workload";
 import { DBT_PROJECT_DIR, ITransformations } from "./transformations";
-import { ValidationError } from "./validation";
+import { validateInteger, ValidationError } from "./validation";
 
 const CODE_DIR = "/opt/lakehouse/orchestrator";
 const DAGSTER_HOME = "/opt/dagster/home";
@@ -28,10 +28,55 @@ export interface OrchestratorProps {
   readonly sensorIntervalSeconds?: number;
   /** A raw table that has no new snapshot for this long fails its freshness check. @default 60 */
   readonly freshnessMinutes?: number;
+  /**
+   * Iceberg table maintenance of every table in the Transformations' namespaces (raw log, current
+   * state, vault, marts), run by Dagster through Trino; `false` turns it off.
+   * @default {} - the defaults of {@link TableMaintenanceProps}
+   */
+  readonly maintenance?: TableMaintenanceProps | false;
   /** PostgreSQL image of Dagster's run and event storage. @default - postgres 17.12 */
   readonly storageImage?: string;
   /** Registry mirror for the default images. @default - upstream registries */
   readonly imageRegistry?: string;
+}
+
+/**
+ * Targets of Iceberg table maintenance: a scheduled pass over every table, and a check between
+ * passes that maintains the tables over a threshold. Each pass compacts small data files and
+ * delete files (Trino's `optimize`), rewrites manifests, expires snapshots and removes orphan
+ * files. Commits that race Flink's or dbt's are retried; Flink's are never failed by it.
+ */
+export interface TableMaintenanceProps {
+  /** Cron schedule (UTC) of the pass over every table. @default "0 * * * *" */
+  readonly schedule?: string;
+  /** How often the thresholds are checked between passes. @default 300 */
+  readonly checkIntervalSeconds?: number;
+  /** Size of the files compaction writes. @default 128 */
+  readonly targetFileSizeMiB?: number;
+  /** Data files under this size are small: compaction rewrites them. @default 32 */
+  readonly smallFileSizeMiB?: number;
+  /** A table with this many small data files is compacted before the next pass. @default 32 */
+  readonly maxSmallFiles?: number;
+  /**
+   * A table with this many delete files (Flink's upserts write one or two per checkpoint) is
+   * compacted before the next pass: every query applies them all.
+   * @default 32
+   */
+  readonly maxDeleteFiles?: number;
+  /** A table with more snapshots than this has them expired before the next pass. @default 1000 */
+  readonly maxSnapshots?: number;
+  /**
+   * Snapshots younger than this are kept (time travel, incremental readers). Flink's newest commit
+   * is always kept, whatever its age: a restore finds its place from it.
+   * @default 120
+   */
+  readonly snapshotRetentionMinutes?: number;
+  /**
+   * Unreferenced files younger than this are kept: a writer's files are unreferenced until it
+   * commits them. Skipped on a Flink table whose newest commit is older than this.
+   * @default 4320 (3 days, Iceberg's default)
+   */
+  readonly orphanRetentionMinutes?: number;
 }
 
 /**
@@ -71,6 +116,8 @@ export class Orchestrator extends Construct {
       throw new ValidationError("Orchestrator", "freshnessMinutes", "must be a positive whole number of minutes", freshness, "Use e.g. 60.");
     }
 
+    const maintenance = props.maintenance === false ? undefined : maintenanceEnv(props.maintenance ?? {}, transformations.tableNamespaces);
+
     const storage = appDatabase(this, platform, {
       user: "dagster",
       image: props.storageImage ?? defaultImage("postgres", props.imageRegistry),
@@ -108,9 +155,15 @@ export class Orchestrator extends Construct {
         SENSOR_INTERVAL_SECONDS: String(sensorInterval),
         RAW_TABLES: props.rawTables.join(","),
         RAW_FRESHNESS_MINUTES: String(freshness),
+        ...maintenance,
       },
       secretEnv: instance.secretEnv,
-      files: [...transformations.projectFiles, ...instance.files, { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") }],
+      files: [
+        ...transformations.projectFiles,
+        ...instance.files,
+        { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") },
+        { path: `${CODE_DIR}/maintenance.py`, content: asset("orchestrator/maintenance.py") },
+      ],
       runAsUser: 1000,
       ports: [{ name: "grpc", port: codePort }],
       healthCheck: HealthCheck.tcp(codePort, { startPeriodSeconds: 60 }),
@@ -149,4 +202,45 @@ export class Orchestrator extends Construct {
       dependsOn: [storageEndpoint, codeEndpoint, this.endpoint],
     });
   }
+}
+
+/** The maintenance job's environment (see orchestrator/maintenance.py), validated. */
+function maintenanceEnv(props: TableMaintenanceProps, namespaces: string[]): Record<string, string> {
+  const schedule = props.schedule ?? "0 * * * *";
+  if (schedule.trim().split(/\s+/).length !== 5) {
+    throw new ValidationError("Orchestrator", "maintenance.schedule", "must be a five-field cron expression", schedule, "Use e.g. '0 * * * *' (hourly).");
+  }
+  const target = props.targetFileSizeMiB ?? 128;
+  const small = props.smallFileSizeMiB ?? 32;
+  const values = {
+    checkIntervalSeconds: props.checkIntervalSeconds ?? 300,
+    targetFileSizeMiB: target,
+    smallFileSizeMiB: small,
+    maxSmallFiles: props.maxSmallFiles ?? 32,
+    maxDeleteFiles: props.maxDeleteFiles ?? 32,
+    maxSnapshots: props.maxSnapshots ?? 1000,
+    snapshotRetentionMinutes: props.snapshotRetentionMinutes ?? 120,
+    orphanRetentionMinutes: props.orphanRetentionMinutes ?? 4320,
+  };
+  validateInteger("Orchestrator", "maintenance.checkIntervalSeconds", values.checkIntervalSeconds, 30);
+  validateInteger("Orchestrator", "maintenance.targetFileSizeMiB", target, 1);
+  validateInteger("Orchestrator", "maintenance.smallFileSizeMiB", small, 1, target);
+  validateInteger("Orchestrator", "maintenance.maxSmallFiles", values.maxSmallFiles, 2);
+  validateInteger("Orchestrator", "maintenance.maxDeleteFiles", values.maxDeleteFiles, 1);
+  validateInteger("Orchestrator", "maintenance.maxSnapshots", values.maxSnapshots, 1);
+  validateInteger("Orchestrator", "maintenance.snapshotRetentionMinutes", values.snapshotRetentionMinutes, 1);
+  // Below ten minutes a dbt build's files, unreferenced until its commit, could be taken for orphans.
+  validateInteger("Orchestrator", "maintenance.orphanRetentionMinutes", values.orphanRetentionMinutes, 10);
+  return {
+    MAINTAIN_SCHEMAS: namespaces.join(","),
+    MAINTENANCE_SCHEDULE: schedule,
+    MAINTENANCE_CHECK_SECONDS: String(values.checkIntervalSeconds),
+    MAINTENANCE_TARGET_FILE_MIB: String(target),
+    MAINTENANCE_SMALL_FILE_MIB: String(small),
+    MAINTENANCE_MAX_SMALL_FILES: String(values.maxSmallFiles),
+    MAINTENANCE_MAX_DELETE_FILES: String(values.maxDeleteFiles),
+    MAINTENANCE_MAX_SNAPSHOTS: String(values.maxSnapshots),
+    MAINTENANCE_SNAPSHOT_RETENTION_MINUTES: String(values.snapshotRetentionMinutes),
+    MAINTENANCE_ORPHAN_RETENTION_MINUTES: String(values.orphanRetentionMinutes),
+  };
 }

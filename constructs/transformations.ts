@@ -50,6 +50,8 @@ export interface ITransformations extends IDependable {
   readonly dbtEnv: Record<string, string>;
   /** Namespace of the marts. */
   readonly schema: string;
+  /** Namespaces of the Iceberg tables the project reads and builds (raw log, current state, vault, marts); views live elsewhere. */
+  readonly tableNamespaces: string[];
   /** The image that runs dbt. */
   readonly image: string;
   /** The Trino the models run on. */
@@ -66,6 +68,7 @@ export class Transformations extends Construct implements ITransformations {
   public readonly projectFiles: FileSpec[];
   public readonly dbtEnv: Record<string, string>;
   public readonly schema: string;
+  public readonly tableNamespaces: string[];
   public readonly image: string;
   public readonly queryEngine: IQueryEngine;
   /** The `dbt build` job. */
@@ -89,6 +92,8 @@ export class Transformations extends Construct implements ITransformations {
     this.schema = props.schema ?? "analytics";
     // It names Iceberg namespaces, which dbt's SQL on Trino writes unquoted.
     validateUnreservedIdentifier("Transformations", "schema", this.schema, ["Trino"]);
+    // The parsed layer is views: no files of its own.
+    this.tableNamespaces = [...new Set([props.rawDatabase, props.stateDatabase, `${this.schema}_vault`, this.schema])];
     const threads = props.threads ?? 2;
     if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
       throw new ValidationError("Transformations", "threads", "must be an integer from 1 to 16", threads, "Use 2 on a small machine.");

@@ -2,9 +2,14 @@
 them, a sensor that builds them when the raw CDC tables get new Iceberg snapshots, and
 freshness checks on those raw tables.
 
+Also, when MAINTAIN_SCHEMAS names namespaces, Iceberg table maintenance (maintenance.py): a
+job that maintains every table of them, a schedule that runs it on all of them, and a sensor that
+runs it on the tables over a threshold in between.
+
 Environment (set by the Orchestrator construct): DBT_PROJECT_DIR, DBT_TARGET_DIR, the dbt
 profile's DBT_TRINO_* / DBT_*_SCHEMA variables, DBT_SCHEDULE (cron), SENSOR_INTERVAL_SECONDS,
-RAW_FRESHNESS_MINUTES.
+RAW_FRESHNESS_MINUTES, MAINTENANCE_SCHEDULE (cron), MAINTENANCE_CHECK_SECONDS and those of
+maintenance.py.
 """
 import os
 from datetime import timedelta
@@ -13,6 +18,8 @@ from pathlib import Path
 import trino
 from dagster import (
     AssetKey,
+    Config,
+    OpExecutionContext,
     AssetObservation,
     AssetSelection,
     DagsterRunStatus,
@@ -28,9 +35,13 @@ from dagster import (
     build_last_update_freshness_checks,
     build_sensor_for_freshness_checks,
     define_asset_job,
+    job,
+    op,
     sensor,
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+import maintenance
 
 DBT_PROJECT_DIR = Path(os.environ.get("DBT_PROJECT_DIR", Path(__file__).parent.parent / "dbt"))
 RAW_SCHEMA = os.environ.get("DBT_RAW_SCHEMA", "raw_data")
@@ -132,11 +143,64 @@ freshness_sensor = build_sensor_for_freshness_checks(
     freshness_checks=freshness_checks, default_status=DefaultSensorStatus.RUNNING
 )
 
+
+
+class MaintenanceConfig(Config):
+    """`tables`: `schema.table` names, empty for every table of the maintained namespaces.
+    `compact_all`: compact every table with small or delete files, not only those over a threshold."""
+
+    tables: list[str] = []
+    compact_all: bool = True
+
+
+@op
+def maintain_iceberg_tables(context: OpExecutionContext, config: MaintenanceConfig) -> None:
+    """Compaction, manifests, snapshot expiry and orphan removal, table by table."""
+    results = maintenance.maintain(config.tables or None, config.compact_all, context.log.info)
+    context.add_output_metadata({"tables": len(results), "results": results})
+
+
+@job
+def iceberg_maintenance():
+    maintain_iceberg_tables()
+
+
+MAINTENANCE_ACTIVE = RunsFilter(job_name="iceberg_maintenance", statuses=BUILD_ACTIVE.statuses)
+
+maintenance_schedule = ScheduleDefinition(
+    name="iceberg_maintenance_schedule",
+    job=iceberg_maintenance,
+    cron_schedule=os.environ.get("MAINTENANCE_SCHEDULE", "0 * * * *"),
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+
+@sensor(
+    job=iceberg_maintenance,
+    minimum_interval_seconds=int(os.environ.get("MAINTENANCE_CHECK_SECONDS", "300")),
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def iceberg_tables_over_thresholds(context: SensorEvaluationContext):
+    """Maintains the tables whose small files, delete files or snapshots passed their thresholds,
+    unless a maintenance run is already queued or running."""
+    if context.instance.get_runs_count(MAINTENANCE_ACTIVE):
+        return SkipReason("a maintenance run is queued or running")
+    due = maintenance.tables_over_thresholds()
+    if not due:
+        return SkipReason("every table is under its thresholds")
+    context.log.info("; ".join(f"{t}: {why}" for t, why in due.items()))
+    return RunRequest(
+        run_config={"ops": {"maintain_iceberg_tables": {"config": {"tables": sorted(due), "compact_all": False}}}},
+    )
+
+
+MAINTAINED = bool(maintenance.SCHEMAS)
+
 defs = Definitions(
     assets=[lakehouse_dbt],
     asset_checks=freshness_checks,
-    jobs=[dbt_build],
-    schedules=[schedule],
-    sensors=[raw_tables_changed, freshness_sensor],
+    jobs=[dbt_build] + ([iceberg_maintenance] if MAINTAINED else []),
+    schedules=[schedule] + ([maintenance_schedule] if MAINTAINED else []),
+    sensors=[raw_tables_changed, freshness_sensor] + ([iceberg_tables_over_thresholds] if MAINTAINED else []),
     resources={"dbt": DbtCliResource(project_dir=project)},
 )

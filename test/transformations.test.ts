@@ -86,13 +86,42 @@ describe("Transformations", () => {
 });
 
 describe("Orchestrator", () => {
+  const orchestrator = (props: Partial<ConstructorParameters<typeof Orchestrator>[2]>) =>
+    synthOn("docker", (scope, platform) => new Orchestrator(scope, "O", { platform, transformations: layers(scope, platform), rawTables: ["users"], ...props }));
+
   test.each([
     [{ schedule: "every hour" }, "schedule"],
     [{ freshnessMinutes: 0 }, "freshnessMinutes"],
     [{ sensorIntervalSeconds: 10 }, "sensorIntervalSeconds"],
     [{ sensorIntervalSeconds: 60.5 }, "sensorIntervalSeconds"],
+    [{ maintenance: { schedule: "hourly" } }, "maintenance.schedule"],
+    [{ maintenance: { checkIntervalSeconds: 5 } }, "maintenance.checkIntervalSeconds"],
+    [{ maintenance: { targetFileSizeMiB: 64, smallFileSizeMiB: 128 } }, "maintenance.smallFileSizeMiB"],
+    [{ maintenance: { maxSmallFiles: 1 } }, "maintenance.maxSmallFiles"],
+    [{ maintenance: { maxDeleteFiles: 0 } }, "maintenance.maxDeleteFiles"],
+    [{ maintenance: { snapshotRetentionMinutes: 0.5 } }, "maintenance.snapshotRetentionMinutes"],
+    [{ maintenance: { orphanRetentionMinutes: 5 } }, "maintenance.orphanRetentionMinutes"],
   ])("rejects %j naming the prop", (props, prop) => {
-    const build = () => synthOn("docker", (scope, platform) => new Orchestrator(scope, "O", { platform, transformations: layers(scope, platform), rawTables: ["users"], ...(props as any) }));
-    expect(build).toThrow(new RegExp(`Orchestrator: ${prop} `));
+    expect(() => orchestrator(props as any)).toThrow(new RegExp(`Orchestrator: ${prop.replace(".", "\\.")} `));
+  });
+
+  test("table maintenance by default: every table namespace of the dbt project (raw, state, vault, marts), with its targets, in the code server", () => {
+    const s = orchestrator({ maintenance: { maxDeleteFiles: 8, snapshotRetentionMinutes: 30 } });
+    expect(s.env("dagster-code")).toMatchObject({
+      MAINTAIN_SCHEMAS: "raw_data,bank,analytics_vault,analytics",
+      MAINTENANCE_SCHEDULE: "0 * * * *",
+      MAINTENANCE_CHECK_SECONDS: "300",
+      MAINTENANCE_TARGET_FILE_MIB: "128",
+      MAINTENANCE_SMALL_FILE_MIB: "32",
+      MAINTENANCE_MAX_DELETE_FILES: "8",
+      MAINTENANCE_SNAPSHOT_RETENTION_MINUTES: "30",
+      MAINTENANCE_ORPHAN_RETENTION_MINUTES: "4320",
+    });
+    expect(s.files("dagster-code")["/opt/lakehouse/orchestrator/maintenance.py"]).toContain("EXECUTE optimize(");
+  });
+
+  test("maintenance: false leaves the job, its schedule and its sensor out (no MAINTAIN_SCHEMAS)", () => {
+    const env = orchestrator({ maintenance: false }).env("dagster-code");
+    expect(Object.keys(env).filter((k) => k.startsWith("MAINTAIN"))).toEqual([]);
   });
 });
