@@ -41,12 +41,17 @@ async function instigators(dagsterUrl: string, location: string): Promise<Instig
 }
 
 /**
- * Stops the code location's running sensors and schedules and waits (up to 10 minutes) for runs
+ * Stops the code location's running sensors and schedules (those `only` accepts) and waits (up to 10 minutes) for runs
  * in flight to end, so no dbt build competes with a measurement; `resume` starts again exactly
  * those it stopped. Returns their names for the report.
  */
-export async function pauseAutomation(dagsterUrl: string, location: string, say: (line: string) => void): Promise<{ paused: string[]; resume: () => Promise<void> }> {
-  const running = (await instigators(dagsterUrl, location)).filter((i) => i.state.status === "RUNNING");
+export async function pauseAutomation(
+  dagsterUrl: string,
+  location: string,
+  say: (line: string) => void,
+  only: (name: string) => boolean = () => true,
+): Promise<{ paused: string[]; resume: () => Promise<void> }> {
+  const running = (await instigators(dagsterUrl, location)).filter((i) => i.state.status === "RUNNING" && only(i.name));
   for (const i of running) {
     if (i.kind === "sensor") {
       await dagsterGraphql(dagsterUrl, "mutation($id: String, $sel: String) { stopSensor(id: $id, jobSelectorId: $sel) { __typename } }", { id: i.state.id, sel: i.state.selectorId });
@@ -83,6 +88,9 @@ export async function pauseAutomation(dagsterUrl: string, location: string, say:
 export interface RunOutcome {
   readonly runId: string;
   readonly status: string;
+  readonly stepsSucceeded: number;
+  readonly stepsFailed: number;
+  readonly materializations: number;
   readonly seconds: number;
 }
 
@@ -106,16 +114,23 @@ export async function runJob(dagsterUrl: string, location: string, job: string, 
   const runId = launched.launchRun.run?.runId;
   if (!runId) throw new Error(`Dagster did not launch ${job}: ${launched.launchRun.__typename} ${launched.launchRun.message ?? ""}`);
   const t0 = Date.now();
-  let status = "QUEUED";
+  type Run = { status?: string; stats?: { stepsSucceeded: number; stepsFailed: number; materializations: number } };
+  let run: Run = {};
   await waitFor(
     async () => {
-      const r = await dagsterGraphql<{ runOrError: { status?: string } }>(dagsterUrl, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", { id: runId });
-      status = r.runOrError.status ?? status;
-      return ["SUCCESS", "FAILURE", "CANCELED"].includes(status);
+      run = (
+        await dagsterGraphql<{ runOrError: Run }>(
+          dagsterUrl,
+          "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stats { ... on RunStatsSnapshot { stepsSucceeded stepsFailed materializations } } } } }",
+          { id: runId },
+        )
+      ).runOrError;
+      return ["SUCCESS", "FAILURE", "CANCELED"].includes(run.status ?? "");
     },
     timeoutMs,
     `Dagster run ${runId} of ${job} to end`,
     2000,
   );
-  return { runId, status, seconds: (Date.now() - t0) / 1000 };
+  const stats = run.stats ?? { stepsSucceeded: 0, stepsFailed: 0, materializations: 0 };
+  return { runId, status: run.status!, ...stats, seconds: (Date.now() - t0) / 1000 };
 }

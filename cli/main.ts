@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
 import { capacity, formatCapacity } from "./capacity";
@@ -6,6 +7,8 @@ import { cdcBacklog, formatCdcBacklog } from "./cdc-backlog";
 import { pauseAutomation } from "./dagster";
 import { formatIdle, idleLoad } from "./idle";
 import { formatSideBySide, sideBySide } from "./side-by-side";
+import { writeChartPng } from "./chart";
+import { formatSoak, soak, soakChart, SoakReport } from "./soak";
 import { resolveTarget, Target, TargetFlags } from "./target";
 import { verify } from "./verify";
 
@@ -110,6 +113,78 @@ targetOptions(program.command("bench"))
     process.once("SIGINT", () => void Promise.resolve(resume()).finally(() => process.exit(130)));
     try {
       await measure(target, opts, progress, baseline);
+    } finally {
+      await resume();
+    }
+  });
+
+/** The soak command's flags. */
+interface SoakFlags {
+  readonly minutes: number;
+  readonly rate: number;
+  readonly keys: number;
+  readonly sample: number;
+  readonly queryRuns: number;
+  readonly freshnessSamples: number;
+  readonly maintenance: boolean;
+  readonly maintenanceEvery: number;
+  readonly snapshotRetention: number;
+  readonly orphanRetention: number;
+  readonly out: string;
+  readonly baseline?: string;
+}
+
+targetOptions(program.command("soak"))
+  .description("write updates on a bounded key set for a while and record, each sample, the tables' files, snapshots and metadata, query p95 and freshness; JSON and a PNG chart")
+  .option("--minutes <n>", "length of the run", int("--minutes", 1), 60)
+  .option("--rate <rows/s>", "row updates a second", int("--rate", 1), 200)
+  .option("--keys <n>", "accounts created and updated again and again", int("--keys", 10), 2000)
+  .option("--sample <seconds>", "seconds between samples", int("--sample", 10), 60)
+  .option("--query-runs <n>", "runs of each timed query per sample", int("--query-runs", 1), 3)
+  .option("--freshness-samples <n>", "rows timed from commit to Trino per sample", int("--freshness-samples", 1), 3)
+  .option("--maintenance-every <minutes>", "the soak runs the stack's maintenance job this often (a compressed schedule)", int("--maintenance-every", 1), 5)
+  .option("--snapshot-retention <minutes>", "snapshots kept by the soak's maintenance runs", int("--snapshot-retention", 1), 5)
+  .option("--orphan-retention <minutes>", "unreferenced files kept by the soak's maintenance runs", int("--orphan-retention", 10), 10)
+  .option("--no-maintenance", "no maintenance at all during the run: the baseline")
+  .option("--out <prefix>", "where the report goes: <prefix>-maintenance-<on|off>.json and .png", "test-output/soak")
+  .option("--baseline <file>", "an earlier soak's JSON, drawn beside this run in the chart")
+  .action(async (stack: string, opts: TargetFlags & SoakFlags) => {
+    const target = resolveTarget(stack, opts);
+    const baseline: SoakReport | undefined = opts.baseline ? JSON.parse(fs.readFileSync(opts.baseline, "utf8")) : undefined;
+    const t0 = Date.now();
+    const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+    // The stack's own maintenance schedule and sensor stop for the run: the soak runs maintenance on
+    // its compressed schedule, or none for the baseline. dbt's builds run as usual in both.
+    if (!target.dagster) throw new Error(`stack '${stack}' has no orchestrator: the soak needs Dagster's maintenance job and dbt's marts`);
+    const dagster = target.dagster;
+    const paused = await pauseAutomation(target.dagster.url, target.dagster.codeLocation, progress, (name) => name.startsWith("iceberg_"));
+    const resume = () => paused.resume();
+    process.once("SIGINT", () => void Promise.resolve(resume()).finally(() => process.exit(130)));
+    try {
+      const report = await soak(target, {
+        minutes: opts.minutes,
+        rate: opts.rate,
+        keys: opts.keys,
+        sampleSeconds: opts.sample,
+        queryRuns: opts.queryRuns,
+        freshnessSamples: opts.freshnessSamples,
+        maintenance: opts.maintenance
+          ? {
+              everyMinutes: opts.maintenanceEvery,
+              snapshotRetentionMinutes: opts.snapshotRetention,
+              orphanRetentionMinutes: opts.orphanRetention,
+              dagsterUrl: dagster.url,
+              codeLocation: dagster.codeLocation,
+            }
+          : undefined,
+        progress,
+      });
+      const file = `${opts.out}-maintenance-${opts.maintenance ? "on" : "off"}`;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.json`, JSON.stringify(report, null, 2));
+      await writeChartPng(`${file}.png`, soakChart(report, baseline));
+      progress(`wrote ${file}.json and ${file}.png`);
+      console.log(formatSoak(report, baseline));
     } finally {
       await resume();
     }

@@ -3,6 +3,7 @@ import "./kafka-lz4";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 import { AccessEndpoint, AccessPlatform } from "../constructs/access";
+import { DBT_MARTS } from "../constructs/transformations";
 import { deployedStack, DeployedStack } from "./outputs";
 
 /** Where a deployed pipeline answers from this host, and what it is called. */
@@ -23,6 +24,10 @@ export interface Target {
   readonly catalog: string;
   readonly rawDatabase: string;
   readonly stateDatabase: string;
+  /** Namespace of dbt's marts (the vault is `<marts>_vault`); absent without transformations. */
+  readonly martsDatabase?: string;
+  /** dbt's marts, `catalog.namespace.table`. */
+  readonly marts?: string[];
   /** Columns of each captured table as the stack defines them (drift is what PostgreSQL has beyond them). */
   readonly capturedColumns?: Record<string, string[]>;
   /** Where the stack's workloads run (for resource sampling). */
@@ -91,6 +96,8 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     catalog: query.catalog,
     rawDatabase: namespaces.raw,
     stateDatabase: namespaces.state,
+    martsDatabase: namespaces.marts,
+    marts: namespaces.marts ? DBT_MARTS.map((m) => `${query.catalog}.${namespaces.marts}.${m}`) : undefined,
     capturedColumns: source.capturedColumns,
     platform: access.platform,
     sqlGatewayUrl: streamJob.sqlGateway?.published && `http://${streamJob.sqlGateway.published}`,

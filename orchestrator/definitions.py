@@ -147,16 +147,25 @@ freshness_sensor = build_sensor_for_freshness_checks(
 
 class MaintenanceConfig(Config):
     """`tables`: `schema.table` names, empty for every table of the maintained namespaces.
-    `compact_all`: compact every table with small or delete files, not only those over a threshold."""
+    `compact_all`: compact every table with small or delete files, not only those over a threshold.
+    `*_retention_minutes`: shorter retentions than the stack's, for one run (0: the stack's)."""
 
     tables: list[str] = []
     compact_all: bool = True
+    snapshot_retention_minutes: int = 0
+    orphan_retention_minutes: int = 0
 
 
 @op
 def maintain_iceberg_tables(context: OpExecutionContext, config: MaintenanceConfig) -> None:
     """Compaction, manifests, snapshot expiry and orphan removal, table by table."""
-    results = maintenance.maintain(config.tables or None, config.compact_all, context.log.info)
+    if 0 < config.orphan_retention_minutes < 10:
+        raise ValueError("orphan_retention_minutes must be at least 10: a dbt build's files are unreferenced until it commits")
+    retention = maintenance.Retention(
+        snapshots_s=60 * config.snapshot_retention_minutes or maintenance.SNAPSHOT_RETENTION_S,
+        orphans_s=60 * config.orphan_retention_minutes or maintenance.ORPHAN_RETENTION_S,
+    )
+    results = maintenance.maintain(config.tables or None, config.compact_all, retention, context.log.info)
     context.add_output_metadata({"tables": len(results), "results": results})
 
 

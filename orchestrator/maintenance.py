@@ -36,7 +36,16 @@ CONFLICT_MARKERS = ("Failed to commit", "CommitFailedException", "ValidationExce
 ATTEMPTS = 5
 
 
-def connect():
+@dataclass
+class Retention:
+    """Seconds of snapshots and of unreferenced files kept; a run may shorten them (the soak's
+    compressed schedule)."""
+
+    snapshots_s: int = SNAPSHOT_RETENTION_S
+    orphans_s: int = ORPHAN_RETENTION_S
+
+
+def connect(retention: Retention = Retention()):
     """A Trino session whose minimum retentions are this job's own (Trino's default, 7 days, would
     refuse them), so a hand-run procedure with less is still refused."""
     return trino.dbapi.connect(
@@ -45,8 +54,8 @@ def connect():
         user="dagster-maintenance",
         catalog=CATALOG,
         session_properties={
-            f"{CATALOG}.expire_snapshots_min_retention": f"{SNAPSHOT_RETENTION_S}s",
-            f"{CATALOG}.remove_orphan_files_min_retention": f"{ORPHAN_RETENTION_S}s",
+            f"{CATALOG}.expire_snapshots_min_retention": f"{retention.snapshots_s}s",
+            f"{CATALOG}.remove_orphan_files_min_retention": f"{retention.orphans_s}s",
             f"{CATALOG}.target_max_file_size": f"{TARGET_FILE_MIB}MB",
         },
     )
@@ -125,7 +134,7 @@ def execute(cur, sql: str, log: Callable[[str], None]) -> None:
             time.sleep(2**attempt)
 
 
-def maintain_table(cur, schema: str, table: str, compact_all: bool, log: Callable[[str], None]) -> dict:
+def maintain_table(cur, schema: str, table: str, compact_all: bool, retention: Retention, log: Callable[[str], None]) -> dict:
     """One table: compaction (when over a threshold, or on every scheduled pass with `compact_all`),
     manifests, snapshot expiry and orphan removal. Returns the table's stats before and after."""
     name = qualified(schema, table)
@@ -141,19 +150,19 @@ def maintain_table(cur, schema: str, table: str, compact_all: bool, log: Callabl
     # Flink finds where it left off (its last committed checkpoint) by walking back from the current
     # snapshot to the newest one its job committed: that one is never expired, or a restore would
     # commit the checkpoint's files a second time.
-    retention = SNAPSHOT_RETENTION_S
+    keep = retention.snapshots_s
     if before.flink_commit_age_s is not None:
-        retention = max(retention, int(before.flink_commit_age_s) + 1)
-    execute(cur, f"ALTER TABLE {name} EXECUTE expire_snapshots(retention_threshold => '{retention}s')", log)
-    done.append(f"expire_snapshots({retention}s)")
+        keep = max(keep, int(before.flink_commit_age_s) + 1)
+    execute(cur, f"ALTER TABLE {name} EXECUTE expire_snapshots(retention_threshold => '{keep}s')", log)
+    done.append(f"expire_snapshots({keep}s)")
 
     # Files Flink wrote for a checkpoint it has not committed yet look orphaned until it commits
     # them, after a restore too. Only while the job commits (newest commit inside the retention)
     # is every file older than the retention either committed or truly orphaned.
-    if before.flink_commit_age_s is not None and before.flink_commit_age_s >= ORPHAN_RETENTION_S:
-        log(f"{schema}.{table}: orphan files kept: Flink's newest commit is {before.flink_commit_age_s:.0f} s old, not within the {ORPHAN_RETENTION_S} s retention")
+    if before.flink_commit_age_s is not None and before.flink_commit_age_s >= retention.orphans_s:
+        log(f"{schema}.{table}: orphan files kept: Flink's newest commit is {before.flink_commit_age_s:.0f} s old, not within the {retention.orphans_s} s retention")
     else:
-        execute(cur, f"ALTER TABLE {name} EXECUTE remove_orphan_files(retention_threshold => '{ORPHAN_RETENTION_S}s')", log)
+        execute(cur, f"ALTER TABLE {name} EXECUTE remove_orphan_files(retention_threshold => '{retention.orphans_s}s')", log)
         done.append("remove_orphan_files")
 
     after = table_stats(cur, schema, table)
@@ -166,16 +175,16 @@ def is_gone(e: Exception) -> bool:
     return isinstance(e, trino.exceptions.TrinoUserError) and e.error_name in ("TABLE_NOT_FOUND", "SCHEMA_NOT_FOUND")
 
 
-def maintain(tables: Optional[list[str]], compact_all: bool, log: Callable[[str], None]) -> list[dict]:
+def maintain(tables: Optional[list[str]], compact_all: bool, retention: Retention, log: Callable[[str], None]) -> list[dict]:
     """Maintains `tables` (`schema.table`), or every table of the maintained namespaces."""
-    conn = connect()
+    conn = connect(retention)
     try:
         cur = conn.cursor()
         targets = [tuple(t.split(".", 1)) for t in tables] if tables else list_tables(cur)
         results = []
         for schema, table in targets:
             try:
-                results.append(maintain_table(cur, schema, table, compact_all, log))
+                results.append(maintain_table(cur, schema, table, compact_all, retention, log))
             except trino.exceptions.TrinoUserError as e:
                 if not is_gone(e):
                     raise

@@ -56,6 +56,8 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
  * - LAKEHOUSE_K8S_CPU_FRACTION: scales the `k8s` stack's CPU requests, a number in (0, 1];
  *   default 1. `0.25` fits the whole stack on a 2-core node (`npm run test:e2e:k8s` uses it).
+ * - LAKEHOUSE_CHECKPOINT_MS: the stream job's checkpoint interval (one Iceberg commit per table
+ *   each), default 5000. `lakehouse soak` compresses days of commits into an hour with 1000.
  */
 export interface EnvironmentSettings {
   readonly imageRegistry?: string;
@@ -63,6 +65,7 @@ export interface EnvironmentSettings {
   readonly kubeconfigPath?: string;
   readonly kubeContext?: string;
   readonly k8sCpuRequestFraction?: number;
+  readonly checkpointIntervalMs: number;
 }
 
 /**
@@ -88,7 +91,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Environme
   if (k8sCpuRequestFraction !== undefined && !(k8sCpuRequestFraction > 0 && k8sCpuRequestFraction <= 1)) {
     throw new Error(`LAKEHOUSE_K8S_CPU_FRACTION must be a number greater than 0 and at most 1, e.g. 0.25 (got '${fraction}')`);
   }
+  const checkpoint = env.LAKEHOUSE_CHECKPOINT_MS || "5000";
+  if (!/^[1-9][0-9]*$/.test(checkpoint) || Number(checkpoint) < 500) {
+    throw new Error(`LAKEHOUSE_CHECKPOINT_MS must be a whole number of milliseconds, at least 500, e.g. 5000 (got '${checkpoint}')`);
+  }
   return {
+    checkpointIntervalMs: Number(checkpoint),
     imageRegistry: registry === "upstream" ? undefined : registry,
     dashboards: dashboards === "off" ? false : dashboards === "superset" ? "superset" : "metabase",
     kubeconfigPath: env.KUBECONFIG,
@@ -124,7 +132,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       lakehouse: {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },
-        streamJob: { checkpointIntervalMs: 5000 },
+        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs },
         dashboards: engine && { engine },
       },
     },
@@ -140,7 +148,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       lakehouse: {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },
-        streamJob: { checkpointIntervalMs: 5000 },
+        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs },
         dashboards: engine && { engine },
       },
     },

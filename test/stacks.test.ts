@@ -114,6 +114,14 @@ describe("environment stacks", () => {
     }
   });
 
+  test("LAKEHOUSE_CHECKPOINT_MS sets both stacks' checkpoint interval (5000 by default) and refuses what is not a whole number of ms >= 500", () => {
+    expect(environments(settingsFromEnv({ ...PINNED })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([5000, 5000]);
+    expect(environments(settingsFromEnv({ ...PINNED, LAKEHOUSE_CHECKPOINT_MS: "1000" })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([1000, 1000]);
+    for (const bad of ["0", "100", "1.5", "1s"]) {
+      expect(() => settingsFromEnv({ LAKEHOUSE_CHECKPOINT_MS: bad })).toThrow(`LAKEHOUSE_CHECKPOINT_MS must be a whole number of milliseconds, at least 500, e.g. 5000 (got '${bad}')`);
+    }
+  });
+
   test("without LAKEHOUSE_DASHBOARDS the engine follows the registry: superset on lakehouse.local, metabase on a real one", () => {
     expect(settingsFromEnv({}).dashboards).toBe("superset");
     expect(settingsFromEnv({ LAKEHOUSE_IMAGE_REGISTRY: "lakehouse.local" }).dashboards).toBe("superset");

@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { Client as PgClient } from "pg";
 import { Trino } from "trino-client";
-import { dagsterGraphql } from "../../cli/dagster";
+import { dagsterGraphql, RunOutcome, runJob } from "../../cli/dagster";
 import { trinoRows } from "./clients";
 import { ExpectedEvent, firstDifference } from "./workload";
 
@@ -110,72 +110,9 @@ export async function martsDiffer(pg: PgClient, trino: Trino, schema: string, ev
   return operations ? `operations_per_day (table, op, count): ${operations}` : undefined;
 }
 
-export interface DagsterRun {
-  readonly runId: string;
-  readonly status: string;
-  readonly stepsSucceeded: number;
-  readonly stepsFailed: number;
-  readonly materializations: number;
-  readonly seconds: number;
-}
-
-/** Launches a job of a code location through Dagster's GraphQL API and waits for it to end. */
-export async function runDagsterJob(url: string, location: string, job: string, timeoutMs: number): Promise<DagsterRun> {
-  const t0 = Date.now();
-  const launched = await dagsterGraphql<any>(
-    url,
-    `
-      mutation Launch($params: ExecutionParams!) {
-        launchRun(executionParams: $params) {
-          __typename
-          ... on LaunchRunSuccess {
-            run {
-              runId
-            }
-          }
-          ... on PythonError {
-            message
-          }
-          ... on Error {
-            message
-          }
-        }
-      }
-    `,
-    { params: { selector: { repositoryLocationName: location, repositoryName: "__repository__", jobName: job }, runConfigData: {} } },
-  );
-  const result = launched.launchRun;
-  if (result.__typename !== "LaunchRunSuccess") throw new Error(`Dagster refused to launch ${job}: ${result.__typename} ${result.message ?? ""}`);
-  const runId: string = result.run.runId;
-  for (;;) {
-    const data = await dagsterGraphql<any>(
-      url,
-      `
-        query Run($runId: ID!) {
-          runOrError(runId: $runId) {
-            __typename
-            ... on Run {
-              status
-              stats {
-                ... on RunStatsSnapshot {
-                  stepsSucceeded
-                  stepsFailed
-                  materializations
-                }
-              }
-            }
-          }
-        }
-      `,
-      { runId },
-    );
-    const run = data.runOrError;
-    if (["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)) {
-      return { runId, status: run.status, ...run.stats, seconds: (Date.now() - t0) / 1000 };
-    }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`Dagster run ${runId} of ${job} still ${run.status} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+/** A Dagster job of a code location, launched through its GraphQL API; waits for it to end. */
+export async function runDagsterJob(url: string, location: string, job: string, timeoutMs: number, runConfig: Record<string, unknown> = {}): Promise<RunOutcome> {
+  return runJob(url, location, job, runConfig, timeoutMs);
 }
 
 export interface SensorTicks {

@@ -359,13 +359,49 @@ describe("dev stack on the local Docker engine", () => {
       expect(written.length).toBeGreaterThan(0);
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0 });
     });
+
+    test("table maintenance while accounts are written and updated compacts the current state, and the mirror stays exact", async () => {
+      // Updates make Flink's upsert writer commit equality deletes while Trino's optimize rewrites
+      // the same table: the deletes committed meanwhile must still apply to the rewritten files.
+      let writing = true;
+      const written: ExpectedEvent[] = [];
+      const writer = (async () => {
+        while (writing) {
+          const { rows } = await pg.query(
+            "WITH u AS (INSERT INTO users (email, name) VALUES ('maintained-' || gen_random_uuid() || '@lakehouse.e2e', 'maintenance writer') RETURNING id) INSERT INTO accounts (user_id, balance, currency) SELECT id, 1.00, 'EUR' FROM u RETURNING user_id::text AS user_id, id::text AS id",
+          );
+          await pg.query("UPDATE accounts SET balance = balance + 1 WHERE id = $1", [rows[0].id]);
+          written.push({ table: "users", op: "c", id: rows[0].user_id }, { table: "accounts", op: "c", id: rows[0].id }, { table: "accounts", op: "u", id: rows[0].id });
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const replaced = async () => Number((await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.state}."accounts$snapshots" WHERE operation = 'replace'`))[0][0]);
+      const before = await replaced();
+      let run: Awaited<ReturnType<typeof runDagsterJob>>;
+      try {
+        await new Promise((r) => setTimeout(r, 15_000)); // a few checkpoints' delete files first
+        run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, "iceberg_maintenance", 900_000, {
+          ops: { maintain_iceberg_tables: { config: { tables: [`${lake.state}.accounts`, `${lake.raw}.accounts`], compact_all: true } } },
+        });
+      } finally {
+        writing = false;
+        await writer;
+        events.push(...written);
+      }
+      figures["table maintenance of the accounts tables during writes (s)"] = Math.round(run.seconds);
+      expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0 });
+      expect(await replaced()).toBeGreaterThan(before);
+      await waitForExactState(pg, lake, 300_000, Date.now());
+      await waitForOneRawRowPerEvent(lake, events);
+    });
   });
 
   describe("lakehouse verify", () => {
     test("passes on the deployed stack, hop by hop, and cleans up its canary", () => {
       const r = lakehouse("verify", STACK);
       expect(r).toMatchObject({ status: 0 });
-      for (const hop of ["debezium", "flink", "postgres", "kafka", "iceberg raw", "iceberg state", "cleanup"]) expect(r.out).toMatch(new RegExp(`ok +${hop} `));
+      for (const hop of ["slot", "debezium", "flink", "postgres", "kafka", "iceberg raw", "iceberg state", "cleanup"]) expect(r.out).toMatch(new RegExp(`ok +${hop} `));
+      expect(r.out).toMatch(new RegExp(`ok +slot +${stack.access.cdc!.slotName}: active, holds [0-9.]+ MiB of WAL, [0-9.]+ MiB before PostgreSQL invalidates it`));
       figures["verify: commit -> Kafka / raw / state (ms)"] = ["kafka", "iceberg raw", "iceberg state"].map((h) => new RegExp(`ok +${h} +(\\d+) ms`).exec(r.out)?.[1]).join(" / ");
     });
 
@@ -472,6 +508,23 @@ describe("dev stack on the local Docker engine", () => {
     expect(await trinoRows(lake.trino, `SHOW SCHEMAS FROM ${stack.access.query!.catalog} LIKE 'bench_peer'`)).toEqual([]);
     // The sensors and the schedule it stopped run again.
     expect(r.out).toMatch(/Dagster: started .*raw_tables_changed/);
+  });
+
+  test("lakehouse soak, shortened: samples every table's files, the queries and freshness while maintenance runs, and writes JSON and a PNG chart", () => {
+    // The full soak (an hour, both runs) is done by hand; here it must work end to end.
+    const prefix = path.join(OUT, "soak-e2e");
+    const r = lakehouse("soak", STACK, "--minutes", "2", "--sample", "30", "--keys", "200", "--rate", "50", "--maintenance-every", "1", "--out", prefix);
+    expect(r).toMatchObject({ status: 0 });
+    const report = JSON.parse(fs.readFileSync(`${prefix}-maintenance-on.json`, "utf8"));
+    figures["soak (2 min): samples / maintenance runs"] = `${report.samples.length} / ${report.maintenanceRuns.length}`;
+    expect(report.samples.length).toBeGreaterThanOrEqual(3);
+    expect(report.maintenanceRuns.map((m: any) => m.status)).toEqual(["SUCCESS"]);
+    const last = report.samples[report.samples.length - 1];
+    expect(Object.keys(last.tables)).toEqual(expect.arrayContaining([`${lake.raw}.accounts`, `${lake.state}.accounts`]));
+    expect(last.freshness.p95).toBeGreaterThan(0);
+    expect(fs.readFileSync(`${prefix}-maintenance-on.png`).subarray(1, 4).toString()).toBe("PNG");
+    // The maintenance schedule and sensor it stopped run again.
+    expect(r.out).toMatch(/Dagster: started .*iceberg_tables_over_thresholds/);
   });
 
   // Changes and faults on this same running stack, with its data in it (E2E_DAY2=0 skips them).
