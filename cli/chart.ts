@@ -113,7 +113,7 @@ function vegaLiteSpec(spec: ChartSpec): TopLevelSpec {
         encoding: {
           x: { field: "x", type: "quantitative", title: spec.xLabel, scale: { zero: false } },
           y: { field: "y", type: "quantitative", title: panel.yLabel, ...yScale(rows) },
-          color: { field: "series", type: "nominal", title: null, scale: { domain: names } },
+          color: { field: "series", type: "nominal", title: null, scale: { domain: names, scheme: names.length > 10 ? "category20" : "tableau10" } },
         },
       };
     }),
@@ -121,7 +121,7 @@ function vegaLiteSpec(spec: ChartSpec): TopLevelSpec {
     resolve: { scale: { x: "shared", y: "independent", color: "shared" } },
     config: {
       font: FONT_FAMILY,
-      legend: { orient: "top", labelFontSize: 13, symbolStrokeWidth: 3 },
+      legend: { orient: "top", labelFontSize: 13, symbolStrokeWidth: 3, labelLimit: 400, columns: 4 },
       title: { fontSize: 14 },
       axis: { labelFontSize: 11, titleFontSize: 12 },
       view: { stroke: "#ddd" },

@@ -151,7 +151,7 @@ if (require.main === module) {
       email: env("MB_ADMIN_EMAIL"),
       password: env("MB_ADMIN_PASSWORD"),
       spec: JSON.parse(fs.readFileSync(env("DASHBOARD_FILE"), "utf8")),
-      timeoutMs: Number(process.env.TIMEOUT_SECONDS ?? "600") * 1000,
+      timeoutMs: Number(env("TIMEOUT_SECONDS")) * 1000,
     });
   });
 }

@@ -11,7 +11,7 @@
  * X-CSRFToken together with the session cookie that call set.
  *
  * Env: SUPERSET_URL, SUPERSET_ADMIN_USERNAME, SUPERSET_ADMIN_PASSWORD, DASHBOARD_FILE (JSON, see
- * SupersetDashboardSpec), TIMEOUT_SECONDS (default 600: how long to wait for /health).
+ * SupersetDashboardSpec), TIMEOUT_SECONDS (how long to wait for /health).
  */
 const fs = require("fs");
 const { env, log, until, run, HttpError, FatalError } = require("./lib");
@@ -388,7 +388,7 @@ if (require.main === module) {
       username: env("SUPERSET_ADMIN_USERNAME"),
       password: env("SUPERSET_ADMIN_PASSWORD"),
       spec: JSON.parse(fs.readFileSync(env("DASHBOARD_FILE"), "utf8")),
-      timeoutMs: Number(process.env.TIMEOUT_SECONDS ?? "600") * 1000,
+      timeoutMs: Number(env("TIMEOUT_SECONDS")) * 1000,
     });
   });
 }

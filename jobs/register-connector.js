@@ -44,7 +44,7 @@ if (require.main === module) {
       connectUrl: env("CONNECT_URL"),
       name: env("CONNECTOR_NAME"),
       config: JSON.parse(fs.readFileSync(env("CONNECTOR_CONFIG_FILE"), "utf8")),
-      timeoutMs: Number(process.env.TIMEOUT_SECONDS ?? "300") * 1000,
+      timeoutMs: Number(env("TIMEOUT_SECONDS")) * 1000,
     });
   });
 }

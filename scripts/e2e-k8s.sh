@@ -7,16 +7,19 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+LOG_TAG=e2e-k8s
+# shellcheck source=scripts/lib/log.sh
+. scripts/lib/log.sh
 
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
-prepare_deploy e2e-k8s
+prepare_deploy
 
 start=$(date +%s%3N)
 bash scripts/k8s/up.sh
 K8S_UP_SECONDS=$(awk "BEGIN { printf \"%.1f\", ($(date +%s%3N) - $start) / 1000 }")
 export K8S_UP_SECONDS
-echo "[e2e-k8s] cluster up in ${K8S_UP_SECONDS}s"
+log "cluster up in ${K8S_UP_SECONDS}s"
 
 export KUBECONFIG="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/admin.conf"
 export KUBECTL="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/bin/kubectl"
@@ -39,7 +42,7 @@ if [[ "${E2E_K8S_KEEP_UP:-}" != "1" && "${E2E_KEEP:-}" != "1" ]]; then
   fi
   # Daemons run from the cache's bin/ or with its config; shims talk to /run/lakehouse-k8s.
   left=$(pgrep -f "${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/|/run/lakehouse-k8s/" | tr '\n' ' ' || true)
-  if [[ -n "$left" ]]; then echo "[e2e-k8s] ERROR: cluster processes left after k8s:down: $left" >&2; status=1; fi
+  if [[ -n "$left" ]]; then log "ERROR: cluster processes left after k8s:down: $left"; status=1; fi
 fi
-[[ -f "$FIGURES" ]] && { echo "[e2e-k8s] figures ($FIGURES):"; cat "$FIGURES"; echo; }
+[[ -f "$FIGURES" ]] && { log "figures ($FIGURES):"; cat "$FIGURES"; echo; }
 exit $status

@@ -10,10 +10,13 @@ suite=dev
 if [[ "${1:-}" == dev || "${1:-}" == day2 ]]; then suite="$1"; shift; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+LOG_TAG=e2e
+# shellcheck source=scripts/lib/log.sh
+. scripts/lib/log.sh
 
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
-prepare_deploy e2e
+prepare_deploy
 bash scripts/browser.sh >/dev/null
 
 # Resources labelled as the dev stack's with no state in this checkout are orphans of an earlier,
@@ -21,7 +24,7 @@ bash scripts/browser.sh >/dev/null
 if [[ ! -s terraform.dev.tfstate ]]; then
   orphans=$(docker ps -aq --filter label=lakehouse.stack=lakehouse-dev)
   if [[ -n "$orphans" ]]; then
-    echo "[e2e] removing orphaned lakehouse-dev containers, volumes and network (no state in this checkout)"
+    log "removing orphaned lakehouse-dev containers, volumes and network (no state in this checkout)"
     mapfile -t orphan_ids <<<"$orphans"
     docker rm -f "${orphan_ids[@]}" >/dev/null
     docker volume ls -q --filter label=lakehouse.stack=lakehouse-dev | xargs -r docker volume rm >/dev/null

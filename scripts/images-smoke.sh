@@ -146,6 +146,12 @@ smoke_kafka() {
   grep -qx smoke.public.users <<<"$topics"
 }
 
+# connector_running: connector bank's task 0 is RUNNING; leaves its last status in the caller's $state.
+connector_running() {
+  state="$(docker exec lhsmoke-connect curl -fsS http://localhost:8083/connectors/bank/status 2>/dev/null || true)"
+  grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state"
+}
+
 # Kafka + PostgreSQL + Connect, configured as the CdcConnector construct does; a Debezium
 # connector registered with curl from a one-shot container of the same image; the change events
 # of an insert, an update and a delete read back from Kafka (NUMERIC kept exact as a string).
@@ -185,12 +191,8 @@ smoke_debezium_connect() {
       "topic.prefix": "bank", "plugin.name": "pgoutput", "publication.name": "dbz_pub",
       "publication.autocreate.mode": "disabled", "table.include.list": "public.accounts",
       "decimal.handling.mode": "string", "slot.name": "dbz_smoke"}' >/dev/null
-  local i state=""
-  for ((i = 0; i < 60; i++)); do
-    state="$(docker exec lhsmoke-connect curl -fsS http://localhost:8083/connectors/bank/status 2>/dev/null || true)"
-    grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state" && break
-    sleep 1
-  done
+  local state=""
+  wait_for 60 connector_running || true
   log "connector status: $state"
   grep -q '"tasks":\[{"id":0,"state":"RUNNING"' <<<"$state"
   docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
@@ -308,6 +310,12 @@ s3.endpoint: http://lhsmoke-minio:9000
 s3.path.style.access: true
 restart-strategy.type: exponential-delay'
 
+# iceberg_has_two_rows: table raw_data.users holds 2 records; leaves its last metadata in the caller's $meta.
+iceberg_has_two_rows() {
+  meta="$(docker exec lhsmoke-iceberg curl -fsS http://localhost:8181/v1/namespaces/raw_data/tables/users 2>/dev/null || true)"
+  grep -q '"total-records":"2"' <<<"$meta"
+}
+
 smoke_flink() {
   local img; img="$(image_tag flink)"
   local s3env=(-e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=lakehouse -e AWS_SECRET_ACCESS_KEY=lakehouse-secret)
@@ -340,13 +348,9 @@ CREATE TEMPORARY TABLE src (id INT, name STRING, balance DECIMAL(18,2)) WITH (
 INSERT INTO lake.raw_data.users SELECT * FROM src;
 SQL
   docker exec lhsmoke-jm /opt/flink/bin/sql-client.sh -f /tmp/job.sql 2>&1 | grep -E 'Job ID|ERROR|Exception' >&2
-  local i meta=""
-  for ((i = 0; i < 90; i++)); do
-    meta="$(docker exec lhsmoke-iceberg curl -fsS http://localhost:8181/v1/namespaces/raw_data/tables/users 2>/dev/null || true)"
-    grep -q '"total-records":"2"' <<<"$meta" && break
-    sleep 1
-  done
-  log "iceberg snapshot after ${i}s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
+  local t0=$SECONDS meta=""
+  wait_for 90 iceberg_has_two_rows || true
+  log "iceberg snapshot after $((SECONDS - t0))s: $(grep -o '"total-records":"[0-9]*"' <<<"$meta" | tail -1)"
   grep -q '"total-records":"2"' <<<"$meta"
   grep -q '_metadata' <<<"$(mc_ls lake/lakehouse/flink/checkpoints/)"
   log "jobs: $(docker exec lhsmoke-jm curl -fsS http://localhost:8081/jobs/overview | grep -o '"state":"[A-Z]*"')"

@@ -5,19 +5,21 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-step() { printf '\n== %s\n' "$*"; }
+LOG_TAG=up
+# shellcheck source=scripts/lib/log.sh
+. scripts/lib/log.sh
 
-step "dependencies (npm ci)"
+log "dependencies (npm ci)"
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 else
-  echo "node_modules is current"
+  log "node_modules is current"
 fi
 
-step "Docker engine"
+log "Docker engine"
 bash scripts/docker-engine.sh
 
-step "Terraform toolchain (OpenTofu and providers, built offline)"
+log "Terraform toolchain (OpenTofu and providers, built offline)"
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
 use_toolchain
@@ -26,12 +28,12 @@ use_toolchain
 # (settingsFromEnv in stacks/environments.ts), so this deploy and a plain `npx cdktf deploy dev`
 # synthesize the same stack.
 if [[ "${LAKEHOUSE_IMAGE_REGISTRY:-lakehouse.local}" == "lakehouse.local" ]]; then
-  step "images (built locally under lakehouse.local/)"
+  log "images (built locally under lakehouse.local/)"
   bash scripts/images.sh
 fi
 
-step "cdktf deploy dev"
+log "cdktf deploy dev"
 npx cdktf deploy dev --auto-approve
 
-step "endpoints (all on 127.0.0.1)"
+log "endpoints (all on 127.0.0.1)"
 npx ts-node --transpile-only scripts/endpoints.ts dev

@@ -236,9 +236,9 @@ describe("rendered artefacts (small snapshots: a change shows as a reviewable di
 });
 
 // ---------------------------------------------------------------------------------------------
-// OUTPUTS. Kept in this one block on purpose: the stack's outputs are its contract with the CLI,
-// scripts and e2e, and their names and shape may change (e.g. one structured `access` output).
-// These assertions look at values only, never at output names.
+// OUTPUTS. Kept in this one block on purpose: tools (the CLI, scripts, e2e) read the structured
+// `access` output (LakehouseAccess, tested in test/access.test.ts); the flat outputs beside it are
+// for people and may be renamed. These assertions look at values only, never at output names.
 // ---------------------------------------------------------------------------------------------
 describe.each([
   ["dev", dev],

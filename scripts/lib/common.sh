@@ -1,5 +1,9 @@
-# Sourced by the scripts that run Terraform (validate, plan, up, down, e2e).
+# Sourced by the scripts that run Terraform (validate, plan, up, down, e2e). Logs with
+# scripts/lib/log.sh under the sourcing script's LOG_TAG.
 # shellcheck shell=bash
+
+# shellcheck source=scripts/lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/log.sh"
 
 # Builds or refreshes the offline toolchain (warm: under a second) and puts it on PATH; with
 # LAKEHOUSE_TOOLCHAIN=system, uses tofu (or terraform) from PATH and its registry access.
@@ -14,15 +18,15 @@ use_toolchain() {
 }
 
 # What a real deploy needs: the Docker engine, the toolchain on PATH and the locally built images;
-# TAG prefixes the line that says how long the images took.
+# logs how long the images took.
 prepare_deploy() {
-  local tag="$1" scripts t0
+  local scripts t0
   scripts="$(dirname "${BASH_SOURCE[0]}")/.."
   bash "$scripts/docker-engine.sh"
   use_toolchain
   t0=$(date +%s)
   bash "$scripts/images.sh"
-  echo "[$tag] images ready in $(( $(date +%s) - t0 ))s"
+  log "images ready in $(( $(date +%s) - t0 ))s"
 }
 
 # `cdktf synth` into OUTDIR, quiet unless it fails; prints how long it took.

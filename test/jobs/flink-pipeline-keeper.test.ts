@@ -22,14 +22,14 @@ beforeEach(async () => {
 });
 afterEach(() => flink.stop());
 
-/** The keeper for version p-new, with S3 (holding p-old's SQL unless told otherwise) and a catalog in memory. */
-function keeper(opts: { objects?: { key: string; lastModified: number }[]; committed?: string[]; oldSqlStored?: boolean } = {}) {
+/** The keeper for version p-new, with S3 (holding p-old's SQL unless told otherwise) and a catalog in memory (whose evolve changes nothing unless told otherwise). */
+function keeper(opts: { objects?: { key: string; lastModified: number }[]; committed?: string[]; oldSqlStored?: boolean; evolve?: () => Promise<string[]> } = {}) {
   const stored = new Map<string, string>(opts.oldSqlStored === false ? [] : [["flink/pipelines/p-old.sql", OLD_SQL]]);
   const k = createKeeper({
     ...keeperDeps(),
     tables: { raw: [{ namespace: "raw_data", name: "users" }], state: [{ namespace: "bank", name: "users", columns: [] }] },
     s3: { list: async () => opts.objects ?? [], get: async (key: string) => stored.get(key), put: async (key: string, text: string) => void stored.set(key, text) },
-    catalog: { hasCommits: async (ns: string, t: string) => (opts.committed ?? []).includes(`${ns}.${t}`), evolve: async () => [] },
+    catalog: { hasCommits: async (ns: string, t: string) => (opts.committed ?? []).includes(`${ns}.${t}`), evolve: opts.evolve ?? (async () => []) },
   });
   return { k, stored };
 }
@@ -184,6 +184,33 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       await k.reconcile();
       expect(flink.jobs[3]).toMatchObject({ name: "p-old", state: "RUNNING", restoredFrom: "s3://lakehouse/flink/checkpoints/j/chk-9" });
       expect(k.status.state).toBe("FAILED");
+    });
+
+    test("after a rollback, the old version stopped since and its SQL gone from S3: fatal, telling to re-apply a working version; nothing is started", async () => {
+      flink.addJob("p-old");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      const { k, stored } = keeper();
+      await expect(k.reconcile()).rejects.toThrow(/p-old was restored/);
+      flink.jobs[2].state = "CANCELED";
+      flink.jobs[2]["end-time"] = Date.now();
+      stored.delete("flink/pipelines/p-old.sql");
+      const executed = flink.statements().filter((s) => s.startsWith("EXECUTE")).length;
+      const err = await k.reconcile().catch((e: Error) => e);
+      expect([err.constructor.name, err.message]).toEqual(["FatalError", "no pipeline is running and p-new was rolled back; re-apply a working version"]);
+      expect(flink.jobs.map((j) => `${j.name}:${j.state}`)).toEqual(["p-old:FINISHED", "p-new:FAILED", "p-old:CANCELED"]);
+      expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toHaveLength(executed);
+    });
+
+    test("a catalog evolve that fails: the error names it, the old version keeps running, nothing is planned, stopped or submitted", async () => {
+      flink.addJob("p-old");
+      const refused = "bank.users.balance is decimal(10, 2) in Iceberg and bigint in the pipeline: only added columns and wider decimals are migrated";
+      const { k } = keeper({
+        evolve: async () => {
+          throw new Error(refused);
+        },
+      });
+      await expect(k.reconcile()).rejects.toThrow(refused);
+      expect({ jobs: jobs(), stops: stops(), statements: flink.statements() }).toEqual({ jobs: ["p-old:RUNNING"], stops: [], statements: [] });
     });
   });
 

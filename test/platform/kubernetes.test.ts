@@ -95,7 +95,7 @@ describe("KubernetesPlatform", () => {
     const workloads = ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_job_v1"].flatMap((t) => Object.values<any>(s.resources(t)));
     for (const w of workloads) {
       const pod = w.spec.template.spec;
-      // The spec's hostPort publishes on Docker only; a cluster is reached through port-forward.
+      // No workload binds a host port: a cluster is reached through port-forward (publish() renders nothing, see below).
       expect({
         w: w.metadata.name,
         hostNetwork: pod.host_network,

@@ -38,6 +38,11 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
     `Platform: port 'http' of service 'svc' must be an integer from 1 to 65535 (got 70000). Set port 'http' of service 'svc' to an integer from 1 to 65535.`,
   ],
   [
+    "a port name not a DNS label",
+    service({ ports: [{ name: "HTTP", port: 80 }] }),
+    `Platform: port name of service 'svc' must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "HTTP"). Rename it, e.g. 'http'.`,
+  ],
+  [
     "a port name twice",
     service({
       ports: [
@@ -56,6 +61,16 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
       ],
     }),
     `Platform: ports of service 'svc' hold a value twice (got 80). Give each named port its own number.`,
+  ],
+  [
+    "a volume name not a DNS label",
+    service({ volumes: [{ name: "Data", path: "/a" }] }),
+    `Platform: volume name of service 'svc' must be a DNS label (lower-case a-z, 0-9 and '-', starting with a letter, at most 63 characters) (got "Data"). Rename it, e.g. 'data'.`,
+  ],
+  [
+    "a relative volume path",
+    service({ volumes: [{ name: "data", path: "var/data" }] }),
+    `Platform: path of volume 'data' of service 'svc' must be an absolute path (got "var/data"). Start it with '/', e.g. '/var/data'.`,
   ],
   [
     "a volume name twice",
@@ -95,6 +110,7 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
   ],
   ["no CPU", job({ resources: { cpuMillis: 0, memoryMiB: 64 } }), `Platform: resources.cpuMillis of job 'job' must be >= 1 (got 0). Set resources.cpuMillis of job 'job' to >= 1.`],
   ["a negative user", service({ runAsUser: -1 }), `Platform: runAsUser of service 'svc' must be >= 0 (got -1). Set runAsUser of service 'svc' to >= 0.`],
+  ["a timeout of 0 without timeoutEnv", job({ timeoutSeconds: 0 }), `Platform: timeoutSeconds of job 'job' must be >= 1 (got 0). Set timeoutSeconds of job 'job' to >= 1.`],
   [
     "a timeout that leaves the script no budget",
     job({ timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 60 }),
@@ -104,6 +120,16 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
     "the timeout variable set by hand",
     job({ timeoutEnv: "TIMEOUT_SECONDS", env: { TIMEOUT_SECONDS: "5" } }),
     `Platform: env of job 'job' sets TIMEOUT_SECONDS, which timeoutEnv hands the job (got "TIMEOUT_SECONDS"). Drop it from env: the platform sets it from timeoutSeconds.`,
+  ],
+  [
+    "the timeout variable set as a secret",
+    job({ timeoutEnv: "TIMEOUT_SECONDS", secretEnv: { TIMEOUT_SECONDS: secret } }),
+    `Platform: env of job 'job' sets TIMEOUT_SECONDS, which timeoutEnv hands the job (got "TIMEOUT_SECONDS"). Drop it from env: the platform sets it from timeoutSeconds.`,
+  ],
+  [
+    "a timeout variable name with a dash",
+    job({ timeoutEnv: "TIMEOUT-SECONDS" }),
+    `Platform: timeoutEnv of job 'job' must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit) (got "TIMEOUT-SECONDS"). Rename it, e.g. 'TIMEOUT_SECONDS'.`,
   ],
   [
     "a secret name not a DNS label",
