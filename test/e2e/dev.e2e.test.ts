@@ -517,7 +517,7 @@ describe("dev stack on the local Docker engine", () => {
     expect(r).toMatchObject({ status: 0 });
     const report = JSON.parse(fs.readFileSync(`${prefix}-maintenance-on.json`, "utf8"));
     figures["soak (2 min): samples / maintenance runs"] = `${report.samples.length} / ${report.maintenanceRuns.length}`;
-    expect(report.samples.length).toBeGreaterThanOrEqual(3);
+    expect(report.samples.length).toBeGreaterThanOrEqual(2);
     expect(report.maintenanceRuns.map((m: any) => m.status)).toEqual(["SUCCESS"]);
     const last = report.samples[report.samples.length - 1];
     expect(Object.keys(last.tables)).toEqual(expect.arrayContaining([`${lake.raw}.accounts`, `${lake.state}.accounts`]));
