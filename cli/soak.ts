@@ -42,11 +42,15 @@ export interface TableFigures {
   readonly metadataKiB: number;
 }
 
-/** Query times of one sample, in ms. */
+/** Query times of one sample, in ms; NaN (null in the JSON) with the error when the query failed. */
 export interface Timing {
   readonly p50: number;
   readonly p95: number;
+  readonly error?: string;
 }
+
+/** A failed measurement is a gap in the curve and a line in the report, not the end of a long run. */
+const failed = (err: unknown): Timing => ({ p50: NaN, p95: NaN, error: (err instanceof Error ? err.message : String(err)).slice(0, 300) });
 
 export interface SoakSample {
   /** Minutes since the soak started writing. */
@@ -120,6 +124,7 @@ export async function soak(t: Target, o: SoakOptions): Promise<SoakReport> {
       o.progress(
         `minute ${((Date.now() - t0) / 60_000).toFixed(1)}: ${progress.n} updates; ${t.stateDatabase}.accounts ${state?.dataFiles} data / ${state?.deleteFiles} delete files, ${state?.snapshots} snapshots; freshness p95 ${sample.freshness.p95} ms`,
       );
+      for (const [name, q] of [...Object.entries(sample.queries), ["freshness", sample.freshness] as const]) if (q.error) o.progress(`  ${name} failed: ${q.error}`);
       await sleep(Math.max(0, Math.min(next, end) - Date.now()));
     }
     await Promise.all([writing, maintaining]);
@@ -199,10 +204,14 @@ async function takeSample(
   }
   const timed = async (sql: string): Promise<Timing> => {
     const ms: number[] = [];
-    for (let i = 0; i < s.queryRuns; i++) {
-      const at = Date.now();
-      await trinoRows(trino, sql);
-      ms.push(Date.now() - at);
+    try {
+      for (let i = 0; i < s.queryRuns; i++) {
+        const at = Date.now();
+        await trinoRows(trino, sql);
+        ms.push(Date.now() - at);
+      }
+    } catch (err) {
+      return failed(err);
     }
     const p = percentiles(ms);
     return { p50: p.p50, p95: p.p95 };
@@ -214,10 +223,13 @@ async function takeSample(
   const key = s.keys[Math.floor(Math.random() * s.keys.length)];
   queries["point lookup"] = await timed(`SELECT balance FROM ${t.catalog}.${t.stateDatabase}.accounts WHERE id = '${key}'`);
   for (const mart of t.marts ?? []) {
-    queries[`mart ${mart.split(".").pop()}`] = await timed(`SELECT count(*) FROM ${mart}`).catch(() => ({ p50: NaN, p95: NaN }));
+    queries[`mart ${mart.split(".").pop()}`] = await timed(`SELECT count(*) FROM ${mart}`);
   }
-  const fresh = percentiles(await commitToTrino(pg, trino, { table: "accounts", icebergTable: `${t.catalog}.${t.stateDatabase}.accounts`, userId: s.userId, samples: s.freshnessSamples }));
-  return { tables, queries, freshness: { p50: fresh.p50, p95: fresh.p95 } };
+  const freshness = await commitToTrino(pg, trino, { table: "accounts", icebergTable: `${t.catalog}.${t.stateDatabase}.accounts`, userId: s.userId, samples: s.freshnessSamples }).then(
+    (ms) => ({ p50: percentiles(ms).p50, p95: percentiles(ms).p95 }),
+    failed,
+  );
+  return { tables, queries, freshness };
 }
 
 /** First and last ten minutes' p95 of each query (the mean of the samples' p95), and their ratio. */
