@@ -157,7 +157,7 @@ targetOptions(program.command("soak"))
     // its compressed schedule, or none for the baseline. dbt's builds run as usual in both.
     if (!target.dagster) throw new Error(`stack '${stack}' has no orchestrator: the soak needs Dagster's maintenance job and dbt's marts`);
     const dagster = target.dagster;
-    const paused = await pauseAutomation(target.dagster.url, target.dagster.codeLocation, progress, (name) => name.startsWith("iceberg_"));
+    const paused = await pauseAutomation(dagster.url, dagster.codeLocation, progress, (name) => name.startsWith("iceberg_"));
     const resume = () => paused.resume();
     process.once("SIGINT", () => void Promise.resolve(resume()).finally(() => process.exit(130)));
     try {

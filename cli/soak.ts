@@ -225,10 +225,10 @@ async function takeSample(
   for (const mart of t.marts ?? []) {
     queries[`mart ${mart.split(".").pop()}`] = await timed(`SELECT count(*) FROM ${mart}`);
   }
-  const freshness = await commitToTrino(pg, trino, { table: "accounts", icebergTable: `${t.catalog}.${t.stateDatabase}.accounts`, userId: s.userId, samples: s.freshnessSamples }).then(
-    (ms) => ({ p50: percentiles(ms).p50, p95: percentiles(ms).p95 }),
-    failed,
-  );
+  const freshness = await commitToTrino(pg, trino, { table: "accounts", icebergTable: `${t.catalog}.${t.stateDatabase}.accounts`, userId: s.userId, samples: s.freshnessSamples }).then((ms) => {
+    const p = percentiles(ms);
+    return { p50: p.p50, p95: p.p95 };
+  }, failed);
   return { tables, queries, freshness };
 }
 

@@ -56,6 +56,36 @@ function needs<T>(value: T | undefined, step: string): T {
   return value;
 }
 
+/**
+ * Runs `during` while a new user with an account is committed every 100 ms (`update`: the
+ * account is then updated in its own transaction), and returns what it wrote. The events are
+ * added to `events` however `during` ends, so the exactness checks after expect them.
+ */
+async function whileWriting<T>(pg: PgClient, events: ExpectedEvent[], who: string, update: boolean, during: () => Promise<T>): Promise<{ result: T; written: ExpectedEvent[] }> {
+  let writing = true;
+  const written: ExpectedEvent[] = [];
+  const writer = (async () => {
+    while (writing) {
+      const { rows } = await pg.query(
+        `WITH u AS (INSERT INTO users (email, name) VALUES ('${who}-' || gen_random_uuid() || '@lakehouse.e2e', '${who} writer') RETURNING id) INSERT INTO accounts (user_id, balance, currency) SELECT id, 1.00, 'EUR' FROM u RETURNING user_id::text AS user_id, id::text AS id`,
+      );
+      written.push({ table: "users", op: "c", id: rows[0].user_id }, { table: "accounts", op: "c", id: rows[0].id });
+      if (update) {
+        await pg.query("UPDATE accounts SET balance = balance + 1 WHERE id = $1", [rows[0].id]);
+        written.push({ table: "accounts", op: "u", id: rows[0].id });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    return { result: await during(), written };
+  } finally {
+    writing = false;
+    await writer;
+    events.push(...written);
+  }
+}
+
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 /** `docker start -a`, without blocking the event loop: its exit code and output. */
 const attached = (container: string) =>
@@ -336,25 +366,7 @@ describe("dev stack on the local Docker engine", () => {
       // A new user with an account every 100 ms: before the vault read the log as of the run's
       // start, a satellite or link built after its hub held keys the hub had not seen. Through
       // Dagster, whose runs never overlap (a sensor's build would interleave with the job's).
-      let writing = true;
-      const written: ExpectedEvent[] = [];
-      const writer = (async () => {
-        while (writing) {
-          const { rows } = await pg.query(
-            "WITH u AS (INSERT INTO users (email, name) VALUES ('concurrent-' || gen_random_uuid() || '@lakehouse.e2e', 'concurrent writer') RETURNING id) INSERT INTO accounts (user_id, balance, currency) SELECT id, 1.00, 'EUR' FROM u RETURNING user_id::text AS user_id, id::text AS id",
-          );
-          written.push({ table: "users", op: "c", id: rows[0].user_id }, { table: "accounts", op: "c", id: rows[0].id });
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
-      let run: Awaited<ReturnType<typeof runDagsterJob>>;
-      try {
-        run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, dagster().buildJob, 900_000);
-      } finally {
-        writing = false;
-        await writer;
-        events.push(...written);
-      }
+      const { result: run, written } = await whileWriting(pg, events, "concurrent", false, () => runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, dagster().buildJob, 900_000));
       figures["users with an account written during a Dagster build"] = written.length / 2;
       expect(written.length).toBeGreaterThan(0);
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0 });
@@ -363,31 +375,14 @@ describe("dev stack on the local Docker engine", () => {
     test("table maintenance while accounts are written and updated compacts the current state, and the mirror stays exact", async () => {
       // Updates make Flink's upsert writer commit equality deletes while Trino's optimize rewrites
       // the same table: the deletes committed meanwhile must still apply to the rewritten files.
-      let writing = true;
-      const written: ExpectedEvent[] = [];
-      const writer = (async () => {
-        while (writing) {
-          const { rows } = await pg.query(
-            "WITH u AS (INSERT INTO users (email, name) VALUES ('maintained-' || gen_random_uuid() || '@lakehouse.e2e', 'maintenance writer') RETURNING id) INSERT INTO accounts (user_id, balance, currency) SELECT id, 1.00, 'EUR' FROM u RETURNING user_id::text AS user_id, id::text AS id",
-          );
-          await pg.query("UPDATE accounts SET balance = balance + 1 WHERE id = $1", [rows[0].id]);
-          written.push({ table: "users", op: "c", id: rows[0].user_id }, { table: "accounts", op: "c", id: rows[0].id }, { table: "accounts", op: "u", id: rows[0].id });
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
       const replaced = async () => Number((await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.state}."accounts$snapshots" WHERE operation = 'replace'`))[0][0]);
       const before = await replaced();
-      let run: Awaited<ReturnType<typeof runDagsterJob>>;
-      try {
+      const { result: run } = await whileWriting(pg, events, "maintained", true, async () => {
         await new Promise((r) => setTimeout(r, 15_000)); // a few checkpoints' delete files first
-        run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, "iceberg_maintenance", 900_000, {
+        return runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, "iceberg_maintenance", 900_000, {
           ops: { maintain_iceberg_tables: { config: { tables: [`${lake.state}.accounts`, `${lake.raw}.accounts`], compact_all: true } } },
         });
-      } finally {
-        writing = false;
-        await writer;
-        events.push(...written);
-      }
+      });
       figures["table maintenance of the accounts tables during writes (s)"] = Math.round(run.seconds);
       expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0 });
       expect(await replaced()).toBeGreaterThan(before);
