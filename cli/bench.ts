@@ -1,5 +1,5 @@
 import { randomUUID } from "crypto";
-import { Consumer } from "kafkajs";
+import { Admin, Consumer } from "kafkajs";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../constructs/analytics";
 import { groupJoined, listenFromNow } from "./listen";
@@ -322,6 +322,11 @@ export async function waitForIdle(t: Target, pg: PgClient, userId: string): Prom
   return (Date.now() - start) / 1000;
 }
 
+/** Consumer groups of the pipeline: every group but the CLI's and the e2e's own. */
+export async function pipelineGroups(admin: Admin): Promise<string[]> {
+  return (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
+}
+
 /**
  * The pipeline's consumer lag: events of `topics` that its slowest consumer group (of every group
  * but the CLI's and the e2e's own) has not committed. Flink commits its offsets when a checkpoint
@@ -330,7 +335,7 @@ export async function waitForIdle(t: Target, pg: PgClient, userId: string): Prom
 export async function pipelineLag(t: Target): Promise<{ events: (topics: string[]) => Promise<number>; committed: (topic: string) => Promise<number>; close: () => Promise<void> }> {
   const admin = kafkaClient(t).admin();
   await admin.connect();
-  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !/^lakehouse-(bench|verify)-|^e2e-/.test(g));
+  const groups = await pipelineGroups(admin);
   return {
     events: async (topics) => {
       const lagOf = new Map<string, number>(groups.map((g) => [g, 0]));

@@ -1,7 +1,8 @@
 import { randomUUID } from "crypto";
 import { accountsTopic, waitFor, waitForIdle, writeAtRate } from "./bench";
 import { loadDuring } from "./resources";
-import { connectPostgres, getJson, kafkaClient, Target } from "./target";
+import { connectorApi } from "./connect";
+import { connectPostgres, kafkaClient, Target } from "./target";
 
 export interface CdcBacklogOptions {
   /** Rows written while the connector is paused. */
@@ -32,7 +33,7 @@ export interface CdcBacklogReport {
 export async function cdcBacklog(t: Target, o: CdcBacklogOptions): Promise<CdcBacklogReport> {
   const say = o.progress;
   const topic = accountsTopic(t);
-  const connector = `${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}`;
+  const connector = connectorApi(t);
   const pg = await connectPostgres(t);
   const admin = kafkaClient(t).admin();
   await admin.connect();
@@ -43,35 +44,24 @@ export async function cdcBacklog(t: Target, o: CdcBacklogOptions): Promise<CdcBa
     say("waiting for an idle pipeline");
     await waitForIdle(t, pg, userId);
     say(`pausing connector ${t.connector}; writing ${o.rows} rows from ${o.writers} connection(s)`);
-    await put(`${connector}/pause`);
-    await waitFor(async () => (await connectorStates(connector)).every((s) => s === "PAUSED"), 60_000, `connector ${t.connector} to pause`);
+    await connector.pause();
+    await waitFor(async () => (await connector.states()).every((s) => s === "PAUSED"), 60_000, `connector ${t.connector} to pause`);
     const base = await endOffset();
     await writeAtRate(t, userId, { rate: Infinity, durationSeconds: Infinity, writers: o.writers, rows: o.rows });
     say("resuming the connector: timing until Kafka holds every row");
     const [seconds, { cpu }] = await loadDuring(t.platform, t.flinkUrl, t.jobName, async () => {
       const start = Date.now();
-      await put(`${connector}/resume`);
+      await connector.resume();
       await waitFor(async () => (await endOffset()) - base >= o.rows, 600_000, `Kafka to hold the ${o.rows} rows`, 200);
       return (Date.now() - start) / 1000;
     });
     return { startedAt: new Date().toISOString(), rows: o.rows, seconds, eventsPerSecond: Math.round(o.rows / seconds), topCpu: cpu.top };
   } finally {
-    await put(`${connector}/resume`).catch((e) => say(`could not resume the connector (${e.message}): PUT ${connector}/resume`));
+    await connector.resume().catch((e) => say(`could not resume the connector: ${e.message}`));
     await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);
     await pg.query("DELETE FROM users WHERE id = $1", [userId]).catch(() => undefined);
     await Promise.all([pg.end(), admin.disconnect()]);
   }
-}
-
-async function put(url: string): Promise<void> {
-  const response = await fetch(url, { method: "PUT", signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`PUT ${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-}
-
-/** States of the connector and its tasks. */
-async function connectorStates(connector: string): Promise<string[]> {
-  const status = await getJson<{ connector: { state: string }; tasks: { state: string }[] }>(`${connector}/status`);
-  return [status.connector.state, ...status.tasks.map((task) => task.state)];
 }
 
 /** The report as terminal lines. */

@@ -8,6 +8,9 @@ interface Instigator {
   readonly state: { readonly id: string; readonly selectorId: string; readonly status: string };
 }
 
+/** Whether an instigator is one of the stack's table maintenance (orchestrator/definitions.py names its schedule and sensor `iceberg_*`). */
+export const isMaintenance = (name: string): boolean => name.startsWith("iceberg_");
+
 /** One request to Dagster's GraphQL API: its `data`, or an error naming the answer's errors. */
 export async function dagsterGraphql<T>(dagsterUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const response = await fetch(`${dagsterUrl}/graphql`, {
@@ -99,12 +102,7 @@ export interface RunOutcome {
  * end. The run queues behind any run in flight (the instance runs one at a time).
  */
 export async function runJob(dagsterUrl: string, location: string, job: string, runConfig: Record<string, unknown> = {}, timeoutMs = 900_000): Promise<RunOutcome> {
-  const repos = await dagsterGraphql<{ repositoriesOrError: { nodes?: { name: string; location: { name: string } }[] } }>(
-    dagsterUrl,
-    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }",
-  );
-  const repository = (repos.repositoriesOrError.nodes ?? []).find((r) => r.location.name === location)?.name;
-  if (!repository) throw new Error(`Dagster at ${dagsterUrl} has no code location '${location}'`);
+  const repository = await repositoryOf(dagsterUrl, location);
   type Launched = { launchRun: { __typename: string; run?: { runId: string }; message?: string } };
   const launched = await dagsterGraphql<Launched>(
     dagsterUrl,
@@ -133,4 +131,28 @@ export async function runJob(dagsterUrl: string, location: string, job: string, 
   );
   const stats = run.stats ?? { stepsSucceeded: 0, stepsFailed: 0, materializations: 0 };
   return { runId, status: run.status!, ...stats, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The repository of a code location (one per location here). */
+async function repositoryOf(dagsterUrl: string, location: string): Promise<string> {
+  const repos = await dagsterGraphql<{ repositoriesOrError: { nodes?: { name: string; location: { name: string } }[] } }>(
+    dagsterUrl,
+    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }",
+  );
+  const repository = (repos.repositoriesOrError.nodes ?? []).find((r) => r.location.name === location)?.name;
+  if (!repository) throw new Error(`Dagster at ${dagsterUrl} has no code location '${location}'`);
+  return repository;
+}
+
+/** What a sensor would do if it ticked now: the runs it would request (their run config as YAML), or why it would skip. */
+export async function sensorDryRun(dagsterUrl: string, location: string, sensor: string): Promise<{ skipReason?: string; runConfigs: string[] }> {
+  type Tick = { sensorDryRun: { __typename: string; message?: string; evaluationResult?: { skipReason?: string; runRequests?: { runConfigYaml: string }[]; error?: { message: string } } } };
+  const { sensorDryRun: tick } = await dagsterGraphql<Tick>(
+    dagsterUrl,
+    `mutation($s: SensorSelector!) { sensorDryRun(selectorData: $s, cursor: null) { __typename ... on DryRunInstigationTick { evaluationResult { skipReason runRequests { runConfigYaml } error { message } } } ... on PythonError { message } ... on SensorNotFoundError { message } } }`,
+    { s: { repositoryName: await repositoryOf(dagsterUrl, location), repositoryLocationName: location, sensorName: sensor } },
+  );
+  const result = tick.evaluationResult;
+  if (!result || result.error) throw new Error(`sensor ${sensor} did not evaluate: ${tick.__typename} ${tick.message ?? result?.error?.message ?? ""}`);
+  return { skipReason: result.skipReason ?? undefined, runConfigs: (result.runRequests ?? []).map((r) => r.runConfigYaml) };
 }

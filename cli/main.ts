@@ -4,10 +4,11 @@ import { Command, InvalidArgumentError } from "commander";
 import { bench, BenchReport, formatReport } from "./bench";
 import { capacity, formatCapacity } from "./capacity";
 import { cdcBacklog, formatCdcBacklog } from "./cdc-backlog";
-import { pauseAutomation } from "./dagster";
+import { isMaintenance, pauseAutomation } from "./dagster";
 import { formatIdle, idleLoad } from "./idle";
 import { formatSideBySide, sideBySide } from "./side-by-side";
 import { writeChartPng } from "./chart";
+import { formatResnapshot, resnapshot } from "./resnapshot";
 import { formatSoak, soak, soakChart, SoakReport } from "./soak";
 import { resolveTarget, Target, TargetFlags } from "./target";
 import { verify } from "./verify";
@@ -157,7 +158,7 @@ targetOptions(program.command("soak"))
     // its compressed schedule, or none for the baseline. dbt's builds run as usual in both.
     if (!target.dagster) throw new Error(`stack '${stack}' has no orchestrator: the soak needs Dagster's maintenance job and dbt's marts`);
     const dagster = target.dagster;
-    const paused = await pauseAutomation(dagster.url, dagster.codeLocation, progress, (name) => name.startsWith("iceberg_"));
+    const paused = await pauseAutomation(dagster.url, dagster.codeLocation, progress, isMaintenance);
     const resume = () => paused.resume();
     process.once("SIGINT", () => void Promise.resolve(resume()).finally(() => process.exit(130)));
     try {
@@ -188,6 +189,21 @@ targetOptions(program.command("soak"))
     } finally {
       await resume();
     }
+  });
+
+targetOptions(program.command("resnapshot"))
+  .description(
+    "after the replication slot was lost: start the connector over on a new slot with a snapshot, and remove from the current-state tables the rows PostgreSQL deleted while changes were missing",
+  )
+  .option("--force", "also when the slot is healthy: rebuilds the current-state tables (changes the connector has not read yet reach them through the snapshot, not the raw log)")
+  .option("--timeout <seconds>", "how long each wait may take (stopping, draining, the snapshot)", int("--timeout", 10), 1800)
+  .action(async (stack: string, opts: TargetFlags & { force?: boolean; timeout: number }) => {
+    const target = resolveTarget(stack, opts);
+    const t0 = Date.now();
+    const progress = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    const report = await resnapshot(target, { force: opts.force ?? false, timeoutMs: opts.timeout * 1000, progress });
+    console.log(formatResnapshot(report));
+    console.log(`\nthe current-state tables equal PostgreSQL again; \`npm run lakehouse -- verify ${stack}\` checks every hop`);
   });
 
 /** Runs the measurement the flags select and prints its report. */

@@ -102,7 +102,7 @@ export async function verify(t: Target, onHop: (r: HopResult) => void, timeoutMs
 }
 
 /** The connector's row of `pg_replication_slots`, with its retained WAL in bytes. */
-interface SlotRow {
+export interface SlotRow {
   readonly active: boolean;
   readonly wal_status: string | null;
   readonly retained: string | null;
@@ -120,25 +120,31 @@ const mib = (bytes: string | null) => (bytes === null ? "?" : `${(Number(bytes) 
 export async function slotHop(t: Target): Promise<HopResult> {
   const pg = await connectPostgres(t);
   try {
-    const rows = (
-      await pg.query<SlotRow>(
-        `SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained, safe_wal_size::text
-         FROM pg_replication_slots WHERE slot_name = $1`,
-        [t.slot],
-      )
-    ).rows;
-    return slotResult(t.slot, rows[0]);
+    return slotResult(t.slot, await readSlot(pg, t.slot));
   } finally {
     await pg.end().catch(() => undefined);
   }
 }
 
+/** The slot's row of `pg_replication_slots` (undefined: no such slot). */
+export async function readSlot(pg: PgClient, slot: string): Promise<SlotRow | undefined> {
+  const { rows } = await pg.query<SlotRow>(
+    `SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained, safe_wal_size::text
+     FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot],
+  );
+  return rows[0];
+}
+
 /** The verdict on a slot's row (undefined: no such slot). */
 export function slotResult(slot: string, row: SlotRow | undefined): HopResult {
-  if (!row) throw new HopFailure(`replication slot ${slot} does not exist: the connector creates it when it starts; check its status and log`);
+  if (!row)
+    throw new HopFailure(
+      `replication slot ${slot} does not exist: the connector creates it when it starts; check its status and log. Dropped while the connector was down, changes since are missing: \`npm run lakehouse -- resnapshot <stack>\``,
+    );
   if (row.wal_status === "lost") {
     throw new HopFailure(
-      `replication slot ${slot} is lost: PostgreSQL removed WAL it still needed (max_slot_wal_keep_size), so changes since are missing downstream; the current-state tables need a new snapshot`,
+      `replication slot ${slot} is lost: PostgreSQL removed WAL it still needed (max_slot_wal_keep_size), so changes since are missing downstream: \`npm run lakehouse -- resnapshot <stack>\` brings the current-state tables back to equal PostgreSQL`,
     );
   }
   const limit = row.safe_wal_size === null ? "no max_slot_wal_keep_size limit" : `${mib(row.safe_wal_size)} before PostgreSQL invalidates it`;

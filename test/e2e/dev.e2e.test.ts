@@ -7,10 +7,11 @@ import "../../cli/kafka-lz4";
 import { Client as PgClient } from "pg";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DBT_MARTS } from "../../constructs/transformations";
+import { sensorDryRun } from "../../cli/dagster";
 import { accountLifecycle, EXTREME_BALANCE, martsDiffer, readMartsWhile, runDagsterJob, waitForSensorRun } from "./analytics";
 import { describeDay2 } from "./day2";
 import { screenshotDashboard } from "./superset-dashboard";
-import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
+import { rawDuplicates, waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { DeployedStack, deployedStack, eventually, failedContainerLogs, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { ExpectedEvent, phaseOne, phaseTwo, SEED_EVENTS } from "./workload";
 
@@ -84,6 +85,17 @@ async function whileWriting<T>(pg: PgClient, events: ExpectedEvent[], who: strin
     await writer;
     events.push(...written);
   }
+}
+
+/** {@link lakehouse} without blocking the event loop, so a writer of the test commits meanwhile. */
+function lakehouseAsync(...args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("node", [path.join(ROOT, "bin", "lakehouse.js"), ...args], { cwd: ROOT, env: process.env });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("close", (status) => resolve({ status, out }));
+  });
 }
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
@@ -389,6 +401,28 @@ describe("dev stack on the local Docker engine", () => {
       await waitForExactState(pg, lake, 300_000, Date.now());
       await waitForOneRawRowPerEvent(lake, events);
     });
+
+    test("the maintenance sensor asks for a table past its small-file threshold, and the run it asks for compacts it", async () => {
+      // The sensor's own code, evaluated now against the live tables (Dagster's dry run), instead
+      // of waiting out its interval; a scratch table in the raw namespace gets one file per insert.
+      const table = `${lake.raw}.e2e_small_files`;
+      const files = async () => Number((await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.raw}."e2e_small_files$files" WHERE content = 0`))[0][0]);
+      await trinoRows(lake.trino, `CREATE TABLE ${table} (id bigint)`);
+      try {
+        for (let i = 0; i < 33; i++) await trinoRows(lake.trino, `INSERT INTO ${table} VALUES (${i})`);
+        const tick = await sensorDryRun(url(dagster().dagster, "Dagster"), dagster().codeLocation, "iceberg_tables_over_thresholds");
+        const request = tick.runConfigs.find((c) => c.includes(table));
+        expect(request).toMatch(/compact_all: false/);
+        const run = await runDagsterJob(url(dagster().dagster, "Dagster"), dagster().codeLocation, "iceberg_maintenance", 900_000, {
+          ops: { maintain_iceberg_tables: { config: { tables: [table], compact_all: false } } },
+        });
+        expect(run).toMatchObject({ status: "SUCCESS", stepsFailed: 0 });
+        expect(await files()).toBe(1);
+        expect(Number((await trinoRows(lake.trino, `SELECT count(*) FROM ${table}`))[0][0])).toBe(33);
+      } finally {
+        await trinoRows(lake.trino, `DROP TABLE IF EXISTS ${table}`);
+      }
+    });
   });
 
   describe("lakehouse verify", () => {
@@ -520,6 +554,57 @@ describe("dev stack on the local Docker engine", () => {
     expect(fs.readFileSync(`${prefix}-maintenance-on.png`).subarray(1, 4).toString()).toBe("PNG");
     // The maintenance schedule and sensor it stopped run again.
     expect(r.out).toMatch(/Dagster: started .*iceberg_tables_over_thresholds/);
+  });
+
+  // After every check of the raw log above: the new snapshot adds a row per row (op r) to it.
+  describe("a lost replication slot", () => {
+    // Set by the first test for the second (see `needs`): the changes missed while the slot was lost.
+    let missed: { deletedUsers: number; deletedAccounts: number } | undefined;
+    const connector = () => `${url(stack.access.cdc?.connect, "Kafka Connect")}/connectors/${stack.access.cdc!.connectorName}`;
+    const slot = () => stack.access.cdc!.slotName;
+
+    test("verify names the slot hop when PostgreSQL removed WAL the stopped connector had not read", async () => {
+      await fetch(`${connector()}/stop`, { method: "PUT" });
+      await eventually("the connector to be STOPPED", 60_000, async () => (((await (await fetch(`${connector()}/status`)).json()) as any).connector.state === "STOPPED" ? true : undefined));
+      // Changes the connector never reads: a user and an account added, balances changed, and
+      // users deleted with their accounts (rows the current state must lose again).
+      await pg.query(
+        "WITH u AS (INSERT INTO users (email, name) VALUES ('gap-' || gen_random_uuid() || '@lakehouse.e2e', 'gap') RETURNING id) INSERT INTO accounts (user_id, balance, currency) SELECT id, 5.00, 'EUR' FROM u",
+      );
+      await pg.query("UPDATE accounts SET balance = balance + 7 WHERE id IN (SELECT id FROM accounts WHERE abs(balance) < 1e12 ORDER BY id LIMIT 5)");
+      const doomed = (await pg.query("SELECT id FROM users WHERE email NOT LIKE 'gap-%' ORDER BY id DESC LIMIT 3")).rows.map((r) => r.id);
+      const deletedAccounts = (await pg.query("DELETE FROM accounts WHERE user_id = ANY($1)", [doomed])).rowCount ?? 0;
+      await pg.query("DELETE FROM users WHERE id = ANY($1)", [doomed]);
+      // WAL past max_slot_wal_keep_size: each switch starts a new 16 MiB segment, and the next
+      // checkpoint invalidates the slot that holds them.
+      const { rows } = await pg.query("SELECT setting::bigint AS mib FROM pg_settings WHERE name = 'max_slot_wal_keep_size'");
+      const segments = Math.ceil(Number(rows[0].mib) / 16) + 4;
+      const start = Date.now();
+      for (let i = 0; i < segments; i++) await pg.query("SELECT pg_logical_emit_message(false, 'e2e', 'gap'), pg_switch_wal()");
+      await pg.query("CHECKPOINT");
+      expect((await pg.query("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", [slot()])).rows).toEqual([{ wal_status: "lost" }]);
+      figures["slot lost: WAL switched past max_slot_wal_keep_size (s)"] = Math.round((Date.now() - start) / 1000);
+      missed = { deletedUsers: doomed.length, deletedAccounts };
+      const r = lakehouse("verify", STACK, "--timeout", "15");
+      expect(r.status).toBe(1);
+      expect(r.out).toContain(`verify failed at hop 'slot': replication slot ${slot()} is lost`);
+      expect(r.out).toContain("npm run lakehouse -- resnapshot <stack>");
+    });
+
+    test("lakehouse resnapshot, while users and accounts are written, brings the current state back to equal PostgreSQL, and verify passes", async () => {
+      const gap = needs(missed, "verify names the slot hop when PostgreSQL removed WAL the stopped connector had not read");
+      // The writes before the new slot exists reach the raw log only as snapshot rows: not `events`.
+      const { result: r } = await whileWriting(pg, [], "resnapshot", true, () => lakehouseAsync("resnapshot", STACK));
+      expect(r).toMatchObject({ status: 0 });
+      expect(r.out).toMatch(/slot was lost/);
+      expect(r.out).toContain(`users: ${gap.deletedUsers} row(s) deleted in PostgreSQL while changes were missing, removed`);
+      expect(r.out).toContain(`accounts: ${gap.deletedAccounts} row(s) deleted in PostgreSQL while changes were missing, removed`);
+      figures["resnapshot after a lost slot: snapshot in Iceberg / all (s)"] = /the new snapshot was in Iceberg (\d+) s .*; (\d+) s in all/.exec(r.out)!.slice(1).join(" / ");
+      expect(r.out).toMatch(/Dagster: started .*iceberg_tables_over_thresholds/);
+      await waitForExactState(pg, lake, 300_000, Date.now());
+      expect(lakehouse("verify", STACK)).toMatchObject({ status: 0 });
+      for (const table of ["users", "accounts"]) expect(await rawDuplicates(lake, table)).toEqual([]);
+    });
   });
 
   // Changes and faults on this same running stack, with its data in it (E2E_DAY2=0 skips them).
