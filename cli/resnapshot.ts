@@ -72,14 +72,18 @@ export async function resnapshot(t: Target, o: ResnapshotOptions): Promise<Resna
   const trino = trinoClient(t);
   const connector = connectorApi(t);
   let paused: { resume: () => Promise<void> } | undefined;
+  // What a failure leaves behind, for its error: how to go on from there.
+  let after = "";
   try {
     const slotWas = slotVerdict(t.slot, await readSlot(pg, t.slot), o.force);
+    await latestCheckpoint(t); // the pipeline must run to take the snapshot: fail before changing anything
     say(`replication slot ${t.slot} is ${slotWas}: the connector starts over on a new slot with a snapshot of ${tables.join(", ")}`);
     // Compaction would move the rows the snapshot does not rewrite into new files, where they are
     // no longer found: the maintenance schedule and sensor stop until the command ends.
     paused = t.dagster && (await pauseAutomation(t.dagster.url, t.dagster.codeLocation, say, isMaintenance));
 
     say(`stopping connector ${connector.name}`);
+    after = `connector ${connector.name} is left stopped: once the cause is fixed, run resnapshot again (it goes on from there)`;
     await connector.stop();
     await waitFor(async () => (await connector.states()).join() === "STOPPED", o.timeoutMs, `connector ${connector.name} to stop`, 1000);
     say("waiting for Flink to commit what Kafka holds to Iceberg");
@@ -92,6 +96,7 @@ export async function resnapshot(t: Target, o: ResnapshotOptions): Promise<Resna
     await connector.resetOffsets();
     const started = Date.now();
     await connector.resume();
+    after = "the connector streams again on a new slot: once the cause is fixed, run resnapshot --force to finish (its snapshot removes what this one left)";
     await waitForSnapshot(connector, o.timeoutMs, say);
     say("snapshot read; waiting for Flink to commit it to Iceberg");
     await drain(t, connector, o.timeoutMs);
@@ -104,6 +109,9 @@ export async function resnapshot(t: Target, o: ResnapshotOptions): Promise<Resna
       removed.push({ table, staleRowsRemoved });
     }
     return { startedAt: new Date(t0).toISOString(), slotWas, tables: removed, snapshotSeconds, seconds: (Date.now() - t0) / 1000 };
+  } catch (err) {
+    if (after && err instanceof Error) err.message = `${err.message}; ${after}`;
+    throw err;
   } finally {
     await paused?.resume();
     await pg.end().catch(() => undefined);

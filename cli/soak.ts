@@ -171,7 +171,7 @@ async function updateAtRate(t: Target, keys: string[], rate: number, end: number
 
 /** The Iceberg tables the soak watches: raw log and current state of each captured table, and dbt's vault and marts. */
 async function soakTables(t: Target, trino: ReturnType<typeof trinoClient>): Promise<string[]> {
-  const namespaces = [t.rawDatabase, t.stateDatabase, ...(t.martsDatabase ? [`${t.martsDatabase}_vault`, t.martsDatabase] : [])];
+  const namespaces = [t.rawDatabase, t.stateDatabase, ...[t.vaultDatabase, t.martsDatabase].filter((n): n is string => n !== undefined)];
   const rows = await trinoRows(
     trino,
     `SELECT table_schema || '.' || table_name FROM ${t.catalog}.information_schema.tables WHERE table_schema IN (${namespaces.map((n) => `'${n}'`).join(", ")}) AND table_type = 'BASE TABLE' ORDER BY 1`,

@@ -24,8 +24,10 @@ export interface Target {
   readonly catalog: string;
   readonly rawDatabase: string;
   readonly stateDatabase: string;
-  /** Namespace of dbt's marts (the vault is `<marts>_vault`); absent without transformations. */
+  /** Namespace of dbt's marts; absent without transformations. */
   readonly martsDatabase?: string;
+  /** Namespace of dbt's Data Vault; absent without transformations. */
+  readonly vaultDatabase?: string;
   /** dbt's marts, `catalog.namespace.table`. */
   readonly marts?: string[];
   /** Columns of each captured table as the stack defines them (drift is what PostgreSQL has beyond them). */
@@ -97,6 +99,8 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     rawDatabase: namespaces.raw,
     stateDatabase: namespaces.state,
     martsDatabase: namespaces.marts,
+    // A contract written before it named the vault: dbt's custom-schema convention.
+    vaultDatabase: namespaces.vault ?? (namespaces.marts && `${namespaces.marts}_vault`),
     marts: namespaces.marts ? DBT_MARTS.map((m) => `${query.catalog}.${namespaces.marts}.${m}`) : undefined,
     capturedColumns: source.capturedColumns,
     platform: access.platform,

@@ -149,6 +149,8 @@ export interface NamespacesAccess {
   readonly state?: string;
   /** dbt marts. */
   readonly marts?: string;
+  /** dbt's Data Vault (hubs, link, satellites). */
+  readonly vault?: string;
 }
 
 /** See {@link LakehouseAccess.orchestrator}. */
@@ -214,7 +216,7 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
       checkpointIntervalMs: streamJob.checkpointIntervalMs,
     },
     query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
-    namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema }),
+    namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema, vault: transformations?.vaultSchema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },
     dashboards: dashboards && { engine: dashboards.engine, endpoint: at(dashboards.endpoint), name: dashboards.dashboardName, adminLogin: dashboards.adminLogin },
     credentials: withoutUndefined({

@@ -50,6 +50,8 @@ export interface ITransformations extends IDependable {
   readonly dbtEnv: Record<string, string>;
   /** Namespace of the marts. */
   readonly schema: string;
+  /** Namespace of the Data Vault's tables (hubs, link, satellites). */
+  readonly vaultSchema: string;
   /** Namespaces of the Iceberg tables the project reads and builds (raw log, current state, vault, marts); views live elsewhere. */
   readonly tableNamespaces: string[];
   /** The image that runs dbt. */
@@ -68,6 +70,7 @@ export class Transformations extends Construct implements ITransformations {
   public readonly projectFiles: FileSpec[];
   public readonly dbtEnv: Record<string, string>;
   public readonly schema: string;
+  public readonly vaultSchema: string;
   public readonly tableNamespaces: string[];
   public readonly image: string;
   public readonly queryEngine: IQueryEngine;
@@ -92,8 +95,9 @@ export class Transformations extends Construct implements ITransformations {
     this.schema = props.schema ?? "analytics";
     // It names Iceberg namespaces, which dbt's SQL on Trino writes unquoted.
     validateUnreservedIdentifier("Transformations", "schema", this.schema, ["Trino"]);
+    this.vaultSchema = `${this.schema}_vault`;
     // The parsed layer is views: no files of its own.
-    this.tableNamespaces = [...new Set([props.rawDatabase, props.stateDatabase, `${this.schema}_vault`, this.schema])];
+    this.tableNamespaces = [...new Set([props.rawDatabase, props.stateDatabase, this.vaultSchema, this.schema])];
     const threads = props.threads ?? 2;
     if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
       throw new ValidationError("Transformations", "threads", "must be an integer from 1 to 16", threads, "Use 2 on a small machine.");

@@ -48,7 +48,7 @@ describe("the access contract", () => {
   test("a renamed catalog, namespaces and topic prefix are what the contract says", () => {
     const a = dev.stack.access;
     expect(a.query?.catalog).toBe("lake");
-    expect(a.namespaces).toEqual({ raw: "cdc_raw", state: "cdc_state", marts: "marts" });
+    expect(a.namespaces).toEqual({ raw: "cdc_raw", state: "cdc_state", marts: "marts", vault: "marts_vault" });
     expect(a.cdc?.topicPrefix).toBe("shop");
     expect(a.cdc?.topics).toEqual({ users: "shop.public.users", accounts: "shop.public.accounts" });
     expect(a.streamJob?.tables).toEqual(expect.arrayContaining(["cdc_raw.users", "cdc_state.accounts"]));
