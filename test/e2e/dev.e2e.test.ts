@@ -595,6 +595,7 @@ describe("dev stack on the local Docker engine", () => {
       const gap = needs(missed, "verify names the slot hop when PostgreSQL removed WAL the stopped connector had not read");
       // The writes before the new slot exists reach the raw log only as snapshot rows: not `events`.
       const { result: r } = await whileWriting(pg, [], "resnapshot", true, () => lakehouseAsync("resnapshot", STACK));
+      fs.writeFileSync(path.join(OUT, "resnapshot.log"), r.out); // its steps, timed
       expect(r).toMatchObject({ status: 0 });
       expect(r.out).toMatch(/slot was lost/);
       expect(r.out).toContain(`users: ${gap.deletedUsers} row(s) deleted in PostgreSQL while changes were missing, removed`);
