@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/terraform/", "<rootDir>/test/e2e/", "<rootDir>/test/consumer/"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/terraform/", "<rootDir>/test/e2e/", "<rootDir>/test/consumer/", "<rootDir>/test/rules/"],
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   testTimeout: 60000,
 };

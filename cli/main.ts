@@ -10,7 +10,9 @@ import { formatSideBySide, sideBySide } from "./side-by-side";
 import { writeChartPng } from "./chart";
 import { formatResnapshot, resnapshot } from "./resnapshot";
 import { formatSoak, soak, soakChart, SoakReport } from "./soak";
-import { resolveTarget, Target, TargetFlags } from "./target";
+import { formatStatus, status, statusSources } from "./status";
+import { deployedStack } from "./outputs";
+import { resolveTarget, sleep, Target, TargetFlags } from "./target";
 import { verify } from "./verify";
 
 const int = (name: string, min: number) => (value: string) => {
@@ -204,6 +206,27 @@ targetOptions(program.command("resnapshot"))
     const report = await resnapshot(target, { force: opts.force ?? false, timeoutMs: opts.timeout * 1000, progress });
     console.log(formatResnapshot(report));
     console.log(`\nthe current-state tables equal PostgreSQL again; \`npm run lakehouse -- verify ${stack}\` checks every hop`);
+  });
+
+program
+  .command("status")
+  .description("the pipeline's state from its metrics: each hop, lag, last commit per table, firing alerts; exit 1 when a hop fails or an alert fires")
+  .argument("[stack]", "stack whose outputs say where Prometheus and Alertmanager are", "dev")
+  .option("--prometheus <host:port>", "Prometheus on this host (default: the stack's published port)")
+  .option("--alertmanager <host:port>", "Alertmanager on this host (default: the stack's published port)")
+  .option("--json", "print the report as JSON")
+  .option("--watch <seconds>", "print it again every so many seconds, until interrupted", int("--watch", 1))
+  .action(async (stack: string, opts: { prometheus?: string; alertmanager?: string; json?: boolean; watch?: number }) => {
+    const sources = statusSources(stack, deployedStack(stack, process.cwd()).access, opts);
+    for (;;) {
+      const report = await status(stack, sources);
+      // Clear the screen between refreshes, not before JSON a script reads.
+      if (opts.watch && !opts.json) process.stdout.write("\x1b[2J\x1b[H");
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+      process.exitCode = report.hops.some((h) => !h.ok) || report.alerts.length > 0 ? 1 : 0;
+      if (!opts.watch) return;
+      await sleep(opts.watch * 1000);
+    }
   });
 
 /** Runs the measurement the flags select and prints its report. */

@@ -33,6 +33,8 @@ export interface LakehouseAccess {
   readonly orchestrator?: OrchestratorAccess;
   /** The dashboard engine; absent without dashboards. */
   readonly dashboards?: DashboardsAccess;
+  /** Prometheus and Alertmanager; absent when monitoring is off. */
+  readonly monitoring?: MonitoringAccess;
   /** Names of the sensitive outputs that hold each credential (never the values). */
   readonly credentials: CredentialOutputs;
 }
@@ -163,6 +165,16 @@ export interface OrchestratorAccess {
   readonly buildJob: string;
 }
 
+/** See {@link LakehouseAccess.monitoring}. */
+export interface MonitoringAccess {
+  /** Prometheus's HTTP API and UI. */
+  readonly prometheus: AccessEndpoint;
+  /** Alertmanager's HTTP API and UI. */
+  readonly alertmanager: AccessEndpoint;
+  /** Names of the alert rules Prometheus evaluates. */
+  readonly alerts: string[];
+}
+
 /** See {@link LakehouseAccess.dashboards}. */
 export interface DashboardsAccess {
   /** `metabase` or `superset`. */
@@ -178,7 +190,7 @@ export interface DashboardsAccess {
 /** Builds the {@link LakehouseAccess} contract of `lakehouse` running on `platform`. */
 export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): LakehouseAccess {
   const at = (endpoint: Endpoint): AccessEndpoint => withoutUndefined({ internal: endpoint.address, published: platform.publishedAddress(endpoint) });
-  const { source, cdc, warehouse, streamJob, queryEngine, transformations, orchestrator, dashboards } = lakehouse;
+  const { source, cdc, warehouse, streamJob, queryEngine, transformations, orchestrator, dashboards, monitoring } = lakehouse;
   const managed = source instanceof SourceDb ? source : undefined;
   return withoutUndefined({
     version: 1,
@@ -219,6 +231,11 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema, vault: transformations?.vaultSchema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },
     dashboards: dashboards && { engine: dashboards.engine, endpoint: at(dashboards.endpoint), name: dashboards.dashboardName, adminLogin: dashboards.adminLogin },
+    monitoring: monitoring && {
+      prometheus: at(monitoring.prometheus),
+      alertmanager: at(monitoring.alertmanager),
+      alerts: monitoring.rules.groups.flatMap((g) => g.rules.map((r) => r.alert)),
+    },
     credentials: withoutUndefined({
       postgresAdminPassword: managed && CREDENTIAL_OUTPUTS.postgresAdminPassword,
       postgresCdcPassword: CREDENTIAL_OUTPUTS.postgresCdcPassword,

@@ -3,6 +3,7 @@ import { Id } from "@cdktf/provider-random/lib/id";
 import { Construct } from "constructs";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
+import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
 import { ISourceDb } from "./source-db";
@@ -74,6 +75,15 @@ export interface CdcConnectorProps {
    * @default true
    */
   readonly exactlyOnce?: boolean;
+  /**
+   * Kafka and Kafka Connect serve their JMX metrics (Debezium's streaming metrics among them) to
+   * Prometheus on port 9404, through the JMX exporter java agent. Connect uses the Debezium image's
+   * own switch (`ENABLE_JMX_EXPORTER`); Kafka loads the agent from {@link KAFKA_JMX_EXPORTER_AGENT},
+   * which `npm run images` puts there and the official apache/kafka image lacks: with that image,
+   * derive one that adds the agent, or set this to false.
+   * @default true
+   */
+  readonly metrics?: boolean;
   /** @default - apache/kafka 4.3.1 */
   readonly kafkaImage?: string;
   /** @default - Debezium Connect 3.6.1.Final */
@@ -103,6 +113,10 @@ export interface CdcConnectorProps {
 /** Compression codecs of Kafka's producer (`compression.type`). */
 export type KafkaCompression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const KAFKA_COMPRESSIONS: readonly KafkaCompression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+/** Where Kafka's image holds the JMX exporter java agent (`npm run images` puts it there). */
+export const KAFKA_JMX_EXPORTER_AGENT = "/opt/jmx-exporter/jmx_prometheus_javaagent.jar";
+const KAFKA_JMX_EXPORTER_CONFIG = "/opt/lakehouse/jmx-exporter.yml";
 
 /** Share of Kafka's container memory given to the broker's heap; the page cache gets the rest. */
 export const KAFKA_HEAP_FRACTION = 0.5;
@@ -137,7 +151,7 @@ const REGISTRATION_TIMEOUT_SECONDS = 360;
  * until it and its tasks are RUNNING. The CDC password reaches the connector through Connect's
  * environment config provider, so it is never stored in Connect's config topic.
  */
-export class CdcConnector extends Construct implements ICdcStream {
+export class CdcConnector extends Construct implements ICdcStream, IMetricsSource {
   public readonly bootstrap: Endpoint;
   /**
    * Bootstrap address for clients on the host (tests, `lakehouse verify`): `localhost:<port>` once
@@ -164,8 +178,11 @@ export class CdcConnector extends Construct implements ICdcStream {
   /** The job that requests an incremental snapshot of each table captured since the last deploy. */
   public readonly snapshotJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
+  /** Kafka's and Connect's JMX exporters; empty when `metrics` is false. */
+  public readonly metricsTargets: MetricsTarget[];
   private readonly schema: string;
   private readonly platform: IPlatform;
+  private readonly metrics: boolean;
 
   constructor(scope: Construct, id: string, props: CdcConnectorProps) {
     super(scope, id);
@@ -177,11 +194,19 @@ export class CdcConnector extends Construct implements ICdcStream {
     this.tables = props.source.capturedTables;
     this.sourceDatabase = props.source.database;
     this.schema = props.source.schema;
+    this.metrics = props.metrics ?? true;
 
     const kafka = this.kafka(props);
     this.bootstrap = kafka.endpoint("kafka");
     this.kafkaExternal = kafka.endpoint("external");
-    this.connect = this.connectWorker(props).endpoint("http");
+    const connect = this.connectWorker(props);
+    this.connect = connect.endpoint("http");
+    this.metricsTargets = this.metrics
+      ? [
+          { job: "kafka", endpoint: kafka.endpoint("metrics") },
+          { job: "kafka-connect", endpoint: connect.endpoint("metrics") },
+        ]
+      : [];
     this.registration = this.registrationJob(props);
     this.snapshotJob = this.snapshotRequests(props);
     this.dependables = this.snapshotJob.dependables;
@@ -214,12 +239,11 @@ export class CdcConnector extends Construct implements ICdcStream {
         KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
         KAFKA_HEAP_OPTS: heapOpts(resources.memoryMiB, KAFKA_HEAP_FRACTION),
+        ...(this.metrics ? { KAFKA_OPTS: `-javaagent:${KAFKA_JMX_EXPORTER_AGENT}=${JMX_EXPORTER_PORT}:${KAFKA_JMX_EXPORTER_CONFIG}` } : {}),
       },
+      files: this.metrics ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : [],
       // The container listens on 9094; the stack publishes it at the advertised port.
-      ports: [
-        { name: "kafka", port: 9092 },
-        { name: "external", port: 9094 },
-      ],
+      ports: [{ name: "kafka", port: 9092 }, { name: "external", port: 9094 }, ...(this.metrics ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
       volumes: [{ name: "data", path: "/var/lib/kafka/data", sizeGiB: props.kafkaStorageGiB ?? 10 }],
       // A TCP check, not a JVM-based tool: a JVM every few seconds is a real cost on small machines.
       healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),
@@ -273,13 +297,18 @@ export class CdcConnector extends Construct implements ICdcStream {
         // queue overflows and every dropped sample logs a warning (thousands a second), which
         // costs CPU and buries the log. The lag metric keeps its latest sample either way.
         CONNECT_LOG4J_LOGGERS: "io.debezium.metrics.stats.MeasurementCollector=ERROR",
+        // The image's switch: the JMX exporter agent on 9404, configured by config/metrics.yaml.
+        ...(this.metrics ? { ENABLE_JMX_EXPORTER: "true" } : {}),
       },
       // The worker, restarted when its connector stays UNASSIGNED (see the script).
       command: ["bash", "/opt/lakehouse/connect-worker.sh"],
       args: ["start"],
-      files: [{ path: "/opt/lakehouse/connect-worker.sh", content: asset("jobs/connect-worker.sh") }],
+      files: [
+        { path: "/opt/lakehouse/connect-worker.sh", content: asset("jobs/connect-worker.sh") },
+        ...(this.metrics ? [{ path: "/kafka/config/metrics.yaml", content: asset("monitoring/jmx-connect.yml") }] : []),
+      ],
       secretEnv: { CDC_PASSWORD: props.source.cdcPassword },
-      ports: [{ name: "http", port: 8083 }],
+      ports: [{ name: "http", port: 8083 }, ...(this.metrics ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
       resources,
       runAsUser: 1001,

@@ -1,6 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { defaultImage } from "./images";
+import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret } from "./platform/workload";
 import { validateDnsLabel, validateSqlIdentifier } from "./validation";
 
@@ -57,7 +58,7 @@ export interface IcebergWarehouseProps {
  * Iceberg REST catalog that keeps its metadata in a JDBC store on a persistent volume (SQLite
  * file), so tables survive a catalog restart, and uses S3FileIO against MinIO.
  */
-export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
+export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IMetricsSource {
   public readonly catalog: Endpoint;
   public readonly warehouse: string;
   public readonly bucket: string;
@@ -73,6 +74,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
   /** The job that creates the warehouse bucket. */
   public readonly bucketJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
+  /** MinIO's cluster metrics (capacity, S3 requests and errors). */
+  public readonly metricsTargets: MetricsTarget[];
 
   constructor(scope: Construct, id: string, props: IcebergWarehouseProps) {
     super(scope, id);
@@ -91,7 +94,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
       name: "minio",
       image: props.minioImage ?? defaultImage("minio", registry),
       args: ["server", "/data", "--console-address", ":9001"],
-      env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false" },
+      // Metrics without a bearer token: they name buckets and counts, never data or keys.
+      env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
       secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
       ports: [
         { name: "s3", port: 9000 },
@@ -103,6 +107,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse {
     });
     this.s3 = minio.endpoint("s3");
     this.console = minio.endpoint("console");
+    this.metricsTargets = [{ job: "minio", endpoint: this.s3, path: "/minio/v2/metrics/cluster" }];
 
     this.bucketJob = platform.job(this, "BucketJob", {
       name: "warehouse-bucket",

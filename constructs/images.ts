@@ -35,6 +35,12 @@ export const DEFAULT_IMAGES = {
   // Runs the project's job scripts (jobs/*.js): connector registration, SQL submission, dashboards.
   /** Node.js, which runs the job scripts (jobs/*.js). */
   node: "docker.io/library/node:20.19.2-trixie-slim",
+  /** Prometheus, which scrapes every layer and evaluates the alert rules (Monitoring). */
+  prometheus: "docker.io/prom/prometheus:v2.53.3",
+  /** Alertmanager, which receives the alerts (Monitoring). */
+  alertmanager: "docker.io/prom/alertmanager:v0.28.1",
+  /** The PostgreSQL exporter: the replication slot's WAL and state (Monitoring). */
+  postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
 } as const;
 
 /** A component with a default image: a key of {@link DEFAULT_IMAGES}. */

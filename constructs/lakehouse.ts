@@ -3,6 +3,8 @@ import { CdcConnector, CdcConnectorProps } from "./cdc-connector";
 import { Dashboards, DashboardsProps } from "./dashboards";
 import { Orchestrator, OrchestratorProps } from "./orchestrator";
 import { IcebergWarehouse, IcebergWarehouseProps, IIcebergWarehouse } from "./iceberg-warehouse";
+import { IMetricsSource } from "./metrics";
+import { Monitoring, MonitoringProps } from "./monitoring";
 import { IPlatform } from "./platform/workload";
 import { QueryEngine, QueryEngineProps } from "./query-engine";
 import { ISourceDb, SourceDb, SourceDbProps } from "./source-db";
@@ -38,13 +40,15 @@ export interface LakehouseProps {
   readonly orchestrator?: Omit<OrchestratorProps, Wired | "transformations" | "rawTables"> | false;
   /** Options of the dashboards (Metabase, or Superset on the dbt marts); `false` omits them. @default {} */
   readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "transformations"> | false;
+  /** Options of Prometheus, Alertmanager and the alert rules; `false` omits them. @default {} */
+  readonly monitoring?: Omit<MonitoringProps, Wired | "targets" | "source" | "slotName" | "connectorName" | "flinkTaskManagers"> | false;
 }
 
 /**
  * The whole CDC lakehouse, wired: SourceDb -> CdcConnector -> StreamJob -> IcebergWarehouse ->
  * QueryEngine -> Transformations (dbt) -> Orchestrator (Dagster), and Dashboards. Each layer
  * takes the previous construct, never a host string; any layer can be configured, replaced by
- * an existing one, or switched off.
+ * an existing one, or switched off. Monitoring (Prometheus, Alertmanager) scrapes every layer that runs.
  */
 export class Lakehouse extends Construct {
   /** The captured database: created here, or the existing one from `source`. */
@@ -63,6 +67,8 @@ export class Lakehouse extends Construct {
   public readonly orchestrator?: Orchestrator;
   /** The dashboards; undefined when `dashboards` is false or there is no query engine. */
   public readonly dashboards?: Dashboards;
+  /** Prometheus and Alertmanager over every layer; undefined when `monitoring` is false. */
+  public readonly monitoring?: Monitoring;
 
   constructor(scope: Construct, id: string, props: LakehouseProps) {
     super(scope, id);
@@ -104,38 +110,54 @@ export class Lakehouse extends Construct {
     }
 
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
-    if (props.cdc === false) return;
-    this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source });
-    this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
-    if (props.streamJob !== false) {
-      this.streamJob = new StreamJob(this, "StreamJob", { ...props.streamJob, ...wired, cdc: this.cdc, warehouse: this.warehouse });
-    }
-    if (props.queryEngine === false) return;
-    this.queryEngine = new QueryEngine(this, "QueryEngine", { ...props.queryEngine, ...wired, warehouse: this.warehouse });
-    const layout = {
-      rawDatabase: this.streamJob?.rawDatabase ?? "raw_data",
-      stateDatabase: this.streamJob?.stateDatabase ?? this.source.database,
-      tables: this.source.capturedTables.map((t) => t.name),
-    };
-    if (props.transformations !== false) {
-      this.transformations = new Transformations(this, "Transformations", {
-        ...props.transformations,
-        ...wired,
-        ...layout,
-        queryEngine: this.queryEngine,
-        dependsOn: this.streamJob ? [this.streamJob] : [],
-      });
-      if (props.orchestrator !== false) {
-        this.orchestrator = new Orchestrator(this, "Orchestrator", { ...props.orchestrator, ...wired, transformations: this.transformations, rawTables: layout.tables });
+    if (props.cdc !== false) {
+      this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source });
+      this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
+      if (props.streamJob !== false) {
+        this.streamJob = new StreamJob(this, "StreamJob", { ...props.streamJob, ...wired, cdc: this.cdc, warehouse: this.warehouse });
+      }
+      if (props.queryEngine !== false) {
+        this.queryEngine = new QueryEngine(this, "QueryEngine", { ...props.queryEngine, ...wired, warehouse: this.warehouse });
+        const layout = {
+          rawDatabase: this.streamJob?.rawDatabase ?? "raw_data",
+          stateDatabase: this.streamJob?.stateDatabase ?? this.source.database,
+          tables: this.source.capturedTables.map((t) => t.name),
+        };
+        if (props.transformations !== false) {
+          this.transformations = new Transformations(this, "Transformations", {
+            ...props.transformations,
+            ...wired,
+            ...layout,
+            queryEngine: this.queryEngine,
+            dependsOn: this.streamJob ? [this.streamJob] : [],
+          });
+          if (props.orchestrator !== false) {
+            this.orchestrator = new Orchestrator(this, "Orchestrator", { ...props.orchestrator, ...wired, transformations: this.transformations, rawTables: layout.tables });
+          }
+        }
+        if (props.dashboards !== false) {
+          this.dashboards = new Dashboards(this, "Dashboards", {
+            ...props.dashboards,
+            ...wired,
+            ...layout,
+            queryEngine: this.queryEngine,
+            transformations: this.transformations,
+          });
+        }
       }
     }
-    if (props.dashboards === false) return;
-    this.dashboards = new Dashboards(this, "Dashboards", {
-      ...props.dashboards,
-      ...wired,
-      ...layout,
-      queryEngine: this.queryEngine,
-      transformations: this.transformations,
-    });
+    if (props.monitoring !== false) {
+      // An existing warehouse is monitored where it is run.
+      const layers: (IMetricsSource | undefined)[] = [this.cdc, this.streamJob, this.queryEngine, this.warehouse instanceof IcebergWarehouse ? this.warehouse : undefined];
+      this.monitoring = new Monitoring(this, "Monitoring", {
+        ...props.monitoring,
+        ...wired,
+        targets: layers.flatMap((layer) => layer?.metricsTargets ?? []),
+        source: this.source,
+        slotName: this.cdc?.slotName,
+        connectorName: this.cdc?.connectorName,
+        flinkTaskManagers: this.streamJob?.taskManagers,
+      });
+    }
   }
 }

@@ -2,6 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
+import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform } from "./platform/workload";
 import { validateInteger, validateUnreservedIdentifier } from "./validation";
 
@@ -38,10 +39,12 @@ export interface QueryEngineProps {
  * system: one coordinator plus `workers` workers. S3 credentials are read from the environment
  * (`${ENV:...}` in the catalog file), so no secret is written into a config file.
  */
-export class QueryEngine extends Construct implements IQueryEngine {
+export class QueryEngine extends Construct implements IQueryEngine, IMetricsSource {
   public readonly endpoint: Endpoint;
   public readonly catalogName: string;
   public readonly dependables: ITerraformDependable[];
+  /** The coordinator's OpenMetrics endpoint (`/metrics`), with the query manager's counters. */
+  public readonly metricsTargets: MetricsTarget[];
 
   constructor(scope: Construct, id: string, props: QueryEngineProps) {
     super(scope, id);
@@ -89,6 +92,8 @@ export class QueryEngine extends Construct implements IQueryEngine {
             "discovery.uri": "http://trino:8080",
             // Half the heap for queries; Trino keeps 30% of it as headroom.
             "query.max-memory-per-node": `${Math.floor(memoryMiB * HEAP_FRACTION * 0.5)}MB`,
+            // Beside the JVM's: queries running, queued, failed.
+            "openmetrics.jmx-object-names": "trino.execution:name=QueryManager",
           }),
         },
       ],
@@ -106,6 +111,8 @@ export class QueryEngine extends Construct implements IQueryEngine {
     });
     this.endpoint = coordinator.endpoint("http");
     this.dependables = coordinator.dependables;
+    // Trino without authentication wants a user name on /metrics, as on every request.
+    this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: "prometheus" }];
 
     if (workers > 0) {
       platform.service(this, "Worker", {

@@ -7,7 +7,8 @@ import { ICdcStream } from "./cdc-connector";
 import { IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { NODE_USER, nodeJob, nodeScriptCommand, nodeScriptFiles } from "./platform/node-job";
-import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, Secret, ServiceHandle } from "./platform/workload";
+import { IMetricsSource, MetricsTarget } from "./metrics";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, PortSpec, Secret, ServiceHandle } from "./platform/workload";
 import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateUnreservedIdentifier, ValidationError } from "./validation";
 
@@ -46,6 +47,12 @@ export interface StreamJobProps {
   readonly stateDatabase?: string;
   /** Kafka consumer group prefix. @default "lakehouse-flink" */
   readonly consumerGroup?: string;
+  /**
+   * The JobManager and TaskManagers serve their metrics (checkpoints, Kafka source backlog,
+   * Iceberg commits per table) to Prometheus on port 9249, through Flink's Prometheus reporter.
+   * @default true
+   */
+  readonly metrics?: boolean;
   /** Flink image with the Kafka SQL connector, Iceberg runtime and S3 filesystem. @default - see DEFAULT_IMAGES.flink */
   readonly image?: string;
   /** Node.js image that runs the submit job. @default - node 20 */
@@ -117,7 +124,7 @@ export function renderPipelineSql(input: PipelineSqlInput): string {
  * replaced by a deploy or restarted after a crash), upgrades to new SQL through a savepoint
  * (rolling back if it does not start), and refuses to replay Kafka into tables that hold data.
  */
-export class StreamJob extends Construct implements IDependable {
+export class StreamJob extends Construct implements IDependable, IMetricsSource {
   /** Full Flink job name (prefix plus SQL hash). */
   public readonly jobName: string;
   /** The rendered SQL that the submit job runs. */
@@ -130,6 +137,8 @@ export class StreamJob extends Construct implements IDependable {
   public readonly tablesWritten: string[];
   /** Checkpoint interval: Iceberg commits once per checkpoint. */
   public readonly checkpointIntervalMs: number;
+  /** TaskManagers of the Flink cluster. */
+  public readonly taskManagers: number;
   /** Flink JobManager: web UI and REST API. */
   public readonly jobManager: Endpoint;
   /** Flink SQL Gateway REST API. */
@@ -140,6 +149,8 @@ export class StreamJob extends Construct implements IDependable {
    */
   public readonly rollout: JobHandle;
   public readonly dependables: ITerraformDependable[];
+  /** The JobManager's and every TaskManager's Prometheus reporter; empty when `metrics` is false. */
+  public readonly metricsTargets: MetricsTarget[];
 
   constructor(scope: Construct, id: string, props: StreamJobProps) {
     super(scope, id);
@@ -147,6 +158,7 @@ export class StreamJob extends Construct implements IDependable {
     this.rawDatabase = settings.rawDatabase;
     this.stateDatabase = settings.stateDatabase;
     this.checkpointIntervalMs = settings.checkpointIntervalMs;
+    this.taskManagers = settings.taskManagers;
     // The name holds a hash of the SQL rendered without it, so any change yields a new name.
     const hash = createHash("sha256")
       .update(renderPipelineSql(sqlInput(props, settings, settings.family)))
@@ -157,8 +169,16 @@ export class StreamJob extends Construct implements IDependable {
     this.tablesWritten = props.cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
 
     const flink = flinkRuntime(props.warehouse, settings);
-    this.jobManager = this.jobManagerService(props, settings, flink);
+    const jobManager = this.jobManagerService(props, settings, flink);
+    this.jobManager = jobManager.endpoint("http");
     const taskManager = this.taskManagerService(props, settings, flink);
+    this.metricsTargets = settings.metrics
+      ? [
+          { job: "flink-jobmanager", endpoint: jobManager.endpoint("metrics") },
+          // One TaskManager by name, so a stopped one is a target down rather than a name gone from DNS.
+          { job: "flink-taskmanager", endpoint: taskManager.endpoint("metrics"), everyReplica: settings.taskManagers > 1 },
+        ]
+      : [];
     this.gateway = this.sqlGateway(props, settings, flink);
     const keeper = this.keeper(props, settings, flink, taskManager);
     this.rollout = this.rolloutJob(props, settings, flink, keeper, taskManager);
@@ -166,24 +186,20 @@ export class StreamJob extends Construct implements IDependable {
   }
 
   /** The JobManager: web UI, REST API and the scheduler of the session cluster. */
-  private jobManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): Endpoint {
+  private jobManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): ServiceHandle {
     const jobManager = props.platform.service(this, "JobManager", {
       name: "flink-jobmanager",
       image: settings.image,
       args: ["jobmanager"],
       env: flink.env,
       secretEnv: flink.secretEnv,
-      ports: [
-        { name: "http", port: 8081 },
-        { name: "rpc", port: 6123 },
-        { name: "blob", port: 6124 },
-      ],
+      ports: [{ name: "http", port: 8081 }, { name: "rpc", port: 6123 }, { name: "blob", port: 6124 }, ...metricsPorts(settings)],
       healthCheck: HealthCheck.http(8081, "/overview", { intervalSeconds: 3 }),
       resources: { cpuMillis: 250, memoryMiB: settings.jobManagerMemoryMiB },
       runAsUser: 9999,
       dependsOn: [props.warehouse],
     });
-    return jobManager.endpoint("http");
+    return jobManager;
   }
 
   /** The TaskManagers that run the pipeline's slots. */
@@ -195,6 +211,7 @@ export class StreamJob extends Construct implements IDependable {
       env: flink.env,
       secretEnv: flink.secretEnv,
       replicas: settings.taskManagers,
+      ports: metricsPorts(settings),
       resources: { cpuMillis: 500, memoryMiB: settings.taskManagerMemoryMiB },
       runAsUser: 9999,
       dependsOn: [this.jobManager],
@@ -319,6 +336,8 @@ interface StreamJobSettings {
   readonly image: string;
   /** The Node.js image of the keeper and the rollout. */
   readonly jobImage: string;
+  /** Whether the cluster serves Prometheus metrics. */
+  readonly metrics: boolean;
 }
 
 function resolveSettings(props: StreamJobProps): StreamJobSettings {
@@ -335,6 +354,7 @@ function resolveSettings(props: StreamJobProps): StreamJobSettings {
     consumerGroup: props.consumerGroup ?? "lakehouse-flink",
     image: props.image ?? defaultImage("flink", props.imageRegistry),
     jobImage: props.jobImage ?? defaultImage("node", props.imageRegistry),
+    metrics: props.metrics ?? true,
   };
   validateSettings(settings);
   return settings;
@@ -393,6 +413,13 @@ function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string):
   };
 }
 
+/** Port of Flink's Prometheus reporter on the JobManager and each TaskManager. */
+const FLINK_METRICS_PORT = 9249;
+
+function metricsPorts(s: StreamJobSettings): PortSpec[] {
+  return s.metrics ? [{ name: "metrics", port: FLINK_METRICS_PORT }] : [];
+}
+
 /** What every Flink process of the cluster runs with: its configuration and the S3 credentials. */
 interface FlinkRuntime {
   /** The `FLINK_PROPERTIES` of every cluster service. */
@@ -422,6 +449,14 @@ function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): Flink
     `s3.endpoint: ${warehouse.s3.url("http")}`,
     "s3.path.style.access: true",
     "restart-strategy.type: exponential-delay",
+    ...(s.metrics
+      ? [
+          "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+          `metrics.reporter.prom.port: ${FLINK_METRICS_PORT}`,
+          // Each job's status as a gauge (runningState 1 or 0): numRunningJobs counts a RESTARTING job.
+          "metrics.job.status.enable: STATE",
+        ]
+      : []),
   ].join("\n");
   // S3 credentials reach Flink's S3 filesystem and Iceberg's S3FileIO through the AWS default chain.
   const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: warehouse.accessKeyId };

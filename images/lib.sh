@@ -20,6 +20,9 @@ image_tag() {
     superset)         echo "$IMAGE_PREFIX/apache/superset:$SUPERSET_VERSION" ;;
     # dbt and Dagster have no official image carrying both (and the Trino adapter): a project repository.
     dbt-dagster)      echo "$IMAGE_PREFIX/lakehouse-cdc/dbt-dagster:$DAGSTER_VERSION-dbt$DBT_CORE_VERSION" ;;
+    prometheus)       echo "$IMAGE_PREFIX/prom/prometheus:v$PROMETHEUS_VERSION" ;;
+    alertmanager)     echo "$IMAGE_PREFIX/prom/alertmanager:v$ALERTMANAGER_VERSION" ;;
+    postgres-exporter) echo "$IMAGE_PREFIX/prometheuscommunity/postgres-exporter:v$POSTGRES_EXPORTER_VERSION" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -28,6 +28,10 @@ if (a.dashboards) {
   const d = a.dashboards;
   rows.push([d.engine === "superset" ? "Superset" : "Metabase", `${on(d.endpoint)}  (login ${d.adminLogin}, dashboard "${d.name}")`]);
 }
+if (a.monitoring) {
+  rows.push(["Prometheus", `${on(a.monitoring.prometheus, "http", "/alerts")}  (${a.monitoring.alerts.length} alert rules)`]);
+  rows.push(["Alertmanager", on(a.monitoring.alertmanager)]);
+}
 for (const [name, where] of rows) console.log(`  ${name.padEnd(22)} ${where}`);
 const secrets = Object.values(a.credentials).join(", ");
 console.log(`\n  Passwords (${secrets}): npx cdktf output ${stack} --outputs-file out.json --outputs-file-include-sensitive-outputs`);

@@ -26,7 +26,7 @@ LOG_TAG=images
 # shellcheck source=scripts/lib/go.sh
 . "$ROOT/scripts/lib/go.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset prometheus alertmanager postgres-exporter)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -233,13 +233,22 @@ kafka_libs() {
     -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION"
 }
 
+# The Prometheus JMX exporter java agent, for the broker and the Connect worker.
+jmx_exporter_agent() {
+  JMX_EXPORTER_DIR="$CACHE/maven/jmx-exporter-$JMX_EXPORTER_VERSION"
+  maven_artifact "$JMX_EXPORTER_DIR" "io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION"
+}
+
 build_kafka() {
   kafka_libs
+  jmx_exporter_agent
   local ctx; ctx="$(new_context kafka)"
   rm -rf "$ctx/maven"
   link_into "$ctx/libs" "$CACHE/maven/kafka-$KAFKA_VERSION"
+  link_into "$ctx/jmx-exporter" "$JMX_EXPORTER_DIR"
   docker_build "$(image_tag kafka)" "$ctx" \
-    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION"
+    --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
+    --build-arg JMX_EXPORTER_VERSION="$JMX_EXPORTER_VERSION"
 }
 
 build_debezium_connect() {
@@ -256,9 +265,10 @@ build_debezium_connect() {
     find "$plugins.tmp" -maxdepth 2 -type f -name '*.md' -delete
     mv "$plugins.tmp" "$plugins"
   fi
+  jmx_exporter_agent
   local ctx; ctx="$(new_context debezium-connect)"
   rm -rf "$ctx/maven"
-  link_into "$ctx/libs" "$libs"
+  link_into "$ctx/libs" "$libs" "$JMX_EXPORTER_DIR"
   mkdir -p "$ctx/plugins"; cp -al "$plugins/." "$ctx/plugins/"
   docker_build "$(image_tag debezium-connect)" "$ctx" \
     --build-arg JRE_IMAGE="$(image_tag jre)" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
@@ -397,6 +407,25 @@ build_node() {
     --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg NODE_MAJOR="$NODE_MAJOR"
   local v; v="$(docker run --rm "$(image_tag node)" node --version)"
   tag_full_version "$(image_tag node)" "${v#v}-$DEBIAN_SUITE-slim"
+}
+
+# Monitoring: Debian's packages, each build checking the version versions.env names.
+build_prometheus() {
+  local ctx; ctx="$(new_context prometheus)"
+  docker_build "$(image_tag prometheus)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg PROMETHEUS_VERSION="$PROMETHEUS_VERSION"
+}
+
+build_alertmanager() {
+  local ctx; ctx="$(new_context alertmanager)"
+  docker_build "$(image_tag alertmanager)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg ALERTMANAGER_VERSION="$ALERTMANAGER_VERSION"
+}
+
+build_postgres_exporter() {
+  local ctx; ctx="$(new_context postgres-exporter)"
+  docker_build "$(image_tag postgres-exporter)" "$ctx" \
+    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg POSTGRES_EXPORTER_VERSION="$POSTGRES_EXPORTER_VERSION"
 }
 
 # dbt + Dagster: the requirements with versions.env substituted, resolved and downloaded as

@@ -119,6 +119,8 @@ export const DEV_PORTS = {
   metabase: 13000,
   dagster: 13070,
   superset: 13088,
+  prometheus: 19090,
+  alertmanager: 19093,
 } as const;
 
 /** Every environment stack that main.ts synthesizes. */

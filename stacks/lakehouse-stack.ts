@@ -40,7 +40,7 @@ export function withDeployedSchema(env: Environment, dir = process.cwd(), settin
  * source or warehouse, a layer switched off, or the dashboard engine that does not run has none.
  */
 export function publishableEndpoints(lakehouse: Lakehouse): { readonly [E in PublishedEndpoint]?: Endpoint } {
-  const { source, cdc, warehouse, streamJob, queryEngine, orchestrator, dashboards } = lakehouse;
+  const { source, cdc, warehouse, streamJob, queryEngine, orchestrator, dashboards, monitoring } = lakehouse;
   const managedWarehouse = warehouse instanceof IcebergWarehouse ? warehouse : undefined;
   return {
     postgres: source instanceof SourceDb ? source.endpoint : undefined,
@@ -55,6 +55,8 @@ export function publishableEndpoints(lakehouse: Lakehouse): { readonly [E in Pub
     dagster: orchestrator?.endpoint,
     metabase: dashboards?.engine === "metabase" ? dashboards.endpoint : undefined,
     superset: dashboards?.engine === "superset" ? dashboards.endpoint : undefined,
+    prometheus: monitoring?.prometheus,
+    alertmanager: monitoring?.alertmanager,
   };
 }
 

@@ -40,7 +40,7 @@ describe("npm run down", () => {
       }
     }
     expect(keptSummary(state)).toMatch(
-      /^6 docker_volume \(lakehouse-dev-dagster-db-data, lakehouse-dev-iceberg-rest-metadata, lakehouse-dev-kafka-data, .*\), 1 docker_network \(lakehouse-dev\), \d+ docker_image, \d+ random_password, 1 random_id$/,
+      /^8 docker_volume \(lakehouse-dev-alertmanager-data, lakehouse-dev-dagster-db-data, lakehouse-dev-iceberg-rest-metadata, lakehouse-dev-kafka-data, .*\), 1 docker_network \(lakehouse-dev\), \d+ docker_image, \d+ random_password, 1 random_id$/,
     );
   });
 

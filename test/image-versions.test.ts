@@ -34,6 +34,9 @@ const BUILT_BY: Record<Exclude<ImageName, "metabase">, string> = {
   superset: "superset",
   dbtDagster: "dbt-dagster",
   node: "node",
+  prometheus: "prometheus",
+  alertmanager: "alertmanager",
+  postgresExporter: "postgres-exporter",
 };
 
 /**

@@ -16,6 +16,9 @@ const SERVICES = [
   "dagster-webserver",
   "dagster-daemon",
   "metabase",
+  "prometheus",
+  "alertmanager",
+  "postgres-exporter",
 ];
 const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
 
@@ -37,6 +40,13 @@ describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
     expect(n).not.toContain("flink-jobmanager");
     expect(n).not.toContain("metabase");
     expect(n).not.toContain("dbt-build");
+  });
+
+  test("monitoring can be switched off, and scrapes only the layers that run", () => {
+    expect(names({ monitoring: false }).filter((x) => /prometheus|alertmanager|exporter/.test(x))).toEqual([]);
+    const s = synthOn(kind, (scope, platform) => new Lakehouse(scope, "Lakehouse", { platform, streamJob: false, queryEngine: false }));
+    const config = JSON.parse(s.files("prometheus")["/etc/prometheus/prometheus.yml"]);
+    expect(config.scrape_configs.map((c: { job_name: string }) => c.job_name).sort()).toEqual(["kafka", "kafka-connect", "minio", "postgres", "prometheus"]);
   });
 
   test("the orchestrator can be switched off alone, and needs the transformations", () => {

@@ -36,6 +36,9 @@ const SERVICES = [
   "dagster-daemon", // Orchestrator
   "metabase-db",
   "metabase", // Dashboards
+  "alertmanager",
+  "postgres-exporter",
+  "prometheus", // Monitoring
 ];
 
 /** One-shot steps that every apply runs (and waits for). */
@@ -49,6 +52,8 @@ const STATEFUL: Record<string, string> = {
   "iceberg-rest": "/var/lib/iceberg",
   "dagster-db": "/var/lib/postgresql/data",
   "metabase-db": "/var/lib/postgresql/data",
+  prometheus: "/prometheus",
+  alertmanager: "/alertmanager",
 };
 
 /** [later, earlier]: `later` starts only after `earlier` (directly or through other workloads). */
@@ -77,6 +82,8 @@ const ORDER: [string, string][] = [
   ["metabase", "metabase-db"],
   ["metabase-provisioning", "metabase"],
   ["metabase-provisioning", "trino"],
+  ["postgres-exporter", "postgres"],
+  ["prometheus", "alertmanager"],
 ];
 
 /** A Terraform expression that yields a generated password or a (sensitive) variable, never text. */
@@ -198,6 +205,8 @@ describe("k8s (Kubernetes) specifics", () => {
         "dagster-webserver",
         "metabase-db",
         "metabase",
+        "alertmanager",
+        "postgres-exporter",
       ]),
     );
     expect(

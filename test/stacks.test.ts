@@ -46,6 +46,8 @@ describe("environment stacks", () => {
       trino: access.query.trino.published,
       dagster: access.orchestrator.dagster.published,
       metabase: access.dashboards.endpoint.published,
+      prometheus: access.monitoring.prometheus.published,
+      alertmanager: access.monitoring.alertmanager.published,
     }).toEqual(
       Object.fromEntries(
         Object.entries(DEV_PORTS)

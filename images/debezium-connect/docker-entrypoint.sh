@@ -106,4 +106,11 @@ while IFS='=' read -r -d '' name value; do
   fi
 done < <(env -0)
 
+# Upstream's switch: the Prometheus JMX exporter agent from libs/ on port 9404, configured by
+# config/metrics.yaml (the image's catch-all, or a mounted one).
+if [ "${ENABLE_JMX_EXPORTER:-}" = "true" ]; then
+  agent="$(ls "$KAFKA_HOME"/libs/jmx_prometheus_javaagent*.jar)"
+  export KAFKA_OPTS="${KAFKA_OPTS:+$KAFKA_OPTS }-javaagent:$agent=9404:$KAFKA_HOME/config/metrics.yaml"
+fi
+
 exec "$KAFKA_HOME/bin/connect-distributed.sh" "$props"

@@ -10,6 +10,7 @@ import { DBT_MARTS } from "../../constructs/transformations";
 import { sensorDryRun } from "../../cli/dagster";
 import { accountLifecycle, EXTREME_BALANCE, martsDiffer, readMartsWhile, runDagsterJob, waitForSensorRun } from "./analytics";
 import { describeDay2 } from "./day2";
+import { activeAlerts, screenshotAlertsPage, secondsUntilFiring, secondsUntilResolved } from "./monitoring";
 import { screenshotDashboard } from "./superset-dashboard";
 import { rawDuplicates, waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { DeployedStack, deployedStack, eventually, failedContainerLogs, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
@@ -456,6 +457,86 @@ describe("dev stack on the local Docker engine", () => {
       } finally {
         docker("start", `${PREFIX}-trino`);
       }
+    });
+  });
+
+  describe("monitoring", () => {
+    /** Alerts must reach Alertmanager within this of the fault (a rule's 60 s `for`, a scrape and an evaluation of 10 s each, and margin), and resolve within it of the recovery. */
+    const ALERT_BUDGET_MS = 150_000;
+    const alertmanager = () => url(stack.access.monitoring?.alertmanager, "Alertmanager");
+    const connectorUrl = () => `${url(stack.access.cdc?.connect, "Kafka Connect")}/connectors/${stack.access.cdc!.connectorName}`;
+
+    test("lakehouse status shows every hop ok, each Iceberg table's last commit, and no alert firing", async () => {
+      let last = { status: null as number | null, out: "" };
+      // The Trino stop of the verify tests is seconds old: give Prometheus a scrape to see it back.
+      await eventually(
+        "lakehouse status to exit 0",
+        120_000,
+        async () => ((last = lakehouse("status", STACK, "--json")).status === 0 ? true : undefined),
+        () => last.out,
+      );
+      const report = JSON.parse(last.out.slice(0, last.out.lastIndexOf("}") + 1));
+      expect(report.hops.map((h: { hop: string }) => h.hop)).toEqual(["postgresql", "kafka", "debezium", "flink", "flink taskmanagers", "minio", "trino"]);
+      expect(report.hops.filter((h: { ok: boolean }) => !h.ok)).toEqual([]);
+      const tables = report.tables.map((t: { table: string }) => t.table);
+      for (const t of ["users", "accounts"])
+        expect(tables).toEqual(expect.arrayContaining([expect.stringContaining(`_${stack.access.namespaces.raw}_${t}`), expect.stringContaining(`_${stack.access.namespaces.state}_${t}`)]));
+      expect(report.lag.sourceToConnectorMs).toEqual(expect.any(Number));
+      expect(report.alerts).toEqual([]);
+      const screen = lakehouse("status", STACK);
+      expect(screen.out).toMatch(/debezium +ok +connector bank-cdc running, 1\/1 tasks running/);
+      fs.writeFileSync(path.join(OUT, "status.txt"), screen.out);
+    });
+
+    test("pausing the connector and stopping the TaskManager fire their alerts in Alertmanager, the alerts page shows them, and recovery resolves them", async () => {
+      const connector = stack.access.cdc!.connectorName;
+      const faultAt = Date.now();
+      await fetch(`${connectorUrl()}/pause`, { method: "PUT" });
+      docker("stop", `${PREFIX}-flink-taskmanager`);
+      let recoveredAt: number | undefined;
+      const recover = async () => {
+        if (recoveredAt !== undefined) return;
+        recoveredAt = Date.now();
+        await fetch(`${connectorUrl()}/resume`, { method: "PUT" });
+        docker("start", `${PREFIX}-flink-taskmanager`);
+      };
+      try {
+        figures["alert: connector paused -> Alertmanager (s)"] = await secondsUntilFiring(alertmanager(), "CdcConnectorNotRunning", { connector, status: "paused" }, faultAt, ALERT_BUDGET_MS);
+        figures["alert: TaskManager stopped -> FlinkJobNotRunning (s)"] = await secondsUntilFiring(alertmanager(), "FlinkJobNotRunning", {}, faultAt, ALERT_BUDGET_MS);
+        figures["alert: TaskManager stopped -> LakehouseTargetDown (s)"] = await secondsUntilFiring(alertmanager(), "LakehouseTargetDown", { job: "flink-taskmanager" }, faultAt, ALERT_BUDGET_MS);
+        const page = await screenshotAlertsPage(url(stack.access.monitoring?.prometheus, "Prometheus"), path.join(OUT, "prometheus-alerts.png"));
+        // The classic alerts page (Debian's build) counts each rule's active alerts.
+        expect(page).toMatch(/CdcConnectorNotRunning \([1-9]\d* active\)/);
+        expect(page).toMatch(/FlinkJobNotRunning \([1-9]\d* active\)/);
+        const screen = lakehouse("status", STACK);
+        expect(screen.status).toBe(1);
+        expect(screen.out).toMatch(/debezium +FAIL +connector bank-cdc paused/);
+        await recover();
+        figures["alert: connector resumed -> resolved (s)"] = await secondsUntilResolved(alertmanager(), "CdcConnectorNotRunning", { connector }, recoveredAt!, ALERT_BUDGET_MS);
+        figures["alert: TaskManager started -> FlinkJobNotRunning resolved (s)"] = await secondsUntilResolved(alertmanager(), "FlinkJobNotRunning", {}, recoveredAt!, ALERT_BUDGET_MS);
+        await secondsUntilResolved(alertmanager(), "LakehouseTargetDown", { job: "flink-taskmanager" }, recoveredAt!, ALERT_BUDGET_MS);
+      } finally {
+        await recover();
+      }
+      await eventually("the pipeline job to run again", 120_000, async () => ((await runningJobs()).length === 1 ? true : undefined));
+    });
+
+    test("stopping Kafka Connect fires LakehouseTargetDown and CdcConnectorNotRunning; starting it resolves both", async () => {
+      const connector = stack.access.cdc!.connectorName;
+      const stoppedAt = Date.now();
+      docker("stop", `${PREFIX}-connect`);
+      let startedAt: number | undefined;
+      try {
+        figures["alert: Connect stopped -> LakehouseTargetDown (s)"] = await secondsUntilFiring(alertmanager(), "LakehouseTargetDown", { job: "kafka-connect" }, stoppedAt, ALERT_BUDGET_MS);
+        await secondsUntilFiring(alertmanager(), "CdcConnectorNotRunning", { connector }, stoppedAt, ALERT_BUDGET_MS);
+        startedAt = Date.now();
+        docker("start", `${PREFIX}-connect`);
+        figures["alert: Connect started -> resolved (s)"] = await secondsUntilResolved(alertmanager(), "LakehouseTargetDown", { job: "kafka-connect" }, startedAt, ALERT_BUDGET_MS);
+        await secondsUntilResolved(alertmanager(), "CdcConnectorNotRunning", { connector }, startedAt, ALERT_BUDGET_MS);
+      } finally {
+        if (startedAt === undefined) docker("start", `${PREFIX}-connect`);
+      }
+      expect((await activeAlerts(alertmanager())).map((a) => a.labels.alertname)).not.toContain("CdcConnectorNotRunning");
     });
   });
 

@@ -1,0 +1,193 @@
+import { Construct } from "constructs";
+import { alertRules, AlertThresholds, resolveThresholds } from "./alert-rules";
+import { defaultImage } from "./images";
+import { MetricsTarget } from "./metrics";
+import { Endpoint, HealthCheck, IPlatform, ResourceSpec } from "./platform/workload";
+import { ISourceDb } from "./source-db";
+import { validateInteger, ValidationError } from "./validation";
+
+/** Props of {@link Monitoring}. */
+export interface MonitoringProps {
+  /** Where Prometheus, Alertmanager and the exporter run. */
+  readonly platform: IPlatform;
+  /** The layers' scrape targets (each layer's `metricsTargets`). */
+  readonly targets: MetricsTarget[];
+  /**
+   * The captured database: a PostgreSQL exporter logs in as its CDC role and reports the
+   * replication slot's retained WAL and whether it is active.
+   * @default - no PostgreSQL exporter
+   */
+  readonly source?: ISourceDb;
+  /** The connector's replication slot, for the slot rule. @default - no slot rule */
+  readonly slotName?: string;
+  /** The Debezium connector's name, for the connector rule. @default - no connector rule */
+  readonly connectorName?: string;
+  /** TaskManagers of the Flink pipeline, for the job, TaskManager, checkpoint, lag and commit rules. @default - no Flink rules */
+  readonly flinkTaskManagers?: number;
+  /** Thresholds of the alert rules. @default - {@link ALERT_DEFAULTS} */
+  readonly alerts?: AlertThresholds;
+  /** Seconds between scrapes and between rule evaluations. @default 10 */
+  readonly scrapeIntervalSeconds?: number;
+  /** Hours of metrics Prometheus keeps. @default 168 (7 days) */
+  readonly retentionHours?: number;
+  /** Size of Prometheus's volume (Kubernetes). @default 5 */
+  readonly storageGiB?: number;
+  /**
+   * A webhook Alertmanager posts firing and resolved alerts to (Slack and PagerDuty bridges,
+   * chat bots). Without one, alerts are seen in Alertmanager's API and UI and `lakehouse status`.
+   * @default - no notification
+   */
+  readonly webhookUrl?: string;
+  /** @default - 500 millicores, 512 MiB */
+  readonly prometheusResources?: ResourceSpec;
+  /** @default - prom/prometheus v2.53.3 */
+  readonly prometheusImage?: string;
+  /** @default - prom/alertmanager v0.28.1 */
+  readonly alertmanagerImage?: string;
+  /** @default - prometheuscommunity/postgres-exporter v0.17.1 */
+  readonly postgresExporterImage?: string;
+  /** Registry mirror for every default image. @default - upstream registries */
+  readonly imageRegistry?: string;
+}
+
+const RULES_FILE = "/etc/prometheus/rules.yml";
+
+/**
+ * Prometheus scraping every layer, Alertmanager receiving the pipeline's alert rules, and a
+ * PostgreSQL exporter for the replication slot. Configuration is generated from the layers'
+ * endpoints (JSON, which is YAML), so a layer that moves is followed by the next deploy.
+ */
+export class Monitoring extends Construct {
+  /** Prometheus's HTTP API and UI. */
+  public readonly prometheus: Endpoint;
+  /** Alertmanager's HTTP API and UI. */
+  public readonly alertmanager: Endpoint;
+  /** The alert rules Prometheus evaluates, as its rule file holds them. */
+  public readonly rules: ReturnType<typeof alertRules>;
+  /** Every scrape target, the exporter's included. */
+  public readonly targets: MetricsTarget[];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { platform } = props;
+    const interval = props.scrapeIntervalSeconds ?? 10;
+    const retentionHours = props.retentionHours ?? 168;
+    validateInteger("Monitoring", "scrapeIntervalSeconds", interval, 1, 300);
+    validateInteger("Monitoring", "retentionHours", retentionHours, 1);
+    validateInteger("Monitoring", "storageGiB", props.storageGiB, 1);
+    resolveThresholds(props.alerts);
+    if (props.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(props.webhookUrl)) {
+      throw new ValidationError("Monitoring", "webhookUrl", "must be an http(s) URL", props.webhookUrl, "Give the receiver's full URL, e.g. http://alert-bridge:8080/hook.");
+    }
+
+    const alertmanager = platform.service(this, "Alertmanager", {
+      name: "alertmanager",
+      image: props.alertmanagerImage ?? defaultImage("alertmanager", props.imageRegistry),
+      // One instance: no gossip cluster to form (it would listen on 9094 and look for peers).
+      args: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager", "--cluster.listen-address="],
+      files: [{ path: "/etc/alertmanager/alertmanager.yml", content: json(alertmanagerConfig(props.webhookUrl)) }],
+      ports: [{ name: "http", port: 9093 }],
+      volumes: [{ name: "data", path: "/alertmanager", sizeGiB: 1 }],
+      healthCheck: HealthCheck.http(9093, "/-/ready", { intervalSeconds: 5 }),
+      resources: { cpuMillis: 50, memoryMiB: 128 },
+      runAsUser: 65534,
+    });
+    this.alertmanager = alertmanager.endpoint("http");
+
+    const exporterTargets = props.source ? [this.postgresExporter(props, props.source)] : [];
+    this.targets = [...props.targets, ...exporterTargets];
+    const jobs = this.targets.map((t) => t.job);
+    const twice = jobs.find((job, i) => jobs.indexOf(job) !== i);
+    if (twice !== undefined) {
+      throw new ValidationError("Monitoring", "targets", "name a scrape job twice", twice, "Give each target its own job name.");
+    }
+    this.rules = alertRules(props.alerts ?? {}, { connectorName: props.connectorName, slotName: props.slotName, flinkTaskManagers: props.flinkTaskManagers });
+
+    const prometheus = platform.service(this, "Prometheus", {
+      name: "prometheus",
+      image: props.prometheusImage ?? defaultImage("prometheus", props.imageRegistry),
+      args: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${retentionHours}h`],
+      files: [
+        { path: "/etc/prometheus/prometheus.yml", content: json(prometheusConfig(this.targets, interval, this.alertmanager)) },
+        { path: RULES_FILE, content: json(this.rules) },
+      ],
+      ports: [{ name: "http", port: 9090 }],
+      volumes: [{ name: "data", path: "/prometheus", sizeGiB: props.storageGiB ?? 5 }],
+      healthCheck: HealthCheck.http(9090, "/-/ready", { intervalSeconds: 5 }),
+      resources: props.prometheusResources ?? { cpuMillis: 500, memoryMiB: 512 },
+      runAsUser: 65534,
+      dependsOn: [this.alertmanager],
+    });
+    this.prometheus = prometheus.endpoint("http");
+  }
+
+  /** The PostgreSQL exporter, logged in as the CDC role, with the slot query. */
+  private postgresExporter(props: MonitoringProps, source: ISourceDb): MetricsTarget {
+    const exporter = props.platform.service(this, "PostgresExporter", {
+      name: "postgres-exporter",
+      image: props.postgresExporterImage ?? defaultImage("postgresExporter", props.imageRegistry),
+      args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
+      env: {
+        DATA_SOURCE_URI: `${source.endpoint.address}/${source.database}?sslmode=disable`,
+        DATA_SOURCE_USER: source.cdcUser,
+      },
+      secretEnv: { DATA_SOURCE_PASS: source.cdcPassword },
+      files: [{ path: "/etc/postgres-exporter/queries.yml", content: json(SLOT_QUERIES) }],
+      ports: [{ name: "http", port: 9187 }],
+      healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
+      resources: { cpuMillis: 50, memoryMiB: 64 },
+      runAsUser: 65534,
+      dependsOn: [source],
+    });
+    return { job: "postgres", endpoint: exporter.endpoint("http") };
+  }
+}
+
+/**
+ * The slot's retained WAL (from its restart_lsn, what PostgreSQL must keep) and whether a
+ * connector holds it, per slot: the exporter's own slot collector reports neither exactly.
+ */
+const SLOT_QUERIES = {
+  pg_replication_slot: {
+    query:
+      "SELECT slot_name, CASE WHEN active THEN 1 ELSE 0 END AS active, " +
+      "COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0) AS retained_wal_bytes " +
+      "FROM pg_replication_slots WHERE slot_type = 'logical'",
+    metrics: [
+      { slot_name: { usage: "LABEL", description: "Name of the replication slot" } },
+      { active: { usage: "GAUGE", description: "1 while a consumer holds the slot" } },
+      { retained_wal_bytes: { usage: "GAUGE", description: "WAL the slot keeps PostgreSQL from removing, in bytes" } },
+    ],
+  },
+};
+
+function prometheusConfig(targets: MetricsTarget[], intervalSeconds: number, alertmanager: Endpoint): object {
+  return {
+    global: { scrape_interval: `${intervalSeconds}s`, evaluation_interval: `${intervalSeconds}s`, scrape_timeout: `${Math.min(intervalSeconds, 10)}s` },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager.address] }] }] },
+    rule_files: [RULES_FILE],
+    scrape_configs: [
+      { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
+      ...targets.map((t) => ({
+        job_name: t.job,
+        metrics_path: t.path ?? "/metrics",
+        ...(t.basicAuthUser ? { basic_auth: { username: t.basicAuthUser } } : {}),
+        ...(t.everyReplica
+          ? { dns_sd_configs: [{ names: [t.endpoint.host], type: "A", port: t.endpoint.port, refresh_interval: `${intervalSeconds}s` }] }
+          : { static_configs: [{ targets: [t.endpoint.address] }] }),
+      })),
+    ],
+  };
+}
+
+function alertmanagerConfig(webhookUrl: string | undefined): object {
+  return {
+    route: { receiver: "default", group_by: ["alertname"], group_wait: "10s", group_interval: "1m", repeat_interval: "4h" },
+    receivers: [{ name: "default", ...(webhookUrl ? { webhook_configs: [{ url: webhookUrl, send_resolved: true }] } : {}) }],
+  };
+}
+
+/** YAML files as JSON (a subset of YAML): no YAML library, and the plan shows them verbatim. */
+function json(value: object): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}

@@ -1,0 +1,116 @@
+import { alertRules, Endpoint, Lakehouse, lakehouseAccess, Monitoring, MonitoringProps } from "../constructs";
+import { PLATFORMS, stackOn, synthOn } from "./helpers";
+
+const prometheusConfig = (s: ReturnType<typeof synthOn>) => JSON.parse(s.files("prometheus")["/etc/prometheus/prometheus.yml"]);
+const lakehouse =
+  (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}) =>
+  (scope: any, platform: any) =>
+    new Lakehouse(scope, "Lakehouse", { platform, dashboards: false, ...props });
+
+describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
+  test("Prometheus scrapes every layer where it serves metrics: TaskManagers each, Trino as a user, MinIO's cluster path", () => {
+    const s = synthOn(kind, lakehouse());
+    const jobs = Object.fromEntries(prometheusConfig(s).scrape_configs.map((c: any) => [c.job_name, c]));
+    expect(Object.keys(jobs).sort()).toEqual(["flink-jobmanager", "flink-taskmanager", "kafka", "kafka-connect", "minio", "postgres", "prometheus", "trino"]);
+    expect(jobs.kafka.static_configs).toEqual([{ targets: ["kafka:9404"] }]);
+    expect(jobs["kafka-connect"].static_configs).toEqual([{ targets: ["connect:9404"] }]);
+    expect(jobs["flink-jobmanager"].static_configs).toEqual([{ targets: ["flink-jobmanager:9249"] }]);
+    expect(jobs["flink-taskmanager"].static_configs).toEqual([{ targets: ["flink-taskmanager:9249"] }]);
+    expect(jobs.trino).toMatchObject({ metrics_path: "/metrics", basic_auth: { username: "prometheus" }, static_configs: [{ targets: ["trino:8080"] }] });
+    expect(jobs.minio).toMatchObject({ metrics_path: "/minio/v2/metrics/cluster", static_configs: [{ targets: ["minio:9000"] }] });
+    expect(jobs.postgres.static_configs).toEqual([{ targets: ["postgres-exporter:9187"] }]);
+    expect(prometheusConfig(s).alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
+  });
+
+  test("several TaskManagers are found by DNS each scrape, so every replica is scraped, and the rules expect them all", () => {
+    const s = synthOn(kind, lakehouse({ streamJob: { taskManagers: 2 } }));
+    const tm = prometheusConfig(s).scrape_configs.find((c: any) => c.job_name === "flink-taskmanager");
+    expect(tm.dns_sd_configs).toEqual([{ names: ["flink-taskmanager"], type: "A", port: 9249, refresh_interval: "10s" }]);
+    const rules = JSON.parse(s.files("prometheus")["/etc/prometheus/rules.yml"]).groups[0].rules;
+    expect(rules.find((r: any) => r.alert === "FlinkTaskManagerLost").expr).toBe("max(flink_jobmanager_numRegisteredTaskManagers) < 2");
+  });
+
+  test("the rule file holds the pipeline's rules, named after the stack's connector and slot", () => {
+    const s = synthOn(kind, lakehouse());
+    const file = JSON.parse(s.files("prometheus")["/etc/prometheus/rules.yml"]);
+    expect(file).toEqual(alertRules({}, { connectorName: "bank-cdc", slotName: "lakehouse_cdc", flinkTaskManagers: 1 }));
+    const expr = (name: string) => file.groups[0].rules.find((r: any) => r.alert === name).expr;
+    expect(expr("CdcConnectorNotRunning")).toContain('connector="bank-cdc"');
+    expect(expr("ReplicationSlotRetainsWal")).toContain(`slot_name="lakehouse_cdc"}) > ${1024 * 1024 * 1024}`);
+  });
+
+  test("the PostgreSQL exporter logs in as the CDC role with its password from the platform's secret, and reads the slot query", () => {
+    const s = synthOn(kind, lakehouse());
+    expect(s.env("postgres-exporter")).toMatchObject({ DATA_SOURCE_URI: "postgres:5432/bank?sslmode=disable", DATA_SOURCE_USER: "cdc" });
+    expect(s.credential("postgres-exporter", "DATA_SOURCE_PASS")).toMatch(/random_password\.Lakehouse_SourceDb_CdcPassword/);
+    const queries = JSON.parse(s.files("postgres-exporter")["/etc/postgres-exporter/queries.yml"]);
+    expect(queries.pg_replication_slot.query).toContain("pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0) AS retained_wal_bytes");
+  });
+
+  test("Prometheus and Alertmanager keep their data on persistent volumes and run as nobody", () => {
+    const s = synthOn(kind, lakehouse());
+    expect(s.persistentPaths("prometheus")).toEqual(["/prometheus"]);
+    expect(s.persistentPaths("alertmanager")).toEqual(["/alertmanager"]);
+  });
+
+  test("Kafka loads the JMX exporter agent, Connect turns on its image's exporter, and Flink its Prometheus reporter", () => {
+    const s = synthOn(kind, lakehouse());
+    expect(s.env("kafka").KAFKA_OPTS).toBe("-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=9404:/opt/lakehouse/jmx-exporter.yml");
+    expect(s.files("kafka")["/opt/lakehouse/jmx-exporter.yml"]).toContain("kafka_log_log_$1");
+    expect(s.env("connect").ENABLE_JMX_EXPORTER).toBe("true");
+    expect(s.files("connect")["/kafka/config/metrics.yaml"]).toContain("kafka_connect_connector_status");
+    expect(s.env("flink-taskmanager").FLINK_PROPERTIES).toContain(
+      "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory\nmetrics.reporter.prom.port: 9249",
+    );
+  });
+
+  test("metrics: false on a layer leaves its processes without exporters and Prometheus without its jobs", () => {
+    const s = synthOn(kind, lakehouse({ cdc: { metrics: false }, streamJob: { metrics: false } }));
+    expect(s.env("kafka").KAFKA_OPTS).toBeUndefined();
+    expect(s.env("connect").ENABLE_JMX_EXPORTER).toBeUndefined();
+    expect(s.env("flink-jobmanager").FLINK_PROPERTIES).not.toContain("metrics.reporter");
+    const jobs = prometheusConfig(s).scrape_configs.map((c: any) => c.job_name);
+    expect(jobs).not.toContain("kafka");
+    expect(jobs).not.toContain("flink-taskmanager");
+  });
+});
+
+describe("Monitoring", () => {
+  test("the access contract names Prometheus, Alertmanager and the alert rules", () => {
+    const { stack, platform } = stackOn("docker");
+    const lake = new Lakehouse(stack, "Lakehouse", { platform, dashboards: false });
+    const access = lakehouseAccess(lake, platform);
+    expect(access.monitoring).toMatchObject({ prometheus: { internal: "prometheus:9090" }, alertmanager: { internal: "alertmanager:9093" } });
+    expect(access.monitoring!.alerts).toEqual(lake.monitoring!.rules.groups[0].rules.map((r) => r.alert));
+    expect(access.monitoring!.alerts).toContain("CdcConnectorNotRunning");
+  });
+
+  test("a webhook receives firing and resolved alerts", () => {
+    const s = synthOn("docker", lakehouse({ monitoring: { webhookUrl: "http://bridge:8080/hook" } }));
+    const config = JSON.parse(s.files("alertmanager")["/etc/alertmanager/alertmanager.yml"]);
+    expect(config.receivers).toEqual([{ name: "default", webhook_configs: [{ url: "http://bridge:8080/hook", send_resolved: true }] }]);
+  });
+
+  const build = (props: Partial<MonitoringProps>) => () => synthOn("docker", (scope, platform) => new Monitoring(scope, "Monitoring", { platform, targets: [], ...props }));
+  test.each([
+    [{ webhookUrl: "bridge:8080" }, /Monitoring: webhookUrl must be an http\(s\) URL \(got "bridge:8080"\)/],
+    [{ alerts: { slotRetainedWalMiB: 0 } }, /Monitoring: alerts.slotRetainedWalMiB must be >= 1 \(got 0\)/],
+    [{ scrapeIntervalSeconds: 0 }, /Monitoring: scrapeIntervalSeconds/],
+  ] as [Partial<MonitoringProps>, RegExp][])("rejects %j naming the prop", (props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+
+  test("two targets with one job name are refused", () => {
+    const twice = (scope: any, platform: any) => {
+      const endpoint = new Endpoint("x", 1);
+      new Monitoring(scope, "Monitoring", {
+        platform,
+        targets: [
+          { job: "kafka", endpoint },
+          { job: "kafka", endpoint },
+        ],
+      });
+    };
+    expect(() => synthOn("docker", twice)).toThrow(/Monitoring: targets name a scrape job twice.*"kafka"/);
+  });
+});
