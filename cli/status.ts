@@ -47,7 +47,7 @@ export interface StatusReport {
 }
 
 /** One series of an instant query. */
-interface Sample {
+export interface Sample {
   readonly metric: Record<string, string>;
   readonly value: number;
 }
@@ -75,7 +75,8 @@ export const STATUS_QUERIES = {
   trinoRunning: "sum(trino_execution_name_QueryManager_RunningQueries)",
 } as const;
 
-type Figures = { [K in keyof typeof STATUS_QUERIES]: Sample[] };
+/** The result of each of {@link STATUS_QUERIES}. */
+export type Figures = { [K in keyof typeof STATUS_QUERIES]: Sample[] };
 
 /** Prometheus and Alertmanager of a deployed stack, from its access contract, or the flags. */
 export function statusSources(stack: string, access: LakehouseAccess, flags: { prometheus?: string; alertmanager?: string }): StatusSources {
@@ -102,8 +103,7 @@ export async function status(stack: string, sources: StatusSources): Promise<Sta
     at: new Date().toISOString(),
     hops: judgeHops(figures),
     lag: {
-      // Debezium reports -1 until it has streamed an event.
-      sourceToConnectorMs: (first(figures.behindSource) ?? -1) < 0 ? undefined : first(figures.behindSource),
+      sourceToConnectorMs: behindSource(figures),
       flinkPendingRecords: first(figures.pending),
       slotRetainedWalBytes: first(figures.slotWal),
     },
@@ -117,13 +117,21 @@ export async function status(stack: string, sources: StatusSources): Promise<Sta
   };
 }
 
+/** Debezium's milliseconds behind the source; it reports -1 until it has streamed an event. */
+function behindSource(f: Figures): number | undefined {
+  const ms = first(f.behindSource);
+  return ms === undefined || ms < 0 ? undefined : ms;
+}
+
 function taskManagersScraped(f: Figures): boolean {
   return f.up.some((s) => s.metric.job === "flink-taskmanager" && s.value === 1);
 }
 
 /** Each hop's state from the figures; a hop whose scrape job is absent is not in the stack. */
 export function judgeHops(f: Figures): HopStatus[] {
-  const up = new Map(f.up.map((s) => [s.metric.job, s.value === 1]));
+  // A job is up when every one of its targets is (several TaskManagers are one job).
+  const up = new Map<string, boolean>();
+  for (const s of f.up) up.set(s.metric.job, (up.get(s.metric.job) ?? true) && s.value === 1);
   const hops: HopStatus[] = [];
   const add = (job: string, hop: string, judge: () => { ok: boolean; detail: string }) => {
     if (!up.has(job)) return;
@@ -147,7 +155,7 @@ export function judgeHops(f: Figures): HopStatus[] {
     const tasks = f.tasks.filter((t) => t.metric.connector === connector.metric.connector);
     const running = tasks.filter((t) => t.metric.status === "running").length;
     const ok = connector.metric.status === "running" && tasks.length > 0 && running === tasks.length && first(f.connected) !== 0;
-    const behind = (first(f.behindSource) ?? -1) < 0 ? undefined : first(f.behindSource);
+    const behind = behindSource(f);
     const queue = f.queueFree.length && f.queueTotal.length ? `, queue ${first(f.queueFree)}/${first(f.queueTotal)} free` : "";
     return {
       ok,

@@ -169,7 +169,7 @@ export interface OrchestratorAccess {
 export interface MonitoringAccess {
   /** Prometheus's HTTP API and UI. */
   readonly prometheus: AccessEndpoint;
-  /** Alertmanager's HTTP API and UI. */
+  /** Alertmanager's HTTP API (Debian's build has no UI). */
   readonly alertmanager: AccessEndpoint;
   /** Names of the alert rules Prometheus evaluates. */
   readonly alerts: string[];

@@ -1,8 +1,8 @@
 import { validateInteger } from "./validation";
 
 /**
- * Thresholds of the pipeline's alert rules, as props. Each rule waits `forSeconds`-like budgets
- * before it fires, so a restart the pipeline recovers from by itself stays quiet.
+ * Thresholds of the pipeline's alert rules, as props. A rule on a state (down, not running) fires
+ * only after it has held for its seconds, so a restart the pipeline recovers from stays quiet.
  */
 export interface AlertThresholds {
   /** The Debezium connector or one of its tasks not RUNNING (paused, failed, unassigned) for this long. @default 60 */
@@ -130,7 +130,7 @@ export function alertRules(thresholds: AlertThresholds, context: AlertContext): 
       rule(
         "FlinkCheckpointsFailing",
         // One failure among completed checkpoints (a start-up's first) is no outage: none completing is.
-        `(increase(flink_jobmanager_job_numberOfFailedCheckpoints[${w}]) > 0)` + ` unless on (job_name) (increase(flink_jobmanager_job_numberOfCompletedCheckpoints[${w}]) > 0)`,
+        `(increase(flink_jobmanager_job_numberOfFailedCheckpoints[${w}]) > 0) unless on (job_name) (increase(flink_jobmanager_job_numberOfCompletedCheckpoints[${w}]) > 0)`,
         0,
         "warning",
         "Flink checkpoints of {{ $labels.job_name }} are failing",

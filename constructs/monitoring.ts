@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { alertRules, AlertThresholds, resolveThresholds } from "./alert-rules";
+import { alertRules, AlertThresholds, resolveThresholds, RuleFile } from "./alert-rules";
 import { defaultImage } from "./images";
 import { MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IPlatform, ResourceSpec } from "./platform/workload";
@@ -34,7 +34,7 @@ export interface MonitoringProps {
   readonly storageGiB?: number;
   /**
    * A webhook Alertmanager posts firing and resolved alerts to (Slack and PagerDuty bridges,
-   * chat bots). Without one, alerts are seen in Alertmanager's API and UI and `lakehouse status`.
+   * chat bots). Without one, alerts are seen in Alertmanager's API and `lakehouse status`.
    * @default - no notification
    */
   readonly webhookUrl?: string;
@@ -60,10 +60,10 @@ const RULES_FILE = "/etc/prometheus/rules.yml";
 export class Monitoring extends Construct {
   /** Prometheus's HTTP API and UI. */
   public readonly prometheus: Endpoint;
-  /** Alertmanager's HTTP API and UI. */
+  /** Alertmanager's HTTP API (Debian's build has no UI). */
   public readonly alertmanager: Endpoint;
   /** The alert rules Prometheus evaluates, as its rule file holds them. */
-  public readonly rules: ReturnType<typeof alertRules>;
+  public readonly rules: RuleFile;
   /** Every scrape target, the exporter's included. */
   public readonly targets: MetricsTarget[];
 

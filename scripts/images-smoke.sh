@@ -20,7 +20,7 @@ LOG_TAG=smoke
 # shellcheck source=scripts/lib/log.sh
 . "$ROOT/scripts/lib/log.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset prometheus alertmanager postgres-exporter)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -423,6 +423,33 @@ smoke_node() {
     fetch("http://lhsmoke-minio:9000/minio/health/live")
       .then((r) => { console.error("node " + process.version + ": minio live " + r.status); process.exit(r.ok ? 0 : 1); })
       .catch((e) => { console.error(e); process.exit(1); });'
+}
+
+# Prometheus as Monitoring runs it (its own config, nobody, a volume): ready, its rule file loaded,
+# and promtool beside it.
+smoke_prometheus() {
+  docker run --rm --label "$LABEL" --entrypoint promtool "$(image_tag prometheus)" --version | head -1 >&2
+  run lhsmoke-prometheus --entrypoint sh "$(image_tag prometheus)" -c '
+    printf "rule_files: [/tmp/rules.yml]\nscrape_configs: [{job_name: self, static_configs: [{targets: [\"localhost:9090\"]}]}]\n" > /tmp/prometheus.yml
+    printf "groups: [{name: smoke, rules: [{alert: Always, expr: vector(1)}]}]\n" > /tmp/rules.yml
+    exec /bin/prometheus --config.file=/tmp/prometheus.yml --storage.tsdb.path=/prometheus'
+  wait_healthy 60 lhsmoke-prometheus curl -fsS http://localhost:9090/-/ready
+  docker exec lhsmoke-prometheus curl -fsS http://localhost:9090/api/v1/rules | grep -q '"name":"Always"'
+}
+
+# Alertmanager as Monitoring runs it (no gossip cluster): ready, and it takes an alert over API v2.
+smoke_alertmanager() {
+  run lhsmoke-alertmanager --entrypoint sh "$(image_tag alertmanager)" -c '
+    printf "route: {receiver: default}\nreceivers: [{name: default}]\n" > /tmp/alertmanager.yml
+    exec /bin/alertmanager --config.file=/tmp/alertmanager.yml --storage.path=/alertmanager --cluster.listen-address='
+  wait_healthy 60 lhsmoke-alertmanager curl -fsS http://localhost:9093/-/ready
+  docker exec lhsmoke-alertmanager curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d '[{"labels":{"alertname":"Smoke"}}]' http://localhost:9093/api/v2/alerts
+  docker exec lhsmoke-alertmanager curl -fsS http://localhost:9093/api/v2/alerts | grep -q '"alertname":"Smoke"'
+}
+
+smoke_postgres_exporter() {
+  docker run --rm --label "$LABEL" "$(image_tag postgres-exporter)" --version 2>&1 | head -1 >&2
 }
 
 # Superset as the Dashboards construct runs it: a PostgreSQL app database (DATABASE_* variables),

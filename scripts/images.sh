@@ -409,24 +409,15 @@ build_node() {
   tag_full_version "$(image_tag node)" "${v#v}-$DEBIAN_SUITE-slim"
 }
 
-# Monitoring: Debian's packages, each build checking the version versions.env names.
-build_prometheus() {
-  local ctx; ctx="$(new_context prometheus)"
-  docker_build "$(image_tag prometheus)" "$ctx" \
-    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg PROMETHEUS_VERSION="$PROMETHEUS_VERSION"
+# Monitoring: a Debian package each; every build checks the version versions.env names.
+# debian_package_image IMAGE VERSION_VARIABLE: the image dir built with VERSION_VARIABLE as a build arg.
+debian_package_image() {
+  local ctx; ctx="$(new_context "$1")"
+  docker_build "$(image_tag "$1")" "$ctx" --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg "$2=${!2}"
 }
-
-build_alertmanager() {
-  local ctx; ctx="$(new_context alertmanager)"
-  docker_build "$(image_tag alertmanager)" "$ctx" \
-    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg ALERTMANAGER_VERSION="$ALERTMANAGER_VERSION"
-}
-
-build_postgres_exporter() {
-  local ctx; ctx="$(new_context postgres-exporter)"
-  docker_build "$(image_tag postgres-exporter)" "$ctx" \
-    --build-arg BASE_IMAGE="$(image_tag debian)" --build-arg POSTGRES_EXPORTER_VERSION="$POSTGRES_EXPORTER_VERSION"
-}
+build_prometheus() { debian_package_image prometheus PROMETHEUS_VERSION; }
+build_alertmanager() { debian_package_image alertmanager ALERTMANAGER_VERSION; }
+build_postgres_exporter() { debian_package_image postgres-exporter POSTGRES_EXPORTER_VERSION; }
 
 # dbt + Dagster: the requirements with versions.env substituted, resolved and downloaded as
 # wheels for the image's Python on the host, then installed offline in the build.

@@ -2,6 +2,8 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Client as PgClient } from "pg";
+import { status } from "../../cli/status";
+import { getJson } from "../../cli/target";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { DeployedStack, deployedStack, eventually, hostAndPort, Lake, lakeOf, postgres, trinoRows } from "./clients";
 import { ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
@@ -162,6 +164,27 @@ describe("k8s stack on the local Kubernetes cluster", () => {
       `SELECT json_extract_scalar(data, '$.name'), op FROM ${lake.raw}.users WHERE json_extract_scalar(data, '$.id') = '00000000-0000-4000-9000-000000000001' AND op = 'c'`,
     );
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
+  });
+
+  test("Prometheus scrapes every layer in the cluster, and lakehouse status through port-forwards shows every hop ok", async () => {
+    const monitoring = stack.access.monitoring!;
+    const prometheusUrl = `http://${await forwardTo(monitoring.prometheus.internal)}`;
+    const alertmanagerUrl = `http://${await forwardTo(monitoring.alertmanager.internal)}`;
+    type Targets = { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
+    let targets: Targets["data"]["activeTargets"] = [];
+    await eventually(
+      "every scrape target up",
+      180_000,
+      async () => {
+        targets = (await getJson<Targets>(`${prometheusUrl}/api/v1/targets`)).data.activeTargets;
+        return targets.length > 0 && targets.every((t) => t.health === "up") ? true : undefined;
+      },
+      () => JSON.stringify(targets.filter((t) => t.health !== "up")),
+    );
+    expect(targets.map((t) => t.labels.job).sort()).toEqual(["flink-jobmanager", "flink-taskmanager", "kafka", "kafka-connect", "minio", "postgres", "prometheus", "trino"]);
+    const report = await status(STACK, { prometheusUrl, alertmanagerUrl });
+    expect(report.hops.filter((h) => !h.ok)).toEqual([]);
+    figures["alerts firing after the workload"] = report.alerts.map((a) => a.name).join(", ") || "none";
   });
 
   test("the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated", async () => {

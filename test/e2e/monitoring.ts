@@ -12,10 +12,11 @@ export interface ReceivedAlert {
 /** Alerts Alertmanager holds as active (firing, not silenced or inhibited). */
 export const activeAlerts = (alertmanagerUrl: string) => getJson<ReceivedAlert[]>(`${alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`);
 
-const matches = (alert: ReceivedAlert, name: string, labels: Record<string, string>) => alert.labels.alertname === name && Object.entries(labels).every(([k, v]) => alert.labels[k] === v);
+/** `labels` with an undefined value match an alert without that label. */
+const matches = (alert: ReceivedAlert, name: string, labels: Record<string, string | undefined>) => alert.labels.alertname === name && Object.entries(labels).every(([k, v]) => alert.labels[k] === v);
 
 /** Seconds from `since` until Alertmanager holds alert `name` with `labels`; fails after `timeoutMs`. */
-export async function secondsUntilFiring(alertmanagerUrl: string, name: string, labels: Record<string, string>, since: number, timeoutMs: number): Promise<number> {
+export async function secondsUntilFiring(alertmanagerUrl: string, name: string, labels: Record<string, string | undefined>, since: number, timeoutMs: number): Promise<number> {
   await eventually(
     `alert ${name} ${JSON.stringify(labels)} in Alertmanager`,
     timeoutMs,
@@ -26,7 +27,7 @@ export async function secondsUntilFiring(alertmanagerUrl: string, name: string, 
 }
 
 /** Seconds from `since` until Alertmanager no longer holds alert `name` with `labels` as active. */
-export async function secondsUntilResolved(alertmanagerUrl: string, name: string, labels: Record<string, string>, since: number, timeoutMs: number): Promise<number> {
+export async function secondsUntilResolved(alertmanagerUrl: string, name: string, labels: Record<string, string | undefined>, since: number, timeoutMs: number): Promise<number> {
   await eventually(`alert ${name} ${JSON.stringify(labels)} to resolve`, timeoutMs, async () => ((await activeAlerts(alertmanagerUrl)).some((a) => matches(a, name, labels)) ? undefined : true));
   return Math.round((Date.now() - since) / 1000);
 }
