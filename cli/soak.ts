@@ -84,7 +84,8 @@ export interface SoakReport {
  * Writes a steady stream of updates on a bounded key set for `minutes` and, every
  * `sampleSeconds`, records each table's data files, delete files, snapshots and metadata size,
  * the p50/p95 of the seed queries, a point lookup on the current state and dbt's marts, and
- * commit -> Trino freshness. Its rows are deleted at the end.
+ * commit -> Trino freshness, and once more when the writes and maintenance have ended. Its rows
+ * are deleted at the end.
  */
 export async function soak(t: Target, o: SoakOptions): Promise<SoakReport> {
   const pg = await connectPostgres(t);
@@ -116,8 +117,7 @@ export async function soak(t: Target, o: SoakOptions): Promise<SoakReport> {
     const runs: MaintenanceRun[] = [];
     const maintaining = o.maintenance ? maintainEvery(o.maintenance, end, t0, runs, o.progress) : Promise.resolve();
     const tables = await soakTables(t, trino);
-    while (Date.now() < end) {
-      const next = Date.now() + o.sampleSeconds * 1000;
+    const sampleNow = async () => {
       const sample = await takeSample(t, trino, pg, { userId, keys, tables, queryRuns: o.queryRuns, freshnessSamples: o.freshnessSamples });
       samples.push({ minute: (Date.now() - t0) / 60_000, written: progress.n, ...sample });
       const state = sample.tables[`${t.stateDatabase}.accounts`];
@@ -125,9 +125,16 @@ export async function soak(t: Target, o: SoakOptions): Promise<SoakReport> {
         `minute ${((Date.now() - t0) / 60_000).toFixed(1)}: ${progress.n} updates; ${t.stateDatabase}.accounts ${state?.dataFiles} data / ${state?.deleteFiles} delete files, ${state?.snapshots} snapshots; freshness p95 ${sample.freshness.p95} ms`,
       );
       for (const [name, q] of [...Object.entries(sample.queries), ["freshness", sample.freshness] as const]) if (q.error) o.progress(`  ${name} failed: ${q.error}`);
+    };
+    while (Date.now() < end) {
+      const next = Date.now() + o.sampleSeconds * 1000;
+      await sampleNow();
       await sleep(Math.max(0, Math.min(next, end) - Date.now()));
     }
     await Promise.all([writing, maintaining]);
+    // The end state, always: a sample that ran long (queries queued behind maintenance) may have
+    // been the only one, and a soak compares where it started with where it ended.
+    if (samples.length < 2 || samples[samples.length - 1].minute < o.minutes) await sampleNow();
     return { maintenance: !!o.maintenance, maintenanceRuns: runs, checkpointIntervalMs: t.checkpointIntervalMs, rate: o.rate, keys: o.keys, minutes: o.minutes, samples };
   } finally {
     await pg.query("DELETE FROM accounts WHERE user_id = $1", [userId]).catch(() => undefined);

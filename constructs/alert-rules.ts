@@ -51,18 +51,40 @@ export interface AlertContext {
  */
 export const ICEBERG_COMMIT_AGE = "flink_taskmanager_job_task_operator_IcebergFilesCommitter_table_elapsedSecondsSinceLastSuccessfulCommit";
 
-/** One Prometheus alerting rule. */
+/** One Prometheus alerting rule, as the rule file holds it. */
 export interface AlertRule {
+  /** The alert's name, e.g. `CdcConnectorNotRunning`. */
   readonly alert: string;
+  /** The PromQL expression; every series it returns is an alert. */
   readonly expr: string;
+  /** How long the expression must hold before the alert fires, e.g. `60s`. */
   readonly for: string;
+  /** Labels added to the alert: `severity` (`critical` or `warning`). */
   readonly labels: Record<string, string>;
-  readonly annotations: { readonly summary: string; readonly description: string };
+  /** What the alert says. */
+  readonly annotations: AlertAnnotations;
 }
 
-/** A Prometheus rule file: one group of rules. */
+/** The text of an alert; `{{ $labels.x }}` is filled in from the alert's labels. */
+export interface AlertAnnotations {
+  /** One line. */
+  readonly summary: string;
+  /** What it means and what stops working. */
+  readonly description: string;
+}
+
+/** A group of rules Prometheus evaluates together. */
+export interface RuleGroup {
+  /** Group name. */
+  readonly name: string;
+  /** The group's alerting rules. */
+  readonly rules: AlertRule[];
+}
+
+/** A Prometheus rule file. */
 export interface RuleFile {
-  readonly groups: { readonly name: string; readonly rules: AlertRule[] }[];
+  /** Its rule groups (the pipeline's rules are one group, `lakehouse`). */
+  readonly groups: RuleGroup[];
 }
 
 /** Every threshold resolved and checked; errors name the prop. */
