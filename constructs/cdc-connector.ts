@@ -2,7 +2,7 @@ import { ITerraformDependable, Lazy, Token } from "cdktf";
 import { Id } from "@cdktf/provider-random/lib/id";
 import { Construct } from "constructs";
 import { asset } from "./assets";
-import { defaultImage } from "./images";
+import { defaultImage, LOCAL_IMAGE_REGISTRY } from "./images";
 import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
@@ -76,14 +76,20 @@ export interface CdcConnectorProps {
    */
   readonly exactlyOnce?: boolean;
   /**
-   * Kafka and Kafka Connect serve their JMX metrics (Debezium's streaming metrics among them) to
-   * Prometheus on port 9404, through the JMX exporter java agent. Connect uses the Debezium image's
-   * own switch (`ENABLE_JMX_EXPORTER`); Kafka loads the agent from {@link KAFKA_JMX_EXPORTER_AGENT},
-   * which `npm run images` puts there and the official apache/kafka image lacks: with that image,
-   * derive one that adds the agent, or set this to false.
+   * Kafka Connect (and Kafka, see `kafkaMetricsAgent`) serve their JMX metrics, Debezium's
+   * streaming metrics among them, to Prometheus on port 9404 through the JMX exporter java agent.
+   * Connect uses the Debezium image's own switch (`ENABLE_JMX_EXPORTER`).
    * @default true
    */
   readonly metrics?: boolean;
+  /**
+   * Path of the Prometheus JMX exporter java agent inside the Kafka image, which the broker loads
+   * when `metrics` is on. The official apache/kafka image has none: give the path in an image you
+   * derived from it, or leave the broker unscraped.
+   * @default - {@link KAFKA_JMX_EXPORTER_AGENT} with the default image under the local registry
+   * (`npm run images` puts the agent there); none with any other image
+   */
+  readonly kafkaMetricsAgent?: string;
   /** @default - apache/kafka 4.3.1 */
   readonly kafkaImage?: string;
   /** @default - Debezium Connect 3.6.1.Final */
@@ -114,7 +120,7 @@ export interface CdcConnectorProps {
 export type KafkaCompression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const KAFKA_COMPRESSIONS: readonly KafkaCompression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
 
-/** Where Kafka's image holds the JMX exporter java agent (`npm run images` puts it there). */
+/** Where the locally built Kafka image holds the JMX exporter java agent (`npm run images` puts it there). */
 export const KAFKA_JMX_EXPORTER_AGENT = "/opt/jmx-exporter/jmx_prometheus_javaagent.jar";
 const KAFKA_JMX_EXPORTER_CONFIG = "/opt/lakehouse/jmx-exporter.yml";
 
@@ -183,6 +189,8 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
   private readonly schema: string;
   private readonly platform: IPlatform;
   private readonly metrics: boolean;
+  /** The JMX exporter agent the broker loads; undefined: the broker is not scraped. */
+  private readonly kafkaAgent?: string;
 
   constructor(scope: Construct, id: string, props: CdcConnectorProps) {
     super(scope, id);
@@ -195,18 +203,18 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.sourceDatabase = props.source.database;
     this.schema = props.source.schema;
     this.metrics = props.metrics ?? true;
+    const localKafka = props.kafkaImage === undefined && props.imageRegistry === LOCAL_IMAGE_REGISTRY;
+    this.kafkaAgent = this.metrics ? (props.kafkaMetricsAgent ?? (localKafka ? KAFKA_JMX_EXPORTER_AGENT : undefined)) : undefined;
 
     const kafka = this.kafka(props);
     this.bootstrap = kafka.endpoint("kafka");
     this.kafkaExternal = kafka.endpoint("external");
     const connect = this.connectWorker(props);
     this.connect = connect.endpoint("http");
-    this.metricsTargets = this.metrics
-      ? [
-          { job: "kafka", endpoint: kafka.endpoint("metrics") },
-          { job: "kafka-connect", endpoint: connect.endpoint("metrics") },
-        ]
-      : [];
+    this.metricsTargets = [
+      ...(this.kafkaAgent ? [{ job: "kafka", endpoint: kafka.endpoint("metrics") }] : []),
+      ...(this.metrics ? [{ job: "kafka-connect", endpoint: connect.endpoint("metrics") }] : []),
+    ];
     this.registration = this.registrationJob(props);
     this.snapshotJob = this.snapshotRequests(props);
     this.dependables = this.snapshotJob.dependables;
@@ -239,11 +247,11 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
         KAFKA_HEAP_OPTS: heapOpts(resources.memoryMiB, KAFKA_HEAP_FRACTION),
-        ...(this.metrics ? { KAFKA_OPTS: `-javaagent:${KAFKA_JMX_EXPORTER_AGENT}=${JMX_EXPORTER_PORT}:${KAFKA_JMX_EXPORTER_CONFIG}` } : {}),
+        ...(this.kafkaAgent ? { KAFKA_OPTS: `-javaagent:${this.kafkaAgent}=${JMX_EXPORTER_PORT}:${KAFKA_JMX_EXPORTER_CONFIG}` } : {}),
       },
-      files: this.metrics ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : [],
+      files: this.kafkaAgent ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : [],
       // The container listens on 9094; the stack publishes it at the advertised port.
-      ports: [{ name: "kafka", port: 9092 }, { name: "external", port: 9094 }, ...(this.metrics ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
+      ports: [{ name: "kafka", port: 9092 }, { name: "external", port: 9094 }, ...(this.kafkaAgent ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
       volumes: [{ name: "data", path: "/var/lib/kafka/data", sizeGiB: props.kafkaStorageGiB ?? 10 }],
       // A TCP check, not a JVM-based tool: a JVM every few seconds is a real cost on small machines.
       healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),

@@ -1,4 +1,4 @@
-import { Lakehouse, SourceDb } from "../constructs";
+import { Lakehouse, LOCAL_IMAGE_REGISTRY, SourceDb } from "../constructs";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
 const SERVICES = [
@@ -44,7 +44,7 @@ describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
 
   test("monitoring can be switched off, and scrapes only the layers that run", () => {
     expect(names({ monitoring: false }).filter((x) => /prometheus|alertmanager|exporter/.test(x))).toEqual([]);
-    const s = synthOn(kind, (scope, platform) => new Lakehouse(scope, "Lakehouse", { platform, streamJob: false, queryEngine: false }));
+    const s = synthOn(kind, (scope, platform) => new Lakehouse(scope, "Lakehouse", { platform, imageRegistry: LOCAL_IMAGE_REGISTRY, streamJob: false, queryEngine: false }));
     const config = JSON.parse(s.files("prometheus")["/etc/prometheus/prometheus.yml"]);
     expect(config.scrape_configs.map((c: { job_name: string }) => c.job_name).sort()).toEqual(["kafka", "kafka-connect", "minio", "postgres", "prometheus"]);
   });

@@ -1,11 +1,12 @@
-import { alertRules, Endpoint, Lakehouse, lakehouseAccess, Monitoring, MonitoringProps } from "../constructs";
+import { alertRules, Endpoint, Lakehouse, lakehouseAccess, LOCAL_IMAGE_REGISTRY, Monitoring, MonitoringProps } from "../constructs";
 import { PLATFORMS, stackOn, synthOn } from "./helpers";
 
 const prometheusConfig = (s: ReturnType<typeof synthOn>) => JSON.parse(s.files("prometheus")["/etc/prometheus/prometheus.yml"]);
+// The locally built images (`npm run images`), whose Kafka carries the JMX exporter agent.
 const lakehouse =
   (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}) =>
   (scope: any, platform: any) =>
-    new Lakehouse(scope, "Lakehouse", { platform, dashboards: false, ...props });
+    new Lakehouse(scope, "Lakehouse", { platform, dashboards: false, imageRegistry: LOCAL_IMAGE_REGISTRY, ...props });
 
 describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
   test("Prometheus scrapes every layer where it serves metrics: TaskManagers each, Trino as a user, MinIO's cluster path", () => {
@@ -62,6 +63,16 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
     expect(s.env("flink-taskmanager").FLINK_PROPERTIES).toContain(
       "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory\nmetrics.reporter.prom.port: 9249",
     );
+  });
+
+  test("with the official Kafka image (no agent in it) the broker is not scraped unless its agent's path is given; Connect is", () => {
+    const upstream = synthOn(kind, lakehouse({ imageRegistry: undefined }));
+    expect(upstream.env("kafka").KAFKA_OPTS).toBeUndefined();
+    expect(prometheusConfig(upstream).scrape_configs.map((c: any) => c.job_name)).not.toContain("kafka");
+    expect(upstream.env("connect").ENABLE_JMX_EXPORTER).toBe("true");
+    const derived = synthOn(kind, lakehouse({ imageRegistry: undefined, cdc: { kafkaMetricsAgent: "/opt/agent.jar" } }));
+    expect(derived.env("kafka").KAFKA_OPTS).toBe("-javaagent:/opt/agent.jar=9404:/opt/lakehouse/jmx-exporter.yml");
+    expect(prometheusConfig(derived).scrape_configs.map((c: any) => c.job_name)).toContain("kafka");
   });
 
   test("metrics: false on a layer leaves its processes without exporters and Prometheus without its jobs", () => {
