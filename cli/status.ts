@@ -17,12 +17,10 @@ export interface HopStatus {
   readonly detail: string;
 }
 
-/** An alert Alertmanager holds. */
+/** An alert Alertmanager holds as active (firing, neither silenced nor inhibited). */
 export interface AlertStatus {
   readonly name: string;
   readonly severity: string;
-  /** `active` (firing and notified) or `suppressed`. */
-  readonly state: string;
   readonly since: string;
   readonly summary: string;
 }
@@ -97,7 +95,7 @@ export function statusSources(stack: string, access: LakehouseAccess, flags: { p
 export async function status(stack: string, sources: StatusSources): Promise<StatusReport> {
   const entries = await Promise.all(Object.entries(STATUS_QUERIES).map(async ([key, query]) => [key, await instant(sources.prometheusUrl, query)] as const));
   const figures = Object.fromEntries(entries) as Figures;
-  const alerts = await getJson<AlertmanagerAlert[]>(`${sources.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`);
+  const alerts = await activeAlerts(sources.alertmanagerUrl);
   return {
     stack,
     at: new Date().toISOString(),
@@ -111,9 +109,7 @@ export async function status(stack: string, sources: StatusSources): Promise<Sta
     tables: (taskManagersScraped(figures) ? figures.commitAge : [])
       .map((s) => ({ table: s.metric.table ?? "?", lastCommitSecondsAgo: Math.round(s.value) }))
       .sort((a, b) => a.table.localeCompare(b.table)),
-    alerts: alerts
-      .map((a) => ({ name: a.labels.alertname, severity: a.labels.severity ?? "", state: a.status.state, since: a.startsAt, summary: a.annotations.summary ?? "" }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
+    alerts: alerts.map((a) => ({ name: a.labels.alertname, severity: a.labels.severity ?? "", since: a.startsAt, summary: a.annotations.summary ?? "" })).sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
@@ -211,11 +207,16 @@ export function formatStatus(r: StatusReport): string {
   return lines.join("\n");
 }
 
-interface AlertmanagerAlert {
+/** An alert as Alertmanager's API v2 returns it. */
+export interface AlertmanagerAlert {
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
   readonly startsAt: string;
-  readonly status: { readonly state: string };
+}
+
+/** The alerts Alertmanager holds as active: firing, neither silenced nor inhibited. */
+export function activeAlerts(alertmanagerUrl: string): Promise<AlertmanagerAlert[]> {
+  return getJson<AlertmanagerAlert[]>(`${alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`);
 }
 
 async function instant(prometheusUrl: string, query: string): Promise<Sample[]> {

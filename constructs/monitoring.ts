@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { alertRules, AlertThresholds, resolveThresholds, RuleFile } from "./alert-rules";
+import { alertRules, AlertThresholds, RuleFile } from "./alert-rules";
 import { defaultImage } from "./images";
 import { MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IPlatform, ResourceSpec } from "./platform/workload";
@@ -75,7 +75,8 @@ export class Monitoring extends Construct {
     validateInteger("Monitoring", "scrapeIntervalSeconds", interval, 1, 300);
     validateInteger("Monitoring", "retentionHours", retentionHours, 1);
     validateInteger("Monitoring", "storageGiB", props.storageGiB, 1);
-    resolveThresholds(props.alerts);
+    // The rules first: their thresholds are validated before anything is rendered.
+    this.rules = alertRules(props.alerts ?? {}, { connectorName: props.connectorName, slotName: props.slotName, flinkTaskManagers: props.flinkTaskManagers });
     if (props.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(props.webhookUrl)) {
       throw new ValidationError("Monitoring", "webhookUrl", "must be an http(s) URL", props.webhookUrl, "Give the receiver's full URL, e.g. http://alert-bridge:8080/hook.");
     }
@@ -101,7 +102,6 @@ export class Monitoring extends Construct {
     if (twice !== undefined) {
       throw new ValidationError("Monitoring", "targets", "name a scrape job twice", twice, "Give each target its own job name.");
     }
-    this.rules = alertRules(props.alerts ?? {}, { connectorName: props.connectorName, slotName: props.slotName, flinkTaskManagers: props.flinkTaskManagers });
 
     const prometheus = platform.service(this, "Prometheus", {
       name: "prometheus",

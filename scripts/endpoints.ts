@@ -29,7 +29,7 @@ if (a.dashboards) {
   rows.push([d.engine === "superset" ? "Superset" : "Metabase", `${on(d.endpoint)}  (login ${d.adminLogin}, dashboard "${d.name}")`]);
 }
 if (a.monitoring) {
-  rows.push(["Prometheus", `${on(a.monitoring.prometheus, "http", "/alerts")}  (${a.monitoring.alerts.length} alert rules)`]);
+  rows.push(["Prometheus", `${on(a.monitoring.prometheus, "http", "/classic/alerts")}  (${a.monitoring.alerts.length} alert rules)`]);
   rows.push(["Alertmanager", on(a.monitoring.alertmanager)]);
 }
 for (const [name, where] of rows) console.log(`  ${name.padEnd(22)} ${where}`);

@@ -1,19 +1,10 @@
 import { chromium } from "playwright-core";
-import { getJson } from "../../cli/target";
+import { activeAlerts, AlertmanagerAlert } from "../../cli/status";
 import { eventually } from "./clients";
 
-/** An alert as Alertmanager's API returns it. */
-export interface ReceivedAlert {
-  readonly labels: Record<string, string>;
-  readonly startsAt: string;
-  readonly status: { readonly state: string };
-}
-
-/** Alerts Alertmanager holds as active (firing, not silenced or inhibited). */
-export const activeAlerts = (alertmanagerUrl: string) => getJson<ReceivedAlert[]>(`${alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`);
-
 /** `labels` with an undefined value match an alert without that label. */
-const matches = (alert: ReceivedAlert, name: string, labels: Record<string, string | undefined>) => alert.labels.alertname === name && Object.entries(labels).every(([k, v]) => alert.labels[k] === v);
+const matches = (alert: AlertmanagerAlert, name: string, labels: Record<string, string | undefined>) =>
+  alert.labels.alertname === name && Object.entries(labels).every(([k, v]) => alert.labels[k] === v);
 
 /** Seconds from `since` until Alertmanager holds alert `name` with `labels`; fails after `timeoutMs`. */
 export async function secondsUntilFiring(alertmanagerUrl: string, name: string, labels: Record<string, string | undefined>, since: number, timeoutMs: number): Promise<number> {
