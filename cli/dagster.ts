@@ -95,6 +95,8 @@ export interface RunOutcome {
   readonly stepsFailed: number;
   readonly materializations: number;
   readonly seconds: number;
+  /** Unless it succeeded: the run's error messages (a failed step's error, dbt's failed tests), oldest first. */
+  readonly errors?: string[];
 }
 
 /**
@@ -130,7 +132,41 @@ export async function runJob(dagsterUrl: string, location: string, job: string, 
     2000,
   );
   const stats = run.stats ?? { stepsSucceeded: 0, stepsFailed: 0, materializations: 0 };
-  return { runId, status: run.status!, ...stats, seconds: (Date.now() - t0) / 1000 };
+  const seconds = (Date.now() - t0) / 1000;
+  return { runId, status: run.status!, ...stats, seconds, ...(run.status === "SUCCESS" ? {} : { errors: await runErrors(dagsterUrl, runId) }) };
+}
+
+/** The error-level messages of a run's event log (a step's failure with its error), at most `limit`. */
+async function runErrors(dagsterUrl: string, runId: string, limit = 20): Promise<string[]> {
+  type PythonError = { message: string; cause?: PythonError | null };
+  type Event = { __typename: string; message?: string; level?: string; error?: PythonError | null };
+  type Logs = { logsForRun: { events?: Event[]; message?: string } };
+  const { logsForRun } = await dagsterGraphql<Logs>(
+    dagsterUrl,
+    `query($id: ID!) { logsForRun(runId: $id, limit: 10000) { ... on EventConnection { events { __typename ... on MessageEvent { message level }
+      ... on ExecutionStepFailureEvent { error { ...E } } ... on RunFailureEvent { error { ...E } } } } ... on PythonError { message } } }
+      fragment E on PythonError { message cause { message cause { message } } }`,
+    { id: runId },
+  );
+  if (!logsForRun.events) return [`the run's event log is unreadable: ${logsForRun.message ?? "no answer"}`];
+  return (
+    logsForRun.events
+      .filter((e) => e.level === "ERROR" || e.level === "CRITICAL")
+      // The step's error wraps the op's own (its cause): the cause says what went wrong.
+      .map((e) =>
+        [e.message, ...chain(e.error)]
+          .map((m) => m?.trim())
+          .filter(Boolean)
+          .join(": ")
+          .slice(0, 2000),
+      )
+      .slice(0, limit)
+  );
+}
+
+/** An error's message and its causes' messages, outermost first. */
+function chain(error: { message: string; cause?: typeof error | null } | null | undefined): string[] {
+  return error ? [error.message, ...chain(error.cause)] : [];
 }
 
 /** The repository of a code location (one per location here). */

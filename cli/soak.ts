@@ -151,7 +151,8 @@ async function maintainEvery(m: NonNullable<SoakOptions["maintenance"]>, end: nu
     const minute = (Date.now() - t0) / 60_000;
     const run = await runJob(m.dagsterUrl, m.codeLocation, "iceberg_maintenance", config).catch((err) => ({ status: `ERROR ${err instanceof Error ? err.message : err}`, seconds: NaN }));
     runs.push({ minute, seconds: run.seconds, status: run.status });
-    say(`maintenance run at minute ${minute.toFixed(1)}: ${run.status} in ${run.seconds.toFixed(0)} s`);
+    const why = "errors" in run && run.errors?.length ? ` (${run.errors[0]})` : "";
+    say(`maintenance run at minute ${minute.toFixed(1)}: ${run.status} in ${run.seconds.toFixed(0)} s${why}`);
   }
 }
 

@@ -1,2 +1,2 @@
 -- Hub of accounts: one row per business key (the PostgreSQL id), first seen time and source.
-{{ hub('parsed_accounts', 'hk_account', 'account_id') }}
+{{ hub('hk_account', 'account_id', [('parsed_accounts', 'account_id')]) }}
