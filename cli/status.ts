@@ -1,4 +1,4 @@
-import { ICEBERG_COMMIT_AGE } from "../constructs/alert-rules";
+import { DAGSTER_LAST_RUN_FAILED, FRESHNESS_PENDING_SECONDS, FRESHNESS_SECONDS, ICEBERG_COMMIT_AGE } from "../constructs/alert-rules";
 import { LakehouseAccess } from "../constructs/access";
 import { getJson } from "./target";
 
@@ -15,6 +15,18 @@ export interface HopStatus {
   readonly ok: boolean;
   /** What the metrics say, in a line. */
   readonly detail: string;
+}
+
+/** How fresh one hop is, as the freshness probe measures it. */
+export interface FreshnessStatus {
+  /** `kafka` or `trino`. */
+  readonly hop: string;
+  /** Percentiles of commit -> arrival, in seconds; undefined when no heartbeat arrived in the window. */
+  readonly p50Seconds?: number;
+  readonly p95Seconds?: number;
+  readonly p99Seconds?: number;
+  /** Age of the oldest heartbeat not there yet (0: none). */
+  readonly pendingSeconds?: number;
 }
 
 /** An alert Alertmanager holds as active (firing, neither silenced nor inhibited). */
@@ -39,6 +51,8 @@ export interface StatusReport {
     /** WAL the replication slot retains, in bytes. */
     readonly slotRetainedWalBytes?: number;
   };
+  /** The freshness probe's figures per hop (commit in PostgreSQL to Kafka, to Trino), over the last 5 minutes; empty without a probe. */
+  readonly freshness: FreshnessStatus[];
   /** Seconds since each Iceberg table's last commit by the Flink pipeline. */
   readonly tables: { readonly table: string; readonly lastCommitSecondsAgo: number }[];
   readonly alerts: AlertStatus[];
@@ -48,6 +62,11 @@ export interface StatusReport {
 export interface Sample {
   readonly metric: Record<string, string>;
   readonly value: number;
+}
+
+/** A percentile of the freshness probe's histogram per hop, over the last 5 minutes. */
+function quantile(q: number): string {
+  return `histogram_quantile(${q}, sum by (hop, le) (rate(${FRESHNESS_SECONDS}_bucket[5m])))`;
 }
 
 /** The PromQL behind each figure, in one place. */
@@ -71,6 +90,12 @@ export const STATUS_QUERIES = {
   pending: "sum(flink_taskmanager_job_task_operator_pendingRecords)",
   commitAge: `max by (table) (${ICEBERG_COMMIT_AGE})`,
   trinoRunning: "sum(trino_execution_name_QueryManager_RunningQueries)",
+  freshnessP50: quantile(0.5),
+  freshnessP95: quantile(0.95),
+  freshnessP99: quantile(0.99),
+  freshnessPending: `max by (hop) (${FRESHNESS_PENDING_SECONDS})`,
+  dagsterLastFailed: `max by (dagster_job) (${DAGSTER_LAST_RUN_FAILED})`,
+  dagsterLastEnd: "max by (dagster_job) (dagster_job_last_run_end_seconds)",
 } as const;
 
 /** The result of each of {@link STATUS_QUERIES}. */
@@ -99,12 +124,13 @@ export async function status(stack: string, sources: StatusSources): Promise<Sta
   return {
     stack,
     at: new Date().toISOString(),
-    hops: judgeHops(figures),
+    hops: judgeHops(figures, Date.now()),
     lag: {
       sourceToConnectorMs: behindSource(figures),
       flinkPendingRecords: first(figures.pending),
       slotRetainedWalBytes: first(figures.slotWal),
     },
+    freshness: freshness(figures),
     // The commit ages come from the TaskManagers: while none is scraped, what is left is stale.
     tables: (taskManagersScraped(figures) ? figures.commitAge : [])
       .map((s) => ({ table: s.metric.table ?? "?", lastCommitSecondsAgo: Math.round(s.value) }))
@@ -119,12 +145,28 @@ function behindSource(f: Figures): number | undefined {
   return ms === undefined || ms < 0 ? undefined : ms;
 }
 
+/** The probe's figures per hop, when it is scraped. */
+export function freshness(f: Figures): FreshnessStatus[] {
+  if (!f.up.some((s) => s.metric.job === "freshness-probe" && s.value === 1)) return [];
+  const of = (samples: Sample[], hop: string) => {
+    const value = samples.find((s) => s.metric.hop === hop)?.value;
+    return value === undefined ? undefined : Math.round(value * 100) / 100;
+  };
+  return ["kafka", "trino"].map((hop) => ({
+    hop,
+    p50Seconds: of(f.freshnessP50, hop),
+    p95Seconds: of(f.freshnessP95, hop),
+    p99Seconds: of(f.freshnessP99, hop),
+    pendingSeconds: of(f.freshnessPending, hop),
+  }));
+}
+
 function taskManagersScraped(f: Figures): boolean {
   return f.up.some((s) => s.metric.job === "flink-taskmanager" && s.value === 1);
 }
 
-/** Each hop's state from the figures; a hop whose scrape job is absent is not in the stack. */
-export function judgeHops(f: Figures): HopStatus[] {
+/** Each hop's state from the figures (at `now`, ms); a hop whose scrape job is absent is not in the stack. */
+export function judgeHops(f: Figures, now: number): HopStatus[] {
   // A job is up when every one of its targets is (several TaskManagers are one job).
   const up = new Map<string, boolean>();
   for (const s of f.up) up.set(s.metric.job, (up.get(s.metric.job) ?? true) && s.value === 1);
@@ -188,6 +230,21 @@ export function judgeHops(f: Figures): HopStatus[] {
     const running = first(f.trinoRunning);
     return { ok: true, detail: running === undefined ? "answers" : `${running} queries running` };
   });
+  add("freshness-probe", "freshness probe", () => {
+    const trino = freshness(f).find((h) => h.hop === "trino");
+    const p95 = trino?.p95Seconds === undefined ? "no heartbeat reached Trino in 5 min" : `commit -> trino p95 ${trino.p95Seconds} s over 5 min`;
+    return { ok: true, detail: `${p95}, oldest on its way ${trino?.pendingSeconds ?? 0} s` };
+  });
+  add("dagster", "dagster", () => {
+    const jobs = f.dagsterLastFailed.map((s) => s.metric.dagster_job).sort();
+    if (jobs.length === 0) return { ok: true, detail: "no run has finished yet" };
+    const failed = (job: string) => f.dagsterLastFailed.some((s) => s.metric.dagster_job === job && s.value === 1);
+    const ago = (job: string) => {
+      const end = f.dagsterLastEnd.find((s) => s.metric.dagster_job === job)?.value;
+      return end === undefined ? "" : ` ${Math.max(0, Math.round(now / 1000 - end))} s ago`;
+    };
+    return { ok: !jobs.some(failed), detail: "newest runs: " + jobs.map((j) => `${j} ${failed(j) ? "FAILED" : "ok"}${ago(j)}`).join(", ") };
+  });
   return hops;
 }
 
@@ -199,9 +256,15 @@ export function formatStatus(r: StatusReport): string {
   lines.push(`  source -> connector   ${r.lag.sourceToConnectorMs === undefined ? "n/a" : `${r.lag.sourceToConnectorMs} ms`}`);
   lines.push(`  kafka -> flink        ${r.lag.flinkPendingRecords === undefined ? "n/a" : `${r.lag.flinkPendingRecords} records pending`}`);
   lines.push(`  slot WAL retained     ${mib(r.lag.slotRetainedWalBytes)}`);
-  lines.push("", `${"ICEBERG TABLE".padEnd(32)}LAST COMMIT`);
+  if (r.freshness.length > 0) {
+    const s = (v: number | undefined) => (v === undefined ? "n/a" : `${v} s`).padEnd(9);
+    lines.push("", `${"FRESHNESS (probe, 5 min)".padEnd(28)}${"p50".padEnd(9)}${"p95".padEnd(9)}${"p99".padEnd(9)}ON ITS WAY`);
+    for (const h of r.freshness) lines.push(`  ${`commit -> ${h.hop}`.padEnd(26)}${s(h.p50Seconds)}${s(h.p95Seconds)}${s(h.p99Seconds)}${h.pendingSeconds ?? 0} s`);
+  }
+  const width = Math.max(32, ...r.tables.map((t) => t.table.length + 2));
+  lines.push("", `${"ICEBERG TABLE".padEnd(width)}LAST COMMIT`);
   if (r.tables.length === 0) lines.push("  (none reported: no TaskManager is scraped, or nothing committed yet)");
-  for (const t of r.tables) lines.push(`${t.table.padEnd(32)}${t.lastCommitSecondsAgo} s ago`);
+  for (const t of r.tables) lines.push(`${t.table.padEnd(width)}${t.lastCommitSecondsAgo} s ago`);
   lines.push("", r.alerts.length === 0 ? "ALERTS  none firing" : `ALERTS  ${r.alerts.length} firing`);
   for (const a of r.alerts) lines.push(`  ${a.severity.padEnd(9)}${a.name.padEnd(28)}since ${a.since}  ${a.summary}`);
   return lines.join("\n");

@@ -21,6 +21,13 @@ export interface AlertThresholds {
   readonly slotRetainedWalMiB?: number;
   /** An Iceberg table with no commit for this long while Debezium sees changes. @default 600 */
   readonly tableCommitAgeSeconds?: number;
+  /**
+   * The freshness objective: a commit in PostgreSQL is in Trino's current-state table within this
+   * (the probe's p95 over `freshnessWindowSeconds`, or its oldest heartbeat not there yet). @default 60
+   */
+  readonly freshnessObjectiveSeconds?: number;
+  /** The window of the freshness p95. @default 300 */
+  readonly freshnessWindowSeconds?: number;
 }
 
 /** Defaults of {@link AlertThresholds}. */
@@ -33,6 +40,8 @@ export const ALERT_DEFAULTS: Required<AlertThresholds> = {
   consumerLagSeconds: 300,
   slotRetainedWalMiB: 1024,
   tableCommitAgeSeconds: 600,
+  freshnessObjectiveSeconds: 60,
+  freshnessWindowSeconds: 300,
 };
 
 /** What the rules are about: names the stack gives its parts. */
@@ -43,7 +52,22 @@ export interface AlertContext {
   readonly slotName?: string;
   /** TaskManagers of the Flink pipeline; without a pipeline, no Flink rules. */
   readonly flinkTaskManagers?: number;
+  /** Whether Dagster's runs are exported ({@link DAGSTER_LAST_RUN_FAILED}); without them, no Dagster rule. */
+  readonly dagsterRuns?: boolean;
+  /** Whether the freshness probe runs ({@link FRESHNESS_SECONDS}); without it, no freshness rule. */
+  readonly freshnessProbe?: boolean;
 }
+
+/** The freshness probe's histogram: seconds from a heartbeat's commit to its arrival, per `hop` (`kafka`, `trino`). */
+export const FRESHNESS_SECONDS = "lakehouse_freshness_seconds";
+/** Age of the oldest heartbeat a hop has not shown yet, per `hop` (0: none pending). */
+export const FRESHNESS_PENDING_SECONDS = "lakehouse_freshness_pending_seconds";
+
+/**
+ * 1 when the newest finished run of a Dagster job failed, 0 when it succeeded or was canceled,
+ * per job (label `dagster_job`): the Orchestrator's exporter reads it from Dagster's run storage.
+ */
+export const DAGSTER_LAST_RUN_FAILED = "dagster_job_last_run_failed";
 
 /**
  * Seconds since an Iceberg table's last commit, per table (`table` is `<catalog>_<namespace>_<table>`):
@@ -188,6 +212,33 @@ export function alertRules(thresholds: AlertThresholds, context: AlertContext): 
         "warning",
         `Replication slot ${s} retains over ${t.slotRetainedWalMiB} MiB of WAL`,
         "The connector confirms changes slower than PostgreSQL writes them (or not at all): the disk fills, and max_slot_wal_keep_size may invalidate the slot.",
+      ),
+    );
+  }
+  if (context.freshnessProbe) {
+    const o = t.freshnessObjectiveSeconds;
+    rules.push(
+      rule(
+        "FreshnessObjectiveMissed",
+        `(histogram_quantile(0.95, sum by (le) (rate(${FRESHNESS_SECONDS}_bucket{hop="trino"}[${t.freshnessWindowSeconds}s]))) > ${o})` +
+          // While nothing arrives the histogram records nothing: the oldest heartbeat on its way counts too.
+          ` or (max(${FRESHNESS_PENDING_SECONDS}{hop="trino"}) > ${o})`,
+        0,
+        "critical",
+        `Changes take over ${o} s to reach Trino`,
+        `The freshness probe's heartbeats take over ${o} s from their commit in PostgreSQL to Trino's current-state table (p95 over ${t.freshnessWindowSeconds} s), or one has been on its way that long: the pipeline's objective is missed. The other alerts say which hop stands.`,
+      ),
+    );
+  }
+  if (context.dagsterRuns) {
+    rules.push(
+      rule(
+        "DagsterRunFailed",
+        `max by (dagster_job) (${DAGSTER_LAST_RUN_FAILED}) == 1`,
+        0,
+        "warning",
+        "The latest Dagster run of {{ $labels.dagster_job }} failed",
+        "Its newest finished run failed (a dbt model or test, or table maintenance): the marts or the tables' upkeep are behind. Its logs are in Dagster's UI; the alert resolves when a run of the job succeeds.",
       ),
     );
   }

@@ -6,7 +6,7 @@ import { defaultImage, LOCAL_IMAGE_REGISTRY } from "./images";
 import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
-import { ISourceDb } from "./source-db";
+import { FRESHNESS_PROBE_TABLE, ISourceDb } from "./source-db";
 import { TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
 
@@ -20,6 +20,16 @@ export interface ICdcStream extends IDependable {
   readonly sourceDatabase: string;
   /** Topic that carries the changes of `table` (Debezium JSON, schemas off). */
   topicFor(table: string): string;
+  /** The freshness probe's table and topic, when the connector captures it; the pipeline keeps its current state. */
+  readonly freshnessProbe?: FreshnessProbeStream;
+}
+
+/** The freshness probe's heartbeat table as the connector streams it. */
+export interface FreshnessProbeStream {
+  /** The table ({@link FRESHNESS_PROBE_TABLE}). */
+  readonly table: TableSchema;
+  /** Its change topic. */
+  readonly topic: string;
 }
 
 /** Props of {@link CdcConnector}. */
@@ -82,6 +92,12 @@ export interface CdcConnectorProps {
    * @default true
    */
   readonly metrics?: boolean;
+  /**
+   * Capture the source's freshness probe table (`ISourceDb.freshnessProbeTable`) beside the
+   * captured tables, for the Monitoring layer's probe; `Lakehouse` sets it when the probe runs.
+   * @default false
+   */
+  readonly freshnessProbe?: boolean;
   /**
    * Path of the Prometheus JMX exporter java agent inside the Kafka image, which the broker loads
    * when `metrics` is on. The official apache/kafka image has none: give the path in an image you
@@ -173,6 +189,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
   public readonly connect: Endpoint;
   public readonly tables: TableSchema[];
   public readonly sourceDatabase: string;
+  public readonly freshnessProbe?: FreshnessProbeStream;
   /** Prefix of the change topics: `<prefix>.<schema>.<table>`. */
   public readonly topicPrefix: string;
   /** Name of the Debezium connector in Kafka Connect. */
@@ -202,6 +219,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.tables = props.source.capturedTables;
     this.sourceDatabase = props.source.database;
     this.schema = props.source.schema;
+    this.freshnessProbe = props.freshnessProbe ? { table: FRESHNESS_PROBE_TABLE, topic: this.topicOf(FRESHNESS_PROBE_TABLE.name) } : undefined;
     this.metrics = props.metrics ?? true;
     const localKafka = props.kafkaImage === undefined && props.imageRegistry === LOCAL_IMAGE_REGISTRY;
     this.kafkaAgent = this.metrics ? (props.kafkaMetricsAgent ?? (localKafka ? KAFKA_JMX_EXPORTER_AGENT : undefined)) : undefined;
@@ -367,6 +385,10 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     if (!this.tables.some((t) => t.name === table)) {
       throw new Error(`CdcConnector: table '${table}' is not captured (captured: ${this.tables.map((t) => t.name).join(", ")})`);
     }
+    return this.topicOf(table);
+  }
+
+  private topicOf(table: string): string {
     return `${this.topicPrefix}.${this.schema}.${table}`;
   }
 
@@ -388,7 +410,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       "publication.name": source.publication,
       // The schema job owns the publication; the CDC role may not create one.
       "publication.autocreate.mode": "disabled",
-      "table.include.list": this.tables.map((t) => `${source.schema}.${t.name}`).join(","),
+      "table.include.list": [...this.tables.map((t) => `${source.schema}.${t.name}`), ...(this.freshnessProbe ? [source.freshnessProbeTable] : [])].join(","),
       // Exact NUMERIC: "1234.50" as a string, not base64-encoded bytes.
       "decimal.handling.mode": "string",
       "time.precision.mode": "adaptive_time_microseconds",

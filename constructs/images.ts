@@ -41,6 +41,9 @@ export const DEFAULT_IMAGES = {
   alertmanager: "docker.io/prom/alertmanager:v0.28.1",
   /** The PostgreSQL exporter: the replication slot's WAL and state (Monitoring). */
   postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
+  // The probe's libraries on Node; images/freshness-probe builds it (the script is mounted).
+  /** Node.js with pg, kafkajs, trino-client and prom-client, which runs the freshness probe (Monitoring). */
+  freshnessProbe: "docker.io/lakehouse-cdc/freshness-probe:1.0.0-node20",
 } as const;
 
 /** A component with a default image: a key of {@link DEFAULT_IMAGES}. */

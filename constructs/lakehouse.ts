@@ -25,7 +25,7 @@ export interface LakehouseProps {
   /** An existing database to capture instead of a managed one (e.g. `SourceDb.fromExisting`). @default - a managed SourceDb */
   readonly source?: ISourceDb;
   /** Options of Kafka, Kafka Connect and the Debezium connector; `false` stops after the source database. @default {} */
-  readonly cdc?: Omit<CdcConnectorProps, Wired | "source"> | false;
+  readonly cdc?: Omit<CdcConnectorProps, Wired | "source" | "freshnessProbe"> | false;
   /** Options of MinIO and the REST catalog. Not allowed together with `existingWarehouse`. @default {} */
   readonly warehouse?: Omit<IcebergWarehouseProps, Wired>;
   /** An existing Iceberg warehouse to write to instead of a managed one. @default - a managed IcebergWarehouse */
@@ -41,7 +41,7 @@ export interface LakehouseProps {
   /** Options of the dashboards (Metabase, or Superset on the dbt marts); `false` omits them. @default {} */
   readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "transformations"> | false;
   /** Options of Prometheus, Alertmanager and the alert rules; `false` omits them. @default {} */
-  readonly monitoring?: Omit<MonitoringProps, Wired | "targets" | "source" | "slotName" | "connectorName" | "flinkTaskManagers"> | false;
+  readonly monitoring?: Omit<MonitoringProps, Wired | "targets" | "source" | "slotName" | "connectorName" | "flinkTaskManagers" | "dagsterRuns" | "probeTarget"> | false;
 }
 
 /**
@@ -111,7 +111,9 @@ export class Lakehouse extends Construct {
 
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
     if (props.cdc !== false) {
-      this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source });
+      // The freshness probe times the whole way, PostgreSQL to Trino: it needs every layer on it.
+      const probe = props.monitoring !== false && props.monitoring?.freshnessProbe !== false && props.streamJob !== false && props.queryEngine !== false;
+      this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source, freshnessProbe: probe });
       this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
       if (props.streamJob !== false) {
         this.streamJob = new StreamJob(this, "StreamJob", { ...props.streamJob, ...wired, cdc: this.cdc, warehouse: this.warehouse });
@@ -132,7 +134,9 @@ export class Lakehouse extends Construct {
             dependsOn: this.streamJob ? [this.streamJob] : [],
           });
           if (props.orchestrator !== false) {
-            this.orchestrator = new Orchestrator(this, "Orchestrator", { ...props.orchestrator, ...wired, transformations: this.transformations, rawTables: layout.tables });
+            // Its exporter only where a Prometheus scrapes it, unless asked for.
+            const metrics = props.monitoring !== false;
+            this.orchestrator = new Orchestrator(this, "Orchestrator", { metrics, ...props.orchestrator, ...wired, transformations: this.transformations, rawTables: layout.tables });
           }
         }
         if (props.dashboards !== false) {
@@ -148,7 +152,7 @@ export class Lakehouse extends Construct {
     }
     if (props.monitoring !== false) {
       // An existing warehouse is monitored where it is run.
-      const layers: (IMetricsSource | undefined)[] = [this.cdc, this.streamJob, this.queryEngine, this.warehouse instanceof IcebergWarehouse ? this.warehouse : undefined];
+      const layers: (IMetricsSource | undefined)[] = [this.cdc, this.streamJob, this.queryEngine, this.warehouse instanceof IcebergWarehouse ? this.warehouse : undefined, this.orchestrator];
       this.monitoring = new Monitoring(this, "Monitoring", {
         ...props.monitoring,
         ...wired,
@@ -157,7 +161,17 @@ export class Lakehouse extends Construct {
         slotName: this.cdc?.slotName,
         connectorName: this.cdc?.connectorName,
         flinkTaskManagers: this.streamJob?.taskManagers,
+        dagsterRuns: (this.orchestrator?.metricsTargets.length ?? 0) > 0,
+        probeTarget: this.probeTarget(),
       });
     }
+  }
+
+  /** Where the freshness probe's heartbeat goes, when the connector streams it and the pipeline keeps it. */
+  private probeTarget(): MonitoringProps["probeTarget"] {
+    const topic = this.cdc?.freshnessProbe?.topic;
+    const table = this.streamJob?.freshnessProbeTable;
+    if (!topic || !table || !this.queryEngine || !this.streamJob) return undefined;
+    return { bootstrap: this.cdc!.bootstrap, topic, trino: this.queryEngine.endpoint, trinoTable: `${this.queryEngine.catalogName}.${table}`, dependsOn: [this.streamJob] };
   }
 }

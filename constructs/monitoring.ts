@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
 import { alertRules, AlertThresholds, RuleFile } from "./alert-rules";
+import { asset } from "./assets";
 import { defaultImage } from "./images";
 import { MetricsTarget } from "./metrics";
-import { Endpoint, HealthCheck, IPlatform, ResourceSpec } from "./platform/workload";
+import { NODE_USER } from "./platform/node-job";
+import { Endpoint, HealthCheck, IDependable, IPlatform, ResourceSpec } from "./platform/workload";
 import { ISourceDb } from "./source-db";
 import { validateInteger, ValidationError } from "./validation";
 
@@ -24,6 +26,16 @@ export interface MonitoringProps {
   readonly connectorName?: string;
   /** TaskManagers of the Flink pipeline, for the job, TaskManager, checkpoint, lag and commit rules. @default - no Flink rules */
   readonly flinkTaskManagers?: number;
+  /** Whether a target exports Dagster's runs (the Orchestrator's), for the failed-run rule. @default false */
+  readonly dagsterRuns?: boolean;
+  /**
+   * Where the freshness probe's heartbeat goes: written to `source`'s probe table, read from
+   * Kafka and from Trino. `Lakehouse` wires it when `freshnessProbe` is not false.
+   * @default - no probe
+   */
+  readonly probeTarget?: FreshnessProbeTarget;
+  /** The freshness probe's settings; `false` leaves it out. @default {} */
+  readonly freshnessProbe?: FreshnessProbeProps | false;
   /** Thresholds of the alert rules. @default - {@link ALERT_DEFAULTS} */
   readonly alerts?: AlertThresholds;
   /** Seconds between scrapes and between rule evaluations. @default 10 */
@@ -50,7 +62,35 @@ export interface MonitoringProps {
   readonly imageRegistry?: string;
 }
 
+/** The freshness probe: a heartbeat to PostgreSQL timed to Kafka and to Trino, all the time. */
+export interface FreshnessProbeProps {
+  /** Seconds between heartbeats. @default 5 */
+  readonly intervalSeconds?: number;
+  /** Milliseconds between Trino reads while a heartbeat is on its way (the Trino figure is late by up to this). @default 1000 */
+  readonly trinoPollMs?: number;
+  /** The probe's key in the heartbeat table (one row per probe). @default "lakehouse" */
+  readonly name?: string;
+  /** @default - lakehouse-cdc/freshness-probe (Node.js with the probe's libraries) */
+  readonly image?: string;
+}
+
+/** The pipeline's ends as the freshness probe reaches them. */
+export interface FreshnessProbeTarget {
+  /** Kafka bootstrap servers. */
+  readonly bootstrap: Endpoint;
+  /** The probe table's change topic. */
+  readonly topic: string;
+  /** Trino's HTTP endpoint. */
+  readonly trino: Endpoint;
+  /** The probe's current-state table as Trino names it: `catalog.namespace.table`. */
+  readonly trinoTable: string;
+  /** What must run before the probe starts (the pipeline, so its first heartbeats are not timed against a job still starting). */
+  readonly dependsOn: IDependable[];
+}
+
 const RULES_FILE = "/etc/prometheus/rules.yml";
+const PROBE_SCRIPT = "/opt/lakehouse/freshness-probe.js";
+const PROBE_METRICS_PORT = 9464;
 
 /**
  * Prometheus scraping every layer, Alertmanager receiving the pipeline's alert rules, and a
@@ -76,7 +116,14 @@ export class Monitoring extends Construct {
     validateInteger("Monitoring", "retentionHours", retentionHours, 1);
     validateInteger("Monitoring", "storageGiB", props.storageGiB, 1);
     // The rules first: their thresholds are validated before anything is rendered.
-    this.rules = alertRules(props.alerts ?? {}, { connectorName: props.connectorName, slotName: props.slotName, flinkTaskManagers: props.flinkTaskManagers });
+    const probe = props.freshnessProbe === false || !props.source || !props.probeTarget ? undefined : { ...props.freshnessProbe, source: props.source, target: props.probeTarget };
+    this.rules = alertRules(props.alerts ?? {}, {
+      connectorName: props.connectorName,
+      slotName: props.slotName,
+      flinkTaskManagers: props.flinkTaskManagers,
+      dagsterRuns: props.dagsterRuns,
+      freshnessProbe: probe !== undefined,
+    });
     if (props.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(props.webhookUrl)) {
       throw new ValidationError("Monitoring", "webhookUrl", "must be an http(s) URL", props.webhookUrl, "Give the receiver's full URL, e.g. http://alert-bridge:8080/hook.");
     }
@@ -96,7 +143,8 @@ export class Monitoring extends Construct {
     this.alertmanager = alertmanager.endpoint("http");
 
     const exporterTargets = props.source ? [this.postgresExporter(props, props.source)] : [];
-    this.targets = [...props.targets, ...exporterTargets];
+    const probeTargets = probe ? [this.freshnessProbeService(props, probe)] : [];
+    this.targets = [...props.targets, ...exporterTargets, ...probeTargets];
     const jobs = this.targets.map((t) => t.job);
     const twice = jobs.find((job, i) => jobs.indexOf(job) !== i);
     if (twice !== undefined) {
@@ -141,7 +189,51 @@ export class Monitoring extends Construct {
     });
     return { job: "postgres", endpoint: exporter.endpoint("http") };
   }
+
+  /** The freshness probe (monitoring/freshness-probe.js), logged in as the CDC role, which may write the probe table. */
+  private freshnessProbeService(props: MonitoringProps, probe: ProbeInput): MetricsTarget {
+    const interval = probe.intervalSeconds ?? 5;
+    const poll = probe.trinoPollMs ?? 1000;
+    const name = probe.name ?? "lakehouse";
+    validateInteger("Monitoring", "freshnessProbe.intervalSeconds", interval, 1, 300);
+    validateInteger("Monitoring", "freshnessProbe.trinoPollMs", poll, 100, 60_000);
+    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
+      throw new ValidationError("Monitoring", "freshnessProbe.name", "must be 1 to 64 lower-case letters, digits, _ or -", name, "Use e.g. 'lakehouse'.");
+    }
+    const { source, target } = probe;
+    const service = props.platform.service(this, "FreshnessProbe", {
+      name: "freshness-probe",
+      image: probe.image ?? defaultImage("freshnessProbe", props.imageRegistry),
+      command: ["node", PROBE_SCRIPT],
+      env: {
+        PGHOST: source.endpoint.host,
+        PGPORT: String(source.endpoint.port),
+        PGDATABASE: source.database,
+        PGUSER: source.cdcUser,
+        PROBE_TABLE: source.freshnessProbeTable,
+        PROBE_NAME: name,
+        PROBE_INTERVAL_MS: String(interval * 1000),
+        KAFKA_BOOTSTRAP: target.bootstrap.address,
+        PROBE_TOPIC: target.topic,
+        TRINO_URL: target.trino.url("http"),
+        TRINO_TABLE: target.trinoTable,
+        TRINO_POLL_MS: String(poll),
+        METRICS_PORT: String(PROBE_METRICS_PORT),
+      },
+      secretEnv: { PGPASSWORD: source.cdcPassword },
+      files: [{ path: PROBE_SCRIPT, content: asset("monitoring/freshness-probe.js") }],
+      ports: [{ name: "metrics", port: PROBE_METRICS_PORT }],
+      healthCheck: HealthCheck.http(PROBE_METRICS_PORT, "/metrics", { intervalSeconds: 10 }),
+      resources: { cpuMillis: 50, memoryMiB: 128 },
+      runAsUser: NODE_USER,
+      dependsOn: [source, ...target.dependsOn],
+    });
+    return { job: "freshness-probe", endpoint: service.endpoint("metrics") };
+  }
 }
+
+/** What the probe service is made of: its settings and the pipeline's ends. */
+type ProbeInput = FreshnessProbeProps & { readonly source: ISourceDb; readonly target: FreshnessProbeTarget };
 
 /**
  * The slot's retained WAL (from its restart_lsn, what PostgreSQL must keep) and whether a

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
-import { appDatabase } from "./app-database";
+import { AppDatabase, appDatabase } from "./app-database";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
+import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IPlatform, ServiceHandle } from "./platform/workload";
 import { DBT_PROJECT_DIR, ITransformations } from "./transformations";
 import { validateInteger, ValidationError } from "./validation";
@@ -34,8 +35,16 @@ export interface OrchestratorProps {
    * @default {} - the defaults of {@link TableMaintenanceProps}
    */
   readonly maintenance?: TableMaintenanceProps | false;
+  /**
+   * A PostgreSQL exporter reading Dagster's run storage for Prometheus: each job's newest
+   * finished run (failed or not, when it ended) and its runs by status. `false` leaves it out.
+   * @default true
+   */
+  readonly metrics?: boolean;
   /** PostgreSQL image of Dagster's run and event storage. @default - postgres 17.12 */
   readonly storageImage?: string;
+  /** Image of the run storage's exporter. @default - prometheuscommunity/postgres-exporter v0.17.1 */
+  readonly metricsExporterImage?: string;
   /** Registry mirror for the default images. @default - upstream registries */
   readonly imageRegistry?: string;
 }
@@ -63,7 +72,7 @@ export interface TableMaintenanceProps {
    * @default 32
    */
   readonly maxDeleteFiles?: number;
-  /** A table with more snapshots than this has them expired before the next pass. @default 1000 */
+  /** A table with more snapshots older than `snapshotRetentionMinutes` than this has them expired before the next pass. @default 1000 */
   readonly maxSnapshots?: number;
   /**
    * Snapshots younger than this are kept (time travel, incremental readers). Flink's newest commit
@@ -88,7 +97,7 @@ export interface TableMaintenanceProps {
  * webserver and the daemon; sensors and runs execute in the code server's container, with the
  * Transformations' image and dbt project.
  */
-export class Orchestrator extends Construct {
+export class Orchestrator extends Construct implements IMetricsSource {
   /** Dagster's UI and GraphQL API. */
   public readonly endpoint: Endpoint;
   /** The daemon that runs schedules, sensors and queued runs. */
@@ -99,6 +108,8 @@ export class Orchestrator extends Construct {
   public readonly codeLocation = "lakehouse";
   /** Name of the job that builds every dbt asset. */
   public readonly buildJobName = "dbt_build";
+  /** The run storage's exporter (Dagster serves no metrics itself); empty when `metrics` is false. */
+  public readonly metricsTargets: MetricsTarget[];
 
   constructor(scope: Construct, id: string, props: OrchestratorProps) {
     super(scope, id);
@@ -201,8 +212,57 @@ export class Orchestrator extends Construct {
       resources: { cpuMillis: 250, memoryMiB: 512 },
       dependsOn: [storageEndpoint, codeEndpoint, this.endpoint],
     });
+
+    this.metricsTargets = props.metrics === false ? [] : [runsExporter(this, platform, storage, props.metricsExporterImage ?? defaultImage("postgresExporter", props.imageRegistry))];
   }
 }
+
+/** Dagster serves no metrics: an exporter reads its run storage, logged in as Dagster's own role. */
+function runsExporter(scope: Construct, platform: IPlatform, storage: AppDatabase, image: string): MetricsTarget {
+  const exporter = platform.service(scope, "RunsExporter", {
+    name: "dagster-exporter",
+    image,
+    args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
+    env: { DATA_SOURCE_URI: `${storage.endpoint.address}/${storage.user}?sslmode=disable`, DATA_SOURCE_USER: storage.user },
+    secretEnv: { DATA_SOURCE_PASS: storage.password },
+    files: [{ path: "/etc/postgres-exporter/queries.yml", content: JSON.stringify(RUN_QUERIES, null, 2) + "\n" }],
+    ports: [{ name: "http", port: 9187 }],
+    healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
+    resources: { cpuMillis: 50, memoryMiB: 64 },
+    runAsUser: 65534,
+    dependsOn: [storage.endpoint],
+  });
+  return { job: "dagster", endpoint: exporter.endpoint("http") };
+}
+
+/**
+ * Queries of the run storage (its `runs` table): per job, whether the newest finished run failed
+ * (`dagster_job_last_run_failed`, which the DagsterRunFailed rule reads), when it ended
+ * (`dagster_job_last_run_end_seconds`), and the job's runs by status (`dagster_job_runs_count`).
+ * The label is `dagster_job`: Prometheus's own `job` names the scrape job.
+ */
+const RUN_QUERIES = {
+  dagster_job: {
+    query:
+      "SELECT pipeline_name AS dagster_job, CASE WHEN status = 'FAILURE' THEN 1 ELSE 0 END AS last_run_failed, " +
+      "COALESCE(end_time, EXTRACT(EPOCH FROM update_timestamp)) AS last_run_end_seconds " +
+      "FROM (SELECT DISTINCT ON (pipeline_name) pipeline_name, status, end_time, update_timestamp FROM runs " +
+      "WHERE status IN ('SUCCESS', 'FAILURE', 'CANCELED') ORDER BY pipeline_name, id DESC) newest",
+    metrics: [
+      { dagster_job: { usage: "LABEL", description: "Dagster job" } },
+      { last_run_failed: { usage: "GAUGE", description: "1 when the job's newest finished run failed" } },
+      { last_run_end_seconds: { usage: "GAUGE", description: "When the job's newest finished run ended, in Unix seconds" } },
+    ],
+  },
+  dagster_job_runs: {
+    query: "SELECT pipeline_name AS dagster_job, status, count(*) AS count FROM runs GROUP BY pipeline_name, status",
+    metrics: [
+      { dagster_job: { usage: "LABEL", description: "Dagster job" } },
+      { status: { usage: "LABEL", description: "Run status (QUEUED, STARTED, SUCCESS, FAILURE, CANCELED, ...)" } },
+      { count: { usage: "GAUGE", description: "Runs of the job in that status" } },
+    ],
+  },
+};
 
 /** The maintenance job's environment (see orchestrator/maintenance.py), validated. */
 function maintenanceEnv(props: TableMaintenanceProps, namespaces: string[]): Record<string, string> {

@@ -91,6 +91,8 @@ export interface PipelineSqlInput {
     readonly schema: TableSchema;
     /** Its change topic. */
     readonly topic: string;
+    /** Whether its raw CDC log is kept too; the freshness probe's table has current state only. @default true */
+    readonly raw?: boolean;
   }[];
 }
 
@@ -101,8 +103,9 @@ export interface PipelineSqlInput {
 export function renderPipelineSql(input: PipelineSqlInput): string {
   const view = {
     ...input,
-    tables: input.tables.map(({ schema, topic }) => ({
+    tables: input.tables.map(({ schema, topic, raw }) => ({
       name: schema.name,
+      raw: raw ?? true,
       topicPattern: topic.replace(/\./g, "\\."),
       primaryKey: schema.primaryKey.map((k) => `\`${k}\``).join(", "),
       sourceColumns: schema.columns.map((c) => `  \`${c.name}\` ${flinkSourceType(c.type)}`).join(",\n"),
@@ -135,6 +138,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
   public readonly stateDatabase: string;
   /** Tables written, as `namespace.table` in the Iceberg catalog. */
   public readonly tablesWritten: string[];
+  /** The freshness probe's current-state table (`namespace.table`), when the connector streams the probe. */
+  public readonly freshnessProbeTable?: string;
   /** Checkpoint interval: Iceberg commits once per checkpoint. */
   public readonly checkpointIntervalMs: number;
   /** TaskManagers of the Flink cluster. */
@@ -167,6 +172,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     this.jobName = `${settings.family}-${hash}`;
     this.sql = renderPipelineSql(sqlInput(props, settings, this.jobName));
     this.tablesWritten = props.cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
+    this.freshnessProbeTable = props.cdc.freshnessProbe ? `${this.stateDatabase}.${props.cdc.freshnessProbe.table.name}` : undefined;
 
     const flink = flinkRuntime(props.warehouse, settings);
     const jobManager = this.jobManagerService(props, settings, flink);
@@ -250,9 +256,10 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
    */
   private keeper(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, taskManager: ServiceHandle): ServiceHandle {
     const { cdc, warehouse } = props;
+    const stateTables = [...cdc.tables, ...(cdc.freshnessProbe ? [cdc.freshnessProbe.table] : [])];
     const tables = {
       raw: cdc.tables.map((t) => ({ namespace: this.rawDatabase, name: t.name })),
-      state: cdc.tables.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
+      state: stateTables.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
     };
     return props.platform.service(this, "Keeper", {
       name: "flink-pipeline",
@@ -409,7 +416,10 @@ function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string):
     stateDatabase: s.stateDatabase,
     bootstrap: cdc.bootstrap.address,
     consumerGroup: s.consumerGroup,
-    tables: cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
+    tables: [
+      ...cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
+      ...(cdc.freshnessProbe ? [{ schema: cdc.freshnessProbe.table, topic: cdc.freshnessProbe.topic, raw: false }] : []),
+    ],
   };
 }
 

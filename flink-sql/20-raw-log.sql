@@ -6,6 +6,7 @@
 -- restored checkpoint, else from the consumer group (committed on each checkpoint), so a source
 -- whose state does not carry over an upgrade resumes where it was instead of replaying.
 {{#tables}}
+{{#raw}}
 CREATE TEMPORARY TABLE kafka_raw_{{name}} (
   `before` STRING,
   `after` STRING,
@@ -40,4 +41,5 @@ CREATE TABLE IF NOT EXISTS lakehouse.{{rawDatabase}}.{{name}} (
 ) PARTITIONED BY (`event_date`) WITH (
   'format-version' = '2'
 );
+{{/raw}}
 {{/tables}}

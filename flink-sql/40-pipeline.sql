@@ -2,6 +2,7 @@
 EXECUTE STATEMENT SET
 BEGIN
 {{#tables}}
+{{#raw}}
 INSERT INTO lakehouse.{{rawDatabase}}.{{name}}
 SELECT
   COALESCE(`after`, `before`) AS `data`,
@@ -16,6 +17,7 @@ SELECT
   CAST(TO_TIMESTAMP_LTZ(`ts_ms`, 3) AS DATE) AS `event_date`
 FROM kafka_raw_{{name}};
 
+{{/raw}}
 -- Columns named: a previous version, restored after a failed upgrade, still writes to the table
 -- its successor evolved (added columns stay NULL).
 INSERT INTO lakehouse.{{stateDatabase}}.{{name}} ({{columnList}})

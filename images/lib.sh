@@ -23,6 +23,8 @@ image_tag() {
     prometheus)       echo "$IMAGE_PREFIX/prom/prometheus:v$PROMETHEUS_VERSION" ;;
     alertmanager)     echo "$IMAGE_PREFIX/prom/alertmanager:v$ALERTMANAGER_VERSION" ;;
     postgres-exporter) echo "$IMAGE_PREFIX/prometheuscommunity/postgres-exporter:v$POSTGRES_EXPORTER_VERSION" ;;
+    # The freshness probe's libraries on Node: a project repository.
+    freshness-probe)  echo "$IMAGE_PREFIX/lakehouse-cdc/freshness-probe:$FRESHNESS_PROBE_VERSION-node$NODE_MAJOR" ;;
     *) echo "image_tag: unknown image $1" >&2; return 1 ;;
   esac
 }

@@ -25,6 +25,7 @@ from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    MetadataValue,
     Definitions,
     RunRequest,
     RunsFilter,
@@ -123,7 +124,8 @@ def raw_tables_changed(context: SensorEvaluationContext):
     observations = [
         AssetObservation(
             asset_key=raw_key(table),
-            metadata={"dagster/last_updated_timestamp": s["committed_at"], "snapshot_id": s["snapshot_id"]},
+            # A timestamp value: the freshness checks refuse a plain float here, failing their run.
+            metadata={"dagster/last_updated_timestamp": MetadataValue.timestamp(s["committed_at"]), "snapshot_id": s["snapshot_id"]},
         )
         for table, s in snapshots.items()
     ]

@@ -68,6 +68,7 @@ class TableStats:
     data_files: int
     small_files: int
     delete_files: int
+    # Snapshots older than the retention: those an expiry would remove.
     snapshots: int
     # Seconds since the newest snapshot Flink committed (its summary names the Flink job); None for
     # tables Flink does not write (dbt's).
@@ -77,7 +78,7 @@ class TableStats:
         return self.small_files >= MAX_SMALL_FILES or self.delete_files >= MAX_DELETE_FILES
 
     def reason(self) -> str:
-        return f"{self.data_files} data files ({self.small_files} under {SMALL_FILE_MIB} MiB), {self.delete_files} delete files, {self.snapshots} snapshots"
+        return f"{self.data_files} data files ({self.small_files} under {SMALL_FILE_MIB} MiB), {self.delete_files} delete files, {self.snapshots} snapshots past the retention"
 
 
 def qualified(schema: str, table: str) -> str:
@@ -107,8 +108,11 @@ def table_stats(cur, schema: str, table: str) -> TableStats:
         f"FROM {meta(schema, table, 'files')}"
     )
     data, small_files, deletes = cur.fetchall()[0]
+    # Only snapshots past the retention count: expiry cannot remove younger ones, so a busy table
+    # (a commit per checkpoint) would otherwise be due at every check.
     cur.execute(
-        "SELECT count(*), to_unixtime(current_timestamp) - to_unixtime(max(committed_at) FILTER "
+        f"SELECT count_if(committed_at < current_timestamp - INTERVAL '{SNAPSHOT_RETENTION_S}' SECOND), "
+        "to_unixtime(current_timestamp) - to_unixtime(max(committed_at) FILTER "
         f"(WHERE element_at(summary, 'flink.job-id') IS NOT NULL)) FROM {meta(schema, table, 'snapshots')}"
     )
     snapshots, flink_age = cur.fetchall()[0]

@@ -20,7 +20,7 @@ LOG_TAG=smoke
 # shellcheck source=scripts/lib/log.sh
 . "$ROOT/scripts/lib/log.sh"
 
-ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset prometheus alertmanager postgres-exporter)
+ALL=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node superset prometheus alertmanager postgres-exporter freshness-probe)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 
 NET=lhsmoke-net
@@ -450,6 +450,13 @@ smoke_alertmanager() {
 
 smoke_postgres_exporter() {
   docker run --rm --label "$LABEL" "$(image_tag postgres-exporter)" --version 2>&1 | head -1 >&2
+}
+
+# The probe's libraries load as uid 1000, and the probe script (mounted, as Monitoring mounts it) parses.
+smoke_freshness_probe() {
+  docker run --rm --label "$LABEL" --user 1000 "$(image_tag freshness-probe)" | grep -q "runtime ok"
+  docker run --rm --label "$LABEL" --user 1000 -v "$ROOT/monitoring/freshness-probe.js:/opt/lakehouse/freshness-probe.js:ro" \
+    "$(image_tag freshness-probe)" node --check /opt/lakehouse/freshness-probe.js
 }
 
 # Superset as the Dashboards construct runs it: a PostgreSQL app database (DATABASE_* variables),

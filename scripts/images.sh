@@ -26,7 +26,7 @@ LOG_TAG=images
 # shellcheck source=scripts/lib/go.sh
 . "$ROOT/scripts/lib/go.sh"
 
-ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset prometheus alertmanager postgres-exporter)
+ALL_IMAGES=(postgres kafka debezium-connect minio mc iceberg-rest flink trino node dbt-dagster superset prometheus alertmanager postgres-exporter freshness-probe)
 
 smoke=0 no_cache=() print_tags=0 wanted=()
 while [ $# -gt 0 ]; do
@@ -418,6 +418,19 @@ debian_package_image() {
 build_prometheus() { debian_package_image prometheus PROMETHEUS_VERSION; }
 build_alertmanager() { debian_package_image alertmanager ALERTMANAGER_VERSION; }
 build_postgres_exporter() { debian_package_image postgres-exporter POSTGRES_EXPORTER_VERSION; }
+
+# The freshness probe's libraries: `npm ci` of its lock file on the host (npm there trusts the
+# host's CA set; the node image has no npm), copied onto the node image.
+build_freshness_probe() {
+  local ctx; ctx="$(new_context freshness-probe)"
+  command -v npm >/dev/null || { echo "images.sh: npm is needed (it comes with the Node.js the project runs on)" >&2; return 1; }
+  docker image inspect "$(image_tag node)" >/dev/null 2>&1 || build_node
+  grep -q "\"version\": \"$FRESHNESS_PROBE_VERSION\"" "$ctx/package.json" || {
+    echo "images.sh: images/freshness-probe/package.json is not version $FRESHNESS_PROBE_VERSION (versions.env)" >&2; return 1; }
+  (cd "$ctx" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --cache "$CACHE/npm" >"$CACHE/logs/npm-freshness-probe.log" 2>&1) \
+    || { tail -n 30 "$CACHE/logs/npm-freshness-probe.log" >&2; return 1; }
+  docker_build "$(image_tag freshness-probe)" "$ctx" --build-arg NODE_IMAGE="$(image_tag node)"
+}
 
 # dbt + Dagster: the requirements with versions.env substituted, resolved and downloaded as
 # wheels for the image's Python on the host, then installed offline in the build.

@@ -96,6 +96,14 @@ describe("CdcConnector registration", () => {
     });
   });
 
+  test("with freshnessProbe it also streams the probe's table, on its own topic; the captured tables stay the captured ones", () => {
+    expect(config({ freshnessProbe: true })["table.include.list"]).toBe("public.users,public.accounts,public.lakehouse_freshness_probe");
+    let cdc!: CdcConnector;
+    synthOn("docker", (scope, platform) => (cdc = build({ freshnessProbe: true })(scope, platform)));
+    expect(cdc.freshnessProbe?.topic).toBe("bank.public.lakehouse_freshness_probe");
+    expect(cdc.tables.map((t) => t.name)).toEqual(["users", "accounts"]);
+  });
+
   test("each heartbeat writes the source's heartbeat table, so the slot advances while only tables it does not capture change", () => {
     expect(config()["heartbeat.action.query"]).toBe("INSERT INTO public.debezium_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at");
   });

@@ -37,6 +37,7 @@ const BUILT_BY: Record<Exclude<ImageName, "metabase">, string> = {
   prometheus: "prometheus",
   alertmanager: "alertmanager",
   postgresExporter: "postgres-exporter",
+  freshnessProbe: "freshness-probe",
 };
 
 /**

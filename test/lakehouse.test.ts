@@ -19,6 +19,8 @@ const SERVICES = [
   "prometheus",
   "alertmanager",
   "postgres-exporter",
+  "dagster-exporter",
+  "freshness-probe",
 ];
 const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
 

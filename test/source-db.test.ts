@@ -56,7 +56,7 @@ describe("SourceDb schema SQL", () => {
     const text = sql();
     expect(text).toContain("SELECT 'ALTER TABLE public.users REPLICA IDENTITY FULL' WHERE (SELECT relreplident FROM pg_class WHERE oid = 'public.users'::regclass) <> 'f' \\gexec");
     expect(text).toContain("ALTER TABLE public.accounts REPLICA IDENTITY FULL' WHERE");
-    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal, public.debezium_heartbeat;");
+    expect(text).toContain("ALTER PUBLICATION lakehouse_cdc SET TABLE public.users, public.accounts, public.debezium_signal, public.debezium_heartbeat, public.lakehouse_freshness_probe;");
     expect(text).toContain("WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'cdc_user', :'cdc_password'");
     expect(text).toContain("GRANT SELECT ON public.users, public.accounts TO %I");
     expect(text).not.toMatch(/GRANT ALL|SUPERUSER PASSWORD/);
@@ -65,7 +65,17 @@ describe("SourceDb schema SQL", () => {
   test("creates Debezium's heartbeat table, in the publication and writable by the CDC role only", () => {
     const text = sql();
     expect(text).toContain("CREATE TABLE IF NOT EXISTS public.debezium_heartbeat (id int PRIMARY KEY, beat_at timestamptz NOT NULL);");
-    expect(text).toContain("GRANT SELECT, INSERT, UPDATE, DELETE ON public.debezium_signal, public.lakehouse_cdc_snapshots, public.debezium_heartbeat TO %I");
+    expect(text).toContain("GRANT SELECT, INSERT, UPDATE, DELETE ON public.debezium_signal, public.lakehouse_cdc_snapshots, public.debezium_heartbeat, public.lakehouse_freshness_probe TO %I");
+  });
+
+  test("creates the freshness probe's table with full replica identity, in the publication and writable by the CDC role; a user table cannot take its name", () => {
+    const text = sql();
+    expect(text).toContain(
+      "CREATE TABLE IF NOT EXISTS lakehouse_freshness_probe (\n  probe varchar(64) NOT NULL,\n  seq bigint NOT NULL,\n  written_at timestamptz NOT NULL,\n  PRIMARY KEY (probe)\n);",
+    );
+    expect(text).toContain("SELECT 'ALTER TABLE public.lakehouse_freshness_probe REPLICA IDENTITY FULL' WHERE");
+    const taken = { name: "lakehouse_freshness_probe", primaryKey: ["id"], columns: [{ name: "id", type: ColumnTypes.bigint() }] };
+    expect(() => synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, tables: [taken] }))).toThrow(/SourceDb: tables names the freshness probe's own table/);
   });
 
   test("seeds unicode names, NULLs and a balance at the NUMERIC(18,2) limit, idempotently", () => {
@@ -78,7 +88,7 @@ describe("SourceDb schema SQL", () => {
   test("captures only the tables asked for", () => {
     const s = synthOn("docker", (scope, platform) => new SourceDb(scope, "SourceDb", { platform, capturedTables: ["accounts"] }));
     const text = s.upload("postgres-schema", "/job/schema.sql");
-    expect(text).toContain("SET TABLE public.accounts, public.debezium_signal, public.debezium_heartbeat;");
+    expect(text).toContain("SET TABLE public.accounts, public.debezium_signal, public.debezium_heartbeat, public.lakehouse_freshness_probe;");
     expect(text).not.toContain("ALTER TABLE public.users REPLICA IDENTITY FULL");
   });
 

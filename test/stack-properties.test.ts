@@ -33,11 +33,13 @@ const SERVICES = [
   "dagster-db",
   "dagster-code",
   "dagster-webserver",
-  "dagster-daemon", // Orchestrator
+  "dagster-daemon",
+  "dagster-exporter", // Orchestrator
   "metabase-db",
   "metabase", // Dashboards
   "alertmanager",
   "postgres-exporter",
+  "freshness-probe",
   "prometheus", // Monitoring
 ];
 
@@ -83,6 +85,9 @@ const ORDER: [string, string][] = [
   ["metabase-provisioning", "metabase"],
   ["metabase-provisioning", "trino"],
   ["postgres-exporter", "postgres"],
+  ["dagster-exporter", "dagster-db"],
+  // The probe's first heartbeats are timed against a running pipeline, not one still starting.
+  ["freshness-probe", "flink-pipeline-rollout"],
   ["prometheus", "alertmanager"],
 ];
 

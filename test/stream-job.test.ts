@@ -2,18 +2,18 @@ import { CdcConnector, IcebergWarehouse, SourceDb, StreamJob, StreamJobProps } f
 import { PLATFORMS, synthOn } from "./helpers";
 
 const build =
-  (props: Partial<StreamJobProps> = {}, topicPrefix = "bank") =>
+  (props: Partial<StreamJobProps> = {}, topicPrefix = "bank", freshnessProbe = false) =>
   (scope: any, platform: any) => {
     const source = new SourceDb(scope, "SourceDb", { platform });
-    const cdc = new CdcConnector(scope, "Cdc", { platform, source, topicPrefix });
+    const cdc = new CdcConnector(scope, "Cdc", { platform, source, topicPrefix, freshnessProbe });
     const warehouse = new IcebergWarehouse(scope, "Warehouse", { platform });
     return new StreamJob(scope, "StreamJob", { platform, cdc, warehouse, ...props });
   };
 
-const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank"): StreamJob => {
+const jobOf = (props: Partial<StreamJobProps> = {}, topicPrefix = "bank", freshnessProbe = false): StreamJob => {
   let job: StreamJob | undefined;
   synthOn("docker", (scope, platform) => {
-    job = build(props, topicPrefix)(scope, platform);
+    job = build(props, topicPrefix, freshnessProbe)(scope, platform);
   });
   return job!;
 };
@@ -150,5 +150,25 @@ describe("StreamJob SQL", () => {
 
   test("lists the tables it writes", () => {
     expect(jobOf().tablesWritten).toEqual(["raw_data.users", "bank.users", "raw_data.accounts", "bank.accounts"]);
+  });
+
+  test("keeps the freshness probe's table as current state only, when the connector streams it; without it the SQL is what it was", () => {
+    const probed = jobOf({}, "bank", true);
+    expect(probed.freshnessProbeTable).toBe("bank.lakehouse_freshness_probe");
+    expect(probed.sql).toContain("'topic-pattern' = 'bank\\.public\\.lakehouse_freshness_probe'");
+    expect(probed.sql).toContain("INSERT INTO lakehouse.bank.lakehouse_freshness_probe (`probe`, `seq`, `written_at`)");
+    expect(probed.sql).not.toContain("kafka_raw_lakehouse_freshness_probe");
+    expect(probed.sql).not.toContain("raw_data.lakehouse_freshness_probe");
+    expect(probed.tablesWritten).toEqual(jobOf().tablesWritten);
+    const plain = jobOf();
+    expect(plain.freshnessProbeTable).toBeUndefined();
+    expect(plain.sql).not.toContain("lakehouse_freshness_probe");
+    // The probe's statements removed, the rest is byte for byte the same.
+    expect(
+      probed.sql
+        .replace(/CREATE TEMPORARY TABLE kafka_cdc_lakehouse_freshness_probe[\s\S]*?\);\n\nCREATE TABLE IF NOT EXISTS lakehouse\.bank\.lakehouse_freshness_probe[\s\S]*?\);\n/, "")
+        .replace(/-- Columns named[^\n]*\n[^\n]*\nINSERT INTO lakehouse\.bank\.lakehouse_freshness_probe[\s\S]*?;\n\n/, "")
+        .replace(/lakehouse-cdc-[0-9a-f]{12}/g, ""),
+    ).toBe(plain.sql.replace(/lakehouse-cdc-[0-9a-f]{12}/g, ""));
   });
 });

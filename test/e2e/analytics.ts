@@ -147,6 +147,17 @@ export async function sensorTicks(url: string, location: string, sensor: string)
   return { statuses: ticks.map((t) => t.status), runsRequested: ticks.reduce((n, t) => n + t.runIds.length, 0) };
 }
 
+/** The kind of `dagster/last_updated_timestamp` in each of the newest observations of an asset that carry it, newest first. */
+export async function lastUpdateObservations(url: string, assetKey: string[]): Promise<string[]> {
+  const data = await dagsterGraphql<any>(
+    url,
+    `query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset { assetObservations(limit: 20) { metadataEntries { label __typename } } } } }`,
+    { key: { path: assetKey } },
+  );
+  const observations: { metadataEntries: { label: string; __typename: string }[] }[] = data.assetOrError.assetObservations ?? [];
+  return observations.flatMap((o) => o.metadataEntries.filter((m) => m.label === "dagster/last_updated_timestamp").map((m) => m.__typename));
+}
+
 /** Waits until a sensor has requested at least one run (its interval can be minutes). */
 export async function waitForSensorRun(url: string, location: string, sensor: string, timeoutMs: number): Promise<SensorTicks> {
   const t0 = Date.now();

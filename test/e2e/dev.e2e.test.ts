@@ -5,10 +5,11 @@ import { promisify } from "util";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import "../../cli/kafka-lz4";
 import { Client as PgClient } from "pg";
+import { ALERT_DEFAULTS } from "../../constructs/alert-rules";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DBT_MARTS } from "../../constructs/transformations";
 import { sensorDryRun } from "../../cli/dagster";
-import { accountLifecycle, EXTREME_BALANCE, martsDiffer, readMartsWhile, runDagsterJob, waitForSensorRun } from "./analytics";
+import { accountLifecycle, EXTREME_BALANCE, lastUpdateObservations, martsDiffer, readMartsWhile, runDagsterJob, waitForSensorRun } from "./analytics";
 import { describeDay2 } from "./day2";
 import { screenshotAlertsPage, secondsUntilFiring, secondsUntilResolved } from "./monitoring";
 import { screenshotDashboard } from "./superset-dashboard";
@@ -350,6 +351,13 @@ describe("dev stack on the local Docker engine", () => {
       figures["Dagster sensor ticks (newest first)"] = ticks.statuses.join(",");
       expect(ticks.statuses).not.toContain("FAILURE");
       expect(ticks.runsRequested).toBeGreaterThan(0);
+      // Its observations carry the raw tables' last update as a timestamp: the freshness checks
+      // read it and fail their run on any other kind of value (a stack upgraded from a version
+      // that wrote numbers keeps those older observations).
+      for (const table of Object.keys(stack.access.source.capturedColumns)) {
+        const [newest] = await lastUpdateObservations(url(dagster().dagster, "Dagster"), ["raw", table]);
+        expect(newest).toBe("TimestampMetadataEntry");
+      }
     });
 
     test("the Superset dashboard renders every chart with data in headless Chromium (screenshot in test-output/)", async () => {
@@ -476,27 +484,38 @@ describe("dev stack on the local Docker engine", () => {
         () => last.out,
       );
       const report = JSON.parse(last.out.slice(0, last.out.lastIndexOf("}") + 1));
-      expect(report.hops.map((h: { hop: string }) => h.hop)).toEqual(["postgresql", "kafka", "debezium", "flink", "flink taskmanagers", "minio", "trino"]);
+      expect(report.hops.map((h: { hop: string }) => h.hop)).toEqual(["postgresql", "kafka", "debezium", "flink", "flink taskmanagers", "minio", "trino", "freshness probe", "dagster"]);
       expect(report.hops.filter((h: { ok: boolean }) => !h.ok)).toEqual([]);
       const tables = report.tables.map((t: { table: string }) => t.table);
       for (const t of ["users", "accounts"])
         expect(tables).toEqual(expect.arrayContaining([expect.stringContaining(`_${stack.access.namespaces.raw}_${t}`), expect.stringContaining(`_${stack.access.namespaces.state}_${t}`)]));
       expect(report.lag.slotRetainedWalBytes).toEqual(expect.any(Number));
+      // The probe's heartbeats reach Kafka and Trino, timed: the pipeline's SLO, measured all the time.
+      const fresh = Object.fromEntries(report.freshness.map((h: { hop: string }) => [h.hop, h]));
+      expect(fresh.kafka.p95Seconds).toBeLessThan(fresh.trino.p95Seconds);
+      expect(fresh.trino.p95Seconds).toBeLessThan(ALERT_DEFAULTS.freshnessObjectiveSeconds);
+      for (const hop of ["kafka", "trino"]) for (const q of ["p50", "p95", "p99"]) figures[`freshness probe: commit -> ${hop} ${q} (s)`] = fresh[hop][`${q}Seconds`];
       expect(report.alerts).toEqual([]);
       const screen = lakehouse("status", STACK);
       expect(screen.out).toMatch(/debezium +ok +connector bank-cdc running, 1\/1 tasks running/);
       fs.writeFileSync(path.join(OUT, "status.txt"), screen.out);
     });
 
-    test("the connector paused, the TaskManager stopped, then Kafka Connect stopped: each fault's alert reaches Alertmanager, the alerts page and status show them, and recovery resolves them all", async () => {
-      // One window for the three faults: the alerts' 60 s are waited for twice, not three times.
+    test("the connector paused, the TaskManager stopped, a Dagster run failed, then Kafka Connect stopped: each fault's alert reaches Alertmanager, the alerts page and status show them, and recovery resolves them all", async () => {
+      // One window for the faults: the alerts' 60 s are waited for twice, not four times.
       const connector = stack.access.cdc!.connectorName;
       const connect = url(stack.access.cdc?.connect, "Kafka Connect");
+      const orchestrator = stack.access.orchestrator!;
+      const dagster = url(orchestrator.dagster, "Dagster");
+      // A maintenance run its own op refuses: a run that fails for real, in seconds, touching nothing.
+      const maintain = (config: Record<string, unknown>) => runDagsterJob(dagster, orchestrator.codeLocation, "iceberg_maintenance", 300_000, { ops: { maintain_iceberg_tables: { config } } });
       const faultAt = Date.now();
       await fetch(`${connectorUrl()}/pause`, { method: "PUT" });
       docker("stop", `${PREFIX}-flink-taskmanager`);
+      const failedRun = maintain({ tables: [`${stack.access.namespaces.state}.users`], orphan_retention_minutes: 5 });
       let connectStopped = false;
       let recoveredAt: number | undefined;
+      let recoveryRun: ReturnType<typeof maintain> | undefined;
       const recover = async () => {
         if (recoveredAt !== undefined) return;
         recoveredAt = Date.now();
@@ -507,13 +526,28 @@ describe("dev stack on the local Docker engine", () => {
         }
         // The pause is kept in Connect's config topic: the restarted worker starts it paused.
         await fetch(`${connectorUrl()}/resume`, { method: "PUT" });
+        // Runs never overlap: the one that resolves the alert starts after the failed one.
+        await failedRun.catch(() => undefined);
+        recoveryRun = maintain({ tables: [`${stack.access.namespaces.state}.users`], compact_all: false });
       };
       const firing = (name: string, labels: Record<string, string | undefined>, since = faultAt) => secondsUntilFiring(alertmanager(), name, labels, since, ALERT_BUDGET_MS);
       try {
-        figures["alert: connector paused -> CdcConnectorNotRunning (s)"] = await firing("CdcConnectorNotRunning", { connector, status: "paused" });
-        figures["alert: TaskManager stopped -> FlinkJobNotRunning (s)"] = await firing("FlinkJobNotRunning", {});
-        figures["alert: TaskManager stopped -> LakehouseTargetDown (s)"] = await firing("LakehouseTargetDown", { job: "flink-taskmanager" });
-        await firing("FlinkTaskManagerLost", {});
+        // Watched at once, so each figure is its own time since the faults.
+        const fired = async (figure: string, name: string, labels: Record<string, string>) => {
+          figures[`alert: ${figure} -> ${name} (s)`] = await firing(name, labels);
+        };
+        await Promise.all([
+          fired("connector paused", "CdcConnectorNotRunning", { connector, status: "paused" }),
+          fired("TaskManager stopped", "FlinkJobNotRunning", {}),
+          fired("TaskManager stopped", "LakehouseTargetDown", { job: "flink-taskmanager" }),
+          fired("TaskManager stopped", "FlinkTaskManagerLost", {}),
+          // No heartbeat reaches Trino while the TaskManager is down: the oldest one passes the objective.
+          fired("TaskManager stopped", "FreshnessObjectiveMissed", {}),
+          failedRun.then((run) => {
+            expect(run).toMatchObject({ status: "FAILURE", errors: expect.arrayContaining([expect.stringContaining("orphan_retention_minutes must be at least 10")]) });
+            return fired("Dagster run failed", "DagsterRunFailed", { dagster_job: "iceberg_maintenance" });
+          }),
+        ]);
         const page = await screenshotAlertsPage(url(stack.access.monitoring?.prometheus, "Prometheus"), path.join(OUT, "prometheus-alerts.png"));
         // The classic alerts page (Debian's build) counts each rule's active alerts.
         expect(page).toMatch(/CdcConnectorNotRunning \([1-9]\d* active\)/);
@@ -522,6 +556,7 @@ describe("dev stack on the local Docker engine", () => {
         expect(screen.status).toBe(1);
         expect(screen.out).toMatch(/debezium +FAIL +connector bank-cdc paused/);
         expect(screen.out).toMatch(/flink taskmanagers +FAIL +down/);
+        expect(screen.out).toMatch(/dagster +FAIL +newest runs: .*iceberg_maintenance FAILED/);
 
         const connectStoppedAt = Date.now();
         docker("stop", `${PREFIX}-connect`);
@@ -531,16 +566,33 @@ describe("dev stack on the local Docker engine", () => {
         await firing("CdcConnectorNotRunning", { connector, status: undefined }, connectStoppedAt);
 
         await recover();
-        for (const [name, labels] of [
-          ["CdcConnectorNotRunning", { connector }],
-          ["FlinkJobNotRunning", {}],
-          ["FlinkTaskManagerLost", {}],
-          ["LakehouseTargetDown", {}],
-        ] as const) {
+        // Each watched at once, so each figure is its own time since the recovery.
+        const heartbeatsBack = async () => {
+          // The freshness alert itself waits for its p95 window to pass the outage (5 minutes;
+          // promtool's cases show it quiet on fresh data): the probe's heartbeats are what recover.
+          await eventually("the probe's heartbeats to reach Trino again", ALERT_BUDGET_MS, async () => {
+            const r = await lakehouseAsync("status", STACK, "--json");
+            const trino = JSON.parse(r.out.slice(0, r.out.lastIndexOf("}") + 1)).freshness.find((h: { hop: string }) => h.hop === "trino");
+            return trino && trino.pendingSeconds < 15 ? true : undefined;
+          });
+          figures["freshness probe: recovery -> heartbeats in Trino again (s)"] = Math.round((Date.now() - recoveredAt!) / 1000);
+        };
+        const resolved = async (name: string, labels: Record<string, string>) => {
           figures[`alert resolved after recovery: ${name} (s)`] = await secondsUntilResolved(alertmanager(), name, labels, recoveredAt!, ALERT_BUDGET_MS);
-        }
+        };
+        const [run] = await Promise.all([
+          recoveryRun,
+          heartbeatsBack(),
+          resolved("CdcConnectorNotRunning", { connector }),
+          resolved("FlinkJobNotRunning", {}),
+          resolved("FlinkTaskManagerLost", {}),
+          resolved("LakehouseTargetDown", {}),
+          resolved("DagsterRunFailed", {}),
+        ]);
+        expect(run).toMatchObject({ status: "SUCCESS" });
       } finally {
         await recover();
+        await recoveryRun?.catch(() => undefined);
       }
       await eventually("the pipeline job to run again", 120_000, async () => ((await runningJobs()).length === 1 ? true : undefined));
     });

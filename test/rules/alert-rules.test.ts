@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AlertRule, alertRules, ALERT_DEFAULTS, ICEBERG_COMMIT_AGE, RuleFile } from "../../constructs/alert-rules";
+import { AlertRule, alertRules, ALERT_DEFAULTS, DAGSTER_LAST_RUN_FAILED, FRESHNESS_PENDING_SECONDS, FRESHNESS_SECONDS, ICEBERG_COMMIT_AGE, RuleFile } from "../../constructs/alert-rules";
 import { LOCAL_IMAGE_REGISTRY, defaultImage } from "../../constructs/images";
 
 /**
@@ -15,7 +15,7 @@ import { LOCAL_IMAGE_REGISTRY, defaultImage } from "../../constructs/images";
 const IMAGE = defaultImage("prometheus", LOCAL_IMAGE_REGISTRY);
 const CONNECTOR = "bank-cdc";
 const SLOT = "lakehouse_cdc";
-const rules = alertRules({}, { connectorName: CONNECTOR, slotName: SLOT, flinkTaskManagers: 1 });
+const rules = alertRules({}, { connectorName: CONNECTOR, slotName: SLOT, flinkTaskManagers: 1, dagsterRuns: true, freshnessProbe: true });
 
 interface Case {
   /** What the case shows. */
@@ -163,7 +163,47 @@ const cases: Case[] = [
     evalSeconds: 20,
     fires: [],
   },
+  {
+    title: "heartbeats reaching Trino in 30 to 90 s (p95 about 87 s)",
+    alert: "FreshnessObjectiveMissed",
+    series: histogram("trino", { 30: "0x30", 90: "0+1x30", "+Inf": "0+1x30" }),
+    evalSeconds: 300,
+    fires: [{}],
+  },
+  {
+    title: "heartbeats reaching Trino within 10 s, and Kafka's hop slow (not the objective's)",
+    alert: "FreshnessObjectiveMissed",
+    series: { ...histogram("trino", { 10: "0+1x30", 90: "0+1x30", "+Inf": "0+1x30" }), ...histogram("kafka", { 10: "0x30", 90: "0+1x30", "+Inf": "0+1x30" }) },
+    evalSeconds: 300,
+    fires: [],
+  },
+  {
+    title: "nothing reaching Trino: the oldest heartbeat on its way for over a minute",
+    alert: "FreshnessObjectiveMissed",
+    series: { ...histogram("trino", { 10: "5x12", "+Inf": "5x12" }), [`${FRESHNESS_PENDING_SECONDS}{hop="trino"}`]: "0+10x12" },
+    evalSeconds: 70,
+    fires: [{}],
+  },
+  {
+    title: "a job whose newest run failed, beside one whose newest run succeeded",
+    alert: "DagsterRunFailed",
+    series: { [`${DAGSTER_LAST_RUN_FAILED}{dagster_job="dbt_build"}`]: "1x3", [`${DAGSTER_LAST_RUN_FAILED}{dagster_job="iceberg_maintenance"}`]: "0x3" },
+    evalSeconds: 10,
+    fires: [{ dagster_job: "dbt_build" }],
+  },
+  {
+    title: "a failed run followed by a successful one",
+    alert: "DagsterRunFailed",
+    series: { [`${DAGSTER_LAST_RUN_FAILED}{dagster_job="dbt_build"}`]: "1 1 0 0" },
+    evalSeconds: 30,
+    fires: [],
+  },
 ];
+
+/** The freshness probe's histogram buckets of `hop`, cumulative as Prometheus keeps them: `le` -> series values. */
+function histogram(hop: string, buckets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(buckets).map(([le, values]) => [`${FRESHNESS_SECONDS}_bucket{hop="${hop}",le="${le}"}`, values]));
+}
 
 /** The rule file and a promtool test file for `cases`, in a fresh directory. */
 function writeFiles(file: RuleFile, testCases: Case[]): string {
