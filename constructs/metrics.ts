@@ -1,4 +1,5 @@
-import { Endpoint } from "./platform/workload";
+import { Construct } from "constructs";
+import { Endpoint, HealthCheck, IDependable, IPlatform, Secret } from "./platform/workload";
 
 /** A place a layer serves Prometheus metrics: one scrape job per kind of process. */
 export interface MetricsTarget {
@@ -30,3 +31,45 @@ export interface IMetricsSource {
 
 /** Port of the Prometheus JMX exporter agent in Kafka and Kafka Connect (Debezium's image uses it too). */
 export const JMX_EXPORTER_PORT = 9404;
+
+/** Where {@link postgresExporter} logs in, and what it asks. */
+export interface PostgresExporterOptions {
+  /** Construct id of the service. */
+  readonly id: string;
+  /** Service name, e.g. `postgres-exporter`. */
+  readonly name: string;
+  /** Scrape job name. */
+  readonly job: string;
+  /** The exporter's image (prometheuscommunity/postgres-exporter). */
+  readonly image: string;
+  /** Where PostgreSQL listens. */
+  readonly endpoint: Endpoint;
+  /** Database the exporter connects to. */
+  readonly database: string;
+  /** Role it logs in as: one that may read what the queries read. */
+  readonly user: string;
+  /** That role's password. */
+  readonly password: Secret;
+  /** Extra queries (postgres_exporter's queries.yml): each query's columns become `<query>_<column>` gauges and labels. */
+  readonly queries: object;
+  /** What must run before it (the database). */
+  readonly dependsOn: IDependable[];
+}
+
+/** Prometheus's PostgreSQL exporter logged in as `user`, with extra queries; returns its scrape target. */
+export function postgresExporter(scope: Construct, platform: IPlatform, o: PostgresExporterOptions): MetricsTarget {
+  const exporter = platform.service(scope, o.id, {
+    name: o.name,
+    image: o.image,
+    args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
+    env: { DATA_SOURCE_URI: `${o.endpoint.address}/${o.database}?sslmode=disable`, DATA_SOURCE_USER: o.user },
+    secretEnv: { DATA_SOURCE_PASS: o.password },
+    files: [{ path: "/etc/postgres-exporter/queries.yml", content: JSON.stringify(o.queries, null, 2) + "\n" }],
+    ports: [{ name: "http", port: 9187 }],
+    healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
+    resources: { cpuMillis: 50, memoryMiB: 64 },
+    runAsUser: 65534,
+    dependsOn: o.dependsOn,
+  });
+  return { job: o.job, endpoint: exporter.endpoint("http") };
+}

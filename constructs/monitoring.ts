@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { alertRules, AlertThresholds, RuleFile } from "./alert-rules";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
-import { MetricsTarget } from "./metrics";
+import { MetricsTarget, postgresExporter } from "./metrics";
 import { NODE_USER } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, ResourceSpec } from "./platform/workload";
 import { ISourceDb } from "./source-db";
@@ -171,23 +171,18 @@ export class Monitoring extends Construct {
 
   /** The PostgreSQL exporter, logged in as the CDC role, with the slot query. */
   private postgresExporter(props: MonitoringProps, source: ISourceDb): MetricsTarget {
-    const exporter = props.platform.service(this, "PostgresExporter", {
+    return postgresExporter(this, props.platform, {
+      id: "PostgresExporter",
       name: "postgres-exporter",
+      job: "postgres",
       image: props.postgresExporterImage ?? defaultImage("postgresExporter", props.imageRegistry),
-      args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
-      env: {
-        DATA_SOURCE_URI: `${source.endpoint.address}/${source.database}?sslmode=disable`,
-        DATA_SOURCE_USER: source.cdcUser,
-      },
-      secretEnv: { DATA_SOURCE_PASS: source.cdcPassword },
-      files: [{ path: "/etc/postgres-exporter/queries.yml", content: json(SLOT_QUERIES) }],
-      ports: [{ name: "http", port: 9187 }],
-      healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
-      resources: { cpuMillis: 50, memoryMiB: 64 },
-      runAsUser: 65534,
+      endpoint: source.endpoint,
+      database: source.database,
+      user: source.cdcUser,
+      password: source.cdcPassword,
+      queries: SLOT_QUERIES,
       dependsOn: [source],
     });
-    return { job: "postgres", endpoint: exporter.endpoint("http") };
   }
 
   /** The freshness probe (monitoring/freshness-probe.js), logged in as the CDC role, which may write the probe table. */

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { AppDatabase, appDatabase } from "./app-database";
 import { asset } from "./assets";
 import { defaultImage } from "./images";
-import { IMetricsSource, MetricsTarget } from "./metrics";
+import { IMetricsSource, MetricsTarget, postgresExporter } from "./metrics";
 import { Endpoint, HealthCheck, IPlatform, ServiceHandle } from "./platform/workload";
 import { DBT_PROJECT_DIR, ITransformations } from "./transformations";
 import { validateInteger, ValidationError } from "./validation";
@@ -219,20 +219,18 @@ export class Orchestrator extends Construct implements IMetricsSource {
 
 /** Dagster serves no metrics: an exporter reads its run storage, logged in as Dagster's own role. */
 function runsExporter(scope: Construct, platform: IPlatform, storage: AppDatabase, image: string): MetricsTarget {
-  const exporter = platform.service(scope, "RunsExporter", {
+  return postgresExporter(scope, platform, {
+    id: "RunsExporter",
     name: "dagster-exporter",
+    job: "dagster",
     image,
-    args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
-    env: { DATA_SOURCE_URI: `${storage.endpoint.address}/${storage.user}?sslmode=disable`, DATA_SOURCE_USER: storage.user },
-    secretEnv: { DATA_SOURCE_PASS: storage.password },
-    files: [{ path: "/etc/postgres-exporter/queries.yml", content: JSON.stringify(RUN_QUERIES, null, 2) + "\n" }],
-    ports: [{ name: "http", port: 9187 }],
-    healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
-    resources: { cpuMillis: 50, memoryMiB: 64 },
-    runAsUser: 65534,
+    endpoint: storage.endpoint,
+    database: storage.user,
+    user: storage.user,
+    password: storage.password,
+    queries: RUN_QUERIES,
     dependsOn: [storage.endpoint],
   });
-  return { job: "dagster", endpoint: exporter.endpoint("http") };
 }
 
 /**
