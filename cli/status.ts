@@ -21,9 +21,11 @@ export interface HopStatus {
 export interface FreshnessStatus {
   /** `kafka` or `trino`. */
   readonly hop: string;
-  /** Percentiles of commit -> arrival, in seconds; undefined when no heartbeat arrived in the window. */
+  /** Median of commit -> arrival, in seconds; undefined when no heartbeat arrived in the window. */
   readonly p50Seconds?: number;
+  /** Its 95th percentile (what the freshness objective is about). */
   readonly p95Seconds?: number;
+  /** Its 99th percentile. */
   readonly p99Seconds?: number;
   /** Age of the oldest heartbeat not there yet (0: none). */
   readonly pendingSeconds?: number;
