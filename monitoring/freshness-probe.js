@@ -13,9 +13,11 @@
  *   lakehouse_freshness_heartbeats_total      heartbeats committed
  *   lakehouse_freshness_errors_total{stage}   failed writes, reads and polls
  *
- * hop is `kafka` or `trino`. Both ends are timed on this process's clock. Trino is polled every
- * TRINO_POLL_MS while a heartbeat is pending, so its figure is late by up to that. The state table
- * holds only the newest heartbeat: the ones it shows together became visible together.
+ * hop is `kafka` or `trino`. Both ends are timed on this process's clock, from when the
+ * heartbeat's autocommitted write is sent (its commit follows within its round trip, milliseconds
+ * unless PostgreSQL stalls, which then counts too). Trino is polled every TRINO_POLL_MS while a
+ * heartbeat is pending, so its figure is late by up to that. The state table holds only the
+ * newest heartbeat: the ones it shows together became visible together.
  *
  * Runs in the freshness-probe image (the libraries on NODE_PATH), mounted by the Monitoring
  * construct. Environment: PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD (read by pg),
