@@ -111,8 +111,9 @@ export class Lakehouse extends Construct {
 
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
     if (props.cdc !== false) {
-      // The freshness probe times the whole way, PostgreSQL to Trino: it needs every layer on it.
-      const probe = props.monitoring !== false && props.monitoring?.freshnessProbe !== false && props.streamJob !== false && props.queryEngine !== false;
+      // The freshness probe (opt-in) times the whole way, PostgreSQL to Trino: it needs every layer on it.
+      const probeProps = props.monitoring === false ? false : props.monitoring?.freshnessProbe;
+      const probe = probeProps !== undefined && probeProps !== false && props.streamJob !== false && props.queryEngine !== false;
       this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source, freshnessProbe: probe });
       this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
       if (props.streamJob !== false) {

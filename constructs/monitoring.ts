@@ -34,7 +34,14 @@ export interface MonitoringProps {
    * @default - no probe
    */
   readonly probeTarget?: FreshnessProbeTarget;
-  /** The freshness probe's settings; `false` leaves it out. @default {} */
+  /**
+   * The freshness probe's settings; opt-in. Its table has a place in the Flink job among the
+   * captured tables, and Flink restores operator state by place: a captured table added to a
+   * stack whose job already runs the probe takes over the probe's Kafka source state (its events
+   * land in the new table's raw log). Turn it on in a stack whose captured tables are final,
+   * until the probe runs as a job of its own.
+   * @default - no probe
+   */
   readonly freshnessProbe?: FreshnessProbeProps | false;
   /** Thresholds of the alert rules. @default - {@link ALERT_DEFAULTS} */
   readonly alerts?: AlertThresholds;

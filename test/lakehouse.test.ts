@@ -20,7 +20,6 @@ const SERVICES = [
   "alertmanager",
   "postgres-exporter",
   "dagster-exporter",
-  "freshness-probe",
 ];
 const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
 

@@ -39,7 +39,6 @@ const SERVICES = [
   "metabase", // Dashboards
   "alertmanager",
   "postgres-exporter",
-  "freshness-probe",
   "prometheus", // Monitoring
 ];
 
@@ -86,8 +85,6 @@ const ORDER: [string, string][] = [
   ["metabase-provisioning", "trino"],
   ["postgres-exporter", "postgres"],
   ["dagster-exporter", "dagster-db"],
-  // The probe's first heartbeats are timed against a running pipeline, not one still starting.
-  ["freshness-probe", "flink-pipeline-rollout"],
   ["prometheus", "alertmanager"],
 ];
 
