@@ -30,7 +30,7 @@ export interface MonitoringProps {
   readonly dagsterRuns?: boolean;
   /**
    * Where the freshness probe's heartbeat goes: written to `source`'s probe table, read from
-   * Kafka and from Trino. `Lakehouse` wires it when `freshnessProbe` is not false.
+   * Kafka and from Trino. `Lakehouse` wires it when `freshnessProbe` is given (opt-in).
    * @default - no probe
    */
   readonly probeTarget?: FreshnessProbeTarget;
