@@ -82,7 +82,7 @@ export const STATUS_QUERIES = {
   queueTotal: 'max(debezium_metrics_queuetotalcapacity{context="streaming"})',
   slotWal: "pg_replication_slot_retained_wal_bytes",
   slotActive: "pg_replication_slot_active",
-  jobRunning: "max(flink_jobmanager_job_runningState)",
+  jobRunning: "max by (job_name) (flink_jobmanager_job_runningState)",
   slots: "max(flink_jobmanager_taskSlotsTotal)",
   taskManagers: "max(flink_jobmanager_numRegisteredTaskManagers)",
   checkpoints: "sum(flink_jobmanager_job_numberOfCompletedCheckpoints)",
@@ -207,7 +207,8 @@ export function judgeHops(f: Figures, now: number): HopStatus[] {
     };
   });
   add("flink-jobmanager", "flink", () => {
-    const running = first(f.jobRunning) === 1;
+    const stopped = f.jobRunning.filter((s) => s.value !== 1).map((s) => s.metric.job_name ?? "?");
+    const running = f.jobRunning.length > 0 && stopped.length === 0;
     const slots = first(f.slots) ?? 0;
     const failed = Math.round(first(f.failedCheckpoints) ?? 0);
     // Failures count only while nothing completes (as in the FlinkCheckpointsFailing rule).
@@ -217,7 +218,8 @@ export function judgeHops(f: Figures, now: number): HopStatus[] {
     return {
       ok: running && slots > 0 && !stuck,
       detail:
-        `job ${running ? "RUNNING" : "NOT RUNNING"} on ${slots} slot${slots === 1 ? "" : "s"} of ${first(f.taskManagers) ?? 0} TaskManager(s)` +
+        (f.jobRunning.length === 0 ? "NO job" : stopped.length > 0 ? `job ${stopped.join(", ")} NOT RUNNING` : `${f.jobRunning.length} job${f.jobRunning.length === 1 ? "" : "s"} RUNNING`) +
+        ` on ${slots} slot${slots === 1 ? "" : "s"} of ${first(f.taskManagers) ?? 0} TaskManager(s)` +
         (completed === undefined ? ", no checkpoint yet" : `, ${completed} checkpoints completed (last took ${first(f.checkpointMs)} ms)`) +
         (failed > 0 ? `, ${failed} failed in 5 min${stuck ? " and NONE COMPLETED" : ""}` : "") +
         (pending === undefined ? "" : `, ${pending} records pending in Kafka`),

@@ -129,6 +129,8 @@ export interface StreamJobAccess {
   readonly sqlGateway: AccessEndpoint;
   /** Name of the Flink job of the pipeline. */
   readonly jobName: string;
+  /** Name of the freshness probe's Flink job, when the stack runs the probe. */
+  readonly probeJobName?: string;
   /** Iceberg tables the job writes, `namespace.table`. */
   readonly tables: string[];
   /** Checkpoint interval: Iceberg commits once per checkpoint, the floor of commit -> Trino freshness. */
@@ -220,13 +222,16 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
         location: warehouse.warehouse,
         accessKeyId: warehouse.accessKeyId,
       }),
-    streamJob: streamJob && {
-      jobManager: at(streamJob.jobManager),
-      sqlGateway: at(streamJob.gateway),
-      jobName: streamJob.jobName,
-      tables: streamJob.tablesWritten,
-      checkpointIntervalMs: streamJob.checkpointIntervalMs,
-    },
+    streamJob:
+      streamJob &&
+      withoutUndefined({
+        jobManager: at(streamJob.jobManager),
+        sqlGateway: at(streamJob.gateway),
+        jobName: streamJob.jobName,
+        probeJobName: streamJob.probeJobName,
+        tables: streamJob.tablesWritten,
+        checkpointIntervalMs: streamJob.checkpointIntervalMs,
+      }),
     query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema, vault: transformations?.vaultSchema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },

@@ -52,6 +52,11 @@ export interface AlertContext {
   readonly slotName?: string;
   /** TaskManagers of the Flink pipeline; without a pipeline, no Flink rules. */
   readonly flinkTaskManagers?: number;
+  /**
+   * Regular expressions matching every version's name of each Flink job the stack keeps running
+   * (`StreamJob.jobNamePatterns`): one that matches no running job fires. @default - any job
+   */
+  readonly flinkJobs?: string[];
   /** Whether Dagster's runs are exported ({@link DAGSTER_LAST_RUN_FAILED}); without them, no Dagster rule. */
   readonly dagsterRuns?: boolean;
   /** Whether the freshness probe runs ({@link FRESHNESS_SECONDS}); without it, no freshness rule. */
@@ -155,15 +160,17 @@ export function alertRules(thresholds: AlertThresholds, context: AlertContext): 
   }
   if (context.flinkTaskManagers !== undefined) {
     const w = `${t.checkpointFailureWindowSeconds}s`;
+    // A job that stopped for good leaves no series: each job the stack keeps must have one.
+    const absent = (context.flinkJobs?.length ? context.flinkJobs : [".+"]).map((re) => ` or absent(flink_jobmanager_job_runningState{job_name=~"${re.replace(/\\/g, "\\\\")}"})`).join("");
     rules.push(
       rule(
         "FlinkJobNotRunning",
         // A job waiting for slots restarts again and again, RUNNING for moments: no slots counts too.
-        "(max(flink_jobmanager_job_runningState) < 1) or (max(flink_jobmanager_taskSlotsTotal) < 1) or absent(flink_jobmanager_job_runningState)",
+        `(max by (job_name) (flink_jobmanager_job_runningState) < 1) or (max(flink_jobmanager_taskSlotsTotal) < 1)${absent}`,
         t.flinkJobNotRunningSeconds,
         "critical",
-        "The Flink pipeline job is not running",
-        "The JobManager reports no RUNNING job, has no TaskManager slots to run it in, or cannot be scraped: Kafka's changes stop reaching the Iceberg tables.",
+        "A Flink job of the pipeline is not running",
+        "The JobManager reports a job not RUNNING (its job_name label), none of a job the stack keeps running, no TaskManager slots to run them in, or cannot be scraped: Kafka's changes stop reaching the Iceberg tables.",
       ),
       rule(
         "FlinkTaskManagerLost",

@@ -41,7 +41,7 @@ export interface LakehouseProps {
   /** Options of the dashboards (Metabase, or Superset on the dbt marts); `false` omits them. @default {} */
   readonly dashboards?: Omit<DashboardsProps, Wired | "queryEngine" | "rawDatabase" | "stateDatabase" | "tables" | "transformations"> | false;
   /** Options of Prometheus, Alertmanager and the alert rules; `false` omits them. @default {} */
-  readonly monitoring?: Omit<MonitoringProps, Wired | "targets" | "source" | "slotName" | "connectorName" | "flinkTaskManagers" | "dagsterRuns" | "probeTarget"> | false;
+  readonly monitoring?: Omit<MonitoringProps, Wired | "targets" | "source" | "slotName" | "connectorName" | "flinkTaskManagers" | "flinkJobs" | "dagsterRuns" | "probeTarget"> | false;
 }
 
 /**
@@ -111,9 +111,8 @@ export class Lakehouse extends Construct {
 
     this.source = props.source ?? new SourceDb(this, "SourceDb", { ...props.sourceDb, ...wired });
     if (props.cdc !== false) {
-      // The freshness probe (opt-in) times the whole way, PostgreSQL to Trino: it needs every layer on it.
-      const probeProps = props.monitoring === false ? false : props.monitoring?.freshnessProbe;
-      const probe = probeProps !== undefined && probeProps !== false && props.streamJob !== false && props.queryEngine !== false;
+      // The freshness probe times the whole way, PostgreSQL to Trino: it needs every layer on it.
+      const probe = props.monitoring !== false && props.monitoring?.freshnessProbe !== false && props.streamJob !== false && props.queryEngine !== false;
       this.cdc = new CdcConnector(this, "CdcConnector", { ...props.cdc, ...wired, source: this.source, freshnessProbe: probe });
       this.warehouse = props.existingWarehouse ?? new IcebergWarehouse(this, "IcebergWarehouse", { ...props.warehouse, ...wired });
       if (props.streamJob !== false) {
@@ -162,6 +161,7 @@ export class Lakehouse extends Construct {
         slotName: this.cdc?.slotName,
         connectorName: this.cdc?.connectorName,
         flinkTaskManagers: this.streamJob?.taskManagers,
+        flinkJobs: this.streamJob?.jobNamePatterns,
         dagsterRuns: (this.orchestrator?.metricsTargets.length ?? 0) > 0,
         probeTarget: this.probeTarget(),
       });

@@ -26,22 +26,17 @@ export interface MonitoringProps {
   readonly connectorName?: string;
   /** TaskManagers of the Flink pipeline, for the job, TaskManager, checkpoint, lag and commit rules. @default - no Flink rules */
   readonly flinkTaskManagers?: number;
+  /** Name patterns of the Flink jobs the stack keeps running, for the job rule. @default - any job */
+  readonly flinkJobs?: string[];
   /** Whether a target exports Dagster's runs (the Orchestrator's), for the failed-run rule. @default false */
   readonly dagsterRuns?: boolean;
   /**
    * Where the freshness probe's heartbeat goes: written to `source`'s probe table, read from
-   * Kafka and from Trino. `Lakehouse` wires it when `freshnessProbe` is given (opt-in).
+   * Kafka and from Trino. `Lakehouse` wires it unless `freshnessProbe` is false.
    * @default - no probe
    */
   readonly probeTarget?: FreshnessProbeTarget;
-  /**
-   * The freshness probe's settings; opt-in. Its table has a place in the Flink job among the
-   * captured tables, and Flink restores operator state by place: a captured table added to a
-   * stack whose job already runs the probe takes over the probe's Kafka source state (its events
-   * land in the new table's raw log). Turn it on in a stack whose captured tables are final,
-   * until the probe runs as a job of its own.
-   * @default - no probe
-   */
+  /** The freshness probe's settings; `false` leaves it out. @default {} */
   readonly freshnessProbe?: FreshnessProbeProps | false;
   /** Thresholds of the alert rules. @default - {@link ALERT_DEFAULTS} */
   readonly alerts?: AlertThresholds;
@@ -128,6 +123,7 @@ export class Monitoring extends Construct {
       connectorName: props.connectorName,
       slotName: props.slotName,
       flinkTaskManagers: props.flinkTaskManagers,
+      flinkJobs: props.flinkJobs,
       dagsterRuns: props.dagsterRuns,
       freshnessProbe: probe !== undefined,
     });

@@ -12,8 +12,13 @@ import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, PortSpec, Sec
 import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateUnreservedIdentifier, ValidationError } from "./validation";
 
-/** Where in the warehouse bucket Flink keeps checkpoints, savepoints and each version's SQL. */
+/** Where in the warehouse bucket Flink keeps the pipeline's checkpoints, savepoints and each version's SQL. */
 const STATE_PREFIX = "flink/";
+/**
+ * The same for the freshness probe's job: beside the pipeline's prefix, not under it, since each
+ * keeper restores the newest checkpoint it finds under its own.
+ */
+const PROBE_STATE_PREFIX = "flink-probe/";
 
 /** Props of {@link StreamJob}. */
 export interface StreamJobProps {
@@ -27,9 +32,13 @@ export interface StreamJobProps {
   readonly jobName?: string;
   /** @default 1 */
   readonly taskManagers?: number;
-  /** Slots per TaskManager; each slot runs one parallel copy of the whole pipeline. @default 2 */
+  /**
+   * Slots per TaskManager. Each slot runs one parallel copy of the whole pipeline; the freshness
+   * probe's job takes one more, and one is left for `lakehouse bench --peer`.
+   * @default 3
+   */
   readonly taskSlots?: number;
-  /** Parallelism of the job; at most taskManagers x taskSlots. @default 1 */
+  /** Parallelism of the pipeline job; at most taskManagers x taskSlots, less the probe job's slot. @default 1 */
   readonly parallelism?: number;
   /**
    * Checkpoint interval. Iceberg commits on checkpoints, so this bounds how stale the tables
@@ -85,6 +94,8 @@ export interface PipelineSqlInput {
   readonly bootstrap: string;
   /** Kafka consumer group of the job. */
   readonly consumerGroup: string;
+  /** Where the job's checkpoints go, when not the cluster's `state.checkpoints.dir`. */
+  readonly checkpointDir?: string;
   /** The captured tables with the topic that carries each one's changes. */
   readonly tables: {
     /** The table's schema. */
@@ -126,6 +137,11 @@ export function renderPipelineSql(input: PipelineSqlInput): string {
  * The keeper restores the newest retained checkpoint whenever no version runs (a JobManager
  * replaced by a deploy or restarted after a crash), upgrades to new SQL through a savepoint
  * (rolling back if it does not start), and refuses to replay Kafka into tables that hold data.
+ *
+ * When the connector streams the freshness probe's table, its current-state table is written by
+ * a second job with a keeper of its own. Flink restores operator state by an operator's place in
+ * the job, so a table in the pipeline's job after which captured tables are added would hand its
+ * Kafka source state to the first of them; in a job of its own, the probe is no table's neighbour.
  */
 export class StreamJob extends Construct implements IDependable, IMetricsSource {
   /** Full Flink job name (prefix plus SQL hash). */
@@ -140,6 +156,15 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
   public readonly tablesWritten: string[];
   /** The freshness probe's current-state table (`namespace.table`), when the connector streams the probe. */
   public readonly freshnessProbeTable?: string;
+  /** Full name of the freshness probe's Flink job, when the connector streams the probe. */
+  public readonly probeJobName?: string;
+  /** The SQL of the freshness probe's job. */
+  public readonly probeSql?: string;
+  /**
+   * Prometheus regular expressions matching the name of every job the stack keeps running, any
+   * version (the pipeline's, and the probe's): a rule fires when one of them is absent.
+   */
+  public readonly jobNamePatterns: string[];
   /** Checkpoint interval: Iceberg commits once per checkpoint. */
   public readonly checkpointIntervalMs: number;
   /** TaskManagers of the Flink cluster. */
@@ -164,15 +189,16 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     this.stateDatabase = settings.stateDatabase;
     this.checkpointIntervalMs = settings.checkpointIntervalMs;
     this.taskManagers = settings.taskManagers;
-    // The name holds a hash of the SQL rendered without it, so any change yields a new name.
-    const hash = createHash("sha256")
-      .update(renderPipelineSql(sqlInput(props, settings, settings.family)))
-      .digest("hex")
-      .slice(0, 12);
-    this.jobName = `${settings.family}-${hash}`;
-    this.sql = renderPipelineSql(sqlInput(props, settings, this.jobName));
+    const pipeline = versionedSql(settings.family, (jobName) => sqlInput(props, settings, jobName, pipelineTables(props.cdc)));
+    this.jobName = pipeline.jobName;
+    this.sql = pipeline.sql;
     this.tablesWritten = props.cdc.tables.flatMap((t) => [`${this.rawDatabase}.${t.name}`, `${this.stateDatabase}.${t.name}`]);
-    this.freshnessProbeTable = props.cdc.freshnessProbe ? `${this.stateDatabase}.${props.cdc.freshnessProbe.table.name}` : undefined;
+    const probe = props.cdc.freshnessProbe;
+    const probeJob = probe && versionedSql(probeFamily(settings.family), (jobName) => probeSqlInput(props, settings, jobName, probe));
+    this.freshnessProbeTable = probe ? `${this.stateDatabase}.${probe.table.name}` : undefined;
+    this.probeJobName = probeJob?.jobName;
+    this.probeSql = probeJob?.sql;
+    this.jobNamePatterns = [settings.family, ...(probe ? [probeFamily(settings.family)] : [])].map(jobNamePattern);
 
     const flink = flinkRuntime(props.warehouse, settings);
     const jobManager = this.jobManagerService(props, settings, flink);
@@ -186,9 +212,39 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
         ]
       : [];
     this.gateway = this.sqlGateway(props, settings, flink);
-    const keeper = this.keeper(props, settings, flink, taskManager);
-    this.rollout = this.rolloutJob(props, settings, flink, keeper, taskManager);
-    this.dependables = this.rollout.dependables;
+    const tables = (list: TableSchema[], raw: boolean): PipelineTables => ({
+      raw: raw ? list.map((t) => ({ namespace: this.rawDatabase, name: t.name })) : [],
+      state: list.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
+    });
+    const pipelineKeeper = this.keeper(props, settings, flink, taskManager, {
+      id: "Keeper",
+      name: "flink-pipeline",
+      jobName: this.jobName,
+      family: settings.family,
+      sql: this.sql,
+      tables: tables(props.cdc.tables, true),
+      statePrefix: STATE_PREFIX,
+    });
+    this.rollout = this.rolloutJob(props, settings, flink, pipelineKeeper, taskManager, { id: "Rollout", name: "flink-pipeline-rollout", jobName: this.jobName });
+    const probeRollout =
+      probe &&
+      this.rolloutJob(
+        props,
+        settings,
+        flink,
+        this.keeper(props, settings, flink, taskManager, {
+          id: "ProbeKeeper",
+          name: "flink-probe-keeper",
+          jobName: this.probeJobName!,
+          family: probeFamily(settings.family),
+          sql: this.probeSql!,
+          tables: tables([probe.table], false),
+          statePrefix: PROBE_STATE_PREFIX,
+        }),
+        taskManager,
+        { id: "ProbeRollout", name: "flink-probe-rollout", jobName: this.probeJobName! },
+      );
+    this.dependables = [...this.rollout.dependables, ...(probeRollout?.dependables ?? [])];
   }
 
   /** The JobManager: web UI, REST API and the scheduler of the session cluster. */
@@ -251,36 +307,31 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
   }
 
   /**
-   * The keeper owns the job from here on: it restores the newest retained checkpoint whenever
-   * no version runs (a new or restarted JobManager) and upgrades with a savepoint on new SQL.
+   * The keeper owns a job from here on: it restores the newest retained checkpoint whenever no
+   * version runs (a new or restarted JobManager) and upgrades with a savepoint on new SQL.
    */
-  private keeper(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, taskManager: ServiceHandle): ServiceHandle {
+  private keeper(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, taskManager: ServiceHandle, job: KeptJob): ServiceHandle {
     const { cdc, warehouse } = props;
-    const stateTables = [...cdc.tables, ...(cdc.freshnessProbe ? [cdc.freshnessProbe.table] : [])];
-    const tables = {
-      raw: cdc.tables.map((t) => ({ namespace: this.rawDatabase, name: t.name })),
-      state: stateTables.map((t) => ({ namespace: this.stateDatabase, name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: icebergType(c.type) })) })),
-    };
-    return props.platform.service(this, "Keeper", {
-      name: "flink-pipeline",
+    return props.platform.service(this, job.id, {
+      name: job.name,
       image: settings.jobImage,
       command: nodeScriptCommand(PIPELINE_SCRIPT, ["keep"]),
       env: {
         GATEWAY_URL: this.gateway.url("http"),
         JOBMANAGER_URL: this.jobManager.url("http"),
         CATALOG_URL: warehouse.catalog.url("http"),
-        JOB_NAME: this.jobName,
-        JOB_FAMILY: `${settings.family}-`,
+        JOB_NAME: job.jobName,
+        JOB_FAMILY: `${job.family}-`,
         SQL_FILE: "/job/pipeline.sql",
         TABLES_FILE: "/job/tables.json",
         S3_ENDPOINT: warehouse.s3.url("http"),
         S3_BUCKET: warehouse.bucket,
-        STATE_PREFIX: STATE_PREFIX,
+        STATE_PREFIX: job.statePrefix,
         PORT: String(KEEPER_PORT),
         ...flink.s3Env,
       },
       secretEnv: flink.secretEnv,
-      files: [...nodeScriptFiles(PIPELINE_SCRIPT), { path: "/job/pipeline.sql", content: this.sql }, { path: "/job/tables.json", content: JSON.stringify(tables, null, 2) + "\n" }],
+      files: [...nodeScriptFiles(PIPELINE_SCRIPT), { path: "/job/pipeline.sql", content: job.sql }, { path: "/job/tables.json", content: JSON.stringify(job.tables, null, 2) + "\n" }],
       ports: [{ name: "http", port: KEEPER_PORT }],
       healthCheck: HealthCheck.http(KEEPER_PORT, "/healthz", { intervalSeconds: 3 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
@@ -294,22 +345,29 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
    * A deploy waits for the pipeline: this step re-runs whenever the SQL or the Flink cluster
    * changes, and passes once the target version runs and has completed a checkpoint since.
    */
-  private rolloutJob(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime, keeper: ServiceHandle, taskManager: ServiceHandle): JobHandle {
+  private rolloutJob(
+    props: StreamJobProps,
+    settings: StreamJobSettings,
+    flink: FlinkRuntime,
+    keeper: ServiceHandle,
+    taskManager: ServiceHandle,
+    job: { id: string; name: string; jobName: string },
+  ): JobHandle {
     const clusterIdentity = createHash("sha256")
       .update(JSON.stringify({ image: settings.image, flinkProperties: flink.properties, taskManagers: settings.taskManagers }))
       .digest("hex")
       .slice(0, 12);
     return props.platform.job(
       this,
-      "Rollout",
+      job.id,
       nodeJob({
-        name: "flink-pipeline-rollout",
+        name: job.name,
         image: settings.jobImage,
         script: PIPELINE_SCRIPT,
         scriptArgs: ["await"],
         env: {
           KEEPER_URL: keeper.endpoint("http").url("http"),
-          JOB_NAME: this.jobName,
+          JOB_NAME: job.jobName,
           FLINK_CLUSTER: clusterIdentity,
         },
         resources: { cpuMillis: 50, memoryMiB: 64 },
@@ -318,6 +376,51 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       }),
     );
   }
+}
+
+/** A Flink job a keeper service owns. */
+interface KeptJob {
+  /** Construct id of the keeper service. */
+  readonly id: string;
+  /** Service name of the keeper. */
+  readonly name: string;
+  /** Full job name: the family, a dash and a hash of the SQL. */
+  readonly jobName: string;
+  /** Prefix of every version's name. */
+  readonly family: string;
+  readonly sql: string;
+  readonly tables: PipelineTables;
+  /** Where in the warehouse bucket its savepoints, checkpoints and SQL versions live. */
+  readonly statePrefix: string;
+}
+
+/** What a keeper checks and evolves: the Iceberg tables of its job (jobs/flink-pipeline.js reads it). */
+interface PipelineTables {
+  readonly raw: { namespace: string; name: string }[];
+  readonly state: { namespace: string; name: string; columns: { name: string; type: string }[] }[];
+}
+
+/** Family of the freshness probe's job, beside the pipeline's `family`. */
+function probeFamily(family: string): string {
+  return `${family}-probe`;
+}
+
+/** Length of the SQL hash in a job name. */
+const JOB_HASH_LENGTH = 12;
+
+/** Every version's name of a job family, as a Prometheus (RE2) regular expression; a keeper matches the same. */
+export function jobNamePattern(family: string): string {
+  return `${family.replace(/[.]/g, "\\.")}-[0-9a-f]{${JOB_HASH_LENGTH}}`;
+}
+
+/** A job's name and SQL: the name holds a hash of the SQL rendered without it, so any change yields a new name. */
+function versionedSql(family: string, input: (jobName: string) => PipelineSqlInput): { jobName: string; sql: string } {
+  const hash = createHash("sha256")
+    .update(renderPipelineSql(input(family)))
+    .digest("hex")
+    .slice(0, JOB_HASH_LENGTH);
+  const jobName = `${family}-${hash}`;
+  return { jobName, sql: renderPipelineSql(input(jobName)) };
 }
 
 /** The keeper's and the rollout's script in jobs/. */
@@ -350,7 +453,7 @@ interface StreamJobSettings {
 function resolveSettings(props: StreamJobProps): StreamJobSettings {
   const settings: StreamJobSettings = {
     taskManagers: props.taskManagers ?? 1,
-    taskSlots: props.taskSlots ?? 2,
+    taskSlots: props.taskSlots ?? 3,
     parallelism: props.parallelism ?? 1,
     checkpointIntervalMs: props.checkpointIntervalMs ?? 10_000,
     taskManagerMemoryMiB: props.taskManagerMemoryMiB ?? 1536,
@@ -363,16 +466,23 @@ function resolveSettings(props: StreamJobProps): StreamJobSettings {
     jobImage: props.jobImage ?? defaultImage("node", props.imageRegistry),
     metrics: props.metrics ?? true,
   };
-  validateSettings(settings);
+  validateSettings(settings, props.cdc.freshnessProbe !== undefined);
   return settings;
 }
 
-function validateSettings(s: StreamJobSettings): void {
+function validateSettings(s: StreamJobSettings, probe: boolean): void {
   validateInteger("StreamJob", "taskManagers", s.taskManagers, 1, 100);
   validateInteger("StreamJob", "taskSlots", s.taskSlots, 1, 64);
   validateInteger("StreamJob", "parallelism", s.parallelism, 1);
-  if (s.parallelism > s.taskManagers * s.taskSlots) {
-    throw new ValidationError("StreamJob", "parallelism", `must be <= taskManagers x taskSlots (${s.taskManagers * s.taskSlots})`, s.parallelism, "Lower parallelism, or add TaskManagers or slots.");
+  const slots = s.taskManagers * s.taskSlots - (probe ? 1 : 0);
+  if (s.parallelism > slots) {
+    throw new ValidationError(
+      "StreamJob",
+      "parallelism",
+      `must be <= taskManagers x taskSlots${probe ? ", less one slot for the freshness probe's job" : ""} (${slots})`,
+      s.parallelism,
+      "Lower parallelism, or add TaskManagers or slots.",
+    );
   }
   if (s.checkpointIntervalMs < 1000) {
     throw new ValidationError(
@@ -402,7 +512,7 @@ function validateSettings(s: StreamJobSettings): void {
   validateKafkaName("StreamJob", "consumerGroup", s.consumerGroup);
 }
 
-function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string): PipelineSqlInput {
+function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string, tables: PipelineSqlInput["tables"]): PipelineSqlInput {
   const { cdc, warehouse } = props;
   return {
     jobName,
@@ -416,10 +526,22 @@ function sqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string):
     stateDatabase: s.stateDatabase,
     bootstrap: cdc.bootstrap.address,
     consumerGroup: s.consumerGroup,
-    tables: [
-      ...cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) })),
-      ...(cdc.freshnessProbe ? [{ schema: cdc.freshnessProbe.table, topic: cdc.freshnessProbe.topic, raw: false }] : []),
-    ],
+    tables,
+  };
+}
+
+/** Both writes of every captured table. */
+function pipelineTables(cdc: ICdcStream): PipelineSqlInput["tables"] {
+  return cdc.tables.map((schema) => ({ schema, topic: cdc.topicFor(schema.name) }));
+}
+
+/** The probe's job: its table's current state only, one slot, its own consumer group and checkpoints. */
+function probeSqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: string, probe: NonNullable<ICdcStream["freshnessProbe"]>): PipelineSqlInput {
+  return {
+    ...sqlInput(props, s, jobName, [{ schema: probe.table, topic: probe.topic, raw: false }]),
+    parallelism: 1,
+    consumerGroup: `${s.consumerGroup}-probe`,
+    checkpointDir: `s3://${props.warehouse.bucket}/${PROBE_STATE_PREFIX}checkpoints`,
   };
 }
 

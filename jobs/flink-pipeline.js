@@ -15,9 +15,12 @@
  *   starts the new SQL from it; if the new job does not reach RUNNING, the old SQL is started
  *   again from the same savepoint and the error is reported: never a stopped pipeline;
  * - no version active (a new or replaced JobManager, a job that failed for good): restores the
- *   newest retained checkpoint or savepoint on S3; with none, starts fresh only if the pipeline's
- *   Iceberg tables have no commit yet, and otherwise refuses loudly (replaying Kafka from the
- *   earliest offset would duplicate the raw log).
+ *   newest retained checkpoint or savepoint on S3; with none, starts fresh only if the job's raw
+ *   log tables have no commit yet, and otherwise refuses loudly (replaying Kafka from the
+ *   earliest offset would duplicate the raw log; a current-state table takes the same upserts again).
+ *
+ * A version of the job is a job named JOB_FAMILY followed by the 12 hex digits of its SQL's hash,
+ * and nothing else: several keepers share a cluster (the pipeline's, the freshness probe's).
  *
  * Env (keep): GATEWAY_URL, JOBMANAGER_URL, CATALOG_URL, JOB_NAME, JOB_FAMILY, SQL_FILE,
  *   TABLES_FILE, S3_ENDPOINT, S3_BUCKET, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -311,6 +314,9 @@ function createKeeper(deps) {
   /** Failed stop-with-savepoint attempts of the current upgrade. */
   let savepointFailures = 0;
   const sqlKey = (/** @type {string} */ name) => `${statePrefix}pipelines/${name}.sql`;
+  const version = new RegExp(`^${jobFamily.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9a-f]{12}$`);
+  /** Whether a Flink job is a version of this keeper's job. @param {string} name */
+  const isVersion = (name) => version.test(name);
 
   /** Newest `_metadata` of a retained checkpoint or savepoint, as a restore path. */
   async function newestRetainedState() {
@@ -391,7 +397,7 @@ function createKeeper(deps) {
     const from = await newestRetainedState();
     if (!from) {
       const written = [];
-      for (const t of [...tables.raw, ...tables.state]) if (await catalog.hasCommits(t.namespace, t.name)) written.push(`${t.namespace}.${t.name}`);
+      for (const t of tables.raw) if (await catalog.hasCommits(t.namespace, t.name)) written.push(`${t.namespace}.${t.name}`);
       if (written.length > 0) {
         throw new FatalError(
           `no retained checkpoint or savepoint under s3://${bucket}/${statePrefix}, but ${written.join(", ")} already hold commits: starting from the earliest Kafka offset would duplicate the raw log, so the pipeline stays stopped. Restore the checkpoint files, or drop the pipeline's Iceberg tables to rebuild them from Kafka and a re-snapshot.`,
@@ -407,8 +413,8 @@ function createKeeper(deps) {
 
   /** One pass: look at Flink, act if the pipeline is not the target version running. */
   async function reconcile() {
-    const jobs = await flink.jobs();
-    const active = jobs.filter((j) => j.name.startsWith(jobFamily) && ACTIVE.has(j.state));
+    const jobs = (await flink.jobs()).filter((j) => isVersion(j.name));
+    const active = jobs.filter((j) => ACTIVE.has(j.state));
     const target = active.find((j) => j.name === jobName);
     if (target) {
       status.jobId = target.jid;
@@ -426,7 +432,7 @@ function createKeeper(deps) {
       await upgrade(older);
     } else if (rejected === jobName) {
       // The new version was rolled back and the old one stopped since: run the old one again.
-      const previous = jobs.filter((j) => j.name.startsWith(jobFamily) && j.name !== jobName).sort((a, b) => b["end-time"] - a["end-time"])[0];
+      const previous = jobs.filter((j) => j.name !== jobName).sort((a, b) => b["end-time"] - a["end-time"])[0];
       const oldSql = previous && (await s3.get(sqlKey(previous.name)));
       if (!oldSql) throw new FatalError(`no pipeline is running and ${jobName} was rolled back; re-apply a working version`);
       const from = await newestRetainedState();

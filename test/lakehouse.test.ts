@@ -11,6 +11,7 @@ const SERVICES = [
   "flink-taskmanager",
   "flink-sql-gateway",
   "flink-pipeline",
+  "flink-probe-keeper",
   "trino",
   "dagster-code",
   "dagster-webserver",
@@ -20,8 +21,9 @@ const SERVICES = [
   "alertmanager",
   "postgres-exporter",
   "dagster-exporter",
+  "freshness-probe",
 ];
-const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
+const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "flink-probe-rollout", "dbt-build", "metabase-provisioning"];
 
 describe.each(PLATFORMS)("Lakehouse on %s", (kind) => {
   const names = (props: Partial<ConstructorParameters<typeof Lakehouse>[2]> = {}): string[] => {

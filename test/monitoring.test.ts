@@ -12,7 +12,7 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
   test("Prometheus scrapes every layer where it serves metrics: TaskManagers each, Trino as a user, MinIO's cluster path", () => {
     const s = synthOn(kind, lakehouse());
     const jobs = Object.fromEntries(prometheusConfig(s).scrape_configs.map((c: any) => [c.job_name, c]));
-    expect(Object.keys(jobs).sort()).toEqual(["dagster", "flink-jobmanager", "flink-taskmanager", "kafka", "kafka-connect", "minio", "postgres", "prometheus", "trino"]);
+    expect(Object.keys(jobs).sort()).toEqual(["dagster", "flink-jobmanager", "flink-taskmanager", "freshness-probe", "kafka", "kafka-connect", "minio", "postgres", "prometheus", "trino"]);
     expect(jobs.kafka.static_configs).toEqual([{ targets: ["kafka:9404"] }]);
     expect(jobs["kafka-connect"].static_configs).toEqual([{ targets: ["connect:9404"] }]);
     expect(jobs["flink-jobmanager"].static_configs).toEqual([{ targets: ["flink-jobmanager:9249"] }]);
@@ -35,7 +35,19 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
   test("the rule file holds the pipeline's rules, named after the stack's connector and slot", () => {
     const s = synthOn(kind, lakehouse());
     const file = JSON.parse(s.files("prometheus")["/etc/prometheus/rules.yml"]);
-    expect(file).toEqual(alertRules({}, { connectorName: "bank-cdc", slotName: "lakehouse_cdc", flinkTaskManagers: 1, dagsterRuns: true }));
+    expect(file).toEqual(
+      alertRules(
+        {},
+        {
+          connectorName: "bank-cdc",
+          slotName: "lakehouse_cdc",
+          flinkTaskManagers: 1,
+          flinkJobs: ["lakehouse-cdc-[0-9a-f]{12}", "lakehouse-cdc-probe-[0-9a-f]{12}"],
+          dagsterRuns: true,
+          freshnessProbe: true,
+        },
+      ),
+    );
     const expr = (name: string) => file.groups[0].rules.find((r: any) => r.alert === name).expr;
     expect(expr("CdcConnectorNotRunning")).toContain('connector="bank-cdc"');
     expect(expr("ReplicationSlotRetainsWal")).toContain(`slot_name="lakehouse_cdc"}) > ${1024 * 1024 * 1024}`);
@@ -67,8 +79,8 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
     expect(rules.find((r: any) => r.alert === "DagsterRunFailed").expr).toBe(`max by (dagster_job) (${DAGSTER_LAST_RUN_FAILED}) == 1`);
   });
 
-  test("the freshness probe (opt-in) writes its heartbeat as the CDC role and reads it back from the probe's topic and Trino's state table, once the pipeline runs", () => {
-    const s = synthOn(kind, lakehouse({ monitoring: { freshnessProbe: {} } }));
+  test("the freshness probe writes its heartbeat as the CDC role and reads it back from the probe's topic and Trino's state table, once the pipeline runs", () => {
+    const s = synthOn(kind, lakehouse());
     expect(s.env("freshness-probe")).toMatchObject({
       PGHOST: "postgres",
       PGDATABASE: "bank",
@@ -88,8 +100,8 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
     expect(rules.find((r: any) => r.alert === "FreshnessObjectiveMissed").expr).toContain('rate(lakehouse_freshness_seconds_bucket{hop="trino"}[300s]))) > 60)');
   });
 
-  test("without freshnessProbe there is no probe, no rule, and no probe table in the pipeline", () => {
-    const s = synthOn(kind, lakehouse());
+  test("freshnessProbe: false leaves out the probe, its rule, and the probe table from the pipeline", () => {
+    const s = synthOn(kind, lakehouse({ monitoring: { freshnessProbe: false } }));
     expect(() => s.env("freshness-probe")).toThrow();
     expect(prometheusConfig(s).scrape_configs.map((c: any) => c.job_name)).not.toContain("freshness-probe");
     expect(JSON.parse(s.files("prometheus")["/etc/prometheus/rules.yml"]).groups[0].rules.map((r: any) => r.alert)).not.toContain("FreshnessObjectiveMissed");
@@ -166,7 +178,7 @@ describe("Monitoring", () => {
   test.each([
     [{ intervalSeconds: 0 }, /Monitoring: freshnessProbe.intervalSeconds must be an integer from 1 to 300 \(got 0\)/],
     [{ name: "Bad Name" }, /Monitoring: freshnessProbe.name must be 1 to 64 lower-case letters/],
-  ])("rejects the probe setting %j naming the prop", (freshnessProbe: object, message: RegExp) => {
+  ])("rejects the probe setting %j naming the prop", (freshnessProbe, message) => {
     expect(() => synthOn("docker", lakehouse({ monitoring: { freshnessProbe } }))).toThrow(message);
   });
 

@@ -28,7 +28,8 @@ const SERVICES = [
   "flink-jobmanager",
   "flink-taskmanager",
   "flink-sql-gateway",
-  "flink-pipeline", // StreamJob (flink-pipeline is the keeper)
+  "flink-pipeline",
+  "flink-probe-keeper", // StreamJob (flink-pipeline is the pipeline's keeper, flink-probe-keeper the probe job's)
   "trino", // QueryEngine
   "dagster-db",
   "dagster-code",
@@ -39,11 +40,12 @@ const SERVICES = [
   "metabase", // Dashboards
   "alertmanager",
   "postgres-exporter",
+  "freshness-probe",
   "prometheus", // Monitoring
 ];
 
 /** One-shot steps that every apply runs (and waits for). */
-const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "dbt-build", "metabase-provisioning"];
+const JOBS = ["postgres-schema", "connector-registration", "connector-snapshots", "warehouse-bucket", "flink-pipeline-rollout", "flink-probe-rollout", "dbt-build", "metabase-provisioning"];
 
 /** Services that keep state on disk, and the path that must be persistent. */
 const STATEFUL: Record<string, string> = {
@@ -85,6 +87,11 @@ const ORDER: [string, string][] = [
   ["metabase-provisioning", "trino"],
   ["postgres-exporter", "postgres"],
   ["dagster-exporter", "dagster-db"],
+  // The probe's first heartbeats are timed against a running pipeline, not one still starting.
+  ["freshness-probe", "flink-pipeline-rollout"],
+  ["freshness-probe", "flink-probe-rollout"],
+  ["flink-probe-keeper", "flink-taskmanager"],
+  ["flink-probe-rollout", "flink-probe-keeper"],
   ["prometheus", "alertmanager"],
 ];
 

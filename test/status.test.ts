@@ -16,8 +16,8 @@ function figures(change: Partial<Figures> = {}): Figures {
     connected: [sample(1)],
     slotWal: [sample(2048)],
     slotActive: [sample(1, { slot_name: "lakehouse_cdc" })],
-    jobRunning: [sample(1)],
-    slots: [sample(2)],
+    jobRunning: [sample(1, { job_name: "lakehouse-cdc-0123456789ab" }), sample(1, { job_name: "lakehouse-cdc-probe-0123456789ab" })],
+    slots: [sample(3)],
     taskManagers: [sample(1)],
     checkpoints: [sample(40)],
     checkpointMs: [sample(120)],
@@ -48,16 +48,16 @@ describe("lakehouse status: judging each hop from the metrics", () => {
       ["dagster", true],
     ]);
     expect(hops.find((h) => h.hop === "freshness probe")!.detail).toBe("commit -> trino p95 9.61 s over 5 min, oldest on its way 3.2 s");
-    expect(hops.find((h) => h.hop === "flink")!.detail).toBe("job RUNNING on 2 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min");
+    expect(hops.find((h) => h.hop === "flink")!.detail).toBe("2 jobs RUNNING on 3 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min");
   });
 
-  test("a paused connector, an inactive slot, a job without slots, checkpoints failing with none completing, and a job whose newest Dagster run failed each fail their hop", () => {
+  test("a paused connector, an inactive slot, a job restarting without slots, checkpoints failing with none completing, and a job whose newest Dagster run failed each fail their hop", () => {
     const hops = judgeHops(
       figures({
         connector: [sample(1, { connector: "bank-cdc", status: "paused" })],
         tasks: [sample(1, { connector: "bank-cdc", task: "0", status: "paused" })],
         slotActive: [sample(0, { slot_name: "lakehouse_cdc" })],
-        jobRunning: [sample(1)],
+        jobRunning: [sample(0, { job_name: "lakehouse-cdc-0123456789ab" }), sample(1, { job_name: "lakehouse-cdc-probe-0123456789ab" })],
         slots: [sample(0)],
         completedRecently: [sample(0)],
         dagsterLastFailed: [sample(0, { dagster_job: "dbt_build" }), sample(1, { dagster_job: "iceberg_maintenance" })],
@@ -68,7 +68,7 @@ describe("lakehouse status: judging each hop from the metrics", () => {
     expect(failed).toEqual({
       postgresql: "slot lakehouse_cdc INACTIVE (no connector holds it), 2 KiB of WAL retained",
       debezium: "connector bank-cdc paused, 0/1 tasks running",
-      flink: "job RUNNING on 0 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min and NONE COMPLETED",
+      flink: "job lakehouse-cdc-0123456789ab NOT RUNNING on 0 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min and NONE COMPLETED",
       dagster: "newest runs: dbt_build ok 120 s ago, iceberg_maintenance FAILED 1800 s ago",
     });
   });

@@ -76,6 +76,27 @@ describe("StreamJob cluster configuration", () => {
     expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/random_password/);
   });
 
+  test("the probe's job has a keeper and a rollout of its own, with its own state prefix and tables; the deploy waits for both", () => {
+    const s = synthOn("docker", build({}, "bank", true));
+    const env = s.env("flink-probe-keeper");
+    expect(env).toMatchObject({ JOB_FAMILY: "lakehouse-cdc-probe-", STATE_PREFIX: "flink-probe/", SQL_FILE: "/job/pipeline.sql" });
+    expect(s.env("flink-pipeline")).toMatchObject({ JOB_FAMILY: "lakehouse-cdc-", STATE_PREFIX: "flink/" });
+    expect(JSON.parse(s.upload("flink-probe-keeper", "/job/tables.json"))).toEqual({
+      raw: [],
+      state: [{ namespace: "bank", name: "lakehouse_freshness_probe", columns: expect.any(Array) }],
+    });
+    expect(s.files("flink-probe-keeper")["/job/pipeline.sql"]).toContain("SET 'state.checkpoints.dir' = 's3://lakehouse/flink-probe/checkpoints';");
+    expect(s.env("flink-probe-rollout")).toMatchObject({ KEEPER_URL: "http://flink-probe-keeper:8090", JOB_NAME: env.JOB_NAME });
+    expect(() => synthOn("docker", build()).env("flink-probe-keeper")).toThrow();
+  });
+
+  test("the probe's job takes a slot: a parallelism that leaves none fails synth naming it", () => {
+    expect(() => synthOn("docker", build({ parallelism: 3 }, "bank", true))).toThrow(
+      "StreamJob: parallelism must be <= taskManagers x taskSlots, less one slot for the freshness probe's job (2) (got 3). Lower parallelism, or add TaskManagers or slots.",
+    );
+    expect(() => synthOn("docker", build({ parallelism: 3 }))).not.toThrow();
+  });
+
   test("the keeper starts after the connector snapshots are requested and TaskManagers exist", () => {
     const keeper = synthOn("docker", build()).container("flink-pipeline");
     expect(keeper.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/SnapshotJob/), expect.stringMatching(/TaskManager/), expect.stringMatching(/SqlGateway/)]));
@@ -85,7 +106,7 @@ describe("StreamJob cluster configuration", () => {
     const rollout = (props: Partial<StreamJobProps>) => synthOn("docker", build(props)).containerEnv("flink-pipeline-rollout");
     const base = rollout({});
     expect(rollout({}).FLINK_CLUSTER).toBe(base.FLINK_CLUSTER);
-    expect(rollout({ taskSlots: 3 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
+    expect(rollout({ taskSlots: 4 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
     expect(rollout({ taskManagerMemoryMiB: 2048 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
     expect(rollout({ taskManagers: 2 }).FLINK_CLUSTER).not.toBe(base.FLINK_CLUSTER);
     // The SQL's own change renames the job, which re-runs the rollout as well.
@@ -152,23 +173,32 @@ describe("StreamJob SQL", () => {
     expect(jobOf().tablesWritten).toEqual(["raw_data.users", "bank.users", "raw_data.accounts", "bank.accounts"]);
   });
 
-  test("keeps the freshness probe's table as current state only, when the connector streams it; without it the SQL is what it was", () => {
+  test("the freshness probe's table is a job of its own, current state only; the pipeline's SQL is the same with it or without", () => {
     const probed = jobOf({}, "bank", true);
-    expect(probed.freshnessProbeTable).toBe("bank.lakehouse_freshness_probe");
-    expect(probed.sql).toContain("'topic-pattern' = 'bank\\.public\\.lakehouse_freshness_probe'");
-    expect(probed.sql).toContain("INSERT INTO lakehouse.bank.lakehouse_freshness_probe (`probe`, `seq`, `written_at`)");
-    expect(probed.sql).not.toContain("kafka_raw_lakehouse_freshness_probe");
-    expect(probed.sql).not.toContain("raw_data.lakehouse_freshness_probe");
-    expect(probed.tablesWritten).toEqual(jobOf().tablesWritten);
     const plain = jobOf();
-    expect(plain.freshnessProbeTable).toBeUndefined();
-    expect(plain.sql).not.toContain("lakehouse_freshness_probe");
-    // The probe's statements removed, the rest is byte for byte the same.
-    expect(
-      probed.sql
-        .replace(/CREATE TEMPORARY TABLE kafka_cdc_lakehouse_freshness_probe[\s\S]*?\);\n\nCREATE TABLE IF NOT EXISTS lakehouse\.bank\.lakehouse_freshness_probe[\s\S]*?\);\n/, "")
-        .replace(/-- Columns named[^\n]*\n[^\n]*\nINSERT INTO lakehouse\.bank\.lakehouse_freshness_probe[\s\S]*?;\n\n/, "")
-        .replace(/lakehouse-cdc-[0-9a-f]{12}/g, ""),
-    ).toBe(plain.sql.replace(/lakehouse-cdc-[0-9a-f]{12}/g, ""));
+    expect(probed.sql).toBe(plain.sql);
+    expect(probed.jobName).toBe(plain.jobName);
+    expect(plain.probeJobName).toBeUndefined();
+    expect(plain.jobNamePatterns).toEqual(["lakehouse-cdc-[0-9a-f]{12}"]);
+    expect(probed.freshnessProbeTable).toBe("bank.lakehouse_freshness_probe");
+    expect(probed.probeJobName).toMatch(/^lakehouse-cdc-probe-[0-9a-f]{12}$/);
+    expect(probed.jobNamePatterns).toEqual(["lakehouse-cdc-[0-9a-f]{12}", "lakehouse-cdc-probe-[0-9a-f]{12}"]);
+    // Neither family's pattern takes the other's job for a version of its own.
+    const [pipeline, probe] = probed.jobNamePatterns.map((p) => new RegExp(`^${p}$`));
+    expect([pipeline.test(probed.jobName), pipeline.test(probed.probeJobName!), probe.test(probed.jobName), probe.test(probed.probeJobName!)]).toEqual([true, false, false, true]);
+    const sql = probed.probeSql!;
+    expect(sql).toContain(`SET 'pipeline.name' = '${probed.probeJobName}';`);
+    expect(sql).toContain("'topic-pattern' = 'bank\\.public\\.lakehouse_freshness_probe'");
+    expect(sql).toContain("INSERT INTO lakehouse.bank.lakehouse_freshness_probe (`probe`, `seq`, `written_at`)");
+    expect(sql).not.toContain("kafka_raw_");
+    expect(sql).not.toMatch(/INSERT INTO lakehouse\.bank\.(users|accounts)/);
+    expect(probed.tablesWritten).toEqual(plain.tablesWritten);
+    expect(jobOf({ checkpointIntervalMs: 20000 }, "bank", true).probeJobName).not.toBe(probed.probeJobName);
+  });
+
+  test("a jobName with a dot is matched literally by the job patterns", () => {
+    const job = jobOf({ jobName: "team.cdc" }, "bank", true);
+    expect(job.jobNamePatterns).toEqual(["team\\.cdc-[0-9a-f]{12}", "team\\.cdc-probe-[0-9a-f]{12}"]);
+    expect(new RegExp(`^${job.jobNamePatterns[0]}$`).test("teamxcdc-0123456789ab")).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { Client as PgClient } from "pg";
 import { defaultImage, LOCAL_IMAGE_REGISTRY } from "../../constructs";
 import { BANK_TABLES, ColumnTypes, TableSchema } from "../../constructs/schema";
 import { schemaSql } from "../../constructs/source-db";
+import { jobNamePattern } from "../../constructs/stream-job";
 import { DeployedStack, deployedStack, eventually, failedContainerLogs, Lake, lakeOf, postgres, published, trinoRows } from "./clients";
 import { rawDuplicates } from "./exactness";
 
@@ -270,15 +271,17 @@ export function describeDay2(): void {
 
     const connect = () => postgres(published(stack.access.source.endpoint, "PostgreSQL"), stack.access.source.adminUser!, stack.credential("postgresAdminPassword")!, stack.access.source.database);
 
-    /** One pipeline job RUNNING; then, writes paused, Trino equals PostgreSQL and the raw log is exact, twice. */
+    /** One pipeline job and one probe job RUNNING; then, writes paused, Trino equals PostgreSQL and the raw log is exact, twice. */
     async function checkPipeline(step: string, since: number): Promise<void> {
       const f = (figures[step] ??= {});
       const commitsAt = commitsAtStepStart;
-      const jobs = await eventually(`one pipeline job RUNNING after ${step}`, 300_000, async () => {
+      const families = ["lakehouse-cdc", "lakehouse-cdc-probe"].map((family) => new RegExp(`^${jobNamePattern(family)}$`));
+      const jobs = await eventually(`one pipeline job and one probe job RUNNING after ${step}`, 300_000, async () => {
         const active = (await flink("/jobs/overview")).jobs.filter((j: any) => !["FINISHED", "CANCELED", "FAILED"].includes(j.state));
-        return active.length === 1 && active[0].state === "RUNNING" ? active : undefined;
+        const kept = families.map((family) => active.filter((j: any) => family.test(j.name)));
+        return active.length === 2 && kept.every((k) => k.length === 1 && k[0].state === "RUNNING") ? active : undefined;
       });
-      expect(jobs).toHaveLength(1);
+      expect(jobs).toHaveLength(2);
       await writer.pause();
       const pausedAt = writer.lastCommitAt;
       try {
@@ -371,7 +374,7 @@ export function describeDay2(): void {
 
     test("(a) more task slots and TaskManager memory: the job resumes from its checkpoint", async () => {
       const t0 = begin();
-      patch = { ...patch, streamJob: { taskSlots: 3, taskManagerMemoryMiB: 1664 } };
+      patch = { ...patch, streamJob: { taskSlots: 4, taskManagerMemoryMiB: 1664 } };
       (figures["(a) taskSlots, memory"] ??= {})["apply (s)"] = await deploy("a");
       await checkPipeline("(a) taskSlots, memory", t0);
       // The replaced TaskManager stays listed until its heartbeat times out.
@@ -420,6 +423,8 @@ export function describeDay2(): void {
       // Every row that existed before the table was captured reached it through the snapshot.
       const snapshotted = await trinoRows(lake.trino, `SELECT count(DISTINCT json_extract_scalar(data, '$.id')) FROM ${lake.raw}.branches WHERE op = 'r'`);
       expect(Number(snapshotted[0][0])).toBeGreaterThanOrEqual(50);
+      // The new table's raw log holds its own changes only: no other source's state was handed to it.
+      expect(await trinoRows(lake.trino, `SELECT source_table, count(*) FROM ${lake.raw}.branches WHERE source_table <> 'branches' GROUP BY 1`)).toEqual([]);
     });
 
     test("(c2) a varchar and a numeric widened, a table no longer captured: migrated, evolved, left as it was", async () => {

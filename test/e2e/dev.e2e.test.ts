@@ -5,6 +5,7 @@ import { promisify } from "util";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import "../../cli/kafka-lz4";
 import { Client as PgClient } from "pg";
+import { ALERT_DEFAULTS } from "../../constructs/alert-rules";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DBT_MARTS } from "../../constructs/transformations";
 import { sensorDryRun } from "../../cli/dagster";
@@ -115,6 +116,12 @@ let stack: DeployedStack;
 const url = (endpoint: Parameters<typeof published>[0], what: string) => `http://${published(endpoint, what)}`;
 const flink = async (p: string) => (await fetch(`${url(stack.access.streamJob?.jobManager, "Flink")}${p}`)).json() as Promise<any>;
 const runningJobs = async () => (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING");
+/** Names of the running jobs, sorted: with the probe on, the pipeline's and the probe's. */
+const runningNames = async () => (await runningJobs()).map((j: any) => j.name as string).sort();
+/** The jobs the stack keeps running, sorted. */
+const keptJobs = () => [stack.access.streamJob!.jobName, stack.access.streamJob!.probeJobName!].sort();
+/** The pipeline's running job, if any. */
+const pipelineJob = async () => (await runningJobs()).find((j: any) => j.name === stack.access.streamJob!.jobName);
 
 /** Peak memory of the stack's containers, sampled every few seconds while the test runs. */
 const execFileAsync = promisify(execFile);
@@ -183,7 +190,7 @@ describe("dev stack on the local Docker engine", () => {
     );
   });
 
-  test("deploy leaves every service healthy and exactly one pipeline job running", async () => {
+  test("deploy leaves every service healthy and exactly one pipeline job and one probe job running", async () => {
     const states = docker("ps", "-a", "--filter", `label=lakehouse.stack=${PREFIX}`, "--format", "{{.Names}} {{.Status}}").split("\n");
     // Jobs are the containers the platform runs once (restart policy "no"); services restart.
     const jobNames = new Set(
@@ -199,8 +206,12 @@ describe("dev stack on the local Docker engine", () => {
     for (const s of services) expect(s).toMatch(/ Up /);
     for (const s of services.filter((x) => !/taskmanager/.test(x))) expect(s).toMatch(/\(healthy\)/);
     for (const s of states.filter(isJob)) expect(s).toMatch(/Exited \(0\)/);
-    const jobs = await runningJobs();
-    expect(jobs.map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
+    expect(stack.access.streamJob!.probeJobName).toMatch(/^lakehouse-cdc-probe-[0-9a-f]{12}$/);
+    expect(await runningNames()).toEqual(keptJobs());
+    // The probe's job checkpoints apart from the pipeline's, where only its keeper looks.
+    const probe = (await runningJobs()).find((j: any) => j.name === stack.access.streamJob!.probeJobName);
+    const checkpoints = await eventually("the probe job's first checkpoint", 60_000, async () => (await flink(`/jobs/${probe.jid}/checkpoints`)).latest?.completed ?? undefined);
+    expect(checkpoints.external_path).toMatch(new RegExp(`^s3://lakehouse/flink-probe/checkpoints/${probe.jid}/chk-\\d+$`));
   });
 
   test("the workload commits its inserts, updates and deletes in PostgreSQL", async () => {
@@ -276,7 +287,7 @@ describe("dev stack on the local Docker engine", () => {
         .filter((l) => /Plan:|No changes|must be replaced|will be/.test(l))
         .slice(0, 20),
     }).toEqual({ exit: 0, tail: [expect.stringMatching(/No changes/)] });
-    expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
+    expect(await runningNames()).toEqual(keptJobs());
   });
 
   test("the seed's analytics queries run on Trino and agree with PostgreSQL, and so do the recommended ones", async () => {
@@ -483,12 +494,17 @@ describe("dev stack on the local Docker engine", () => {
         () => last.out,
       );
       const report = JSON.parse(last.out.slice(0, last.out.lastIndexOf("}") + 1));
-      expect(report.hops.map((h: { hop: string }) => h.hop)).toEqual(["postgresql", "kafka", "debezium", "flink", "flink taskmanagers", "minio", "trino", "dagster"]);
+      expect(report.hops.map((h: { hop: string }) => h.hop)).toEqual(["postgresql", "kafka", "debezium", "flink", "flink taskmanagers", "minio", "trino", "freshness probe", "dagster"]);
       expect(report.hops.filter((h: { ok: boolean }) => !h.ok)).toEqual([]);
       const tables = report.tables.map((t: { table: string }) => t.table);
       for (const t of ["users", "accounts"])
         expect(tables).toEqual(expect.arrayContaining([expect.stringContaining(`_${stack.access.namespaces.raw}_${t}`), expect.stringContaining(`_${stack.access.namespaces.state}_${t}`)]));
       expect(report.lag.slotRetainedWalBytes).toEqual(expect.any(Number));
+      // The probe's heartbeats reach Kafka and Trino, timed: the pipeline's SLO, measured all the time.
+      const fresh = Object.fromEntries(report.freshness.map((h: { hop: string }) => [h.hop, h]));
+      expect(fresh.kafka.p95Seconds).toBeLessThan(fresh.trino.p95Seconds);
+      expect(fresh.trino.p95Seconds).toBeLessThan(ALERT_DEFAULTS.freshnessObjectiveSeconds);
+      for (const hop of ["kafka", "trino"]) for (const q of ["p50", "p95", "p99"]) figures[`freshness probe: commit -> ${hop} ${q} (s)`] = fresh[hop][`${q}Seconds`];
       expect(report.alerts).toEqual([]);
       const screen = lakehouse("status", STACK);
       expect(screen.out).toMatch(/debezium +ok +connector bank-cdc running, 1\/1 tasks running/);
@@ -535,6 +551,8 @@ describe("dev stack on the local Docker engine", () => {
           fired("TaskManager stopped", "FlinkJobNotRunning", {}),
           fired("TaskManager stopped", "LakehouseTargetDown", { job: "flink-taskmanager" }),
           fired("TaskManager stopped", "FlinkTaskManagerLost", {}),
+          // No heartbeat reaches Trino while the TaskManager is down: the oldest one passes the objective.
+          fired("TaskManager stopped", "FreshnessObjectiveMissed", {}),
           failedRun.then((run) => {
             expect(run).toMatchObject({ status: "FAILURE", errors: expect.arrayContaining([expect.stringContaining("orphan_retention_minutes must be at least 10")]) });
             return fired("Dagster run failed", "DagsterRunFailed", { dagster_job: "iceberg_maintenance" });
@@ -559,11 +577,22 @@ describe("dev stack on the local Docker engine", () => {
 
         await recover();
         // Each watched at once, so each figure is its own time since the recovery.
+        const heartbeatsBack = async () => {
+          // The freshness alert itself waits for its p95 window to pass the outage (5 minutes;
+          // promtool's cases show it quiet on fresh data): the probe's heartbeats are what recover.
+          await eventually("the probe's heartbeats to reach Trino again", ALERT_BUDGET_MS, async () => {
+            const r = await lakehouseAsync("status", STACK, "--json");
+            const trino = JSON.parse(r.out.slice(0, r.out.lastIndexOf("}") + 1)).freshness.find((h: { hop: string }) => h.hop === "trino");
+            return trino && trino.pendingSeconds < 15 ? true : undefined;
+          });
+          figures["freshness probe: recovery -> heartbeats in Trino again (s)"] = Math.round((Date.now() - recoveredAt!) / 1000);
+        };
         const resolved = async (name: string, labels: Record<string, string>) => {
           figures[`alert resolved after recovery: ${name} (s)`] = await secondsUntilResolved(alertmanager(), name, labels, recoveredAt!, ALERT_BUDGET_MS);
         };
         const [run] = await Promise.all([
           recoveryRun,
+          heartbeatsBack(),
           resolved("CdcConnectorNotRunning", { connector }),
           resolved("FlinkJobNotRunning", {}),
           resolved("FlinkTaskManagerLost", {}),
@@ -575,7 +604,7 @@ describe("dev stack on the local Docker engine", () => {
         await recover();
         await recoveryRun?.catch(() => undefined);
       }
-      await eventually("the pipeline job to run again", 120_000, async () => ((await runningJobs()).length === 1 ? true : undefined));
+      await eventually("the pipeline's and the probe's jobs to run again", 120_000, async () => (JSON.stringify(await runningNames()) === JSON.stringify(keptJobs()) ? true : undefined));
     });
   });
 
@@ -588,7 +617,7 @@ describe("dev stack on the local Docker engine", () => {
       // With the keeper stopped, nothing restores the job: verify must say so.
       docker("stop", `${PREFIX}-flink-pipeline`);
       try {
-        const [job] = await runningJobs();
+        const job = await pipelineJob();
         await fetch(`${url(stack.access.streamJob?.jobManager, "Flink")}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
         await eventually("the job to be CANCELED", 60_000, async () => ((await flink(`/jobs/${job.jid}`)).state === "CANCELED" ? true : undefined));
         cancelled = job;
@@ -603,7 +632,7 @@ describe("dev stack on the local Docker engine", () => {
     test("the keeper resumes the cancelled job from its newest checkpoint", async () => {
       const job = needs(cancelled, "verify names the flink hop when the job is cancelled and no keeper runs");
       const running = await eventually("the keeper to resume the job", 120_000, async () => {
-        const [r] = await runningJobs();
+        const r = await pipelineJob();
         return r && r.jid !== job.jid ? r : undefined;
       });
       expect(running.name).toBe(stack.access.streamJob!.jobName);
@@ -624,6 +653,8 @@ describe("dev stack on the local Docker engine", () => {
   test("the replication slot advances while only a table it does not capture is written (the connector's heartbeat writes one it does)", async () => {
     // Without it the slot held back every byte of such WAL, and PostgreSQL invalidated it at
     // max_slot_wal_keep_size: the pipeline stopped for good while the connector said RUNNING.
+    // The freshness probe writes a captured table too: stopped, so the heartbeat alone is tested.
+    docker("stop", `${PREFIX}-freshness-probe`);
     await pg.query("CREATE TABLE e2e_uncaptured (id bigint PRIMARY KEY, pad text)");
     try {
       const start = Date.now();
@@ -635,6 +666,7 @@ describe("dev stack on the local Docker engine", () => {
       figures["slot past 200,000 rows written to an uncaptured table (s)"] = Math.round((Date.now() - start) / 100) / 10;
     } finally {
       await pg.query("DROP TABLE e2e_uncaptured");
+      docker("start", `${PREFIX}-freshness-probe`);
     }
   });
 
@@ -653,7 +685,7 @@ describe("dev stack on the local Docker engine", () => {
     expect((await pg.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '%bench_peer%'")).rows).toEqual([]);
     expect((await pg.query("SELECT pubname FROM pg_publication WHERE pubname LIKE '%bench_peer%'")).rows).toEqual([]);
     expect((await pg.query("SELECT to_regclass('public.bench_peer_accounts') AS t")).rows[0].t).toBeNull();
-    expect((await runningJobs()).map((j: any) => j.name)).toEqual([stack.access.streamJob!.jobName]);
+    expect(await runningNames()).toEqual(keptJobs());
     expect(await trinoRows(lake.trino, `SHOW SCHEMAS FROM ${stack.access.query!.catalog} LIKE 'bench_peer'`)).toEqual([]);
     // The sensors and the schedule it stopped run again.
     expect(r.out).toMatch(/Dagster: started .*raw_tables_changed/);

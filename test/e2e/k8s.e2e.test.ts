@@ -166,7 +166,7 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     expect(raw).toEqual([["Trần Thị Bích Ngọc", "c"]]);
   });
 
-  test("Prometheus scrapes every layer in the cluster, and lakehouse status through port-forwards shows every hop ok", async () => {
+  test("Prometheus scrapes every layer in the cluster, and lakehouse status through port-forwards shows every hop ok and the probe's freshness", async () => {
     const monitoring = stack.access.monitoring!;
     const prometheusUrl = `http://${await forwardTo(monitoring.prometheus.internal)}`;
     const alertmanagerUrl = `http://${await forwardTo(monitoring.alertmanager.internal)}`;
@@ -181,9 +181,24 @@ describe("k8s stack on the local Kubernetes cluster", () => {
       },
       () => JSON.stringify(targets.filter((t) => t.health !== "up")),
     );
-    expect(targets.map((t) => t.labels.job).sort()).toEqual(["dagster", "flink-jobmanager", "flink-taskmanager", "kafka", "kafka-connect", "minio", "postgres", "prometheus", "trino"]);
+    expect(targets.map((t) => t.labels.job).sort()).toEqual([
+      "dagster",
+      "flink-jobmanager",
+      "flink-taskmanager",
+      "freshness-probe",
+      "kafka",
+      "kafka-connect",
+      "minio",
+      "postgres",
+      "prometheus",
+      "trino",
+    ]);
     const report = await status(STACK, { prometheusUrl, alertmanagerUrl });
     expect(report.hops.filter((h) => !h.ok)).toEqual([]);
+    // The probe's heartbeats have reached Trino in the cluster.
+    const trino = report.freshness.find((h) => h.hop === "trino");
+    expect(trino?.p95Seconds).toEqual(expect.any(Number));
+    figures["freshness probe: commit -> kafka / trino p95 (s)"] = report.freshness.map((h) => h.p95Seconds).join(" / ");
     figures["alerts firing after the workload"] = report.alerts.map((a) => a.name).join(", ") || "none";
   });
 
@@ -191,8 +206,10 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     const jobManager = hostAndPort(stack.access.streamJob!.jobManager.internal);
     const flink = await portForward(jobManager.host, jobManager.port);
     const running = async () => ((await (await fetch(`http://127.0.0.1:${flink}/jobs/overview`)).json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
-    const [before] = await running();
-    expect(before?.name).toBe(stack.access.streamJob!.jobName);
+    const { jobName, probeJobName } = stack.access.streamJob!;
+    expect((await running()).map((j: any) => j.name).sort()).toEqual([jobName, probeJobName].sort());
+    const before = (await running()).find((j: any) => j.name === jobName);
+    const probeBefore = (await running()).find((j: any) => j.name === probeJobName);
     const writing = phaseThree(pg, 40, 1000);
     await new Promise((r) => setTimeout(r, 3000));
     const t0 = Date.now();
@@ -206,12 +223,15 @@ describe("k8s stack on the local Kubernetes cluster", () => {
         throw err;
       });
       const jobs = ((await overview.json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
-      return jobs.length === 1 && jobs[0].jid !== before.jid ? jobs[0] : undefined;
+      const pipeline = jobs.find((j: any) => j.name === jobName);
+      return jobs.length === 2 && pipeline && pipeline.jid !== before.jid ? pipeline : undefined;
     });
-    figures["JobManager pod deleted -> job RUNNING again (s)"] = (Date.now() - t0) / 1000;
-    expect(restored.name).toBe(stack.access.streamJob!.jobName);
-    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(
-      new RegExp(`restoring ${stack.access.streamJob!.jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`),
+    figures["JobManager pod deleted -> jobs RUNNING again (s)"] = (Date.now() - t0) / 1000;
+    expect(restored.name).toBe(jobName);
+    // Each keeper restores its own job from its own checkpoints.
+    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
+    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-probe-keeper").out).toMatch(
+      new RegExp(`restoring ${probeJobName} from s3://lakehouse/flink-probe/checkpoints/${probeBefore.jid}/chk-\\d+`),
     );
     events.push(...(await writing));
     figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());

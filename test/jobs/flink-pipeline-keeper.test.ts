@@ -11,8 +11,8 @@ const { createKeeper, flinkClient, awaitRollout } = require("../../jobs/flink-pi
 
 /** Short waits: the paths are the same, the tests take milliseconds instead of minutes. */
 const TIMING = { waitMs: 1_000, pollMs: 20, statementPollMs: 5 };
-const OLD_SQL = "SET 'pipeline.name' = 'p-old';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 0;\nEND;\n";
-const NEW_SQL = "SET 'pipeline.name' = 'p-new';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
+const OLD_SQL = "SET 'pipeline.name' = 'p-aaaaaaaaaaaa';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 0;\nEND;\n";
+const NEW_SQL = "SET 'pipeline.name' = 'p-bbbbbbbbbbbb';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
 const SAVEPOINTS = "s3://lakehouse/flink/savepoints";
 
 let flink: FakeFlink;
@@ -22,9 +22,9 @@ beforeEach(async () => {
 });
 afterEach(() => flink.stop());
 
-/** The keeper for version p-new, with S3 (holding p-old's SQL unless told otherwise) and a catalog in memory (whose evolve changes nothing unless told otherwise). */
+/** The keeper for version p-bbbbbbbbbbbb, with S3 (holding p-aaaaaaaaaaaa's SQL unless told otherwise) and a catalog in memory (whose evolve changes nothing unless told otherwise). */
 function keeper(opts: { objects?: { key: string; lastModified: number }[]; committed?: string[]; oldSqlStored?: boolean; evolve?: () => Promise<string[]> } = {}) {
-  const stored = new Map<string, string>(opts.oldSqlStored === false ? [] : [["flink/pipelines/p-old.sql", OLD_SQL]]);
+  const stored = new Map<string, string>(opts.oldSqlStored === false ? [] : [["flink/pipelines/p-aaaaaaaaaaaa.sql", OLD_SQL]]);
   const k = createKeeper({
     ...keeperDeps(),
     tables: { raw: [{ namespace: "raw_data", name: "users" }], state: [{ namespace: "bank", name: "users", columns: [] }] },
@@ -41,7 +41,7 @@ const stops = () => flink.calls("jobmanager", "POST", /\/stop$/);
 describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => {
   describe("unchanged", () => {
     test("the target version running: nothing is submitted or stopped, the status reports its checkpoint", async () => {
-      flink.addJob("p-new");
+      flink.addJob("p-bbbbbbbbbbbb");
       const { k } = keeper();
       await k.reconcile();
       expect(k.status).toMatchObject({ state: "RUNNING", jobId: flink.jobs[0].jid, lastCheckpointAt: 1_700_000_000_000 });
@@ -49,52 +49,55 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
     });
 
     test("the target version still starting: WAITING, nothing is submitted", async () => {
-      flink.addJob("p-new", "INITIALIZING");
+      flink.addJob("p-bbbbbbbbbbbb", "INITIALIZING");
       const { k } = keeper();
       await k.reconcile();
       expect(k.status.state).toBe("WAITING");
       expect(flink.statements()).toEqual([]);
     });
 
-    test("jobs of another family are not the pipeline", async () => {
+    test("jobs of another family are not the pipeline, even one whose name starts with the family (the probe's)", async () => {
       flink.addJob("other-job");
+      flink.addJob("p-probe-cccccccccccc");
       const { k } = keeper();
       await k.reconcile();
-      expect(jobs()).toEqual(["other-job:RUNNING", "p-new:RUNNING"]);
+      expect(jobs()).toEqual(["other-job:RUNNING", "p-probe-cccccccccccc:RUNNING", "p-bbbbbbbbbbbb:RUNNING"]);
       expect(stops()).toEqual([]);
     });
   });
 
   describe("upgrade with a savepoint", () => {
     test("plans the new SQL while the old runs, stops the old with a savepoint, starts the new from it", async () => {
-      const old = flink.addJob("p-old");
+      const old = flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.savepointPolls = 2;
       const { k, stored } = keeper();
       await k.reconcile();
 
-      expect(jobs()).toEqual(["p-old:FINISHED", expect.stringMatching(/^p-new:RUNNING from <savepoints>\/savepoint-\d+$/)]);
-      expect(k.status).toMatchObject({ state: "RUNNING", action: "upgraded from p-old", jobId: flink.jobs[1].jid });
+      expect(jobs()).toEqual(["p-aaaaaaaaaaaa:FINISHED", expect.stringMatching(/^p-bbbbbbbbbbbb:RUNNING from <savepoints>\/savepoint-\d+$/)]);
+      expect(k.status).toMatchObject({ state: "RUNNING", action: "upgraded from p-aaaaaaaaaaaa", jobId: flink.jobs[1].jid });
       // EXPLAIN first (no job), then the statements that start the new version from the savepoint.
       const statements = flink.statements();
       expect(statements[1]).toMatch(/^EXPLAIN STATEMENT SET/);
       expect(statements.slice(2)).toEqual([
         `SET 'execution.state-recovery.path' = '${flink.jobs[1].restoredFrom}'`,
         "SET 'execution.state-recovery.ignore-unclaimed-state' = 'true'",
-        "SET 'pipeline.name' = 'p-new'",
+        "SET 'pipeline.name' = 'p-bbbbbbbbbbbb'",
         "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND",
       ]);
       expect(stops().map((r) => [r.path, r.body])).toEqual([[`/jobs/${old.jid}/stop`, { targetDirectory: SAVEPOINTS, drain: false }]]);
-      expect(stored.get("flink/pipelines/p-new.sql")).toBe(NEW_SQL);
+      expect(stored.get("flink/pipelines/p-bbbbbbbbbbbb.sql")).toBe(NEW_SQL);
       // Every gateway session is closed again.
       expect(flink.calls("gateway", "DELETE", /^\/v1\/sessions\//)).toHaveLength(flink.calls("gateway", "POST", /^\/v1\/sessions$/).length);
     });
 
     test("new SQL that does not plan: the old version keeps running, nothing is stopped, later passes report FAILED", async () => {
-      flink.addJob("p-old");
+      flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.statementError = (s) => (s.startsWith("EXPLAIN") ? "org.apache.flink.table.api.ValidationException: Column 'x' not found in any table" : undefined);
       const { k } = keeper();
-      await expect(k.reconcile()).rejects.toThrow(/the new pipeline SQL \(p-new\) does not plan; p-old keeps running\. statement failed: EXPLAIN STATEMENT SET.*Column 'x' not found/s);
-      expect({ jobs: jobs(), stops: stops() }).toEqual({ jobs: ["p-old:RUNNING"], stops: [] });
+      await expect(k.reconcile()).rejects.toThrow(
+        /the new pipeline SQL \(p-bbbbbbbbbbbb\) does not plan; p-aaaaaaaaaaaa keeps running\. statement failed: EXPLAIN STATEMENT SET.*Column 'x' not found/s,
+      );
+      expect({ jobs: jobs(), stops: stops() }).toEqual({ jobs: ["p-aaaaaaaaaaaa:RUNNING"], stops: [] });
       expect(flink.calls("gateway", "DELETE", /^\/v1\/sessions\//)).toHaveLength(1);
 
       await k.reconcile();
@@ -103,35 +106,35 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
     });
 
     test("a savepoint that fails: retried on the next passes, then fatal naming the job and Flink's cause; nothing new is started", async () => {
-      const old = flink.addJob("p-old");
+      const old = flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.savepointFailure = "java.util.concurrent.CompletionException: x\nCaused by: java.io.IOException: bucket lakehouse not found";
       const { k } = keeper();
       const cause = `stop-with-savepoint of ${old.jid} failed: Caused by: java.io.IOException: bucket lakehouse not found`;
       for (const attempt of [1, 2]) {
         const err = await k.reconcile().catch((e: Error) => e);
-        expect(err.message).toBe(`${cause} (attempt ${attempt} of 3; p-old keeps running and the next pass tries again)`);
+        expect(err.message).toBe(`${cause} (attempt ${attempt} of 3; p-aaaaaaaaaaaa keeps running and the next pass tries again)`);
         expect(err.constructor.name).toBe("Error");
       }
       const last = await k.reconcile().catch((e: Error) => e);
       expect([last.constructor.name, last.message]).toEqual(["SavepointFailed", cause]);
       expect(stops()).toHaveLength(3);
-      expect(jobs()).toEqual(["p-old:RUNNING"]);
+      expect(jobs()).toEqual(["p-aaaaaaaaaaaa:RUNNING"]);
       expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toEqual([]);
     });
 
     test("a savepoint that fails once: the next pass upgrades", async () => {
-      flink.addJob("p-old");
+      flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.savepointFailure = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint was declined (task is not ready)";
       const { k } = keeper();
       await expect(k.reconcile()).rejects.toThrow("attempt 1 of 3");
       expect(k.status.state).toBe("UPGRADING");
       flink.behaviour.savepointFailure = undefined;
       await k.reconcile();
-      expect([k.status.state, jobs()]).toEqual(["RUNNING", ["p-old:FINISHED", expect.stringMatching(/^p-new:RUNNING from <savepoints>/)]]);
+      expect([k.status.state, jobs()]).toEqual(["RUNNING", ["p-aaaaaaaaaaaa:FINISHED", expect.stringMatching(/^p-bbbbbbbbbbbb:RUNNING from <savepoints>/)]]);
     });
 
     test("a savepoint that never completes: times out naming it, nothing new is started", async () => {
-      const old = flink.addJob("p-old");
+      const old = flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.savepointPolls = Infinity;
       const { k } = keeper();
       await expect(k.reconcile()).rejects.toThrow(`timed out after 1s waiting for the savepoint of job ${old.jid}`);
@@ -139,14 +142,14 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
     });
 
     test("the new job fails after submit: the old SQL is started again from the same savepoint and the error says so", async () => {
-      flink.addJob("p-old");
-      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      flink.addJob("p-aaaaaaaaaaaa");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-bbbbbbbbbbbb" ? "FAILED" : "RUNNING");
       const { k } = keeper();
       await expect(k.reconcile()).rejects.toThrow(
-        /the new pipeline version p-new failed to start and p-old was restored from savepoint s3:\/\/lakehouse\/flink\/savepoints\/savepoint-\S+\. Flink said: job p-new FAILED: Caused by: java\.lang\.IllegalStateException: boom/,
+        /the new pipeline version p-bbbbbbbbbbbb failed to start and p-aaaaaaaaaaaa was restored from savepoint s3:\/\/lakehouse\/flink\/savepoints\/savepoint-\S+\. Flink said: job p-bbbbbbbbbbbb FAILED: Caused by: java\.lang\.IllegalStateException: boom/,
       );
       const [, failed, restored] = flink.jobs;
-      expect([failed.name, failed.state, restored.name, restored.state]).toEqual(["p-new", "FAILED", "p-old", "RUNNING"]);
+      expect([failed.name, failed.state, restored.name, restored.state]).toEqual(["p-bbbbbbbbbbbb", "FAILED", "p-aaaaaaaaaaaa", "RUNNING"]);
       expect(restored.restoredFrom).toBe(failed.restoredFrom);
       expect(k.status.jobId).toBe(restored.jid);
 
@@ -157,52 +160,54 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
     });
 
     test("the new job never reaches RUNNING: times out and rolls back the same way", async () => {
-      flink.addJob("p-old");
-      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "CREATED" : "RUNNING");
+      flink.addJob("p-aaaaaaaaaaaa");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-bbbbbbbbbbbb" ? "CREATED" : "RUNNING");
       const { k } = keeper();
-      await expect(k.reconcile()).rejects.toThrow(/p-new failed to start and p-old was restored from savepoint .*timed out after 1s waiting for job \S+ \(p-new\) to be RUNNING/);
-      expect(flink.jobs.map((j) => j.name)).toEqual(["p-old", "p-new", "p-old"]);
+      await expect(k.reconcile()).rejects.toThrow(
+        /p-bbbbbbbbbbbb failed to start and p-aaaaaaaaaaaa was restored from savepoint .*timed out after 1s waiting for job \S+ \(p-bbbbbbbbbbbb\) to be RUNNING/,
+      );
+      expect(flink.jobs.map((j) => j.name)).toEqual(["p-aaaaaaaaaaaa", "p-bbbbbbbbbbbb", "p-aaaaaaaaaaaa"]);
     });
 
     test("the new job fails and the old SQL is not in S3: the pipeline is reported stopped, with the savepoint to restore", async () => {
-      flink.addJob("p-old");
+      flink.addJob("p-aaaaaaaaaaaa");
       flink.behaviour.stateAfterSubmit = () => "FAILED";
       const { k } = keeper({ oldSqlStored: false });
       await expect(k.reconcile()).rejects.toThrow(
-        /p-new failed to start \(.*boom\) and the SQL of p-old is not at s3:\/\/lakehouse\/flink\/pipelines\/p-old\.sql to restore it: the pipeline is stopped; savepoint s3:\/\/lakehouse\/flink\/savepoints\//,
+        /p-bbbbbbbbbbbb failed to start \(.*boom\) and the SQL of p-aaaaaaaaaaaa is not at s3:\/\/lakehouse\/flink\/pipelines\/p-aaaaaaaaaaaa\.sql to restore it: the pipeline is stopped; savepoint s3:\/\/lakehouse\/flink\/savepoints\//,
       );
-      expect(flink.jobs.map((j) => j.name)).toEqual(["p-old", "p-new"]);
+      expect(flink.jobs.map((j) => j.name)).toEqual(["p-aaaaaaaaaaaa", "p-bbbbbbbbbbbb"]);
     });
 
     test("after a rollback, the old version stopped since is started again from the newest retained state", async () => {
-      flink.addJob("p-old");
-      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      flink.addJob("p-aaaaaaaaaaaa");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-bbbbbbbbbbbb" ? "FAILED" : "RUNNING");
       const { k } = keeper({ objects: [{ key: "flink/checkpoints/j/chk-9/_metadata", lastModified: 5 }] });
-      await expect(k.reconcile()).rejects.toThrow(/p-old was restored/);
+      await expect(k.reconcile()).rejects.toThrow(/p-aaaaaaaaaaaa was restored/);
       flink.jobs[2].state = "CANCELED";
       flink.jobs[2]["end-time"] = Date.now();
       await k.reconcile();
-      expect(flink.jobs[3]).toMatchObject({ name: "p-old", state: "RUNNING", restoredFrom: "s3://lakehouse/flink/checkpoints/j/chk-9" });
+      expect(flink.jobs[3]).toMatchObject({ name: "p-aaaaaaaaaaaa", state: "RUNNING", restoredFrom: "s3://lakehouse/flink/checkpoints/j/chk-9" });
       expect(k.status.state).toBe("FAILED");
     });
 
     test("after a rollback, the old version stopped since and its SQL gone from S3: fatal, telling to re-apply a working version; nothing is started", async () => {
-      flink.addJob("p-old");
-      flink.behaviour.stateAfterSubmit = (name) => (name === "p-new" ? "FAILED" : "RUNNING");
+      flink.addJob("p-aaaaaaaaaaaa");
+      flink.behaviour.stateAfterSubmit = (name) => (name === "p-bbbbbbbbbbbb" ? "FAILED" : "RUNNING");
       const { k, stored } = keeper();
-      await expect(k.reconcile()).rejects.toThrow(/p-old was restored/);
+      await expect(k.reconcile()).rejects.toThrow(/p-aaaaaaaaaaaa was restored/);
       flink.jobs[2].state = "CANCELED";
       flink.jobs[2]["end-time"] = Date.now();
-      stored.delete("flink/pipelines/p-old.sql");
+      stored.delete("flink/pipelines/p-aaaaaaaaaaaa.sql");
       const executed = flink.statements().filter((s) => s.startsWith("EXECUTE")).length;
       const err = await k.reconcile().catch((e: Error) => e);
-      expect([err.constructor.name, err.message]).toEqual(["FatalError", "no pipeline is running and p-new was rolled back; re-apply a working version"]);
-      expect(flink.jobs.map((j) => `${j.name}:${j.state}`)).toEqual(["p-old:FINISHED", "p-new:FAILED", "p-old:CANCELED"]);
+      expect([err.constructor.name, err.message]).toEqual(["FatalError", "no pipeline is running and p-bbbbbbbbbbbb was rolled back; re-apply a working version"]);
+      expect(flink.jobs.map((j) => `${j.name}:${j.state}`)).toEqual(["p-aaaaaaaaaaaa:FINISHED", "p-bbbbbbbbbbbb:FAILED", "p-aaaaaaaaaaaa:CANCELED"]);
       expect(flink.statements().filter((s) => s.startsWith("EXECUTE"))).toHaveLength(executed);
     });
 
     test("a catalog evolve that fails: the error names it, the old version keeps running, nothing is planned, stopped or submitted", async () => {
-      flink.addJob("p-old");
+      flink.addJob("p-aaaaaaaaaaaa");
       const refused = "bank.users.balance is decimal(10, 2) in Iceberg and bigint in the pipeline: only added columns and wider decimals are migrated";
       const { k } = keeper({
         evolve: async () => {
@@ -210,13 +215,13 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
         },
       });
       await expect(k.reconcile()).rejects.toThrow(refused);
-      expect({ jobs: jobs(), stops: stops(), statements: flink.statements() }).toEqual({ jobs: ["p-old:RUNNING"], stops: [], statements: [] });
+      expect({ jobs: jobs(), stops: stops(), statements: flink.statements() }).toEqual({ jobs: ["p-aaaaaaaaaaaa:RUNNING"], stops: [], statements: [] });
     });
   });
 
   describe("resume (no version running)", () => {
     test("restores the newest retained checkpoint or savepoint", async () => {
-      flink.addJob("p-old", "FAILED");
+      flink.addJob("p-aaaaaaaaaaaa", "FAILED");
       const objects = [
         { key: "flink/checkpoints/j1/chk-7/_metadata", lastModified: 100 },
         { key: "flink/savepoints/savepoint-abc/_metadata", lastModified: 300 },
@@ -224,7 +229,7 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       ];
       const { k } = keeper({ objects });
       await k.reconcile();
-      expect(jobs()).toEqual(["p-old:FAILED", "p-new:RUNNING from <savepoints>/savepoint-abc"]);
+      expect(jobs()).toEqual(["p-aaaaaaaaaaaa:FAILED", "p-bbbbbbbbbbbb:RUNNING from <savepoints>/savepoint-abc"]);
       expect(k.status).toMatchObject({ state: "RUNNING", action: "restored from s3://lakehouse/flink/savepoints/savepoint-abc" });
       expect(flink.calls("gateway", "GET", /^\/v1\/info$/)).toHaveLength(1);
     });
@@ -232,20 +237,27 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
     test("starts fresh when nothing was ever committed", async () => {
       const { k } = keeper();
       await k.reconcile();
-      expect(jobs()).toEqual(["p-new:RUNNING"]);
+      expect(jobs()).toEqual(["p-bbbbbbbbbbbb:RUNNING"]);
       expect(k.status).toMatchObject({ state: "RUNNING", action: "started fresh" });
     });
 
-    test("refuses to replay Kafka into tables that hold commits", async () => {
+    test("refuses to replay Kafka into raw log tables that hold commits", async () => {
       const { k } = keeper({ committed: ["raw_data.users", "bank.users"] });
-      await expect(k.reconcile()).rejects.toThrow(/no retained checkpoint or savepoint under s3:\/\/lakehouse\/flink\/, but raw_data\.users, bank\.users already hold commits/);
+      await expect(k.reconcile()).rejects.toThrow(/no retained checkpoint or savepoint under s3:\/\/lakehouse\/flink\/, but raw_data\.users already hold commits/);
       expect(flink.statements()).toEqual([]);
+    });
+
+    test("starts fresh over current-state tables that hold commits: they take the same upserts again", async () => {
+      const { k } = keeper({ committed: ["bank.users"] });
+      await k.reconcile();
+      expect(jobs()).toEqual(["p-bbbbbbbbbbbb:RUNNING"]);
+      expect(k.status.action).toBe("started fresh");
     });
 
     test("a restored job that fails: the error carries Flink's root exception", async () => {
       flink.behaviour.stateAfterSubmit = () => "FAILED";
       const { k } = keeper();
-      await expect(k.reconcile()).rejects.toThrow("job p-new FAILED: Caused by: java.lang.IllegalStateException: boom");
+      await expect(k.reconcile()).rejects.toThrow("job p-bbbbbbbbbbbb FAILED: Caused by: java.lang.IllegalStateException: boom");
     });
   });
 
@@ -259,7 +271,7 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       expect(err.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/info answered 503/);
       flink.behaviour.gatewayStatus = undefined;
       await k.reconcile();
-      expect(jobs()).toEqual(["p-new:RUNNING"]);
+      expect(jobs()).toEqual(["p-bbbbbbbbbbbb:RUNNING"]);
     });
 
     test("a statement the gateway refuses: fatal, naming the statement, and the session is closed", async () => {
@@ -274,7 +286,7 @@ describe("the keeper against a Flink REST API and SQL Gateway over HTTP", () => 
       flink.behaviour.statementError = () => undefined;
       const k = createKeeper({
         ...keeperDeps(),
-        sql: "SET 'pipeline.name' = 'p-new';\n",
+        sql: "SET 'pipeline.name' = 'p-bbbbbbbbbbbb';\n",
       });
       await expect(k.reconcile()).rejects.toThrow("the SQL started no job: it must end with EXECUTE STATEMENT SET");
     });
@@ -293,25 +305,27 @@ describe("awaitRollout against the keeper's status endpoint", () => {
   afterEach(() => new Promise((resolve) => server.close(resolve)));
 
   test("resolves once the target runs with a checkpoint completed since the step began", async () => {
-    status = { target: "p-new", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000, jobId: "j" };
-    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 2_000 })).resolves.toBeUndefined();
+    status = { target: "p-bbbbbbbbbbbb", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000, jobId: "j" };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-bbbbbbbbbbbb", timeoutMs: 2_000 })).resolves.toBeUndefined();
   });
 
   test("fails at once with the keeper's error when it reports FAILED", async () => {
-    status = { target: "p-new", state: "FAILED", checkedAt: Date.now() + 60_000, error: "p-new failed to start and p-old was restored" };
-    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 5_000 })).rejects.toThrow("p-new failed to start and p-old was restored");
+    status = { target: "p-bbbbbbbbbbbb", state: "FAILED", checkedAt: Date.now() + 60_000, error: "p-bbbbbbbbbbbb failed to start and p-aaaaaaaaaaaa was restored" };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-bbbbbbbbbbbb", timeoutMs: 5_000 })).rejects.toThrow("p-bbbbbbbbbbbb failed to start and p-aaaaaaaaaaaa was restored");
   });
 
   test("times out while the keeper still runs another version", async () => {
-    status = { target: "p-old", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000 };
-    await expect(awaitRollout({ keeperUrl: url, jobName: "p-new", timeoutMs: 500 })).rejects.toThrow("timed out after 0.5s waiting for the keeper to run p-new and complete a checkpoint");
+    status = { target: "p-aaaaaaaaaaaa", state: "RUNNING", checkedAt: Date.now() + 60_000, lastCheckpointAt: Date.now() + 60_000 };
+    await expect(awaitRollout({ keeperUrl: url, jobName: "p-bbbbbbbbbbbb", timeoutMs: 500 })).rejects.toThrow(
+      "timed out after 0.5s waiting for the keeper to run p-bbbbbbbbbbbb and complete a checkpoint",
+    );
   });
 });
 
-/** Dependencies of a keeper for p-new with nothing stored, for tests that override one. */
+/** Dependencies of a keeper for p-bbbbbbbbbbbb with nothing stored, for tests that override one. */
 function keeperDeps() {
   return {
-    jobName: "p-new",
+    jobName: "p-bbbbbbbbbbbb",
     jobFamily: "p-",
     sql: NEW_SQL,
     bucket: "lakehouse",

@@ -43,12 +43,26 @@ describe("splitStatements", () => {
     const job = new Lakehouse(stack, "L", { platform, dashboards: false }).streamJob as StreamJob;
     const statements: string[] = splitStatements(job.sql);
     expect(statements.filter((s) => s.startsWith("SET "))).toHaveLength(7);
+    // Raw and state of users and accounts; the freshness probe has a job of its own.
     expect(statements.filter((s) => s.startsWith("CREATE TEMPORARY TABLE"))).toHaveLength(4);
     expect(statements.filter((s) => s.startsWith("CREATE TABLE IF NOT EXISTS"))).toHaveLength(4);
     const set = statements[statements.length - 1];
     expect(set).toMatch(/^EXECUTE STATEMENT SET\nBEGIN\n/);
     expect(set.match(/INSERT INTO/g)).toHaveLength(4);
     expect(set).toMatch(/;\nEND$/);
+  });
+
+  test("the probe's job: its state table only, one slot, its own consumer group and checkpoint directory", () => {
+    const { stack, platform } = stackOn("docker");
+    const job = new Lakehouse(stack, "L", { platform, dashboards: false }).streamJob as StreamJob;
+    const statements: string[] = splitStatements(job.probeSql!);
+    expect(statements).toEqual(
+      expect.arrayContaining([`SET 'pipeline.name' = '${job.probeJobName}'`, "SET 'parallelism.default' = '1'", "SET 'state.checkpoints.dir' = 's3://lakehouse/flink-probe/checkpoints'"]),
+    );
+    expect(statements.filter((s) => s.startsWith("CREATE TEMPORARY TABLE"))).toEqual([expect.stringContaining("'properties.group.id' = 'lakehouse-flink-probe-state'")]);
+    expect(statements[statements.length - 1].match(/INSERT INTO lakehouse\.\w+\.\w+/g)).toEqual(["INSERT INTO lakehouse.bank.lakehouse_freshness_probe"]);
+    expect(job.sql).not.toContain("lakehouse_freshness_probe");
+    expect(job.sql).not.toContain("state.checkpoints.dir");
   });
 });
 
@@ -101,10 +115,10 @@ function fakes(
   return { jobs, started, sqlStore, flink, s3, catalog };
 }
 
-const SQL = "SET 'pipeline.name' = 'p-new';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
+const SQL = "SET 'pipeline.name' = 'p-bbbbbbbbbbbb';\nEXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT 1;\nEND;\n";
 const keeperOn = (f: ReturnType<typeof fakes>) =>
   createKeeper({
-    jobName: "p-new",
+    jobName: "p-bbbbbbbbbbbb",
     jobFamily: "p-",
     sql: SQL,
     bucket: "lakehouse",
@@ -118,36 +132,36 @@ const keeperOn = (f: ReturnType<typeof fakes>) =>
 
 describe("the pipeline keeper", () => {
   test("leaves the target version alone while it runs", async () => {
-    const f = fakes({ jobs: [{ jid: "a", name: "p-new", state: "RUNNING", "end-time": -1 }] });
+    const f = fakes({ jobs: [{ jid: "a", name: "p-bbbbbbbbbbbb", state: "RUNNING", "end-time": -1 }] });
     const k = keeperOn(f);
     await k.reconcile();
     expect({ state: k.status.state, started: f.started }).toEqual({ state: "RUNNING", started: [] });
   });
 
   test("upgrades an older version through a savepoint", async () => {
-    const f = fakes({ jobs: [{ jid: "a", name: "p-old", state: "RUNNING", "end-time": -1 }] });
+    const f = fakes({ jobs: [{ jid: "a", name: "p-aaaaaaaaaaaa", state: "RUNNING", "end-time": -1 }] });
     const k = keeperOn(f);
     await k.reconcile();
-    expect(f.started).toEqual([{ name: "p-new", from: "s3://lakehouse/flink/savepoints/savepoint-1" }]);
-    expect(k.status).toMatchObject({ state: "RUNNING", action: "upgraded from p-old" });
-    expect(f.sqlStore.get("flink/pipelines/p-new.sql")).toBe(SQL);
+    expect(f.started).toEqual([{ name: "p-bbbbbbbbbbbb", from: "s3://lakehouse/flink/savepoints/savepoint-1" }]);
+    expect(k.status).toMatchObject({ state: "RUNNING", action: "upgraded from p-aaaaaaaaaaaa" });
+    expect(f.sqlStore.get("flink/pipelines/p-bbbbbbbbbbbb.sql")).toBe(SQL);
   });
 
   test("keeps the old version running when the new SQL does not plan", async () => {
-    const f = fakes({ jobs: [{ jid: "a", name: "p-old", state: "RUNNING", "end-time": -1 }], failPlan: "statement failed: Column 'x' not found" });
+    const f = fakes({ jobs: [{ jid: "a", name: "p-aaaaaaaaaaaa", state: "RUNNING", "end-time": -1 }], failPlan: "statement failed: Column 'x' not found" });
     const k = keeperOn(f);
-    await expect(k.reconcile()).rejects.toThrow(/new pipeline SQL \(p-new\) does not plan; p-old keeps running.*Column 'x' not found/);
+    await expect(k.reconcile()).rejects.toThrow(/new pipeline SQL \(p-bbbbbbbbbbbb\) does not plan; p-aaaaaaaaaaaa keeps running.*Column 'x' not found/);
     expect(f.jobs[0].state).toBe("RUNNING");
     await k.reconcile();
     expect({ state: k.status.state, started: f.started }).toEqual({ state: "FAILED", started: [] });
   });
 
   test("restores the old version from the savepoint when the new one fails to start", async () => {
-    const f = fakes({ jobs: [{ jid: "a", name: "p-old", state: "RUNNING", "end-time": -1 }], failStart: ["p-new"] });
-    f.sqlStore.set("flink/pipelines/p-old.sql", "old sql;");
+    const f = fakes({ jobs: [{ jid: "a", name: "p-aaaaaaaaaaaa", state: "RUNNING", "end-time": -1 }], failStart: ["p-bbbbbbbbbbbb"] });
+    f.sqlStore.set("flink/pipelines/p-aaaaaaaaaaaa.sql", "old sql;");
     const k = keeperOn(f);
-    await expect(k.reconcile()).rejects.toThrow(/p-new failed to start and p-old was restored from savepoint .*savepoint-1.*boom/);
-    expect(f.started.map((s) => s.name)).toEqual(["p-new", "p-old"]);
+    await expect(k.reconcile()).rejects.toThrow(/p-bbbbbbbbbbbb failed to start and p-aaaaaaaaaaaa was restored from savepoint .*savepoint-1.*boom/);
+    expect(f.started.map((s) => s.name)).toEqual(["p-bbbbbbbbbbbb", "p-aaaaaaaaaaaa"]);
     expect(f.started[1].from).toBe("s3://lakehouse/flink/savepoints/savepoint-1");
   });
 
@@ -162,7 +176,7 @@ describe("the pipeline keeper", () => {
     });
     const k = keeperOn(f);
     await k.reconcile();
-    expect(f.started).toEqual([{ name: "p-new", from: "s3://lakehouse/flink/savepoints/savepoint-abc" }]);
+    expect(f.started).toEqual([{ name: "p-bbbbbbbbbbbb", from: "s3://lakehouse/flink/savepoints/savepoint-abc" }]);
   });
 
   test("refuses to replay Kafka into tables that hold commits when no state is retained", async () => {
@@ -176,7 +190,7 @@ describe("the pipeline keeper", () => {
     const f = fakes();
     const k = keeperOn(f);
     await k.reconcile();
-    expect(f.started).toEqual([{ name: "p-new", from: undefined }]);
+    expect(f.started).toEqual([{ name: "p-bbbbbbbbbbbb", from: undefined }]);
     expect(k.status).toMatchObject({ state: "RUNNING", action: "started fresh" });
   });
 });

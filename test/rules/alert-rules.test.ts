@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { AlertRule, alertRules, ALERT_DEFAULTS, DAGSTER_LAST_RUN_FAILED, FRESHNESS_PENDING_SECONDS, FRESHNESS_SECONDS, ICEBERG_COMMIT_AGE, RuleFile } from "../../constructs/alert-rules";
 import { LOCAL_IMAGE_REGISTRY, defaultImage } from "../../constructs/images";
+import { jobNamePattern } from "../../constructs/stream-job";
 
 /**
  * The alert rules the Monitoring construct generates, run by Prometheus's own `promtool test
@@ -15,7 +16,11 @@ import { LOCAL_IMAGE_REGISTRY, defaultImage } from "../../constructs/images";
 const IMAGE = defaultImage("prometheus", LOCAL_IMAGE_REGISTRY);
 const CONNECTOR = "bank-cdc";
 const SLOT = "lakehouse_cdc";
-const rules = alertRules({}, { connectorName: CONNECTOR, slotName: SLOT, flinkTaskManagers: 1, dagsterRuns: true, freshnessProbe: true });
+const FLINK_JOBS = [jobNamePattern("lakehouse-cdc"), jobNamePattern("lakehouse-cdc-probe")];
+const rules = alertRules({}, { connectorName: CONNECTOR, slotName: SLOT, flinkTaskManagers: 1, flinkJobs: FLINK_JOBS, dagsterRuns: true, freshnessProbe: true });
+/** The running state of the pipeline's job and the probe's, as series. */
+const PIPELINE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-0123456789ab"}';
+const PROBE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-probe-0123456789ab"}';
 
 interface Case {
   /** What the case shows. */
@@ -71,24 +76,43 @@ const cases: Case[] = [
     fires: [],
   },
   {
-    title: "a job restarting",
+    title: "the pipeline's job restarting, the probe's running",
     alert: "FlinkJobNotRunning",
-    series: { 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-abc"}': "0x12", flink_jobmanager_taskSlotsTotal: "2x12" },
+    series: { [PIPELINE_JOB]: "0x12", [PROBE_JOB]: "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
     evalSeconds: 70,
-    fires: [{}],
+    fires: [{ job_name: "lakehouse-cdc-0123456789ab" }],
   },
   {
     title: "a job RUNNING for moments between restarts, with no slots",
     alert: "FlinkJobNotRunning",
-    series: { 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-abc"}': "1 0 1 0 1 0 1 0 1 0 1 0", flink_jobmanager_taskSlotsTotal: "0x12" },
+    series: { [PIPELINE_JOB]: "1 0 1 0 1 0 1 0 1 0 1 0", [PROBE_JOB]: "1x12", flink_jobmanager_taskSlotsTotal: "0x12" },
     evalSeconds: 70,
     fires: [{}],
   },
   { title: "no job at all (cancelled, or the JobManager down)", alert: "FlinkJobNotRunning", series: { 'up{job="flink-jobmanager"}': "0x12" }, evalSeconds: 70, fires: [{}] },
   {
-    title: "a running job with its slots",
+    title: "the pipeline's job gone (cancelled) while the probe's runs",
     alert: "FlinkJobNotRunning",
-    series: { 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-abc"}': "1x12", flink_jobmanager_taskSlotsTotal: "2x12" },
+    series: { [PROBE_JOB]: "1x12", 'flink_jobmanager_job_runningState{job_name="lakehouse-bench-peer"}': "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
+    evalSeconds: 70,
+    fires: [{}],
+  },
+  {
+    title: "the probe's job gone while the pipeline's runs",
+    alert: "FlinkJobNotRunning",
+    series: { [PIPELINE_JOB]: "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
+    evalSeconds: 70,
+    fires: [{}],
+  },
+  {
+    title: "both jobs running with their slots, and a new version of the pipeline's taking over",
+    alert: "FlinkJobNotRunning",
+    series: {
+      [PIPELINE_JOB]: "1x5 _x6",
+      'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-ba9876543210"}': "_x5 1x6",
+      [PROBE_JOB]: "1x12",
+      flink_jobmanager_taskSlotsTotal: "3x12",
+    },
     evalSeconds: 100,
     fires: [],
   },
