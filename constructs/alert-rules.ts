@@ -53,8 +53,8 @@ export interface AlertContext {
   /** TaskManagers of the Flink pipeline; without a pipeline, no Flink rules. */
   readonly flinkTaskManagers?: number;
   /**
-   * Regular expressions matching every version's name of each Flink job the stack keeps running
-   * (`StreamJob.jobNamePatterns`): one that matches no running job fires. @default - any job
+   * Regular expressions matching the `job_name` label of every version of each Flink job the stack
+   * keeps running (`StreamJob.jobLabelPatterns`): one that matches no job fires. @default - any job
    */
   readonly flinkJobs?: string[];
   /** Whether Dagster's runs are exported ({@link DAGSTER_LAST_RUN_FAILED}); without them, no Dagster rule. */
@@ -161,7 +161,7 @@ export function alertRules(thresholds: AlertThresholds, context: AlertContext): 
   if (context.flinkTaskManagers !== undefined) {
     const w = `${t.checkpointFailureWindowSeconds}s`;
     // A job that stopped for good leaves no series: each job the stack keeps must have one.
-    const absent = (context.flinkJobs?.length ? context.flinkJobs : [".+"]).map((re) => ` or absent(flink_jobmanager_job_runningState{job_name=~"${re.replace(/\\/g, "\\\\")}"})`).join("");
+    const absent = (context.flinkJobs?.length ? context.flinkJobs : [".+"]).map((re) => ` or absent(flink_jobmanager_job_runningState{job_name=~"${re}"})`).join("");
     rules.push(
       rule(
         "FlinkJobNotRunning",

@@ -161,7 +161,7 @@ export class Lakehouse extends Construct {
         slotName: this.cdc?.slotName,
         connectorName: this.cdc?.connectorName,
         flinkTaskManagers: this.streamJob?.taskManagers,
-        flinkJobs: this.streamJob?.jobNamePatterns,
+        flinkJobs: this.streamJob?.jobLabelPatterns,
         dagsterRuns: (this.orchestrator?.metricsTargets.length ?? 0) > 0,
         probeTarget: this.probeTarget(),
       });

@@ -26,7 +26,7 @@ export interface MonitoringProps {
   readonly connectorName?: string;
   /** TaskManagers of the Flink pipeline, for the job, TaskManager, checkpoint, lag and commit rules. @default - no Flink rules */
   readonly flinkTaskManagers?: number;
-  /** Name patterns of the Flink jobs the stack keeps running, for the job rule. @default - any job */
+  /** `job_name` label patterns of the Flink jobs the stack keeps running (`StreamJob.jobLabelPatterns`), for the job rule. @default - any job */
   readonly flinkJobs?: string[];
   /** Whether a target exports Dagster's runs (the Orchestrator's), for the failed-run rule. @default false */
   readonly dagsterRuns?: boolean;

@@ -161,10 +161,11 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
   /** The SQL of the freshness probe's job. */
   public readonly probeSql?: string;
   /**
-   * Prometheus regular expressions matching the name of every job the stack keeps running, any
-   * version (the pipeline's, and the probe's): a rule fires when one of them is absent.
+   * Regular expressions matching the `job_name` label Flink's Prometheus reporter gives every
+   * version of each job the stack keeps running (the pipeline's, and the probe's): a rule fires
+   * when one of them is absent. See {@link jobLabelPattern}.
    */
-  public readonly jobNamePatterns: string[];
+  public readonly jobLabelPatterns: string[];
   /** Checkpoint interval: Iceberg commits once per checkpoint. */
   public readonly checkpointIntervalMs: number;
   /** TaskManagers of the Flink cluster. */
@@ -198,7 +199,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     this.freshnessProbeTable = probe ? `${this.stateDatabase}.${probe.table.name}` : undefined;
     this.probeJobName = probeJob?.jobName;
     this.probeSql = probeJob?.sql;
-    this.jobNamePatterns = [settings.family, ...(probe ? [probeFamily(settings.family)] : [])].map(jobNamePattern);
+    this.jobLabelPatterns = [settings.family, ...(probe ? [probeFamily(settings.family)] : [])].map(jobLabelPattern);
 
     const flink = flinkRuntime(props.warehouse, settings);
     const jobManager = this.jobManagerService(props, settings, flink);
@@ -408,9 +409,17 @@ function probeFamily(family: string): string {
 /** Length of the SQL hash in a job name. */
 const JOB_HASH_LENGTH = 12;
 
-/** Every version's name of a job family, as a Prometheus (RE2) regular expression; a keeper matches the same. */
+/** Every version's name of a job family, as a regular expression; a keeper matches the same. */
 export function jobNamePattern(family: string): string {
   return `${family.replace(/[.]/g, "\\.")}-[0-9a-f]{${JOB_HASH_LENGTH}}`;
+}
+
+/**
+ * Every version's name of a job family as Flink's Prometheus reporter writes it in the `job_name`
+ * label, where each character other than a letter, digit, `_` or `:` becomes `_`.
+ */
+export function jobLabelPattern(family: string): string {
+  return `${family.replace(/[^a-zA-Z0-9:_]/g, "_")}_[0-9a-f]{${JOB_HASH_LENGTH}}`;
 }
 
 /** A job's name and SQL: the name holds a hash of the SQL rendered without it, so any change yields a new name. */

@@ -42,7 +42,7 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
           connectorName: "bank-cdc",
           slotName: "lakehouse_cdc",
           flinkTaskManagers: 1,
-          flinkJobs: ["lakehouse-cdc-[0-9a-f]{12}", "lakehouse-cdc-probe-[0-9a-f]{12}"],
+          flinkJobs: ["lakehouse_cdc_[0-9a-f]{12}", "lakehouse_cdc_probe_[0-9a-f]{12}"],
           dagsterRuns: true,
           freshnessProbe: true,
         },

@@ -16,7 +16,7 @@ function figures(change: Partial<Figures> = {}): Figures {
     connected: [sample(1)],
     slotWal: [sample(2048)],
     slotActive: [sample(1, { slot_name: "lakehouse_cdc" })],
-    jobRunning: [sample(1, { job_name: "lakehouse-cdc-0123456789ab" }), sample(1, { job_name: "lakehouse-cdc-probe-0123456789ab" })],
+    jobRunning: [sample(1, { job_name: "lakehouse_cdc_0123456789ab" }), sample(1, { job_name: "lakehouse_cdc_probe_0123456789ab" })],
     slots: [sample(3)],
     taskManagers: [sample(1)],
     checkpoints: [sample(40)],
@@ -57,7 +57,7 @@ describe("lakehouse status: judging each hop from the metrics", () => {
         connector: [sample(1, { connector: "bank-cdc", status: "paused" })],
         tasks: [sample(1, { connector: "bank-cdc", task: "0", status: "paused" })],
         slotActive: [sample(0, { slot_name: "lakehouse_cdc" })],
-        jobRunning: [sample(0, { job_name: "lakehouse-cdc-0123456789ab" }), sample(1, { job_name: "lakehouse-cdc-probe-0123456789ab" })],
+        jobRunning: [sample(0, { job_name: "lakehouse_cdc_0123456789ab" }), sample(1, { job_name: "lakehouse_cdc_probe_0123456789ab" })],
         slots: [sample(0)],
         completedRecently: [sample(0)],
         dagsterLastFailed: [sample(0, { dagster_job: "dbt_build" }), sample(1, { dagster_job: "iceberg_maintenance" })],
@@ -68,7 +68,7 @@ describe("lakehouse status: judging each hop from the metrics", () => {
     expect(failed).toEqual({
       postgresql: "slot lakehouse_cdc INACTIVE (no connector holds it), 2 KiB of WAL retained",
       debezium: "connector bank-cdc paused, 0/1 tasks running",
-      flink: "job lakehouse-cdc-0123456789ab NOT RUNNING on 0 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min and NONE COMPLETED",
+      flink: "job lakehouse_cdc_0123456789ab NOT RUNNING on 0 slots of 1 TaskManager(s), 40 checkpoints completed (last took 120 ms), 1 failed in 5 min and NONE COMPLETED",
       dagster: "newest runs: dbt_build ok 120 s ago, iceberg_maintenance FAILED 1800 s ago",
     });
   });

@@ -1,4 +1,5 @@
 import { CdcConnector, IcebergWarehouse, SourceDb, StreamJob, StreamJobProps } from "../constructs";
+import { jobNamePattern } from "../constructs/stream-job";
 import { PLATFORMS, synthOn } from "./helpers";
 
 const build =
@@ -179,13 +180,20 @@ describe("StreamJob SQL", () => {
     expect(probed.sql).toBe(plain.sql);
     expect(probed.jobName).toBe(plain.jobName);
     expect(plain.probeJobName).toBeUndefined();
-    expect(plain.jobNamePatterns).toEqual(["lakehouse-cdc-[0-9a-f]{12}"]);
+    expect(plain.jobLabelPatterns).toEqual(["lakehouse_cdc_[0-9a-f]{12}"]);
     expect(probed.freshnessProbeTable).toBe("bank.lakehouse_freshness_probe");
     expect(probed.probeJobName).toMatch(/^lakehouse-cdc-probe-[0-9a-f]{12}$/);
-    expect(probed.jobNamePatterns).toEqual(["lakehouse-cdc-[0-9a-f]{12}", "lakehouse-cdc-probe-[0-9a-f]{12}"]);
-    // Neither family's pattern takes the other's job for a version of its own.
-    const [pipeline, probe] = probed.jobNamePatterns.map((p) => new RegExp(`^${p}$`));
+    // As Flink's Prometheus reporter labels the jobs: its dashes are underscores there.
+    expect(probed.jobLabelPatterns).toEqual(["lakehouse_cdc_[0-9a-f]{12}", "lakehouse_cdc_probe_[0-9a-f]{12}"]);
+    // Neither family's pattern takes the other's job for a version of its own, by name or by label.
+    const label = (name: string) => name.replace(/-/g, "_");
+    const [pipeline, probe] = ["lakehouse-cdc", "lakehouse-cdc-probe"].map((f) => new RegExp(`^${jobNamePattern(f)}$`));
     expect([pipeline.test(probed.jobName), pipeline.test(probed.probeJobName!), probe.test(probed.jobName), probe.test(probed.probeJobName!)]).toEqual([true, false, false, true]);
+    const [pipelineLabel, probeLabel] = probed.jobLabelPatterns.map((p) => new RegExp(`^${p}$`));
+    expect([pipelineLabel, probeLabel].map((re) => [re.test(label(probed.jobName)), re.test(label(probed.probeJobName!))])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     const sql = probed.probeSql!;
     expect(sql).toContain(`SET 'pipeline.name' = '${probed.probeJobName}';`);
     expect(sql).toContain("'topic-pattern' = 'bank\\.public\\.lakehouse_freshness_probe'");
@@ -196,9 +204,9 @@ describe("StreamJob SQL", () => {
     expect(jobOf({ checkpointIntervalMs: 20000 }, "bank", true).probeJobName).not.toBe(probed.probeJobName);
   });
 
-  test("a jobName with a dot is matched literally by the job patterns", () => {
-    const job = jobOf({ jobName: "team.cdc" }, "bank", true);
-    expect(job.jobNamePatterns).toEqual(["team\\.cdc-[0-9a-f]{12}", "team\\.cdc-probe-[0-9a-f]{12}"]);
-    expect(new RegExp(`^${job.jobNamePatterns[0]}$`).test("teamxcdc-0123456789ab")).toBe(false);
+  test("a jobName with a dot: matched literally by name, and as an underscore by label", () => {
+    expect(jobNamePattern("team.cdc")).toBe("team\\.cdc-[0-9a-f]{12}");
+    expect(new RegExp(`^${jobNamePattern("team.cdc")}$`).test("teamxcdc-0123456789ab")).toBe(false);
+    expect(jobOf({ jobName: "team.cdc" }, "bank", true).jobLabelPatterns).toEqual(["team_cdc_[0-9a-f]{12}", "team_cdc_probe_[0-9a-f]{12}"]);
   });
 });

@@ -8,7 +8,7 @@ import { Client as PgClient } from "pg";
 import { ALERT_DEFAULTS } from "../../constructs/alert-rules";
 import { analyticsQueries } from "../../constructs/analytics";
 import { DBT_MARTS } from "../../constructs/transformations";
-import { sensorDryRun } from "../../cli/dagster";
+import { isMaintenance, pauseAutomation, sensorDryRun } from "../../cli/dagster";
 import { accountLifecycle, EXTREME_BALANCE, lastUpdateObservations, martsDiffer, readMartsWhile, runDagsterJob, waitForSensorRun } from "./analytics";
 import { describeDay2 } from "./day2";
 import { screenshotAlertsPage, secondsUntilFiring, secondsUntilResolved } from "./monitoring";
@@ -519,6 +519,9 @@ describe("dev stack on the local Docker engine", () => {
       const dagster = url(orchestrator.dagster, "Dagster");
       // A maintenance run its own op refuses: a run that fails for real, in seconds, touching nothing.
       const maintain = (config: Record<string, unknown>) => runDagsterJob(dagster, orchestrator.codeLocation, "iceberg_maintenance", 300_000, { ops: { maintain_iceberg_tables: { config } } });
+      // The maintenance sensor launches runs of its own (the probe's table passes its small-file
+      // threshold every few minutes): stopped, so the newest maintenance run is the test's.
+      const automation = await pauseAutomation(dagster, orchestrator.codeLocation, () => undefined, isMaintenance);
       const faultAt = Date.now();
       await fetch(`${connectorUrl()}/pause`, { method: "PUT" });
       docker("stop", `${PREFIX}-flink-taskmanager`);
@@ -603,6 +606,7 @@ describe("dev stack on the local Docker engine", () => {
       } finally {
         await recover();
         await recoveryRun?.catch(() => undefined);
+        await automation.resume();
       }
       await eventually("the pipeline's and the probe's jobs to run again", 120_000, async () => (JSON.stringify(await runningNames()) === JSON.stringify(keptJobs()) ? true : undefined));
     });

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { AlertRule, alertRules, ALERT_DEFAULTS, DAGSTER_LAST_RUN_FAILED, FRESHNESS_PENDING_SECONDS, FRESHNESS_SECONDS, ICEBERG_COMMIT_AGE, RuleFile } from "../../constructs/alert-rules";
 import { LOCAL_IMAGE_REGISTRY, defaultImage } from "../../constructs/images";
-import { jobNamePattern } from "../../constructs/stream-job";
+import { jobLabelPattern } from "../../constructs/stream-job";
 
 /**
  * The alert rules the Monitoring construct generates, run by Prometheus's own `promtool test
@@ -16,11 +16,11 @@ import { jobNamePattern } from "../../constructs/stream-job";
 const IMAGE = defaultImage("prometheus", LOCAL_IMAGE_REGISTRY);
 const CONNECTOR = "bank-cdc";
 const SLOT = "lakehouse_cdc";
-const FLINK_JOBS = [jobNamePattern("lakehouse-cdc"), jobNamePattern("lakehouse-cdc-probe")];
+const FLINK_JOBS = [jobLabelPattern("lakehouse-cdc"), jobLabelPattern("lakehouse-cdc-probe")];
 const rules = alertRules({}, { connectorName: CONNECTOR, slotName: SLOT, flinkTaskManagers: 1, flinkJobs: FLINK_JOBS, dagsterRuns: true, freshnessProbe: true });
-/** The running state of the pipeline's job and the probe's, as series. */
-const PIPELINE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-0123456789ab"}';
-const PROBE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-probe-0123456789ab"}';
+/** The running state of the pipeline's job and the probe's, labelled as Flink's reporter labels them (dashes as underscores). */
+const PIPELINE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse_cdc_0123456789ab"}';
+const PROBE_JOB = 'flink_jobmanager_job_runningState{job_name="lakehouse_cdc_probe_0123456789ab"}';
 
 interface Case {
   /** What the case shows. */
@@ -80,7 +80,7 @@ const cases: Case[] = [
     alert: "FlinkJobNotRunning",
     series: { [PIPELINE_JOB]: "0x12", [PROBE_JOB]: "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
     evalSeconds: 70,
-    fires: [{ job_name: "lakehouse-cdc-0123456789ab" }],
+    fires: [{ job_name: "lakehouse_cdc_0123456789ab" }],
   },
   {
     title: "a job RUNNING for moments between restarts, with no slots",
@@ -93,7 +93,7 @@ const cases: Case[] = [
   {
     title: "the pipeline's job gone (cancelled) while the probe's runs",
     alert: "FlinkJobNotRunning",
-    series: { [PROBE_JOB]: "1x12", 'flink_jobmanager_job_runningState{job_name="lakehouse-bench-peer"}': "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
+    series: { [PROBE_JOB]: "1x12", 'flink_jobmanager_job_runningState{job_name="lakehouse_bench_peer"}': "1x12", flink_jobmanager_taskSlotsTotal: "3x12" },
     evalSeconds: 70,
     fires: [{}],
   },
@@ -109,7 +109,7 @@ const cases: Case[] = [
     alert: "FlinkJobNotRunning",
     series: {
       [PIPELINE_JOB]: "1x5 _x6",
-      'flink_jobmanager_job_runningState{job_name="lakehouse-cdc-ba9876543210"}': "_x5 1x6",
+      'flink_jobmanager_job_runningState{job_name="lakehouse_cdc_ba9876543210"}': "_x5 1x6",
       [PROBE_JOB]: "1x12",
       flink_jobmanager_taskSlotsTotal: "3x12",
     },
