@@ -241,6 +241,9 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
           sql: this.probeSql!,
           tables: tables([probe.table], false),
           statePrefix: PROBE_STATE_PREFIX,
+          // Both jobs' SQL creates the namespaces, and the catalog fails one of two concurrent
+          // creations of the same namespace: the probe's job starts once the pipeline's runs.
+          after: [this.rollout],
         }),
         taskManager,
         { id: "ProbeRollout", name: "flink-probe-rollout", jobName: this.probeJobName! },
@@ -338,7 +341,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: NODE_USER,
       // Topics exist once the connector runs; the TaskManagers must be up to take the job.
-      dependsOn: [this.gateway, taskManager, cdc, warehouse],
+      dependsOn: [this.gateway, taskManager, cdc, warehouse, ...(job.after ?? [])],
     });
   }
 
@@ -393,6 +396,8 @@ interface KeptJob {
   readonly tables: PipelineTables;
   /** Where in the warehouse bucket its savepoints, checkpoints and SQL versions live. */
   readonly statePrefix: string;
+  /** What the keeper starts after, besides the cluster, the connector and the warehouse. */
+  readonly after?: IDependable[];
 }
 
 /** What a keeper checks and evolves: the Iceberg tables of its job (jobs/flink-pipeline.js reads it). */

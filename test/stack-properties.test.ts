@@ -90,7 +90,7 @@ const ORDER: [string, string][] = [
   // The probe's first heartbeats are timed against a running pipeline, not one still starting.
   ["freshness-probe", "flink-pipeline-rollout"],
   ["freshness-probe", "flink-probe-rollout"],
-  ["flink-probe-keeper", "flink-taskmanager"],
+  ["flink-probe-keeper", "flink-pipeline-rollout"],
   ["flink-probe-rollout", "flink-probe-keeper"],
   ["prometheus", "alertmanager"],
 ];
