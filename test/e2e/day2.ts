@@ -374,15 +374,16 @@ export function describeDay2(): void {
 
     test("(a) more task slots and TaskManager memory: the job resumes from its checkpoint", async () => {
       const t0 = begin();
-      patch = { ...patch, streamJob: { taskSlots: 4, taskManagerMemoryMiB: 1664 } };
+      const taskSlots = 4;
+      patch = { ...patch, streamJob: { taskSlots, taskManagerMemoryMiB: 1664 } };
       (figures["(a) taskSlots, memory"] ??= {})["apply (s)"] = await deploy("a");
       await checkPipeline("(a) taskSlots, memory", t0);
       // The replaced TaskManager stays listed until its heartbeat times out.
       let slots: unknown;
       await eventually(
-        "the new TaskManager's 3 slots alone",
+        `the new TaskManager's ${taskSlots} slots alone`,
         120_000,
-        async () => ((slots = (await flink("/overview"))["slots-total"]) === 3 ? true : undefined),
+        async () => ((slots = (await flink("/overview"))["slots-total"]) === taskSlots ? true : undefined),
         () => `slots-total: ${slots}`,
       );
     });
@@ -460,7 +461,8 @@ export function describeDay2(): void {
     });
 
     test("an incompatible schema change fails at synth, and the database refuses it too; a column added outside the code is drift", async () => {
-      const before = (await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid);
+      const running = async () => ((await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid) as string[]).sort();
+      const before = await running();
       const schemaJobStarted = docker("inspect", "-f", "{{.State.StartedAt}}", `${PREFIX}-postgres-schema`);
       const narrowed = (patch.sourceDb as { tables: TableSchema[] }).tables.map((t) =>
         t.name !== "accounts" ? t : { ...t, columns: t.columns.map((c) => (c.name === "currency" ? { ...c, type: ColumnTypes.varchar(2) } : c)) },
@@ -515,7 +517,7 @@ export function describeDay2(): void {
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain("SourceDb: column accounts.currency is character varying(8) in PostgreSQL and character varying(2) in tables: only widening is migrated");
       expect((await pg.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'currency'")).rows[0].t).toBe("character varying(8)");
-      expect((await flink("/jobs/overview")).jobs.filter((j: any) => j.state === "RUNNING").map((j: any) => j.jid)).toEqual(before);
+      expect(await running()).toEqual(before);
 
       await pg.query("ALTER TABLE users ADD COLUMN phone text");
       try {
