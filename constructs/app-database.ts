@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { POSTGRES_RUN_DIR, POSTGRES_USER_ID } from "./images";
 import { Endpoint, HealthCheck, IPlatform, Secret } from "./platform/workload";
 
 /** An application's own PostgreSQL, as {@link appDatabase} returns it. */
@@ -28,7 +29,8 @@ export function appDatabase(scope: Construct, platform: IPlatform, options: { us
     volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
     healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", user], { intervalSeconds: 3 }),
     resources: { cpuMillis: 100, memoryMiB: 256 },
-    runAsUser: 999,
+    runAsUser: POSTGRES_USER_ID,
+    writablePaths: [POSTGRES_RUN_DIR],
   });
   return { endpoint: db.endpoint("sql"), user, password };
 }

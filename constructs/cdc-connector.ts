@@ -2,7 +2,7 @@ import { ITerraformDependable, Lazy, Token } from "cdktf";
 import { Id } from "@cdktf/provider-random/lib/id";
 import { Construct } from "constructs";
 import { asset } from "./assets";
-import { defaultImage, LOCAL_IMAGE_REGISTRY } from "./images";
+import { defaultImage, LOCAL_IMAGE_REGISTRY, POSTGRES_USER_ID } from "./images";
 import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
@@ -275,6 +275,8 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),
       resources,
       runAsUser: 1000,
+      // The start-up writes the broker's configuration; the scripts write their logs.
+      writablePaths: ["/opt/kafka/config", "/opt/kafka/logs"],
     });
   }
 
@@ -338,6 +340,8 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
       resources,
       runAsUser: 1001,
+      // The start-up completes config/ from the image's copy and writes the worker's properties.
+      writablePaths: ["/kafka/config", "/kafka/logs", "/kafka/data"],
       dependsOn: [this.bootstrap],
     });
   }
@@ -376,6 +380,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       secretEnv: { PGPASSWORD: source.cdcPassword },
       files: [{ path: "/job/snapshots.sql", content: snapshotSql(source) }],
       resources: { cpuMillis: 100, memoryMiB: 128 },
+      runAsUser: POSTGRES_USER_ID,
       // The signal must reach a connector that already captures the new tables.
       dependsOn: [this.registration],
     });

@@ -141,6 +141,8 @@ export class Dashboards extends Construct {
       healthCheck: HealthCheck.http(3000, "/api/health", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       runAsUser: 2000,
+      // MB_PLUGINS_DIR: the jar unpacks its drivers there at every start.
+      writablePaths: ["/plugins"],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = metabase.endpoint("http");
@@ -182,6 +184,8 @@ export class Dashboards extends Construct {
       healthCheck: HealthCheck.http(8088, "/health", { intervalSeconds: 5, startPeriodSeconds: 240 }),
       resources: { cpuMillis: 500, memoryMiB: 1536 },
       runAsUser: 1000,
+      // SUPERSET_HOME: the secret key's check file and uploads.
+      writablePaths: ["/app/superset_home"],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = superset.endpoint("http");

@@ -93,7 +93,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     const minio = platform.service(this, "Minio", {
       name: "minio",
       image: props.minioImage ?? defaultImage("minio", registry),
-      args: ["server", "/data", "--console-address", ":9001"],
+      // Certificates under /tmp: the default, under the image's /root, is not the server user's.
+      args: ["server", "/data", "--console-address", ":9001", "--certs-dir", "/tmp/minio-certs"],
       // Metrics without a bearer token: they name buckets and counts, never data or keys.
       env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
       secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
@@ -104,6 +105,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       volumes: [{ name: "data", path: "/data", sizeGiB: props.storageGiB ?? 20 }],
       healthCheck: HealthCheck.http(9000, "/minio/health/live", { intervalSeconds: 3 }),
       resources: props.minioResources ?? { cpuMillis: 250, memoryMiB: 512 },
+      runAsUser: 1000,
     });
     this.s3 = minio.endpoint("s3");
     this.console = minio.endpoint("console");
@@ -120,6 +122,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       env: { S3_ENDPOINT: this.s3.url("http"), S3_ACCESS_KEY: this.accessKeyId, BUCKET: this.bucket, MC_CONFIG_DIR: "/tmp/mc" },
       secretEnv: { S3_SECRET_KEY: this.secretAccessKey },
       resources: { cpuMillis: 100, memoryMiB: 128 },
+      runAsUser: 1000,
       dependsOn: [this.s3],
     });
 
@@ -147,6 +150,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       volumes: [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
       healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
       resources: props.catalogResources ?? { cpuMillis: 250, memoryMiB: 512 },
+      runAsUser: 1000,
       dependsOn: [this.bucketJob],
     });
     this.catalog = catalog.endpoint("http");

@@ -49,6 +49,11 @@ export const DEFAULT_IMAGES = {
 /** A component with a default image: a key of {@link DEFAULT_IMAGES}. */
 export type ImageName = keyof typeof DEFAULT_IMAGES;
 
+/** The postgres image's user (`postgres`), as upstream's. */
+export const POSTGRES_USER_ID = 999;
+/** Where the postgres server writes its socket and lock files. */
+export const POSTGRES_RUN_DIR = "/var/run/postgresql";
+
 /** The local mirror that `npm run images` tags its builds under. */
 export const LOCAL_IMAGE_REGISTRY = "lakehouse.local";
 

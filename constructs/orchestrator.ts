@@ -145,6 +145,8 @@ export class Orchestrator extends Construct implements IMetricsSource {
       ],
       env: { DAGSTER_HOME, DAGSTER_PG_HOST: storageEndpoint.host, DAGSTER_PG_PORT: String(storageEndpoint.port) },
       secretEnv: { DAGSTER_PG_PASSWORD: dbPassword },
+      // Dagster writes its telemetry, compute logs and schedules' state under its home.
+      writablePaths: [DAGSTER_HOME],
     };
     const codePort = 4000;
     this.codeServer = platform.service(this, "CodeServer", {
@@ -176,6 +178,7 @@ export class Orchestrator extends Construct implements IMetricsSource {
         { path: `${CODE_DIR}/maintenance.py`, content: asset("orchestrator/maintenance.py") },
       ],
       runAsUser: 1000,
+      writablePaths: instance.writablePaths,
       ports: [{ name: "grpc", port: codePort }],
       healthCheck: HealthCheck.tcp(codePort, { startPeriodSeconds: 60 }),
       // Runs (dbt build) execute in this container.
@@ -189,6 +192,7 @@ export class Orchestrator extends Construct implements IMetricsSource {
       env: { ...instance.env, DAGSTER_CODE_HOST: codeEndpoint.host, DAGSTER_CODE_PORT: String(codeEndpoint.port) },
       secretEnv: instance.secretEnv,
       runAsUser: 1000,
+      writablePaths: instance.writablePaths,
     };
 
     const webserver = platform.service(this, "Webserver", {

@@ -99,6 +99,8 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
       ],
       resources: { cpuMillis: 500, memoryMiB },
       runAsUser: 1000,
+      // node.data-dir: the launcher's var/ and spill files.
+      writablePaths: ["/data/trino"],
       dependsOn: [warehouse],
     });
 

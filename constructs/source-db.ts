@@ -1,6 +1,6 @@
 import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { defaultImage } from "./images";
+import { defaultImage, POSTGRES_RUN_DIR, POSTGRES_USER_ID } from "./images";
 import { requireSuppliedSecret } from "./platform/secrets";
 import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, HealthCheck } from "./platform/workload";
 import { BANK_TABLES, ColumnTypes, incompatibleChanges, postgresDdl, postgresMigration, TableSchema, validateTables } from "./schema";
@@ -224,7 +224,8 @@ export class SourceDb extends Construct implements ISourceDb {
       volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: props.storageGiB ?? 10 }],
       healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", this.adminUser, "-d", this.database], { intervalSeconds: 3 }),
       resources: props.resources ?? { cpuMillis: 500, memoryMiB: 512 },
-      runAsUser: 999,
+      runAsUser: POSTGRES_USER_ID,
+      writablePaths: [POSTGRES_RUN_DIR],
     });
     this.endpoint = server.endpoint("sql");
 
@@ -373,6 +374,7 @@ function schemaJob(scope: Construct, platform: IPlatform, input: SchemaJobInput)
       { path: "/job/schema.sql", content: schemaSql(input) },
     ],
     resources: { cpuMillis: 100, memoryMiB: 128 },
+    runAsUser: POSTGRES_USER_ID,
     dependsOn: [input.endpoint],
   });
 }

@@ -19,6 +19,8 @@ const STATE_PREFIX = "flink/";
  * keeper restores the newest checkpoint it finds under its own.
  */
 const PROBE_STATE_PREFIX = "flink-probe/";
+/** The image's start-up writes conf/config.yaml; Flink writes its logs under log/. */
+const FLINK_WRITABLE_PATHS = ["/opt/flink/conf", "/opt/flink/log"];
 
 /** Props of {@link StreamJob}. */
 export interface StreamJobProps {
@@ -263,6 +265,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       healthCheck: HealthCheck.http(8081, "/overview", { intervalSeconds: 3 }),
       resources: { cpuMillis: 250, memoryMiB: settings.jobManagerMemoryMiB },
       runAsUser: 9999,
+      writablePaths: FLINK_WRITABLE_PATHS,
       dependsOn: [props.warehouse],
     });
     return jobManager;
@@ -280,6 +283,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       ports: metricsPorts(settings),
       resources: { cpuMillis: 500, memoryMiB: settings.taskManagerMemoryMiB },
       runAsUser: 9999,
+      writablePaths: FLINK_WRITABLE_PATHS,
       dependsOn: [this.jobManager],
     });
   }
@@ -305,6 +309,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       healthCheck: HealthCheck.http(8083, "/v1/info", { intervalSeconds: 3 }),
       resources: { cpuMillis: 250, memoryMiB: 768 },
       runAsUser: 9999,
+      writablePaths: FLINK_WRITABLE_PATHS,
       dependsOn: [this.jobManager],
     });
     return gateway.endpoint("http");

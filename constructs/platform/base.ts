@@ -142,6 +142,7 @@ export abstract class PlatformBase extends Construct implements IPlatform {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const WRITABLE_PATH = /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
 /** Docker refuses a memory limit below 6 MiB. */
 const MIN_MEMORY_MIB = 6;
 
@@ -213,8 +214,16 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
     validateInteger(PLATFORM, `resources.cpuMillis of ${what}`, spec.resources.cpuMillis, 1);
     validateInteger(PLATFORM, `resources.memoryMiB of ${what}`, spec.resources.memoryMiB, MIN_MEMORY_MIB);
   }
-  validateInteger(PLATFORM, `runAsUser of ${what}`, spec.runAsUser, 0);
+  validateInteger(PLATFORM, `runAsUser of ${what}`, spec.runAsUser, 1);
+  for (const path of spec.writablePaths ?? [])
+    validatePattern(PLATFORM, `writable path of ${what}`, path, WRITABLE_PATH, "an absolute path of letters, digits, '.', '_', '-' and '/'", (v) =>
+      ("/" + v.replace(/[^A-Za-z0-9._/-]/g, "_")).replace(/^\/+/, "/").replace(/\/+$/, ""),
+    );
+  rejectDuplicates(`writable paths of ${what}`, [TMP, ...(spec.writablePaths ?? [])], `Name each writable path once (${TMP} is always writable).`);
 }
+
+/** Writable on every platform: Kubernetes mounts an empty directory here. */
+export const TMP = "/tmp";
 
 function checkEnvName(prop: string, name: string): void {
   const rename = (v: string) => v.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");

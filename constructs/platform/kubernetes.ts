@@ -10,11 +10,12 @@ import {
   StatefulSetV1SpecTemplateSpec,
   StatefulSetV1SpecTemplateSpecContainer,
   StatefulSetV1SpecTemplateSpecContainerReadinessProbe,
+  StatefulSetV1SpecTemplateSpecInitContainer,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { validateDnsLabel, ValidationError } from "../validation";
-import { CheckedJobSpec, PlatformBase } from "./base";
+import { CheckedJobSpec, PlatformBase, TMP } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
 import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
@@ -65,8 +66,10 @@ const JOB_BACKOFF_LIMIT = 4;
  * volume claim templates for each stateful service, a Deployment for stateless ones, a ClusterIP
  * Service per service with ports, a ConfigMap per workload for its files, a Secret per
  * credential, and Jobs that Terraform waits to complete. Every container gets readiness and
- * liveness probes from its health check, memory requests and limits, a CPU request, no privilege
- * escalation, and a non-root security context where the workload names its user.
+ * liveness probes from its health check, memory requests and limits, a CPU request, and the
+ * restricted Pod Security Standard: non-root as the workload's user, no privilege escalation,
+ * every capability dropped, seccomp `RuntimeDefault`; besides, a read-only root filesystem with
+ * empty directories at `/tmp` and the workload's `writablePaths`, and no service-account token.
  */
 export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
@@ -215,7 +218,18 @@ export class KubernetesPlatform extends PlatformBase {
     const resources = spec.resources ?? DEFAULT_RESOURCES;
     const health = spec.healthCheck;
     const files = spec.files ?? [];
-    const user = spec.runAsUser === undefined ? undefined : String(spec.runAsUser);
+    if (spec.runAsUser === undefined) {
+      throw new ValidationError(
+        "KubernetesPlatform",
+        `runAsUser of '${spec.name}'`,
+        "is required: every pod runs as non-root, and the kubelet cannot check that a named image user is not root",
+        undefined,
+        "Set runAsUser to the numeric UID of the image's user (e.g. 1000).",
+      );
+    }
+    const user = String(spec.runAsUser);
+    const writable = [TMP, ...(spec.writablePaths ?? [])].map((path, i) => ({ name: `writable-${i}`, path }));
+    const seeded = writable.filter((w) => w.path !== TMP);
     const container: StatefulSetV1SpecTemplateSpecContainer = {
       name: spec.name,
       image: spec.image,
@@ -234,7 +248,11 @@ export class KubernetesPlatform extends PlatformBase {
           })),
       ],
       port: (spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port })),
-      volumeMount: [...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })), ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true }))],
+      volumeMount: [
+        ...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })),
+        ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
+        ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true })),
+      ],
       resources: {
         requests: { cpu: `${Math.max(1, Math.ceil(resources.cpuMillis * this.cpuRequestFraction))}m`, memory: `${resources.memoryMiB}Mi` },
         limits: { memory: `${resources.memoryMiB}Mi` },
@@ -246,29 +264,53 @@ export class KubernetesPlatform extends PlatformBase {
       },
       // The same start budget Docker waits for: the grace period plus every retry.
       startupProbe: health && probe(health, health.intervalSeconds, Math.ceil(health.startBudgetSeconds / health.intervalSeconds)),
+      // The restricted Pod Security Standard, and a read-only root filesystem besides.
       securityContext: {
         allowPrivilegeEscalation: false,
-        runAsNonRoot: user !== undefined ? true : undefined,
+        capabilities: { drop: ["ALL"] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
         runAsUser: user,
         runAsGroup: user,
+        seccompProfile: { type: "RuntimeDefault" },
       },
     };
+    // A writable path starts with what the image has there (Flink's conf/, Kafka's config/): an
+    // init container copies it into the empty directory before the process starts.
+    const seed: StatefulSetV1SpecTemplateSpecInitContainer | undefined =
+      seeded.length === 0
+        ? undefined
+        : {
+            name: "writable-paths",
+            image: spec.image,
+            imagePullPolicy: this.imagePullPolicy,
+            command: ["sh", "-c", seeded.map((w) => `if [ -d '${w.path}' ]; then cp -Rp '${w.path}/.' '/writable/${w.name}/'; fi`).join("\n")],
+            volumeMount: seeded.map((w) => ({ name: w.name, mountPath: `/writable/${w.name}` })),
+            resources: { requests: { cpu: "1m", memory: "32Mi" }, limits: { memory: "32Mi" } },
+            securityContext: container.securityContext,
+          };
     return {
       restartPolicy,
       enableServiceLinks: false,
-      securityContext: user === undefined ? undefined : { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user },
+      // No workload of the stack talks to the Kubernetes API.
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: "RuntimeDefault" } },
+      initContainer: seed && [seed],
       container: [container],
-      volume: configMap
-        ? [
-            {
-              name: "files",
-              configMap: {
-                name: configMap.metadata.name,
-                items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
+      volume: [
+        ...writable.map((w) => ({ name: w.name, emptyDir: {} })),
+        ...(configMap
+          ? [
+              {
+                name: "files",
+                configMap: {
+                  name: configMap.metadata.name,
+                  items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
+                },
               },
-            },
-          ]
-        : undefined,
+            ]
+          : []),
+      ],
     };
   }
 }

@@ -209,11 +209,19 @@ export interface ContainerSpec {
   /** @default - 250 millicores, 512 MiB */
   readonly resources?: ResourceSpec;
   /**
-   * Numeric UID (and GID) the image's process runs as. When set, Kubernetes enforces a non-root
-   * security context with that user and an fsGroup so volumes are writable.
-   * @default - the image's own user; no non-root enforcement
+   * Numeric UID (and GID) the image's process runs as, not 0. Kubernetes runs every pod as non-root
+   * with this user and an fsGroup so volumes are writable, and refuses a workload without it (the
+   * kubelet cannot check a named image user is not root). Docker runs the image's own user.
+   * @default - none: required on Kubernetes
    */
   readonly runAsUser?: number;
+  /**
+   * Directories the process writes outside its volumes (caches, pid files, generated config). On
+   * Kubernetes the root filesystem is read-only: each path (and `/tmp`, always) is an empty
+   * directory that lives as long as the pod. Docker leaves the container's filesystem writable.
+   * @default [] - only /tmp
+   */
+  readonly writablePaths?: string[];
   /** Workloads that must be healthy (services) or complete (jobs) before this one starts. @default [] */
   readonly dependsOn?: IDependable[];
 }

@@ -8,5 +8,6 @@ export * from "./loopback-host-ports";
 export * from "./sensitive-credential-outputs";
 export * from "./no-literal-credentials";
 export * from "./kubernetes-resources";
+export * from "./kubernetes-pod-security";
 export * from "./stateful-persistence";
 export * from "./lakehouse-policy";

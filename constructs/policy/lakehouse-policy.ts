@@ -1,4 +1,5 @@
 import { ImagePinnedRule } from "./image-pinned";
+import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule } from "./kubernetes-pod-security";
 import { KubernetesResourcesRule } from "./kubernetes-resources";
 import { LoopbackHostPortsRule } from "./loopback-host-ports";
 import { NoLiteralCredentialsRule } from "./no-literal-credentials";
@@ -26,6 +27,8 @@ export interface LakehousePolicyProps {
  * | `sensitive-credential-outputs` | {@link SensitiveCredentialOutputsRule} |
  * | `no-literal-credentials` | {@link NoLiteralCredentialsRule} |
  * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
+ * | `kubernetes-pod-security` | {@link KubernetesPodSecurityRule} |
+ * | `kubernetes-read-only-root` | {@link KubernetesReadOnlyRootRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
  *
  * ```ts
@@ -36,7 +39,16 @@ export interface LakehousePolicyProps {
 export class LakehousePolicy extends PolicyPack {
   /** Fresh instances of the built-in rules. */
   public static rules(): IPolicyRule[] {
-    return [new ImagePinnedRule(), new LoopbackHostPortsRule(), new SensitiveCredentialOutputsRule(), new NoLiteralCredentialsRule(), new KubernetesResourcesRule(), new StatefulPersistenceRule()];
+    return [
+      new ImagePinnedRule(),
+      new LoopbackHostPortsRule(),
+      new SensitiveCredentialOutputsRule(),
+      new NoLiteralCredentialsRule(),
+      new KubernetesResourcesRule(),
+      new KubernetesPodSecurityRule(),
+      new KubernetesReadOnlyRootRule(),
+      new StatefulPersistenceRule(),
+    ];
   }
 
   constructor(props: LakehousePolicyProps = {}) {

@@ -154,6 +154,32 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     figures["pods / jobs"] = `${services.length} / ${jobs.length}`;
   });
 
+  test("every running container is locked down: non-root, no capabilities, seccomp, read-only root, no service-account token", () => {
+    const pods = JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    const unlocked = pods.flatMap((p) => {
+      const pod = p.spec.securityContext ?? {};
+      const token = p.spec.automountServiceAccountToken === false && !p.spec.volumes?.some((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
+      return [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c: any) => {
+        const sc = c.securityContext ?? {};
+        const ok =
+          token &&
+          (sc.runAsNonRoot ?? pod.runAsNonRoot) === true &&
+          sc.runAsUser > 0 &&
+          sc.allowPrivilegeEscalation === false &&
+          sc.capabilities?.drop?.includes("ALL") &&
+          (sc.seccompProfile ?? pod.seccompProfile)?.type === "RuntimeDefault" &&
+          sc.readOnlyRootFilesystem === true;
+        return ok ? [] : [`${p.metadata.name}/${c.name}`];
+      });
+    });
+    expect(unlocked).toEqual([]);
+    // Enforced, not only declared: the image's files cannot be changed, the declared paths can.
+    const write = (path: string) => kubectl("exec", "-n", NAMESPACE, "statefulset/postgres", "--", "sh", "-c", `touch ${path} && echo written`);
+    const root = write("/usr/local/bin/tampered");
+    expect(root.out).toMatch(/Read-only file system/);
+    expect(write("/tmp/scratch").out).toMatch(/written/);
+  });
+
   test("Trino's current-state tables equal PostgreSQL after the workload, and the raw log holds one row per event", async () => {
     events.push(...(await phaseOne(pg)), ...(await phaseTwo(pg)));
     const lastCommitAt = Date.now();

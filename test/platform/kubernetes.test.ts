@@ -22,8 +22,15 @@ describe("KubernetesPlatform", () => {
         resources: { cpuMillis: 100, memoryMiB: 300 },
         runAsUser: 999,
       });
-      platform.service(scope, "Web", { name: "web", image: "example/web:1.0", ports: [{ name: "http", port: 80 }], healthCheck: HealthCheck.http(80, "/ready") });
-      platform.job(scope, "Init", { name: "db-init", image: "example/tool:1.0", command: ["init"], timeoutSeconds: 120, dependsOn: [db.endpoint("sql")] });
+      platform.service(scope, "Web", {
+        name: "web",
+        image: "example/web:1.0",
+        ports: [{ name: "http", port: 80 }],
+        healthCheck: HealthCheck.http(80, "/ready"),
+        runAsUser: 1000,
+        writablePaths: ["/var/cache/web"],
+      });
+      platform.job(scope, "Init", { name: "db-init", image: "example/tool:1.0", command: ["init"], timeoutSeconds: 120, runAsUser: 1000, dependsOn: [db.endpoint("sql")] });
     });
 
   test("everything lives in the platform's namespace", () => {
@@ -69,14 +76,51 @@ describe("KubernetesPlatform", () => {
     expect(web.readiness_probe.http_get).toEqual({ path: "/ready", port: "80" });
   });
 
-  test("a named user gets a non-root security context with fsGroup; privilege escalation is always off", () => {
+  test("every pod runs restricted as its user, with a read-only root filesystem and no service-account token", () => {
     const s = synth();
     const pod = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
-    expect(pod.security_context).toEqual({ run_as_non_root: true, run_as_user: "999", run_as_group: "999", fs_group: "999" });
-    expect(pod.container[0].security_context).toEqual({ allow_privilege_escalation: false, run_as_non_root: true, run_as_user: "999", run_as_group: "999" });
+    expect(pod.automount_service_account_token).toBe(false);
+    expect(pod.security_context).toEqual({ run_as_non_root: true, run_as_user: "999", run_as_group: "999", fs_group: "999", seccomp_profile: { type: "RuntimeDefault" } });
+    expect(pod.container[0].security_context).toEqual({
+      allow_privilege_escalation: false,
+      capabilities: { drop: ["ALL"] },
+      read_only_root_filesystem: true,
+      run_as_non_root: true,
+      run_as_user: "999",
+      run_as_group: "999",
+      seccomp_profile: { type: "RuntimeDefault" },
+    });
+    for (const type of ["kubernetes_stateful_set_v1", "kubernetes_deployment_v1", "kubernetes_job_v1"]) {
+      for (const w of Object.values<any>(s.resources(type))) expect({ w: w.metadata.name, token: w.spec.template.spec.automount_service_account_token }).toEqual({ w: w.metadata.name, token: false });
+    }
+  });
+
+  test("/tmp and the writable paths are empty directories; an init container copies the image's content into the latter", () => {
+    const s = synth();
+    const db = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
+    expect(db.volume.filter((v: any) => v.empty_dir)).toEqual([{ name: "writable-0", empty_dir: {} }]);
+    expect(db.container[0].volume_mount).toEqual(expect.arrayContaining([{ name: "writable-0", mount_path: "/tmp" }]));
+    expect(db.init_container).toBeUndefined();
     const web = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
-    expect(web.security_context).toBeUndefined();
-    expect(web.container[0].security_context).toEqual({ allow_privilege_escalation: false });
+    expect(web.volume).toEqual([
+      { name: "writable-0", empty_dir: {} },
+      { name: "writable-1", empty_dir: {} },
+    ]);
+    expect(web.container[0].volume_mount).toEqual([
+      { name: "writable-0", mount_path: "/tmp" },
+      { name: "writable-1", mount_path: "/var/cache/web" },
+    ]);
+    const [seed] = web.init_container;
+    expect(seed).toMatchObject({ name: "writable-paths", image: "example/web:1.0", volume_mount: [{ name: "writable-1", mount_path: "/writable/writable-1" }] });
+    expect(seed.command).toEqual(["sh", "-c", "if [ -d '/var/cache/web' ]; then cp -Rp '/var/cache/web/.' '/writable/writable-1/'; fi"]);
+    expect(seed.security_context).toEqual(web.container[0].security_context);
+  });
+
+  test("a workload without a numeric user is refused on Kubernetes, naming the prop", () => {
+    const { stack, platform } = stackOn("kubernetes");
+    expect(() => platform.service(stack, "A", { name: "a", image: "a:1" })).toThrow(
+      "KubernetesPlatform: runAsUser of 'a' is required: every pod runs as non-root, and the kubelet cannot check that a named image user is not root (got undefined). Set runAsUser to the numeric UID of the image's user (e.g. 1000).",
+    );
   });
 
   test("secrets are Kubernetes Secrets referenced by env, never inlined", () => {
@@ -102,13 +146,11 @@ describe("KubernetesPlatform", () => {
         hostPorts: pod.container.flatMap((c: any) => (c.port ?? []).map((p: any) => p.host_port).filter((p: any) => p !== undefined)),
       }).toEqual({ w: w.metadata.name, hostNetwork: undefined, hostPorts: [] });
     }
+    // Beside the empty directories of /tmp and the writable paths: nothing.
+    const scratch = (pod: any) => (pod.volume ?? []).filter((v: any) => !v.empty_dir);
     const web = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
-    expect({ volumes: web.volume ?? [], mounts: web.container[0].volume_mount ?? [], secretRefs: (web.container[0].env ?? []).filter((e: any) => e.value_from) }).toEqual({
-      volumes: [],
-      mounts: [],
-      secretRefs: [],
-    });
-    expect(s.k8s("kubernetes_job_v1", "db-init").spec.template.spec.volume ?? []).toEqual([]);
+    expect({ volumes: scratch(web), secretRefs: (web.container[0].env ?? []).filter((e: any) => e.value_from) }).toEqual({ volumes: [], secretRefs: [] });
+    expect(scratch(s.k8s("kubernetes_job_v1", "db-init").spec.template.spec)).toEqual([]);
     expect(Object.keys(s.resources("kubernetes_config_map_v1")).length).toBe(1);
     // The generated password is written into its Secret and nowhere else.
     const holders = Object.entries<any>(s.json.resource).flatMap(([type, rs]) =>
@@ -123,7 +165,7 @@ describe("KubernetesPlatform", () => {
     const s = synth();
     expect(s.k8s("kubernetes_config_map_v1", "db-files").data).toEqual({ "etc_db_db.conf": "key=$${ENV:SECRET}\n", "opt_run.sh": "#!/bin/sh\n" });
     const pod = s.k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
-    expect(pod.volume[0].config_map.items).toEqual([
+    expect(pod.volume.find((v: any) => v.name === "files").config_map.items).toEqual([
       { key: "etc_db_db.conf", path: "etc_db_db.conf", mode: "0644" },
       { key: "opt_run.sh", path: "opt_run.sh", mode: "0755" },
     ]);
@@ -148,9 +190,9 @@ describe("KubernetesPlatform", () => {
     const { stack } = stackOn("kubernetes");
     const { KubernetesPlatform } = jest.requireActual("../../constructs");
     const platform = new KubernetesPlatform(stack, "K", { namespace: "other", cpuRequestFraction: 0.25 });
-    platform.service(stack, "Db", { name: "db", image: "example/db:1.0", resources: { cpuMillis: 250, memoryMiB: 300 } });
-    platform.service(stack, "Tiny", { name: "tiny", image: "example/db:1.0", resources: { cpuMillis: 1, memoryMiB: 64 } });
-    platform.job(stack, "Init", { name: "init", image: "example/tool:1.0" });
+    platform.service(stack, "Db", { name: "db", image: "example/db:1.0", runAsUser: 999, resources: { cpuMillis: 250, memoryMiB: 300 } });
+    platform.service(stack, "Tiny", { name: "tiny", image: "example/db:1.0", runAsUser: 999, resources: { cpuMillis: 1, memoryMiB: 64 } });
+    platform.job(stack, "Init", { name: "init", image: "example/tool:1.0", runAsUser: 1000 });
     const s = JSON.parse(Testing.synth(stack, true)).resource;
     const res = (type: string, id: string) => s[type][id].spec.template.spec.container[0].resources;
     expect(res("kubernetes_deployment_v1", "Db")).toEqual({ requests: { cpu: "63m", memory: "300Mi" }, limits: { memory: "300Mi" } });
@@ -174,7 +216,7 @@ describe("KubernetesPlatform", () => {
 
   test("publish records the port-forward port and renders nothing; there is no address on this machine", () => {
     const { stack, platform } = stackOn("kubernetes");
-    const web = platform.service(stack, "Web", { name: "web", image: "w:1", ports: [{ name: "http", port: 80 }] });
+    const web = platform.service(stack, "Web", { name: "web", image: "w:1", runAsUser: 1000, ports: [{ name: "http", port: 80 }] });
     const before = Testing.synth(stack);
     platform.publish(web.endpoint("http"), 8080);
     expect(platform.publishedPort(web.endpoint("http"))).toBe(8080);
@@ -184,7 +226,7 @@ describe("KubernetesPlatform", () => {
 
   test("a job's deadline is its timeout, and its script gives up a minute earlier so its own error is the one reported", () => {
     const s = synthOn("kubernetes", (scope, platform) => {
-      platform.job(scope, "Told", { name: "told", image: "t:1", timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 900 });
+      platform.job(scope, "Told", { name: "told", image: "t:1", runAsUser: 1000, timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 900 });
     });
     const job = s.k8s("kubernetes_job_v1", "told");
     expect(job.spec.active_deadline_seconds).toBe(900);

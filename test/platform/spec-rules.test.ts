@@ -4,8 +4,8 @@ import { PLATFORMS, stackOn } from "../helpers";
 // Every rule of the platform base, one bad spec each: the same error on Docker and on Kubernetes,
 // because both render the same checked spec.
 const secret = { name: "pw", value: "not-used" };
-const service = (spec: Partial<ServiceSpec>) => (p: IPlatform, s: any) => p.service(s, "S", { name: "svc", image: "i:1", ...spec });
-const job = (spec: Partial<JobSpec>) => (p: IPlatform, s: any) => p.job(s, "J", { name: "job", image: "i:1", ...spec });
+const service = (spec: Partial<ServiceSpec>) => (p: IPlatform, s: any) => p.service(s, "S", { name: "svc", image: "i:1", runAsUser: 1000, ...spec });
+const job = (spec: Partial<JobSpec>) => (p: IPlatform, s: any) => p.job(s, "J", { name: "job", image: "i:1", runAsUser: 1000, ...spec });
 
 const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = [
   [
@@ -109,7 +109,13 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
     `Platform: resources.memoryMiB of service 'svc' must be >= 6 (got 4). Set resources.memoryMiB of service 'svc' to >= 6.`,
   ],
   ["no CPU", job({ resources: { cpuMillis: 0, memoryMiB: 64 } }), `Platform: resources.cpuMillis of job 'job' must be >= 1 (got 0). Set resources.cpuMillis of job 'job' to >= 1.`],
-  ["a negative user", service({ runAsUser: -1 }), `Platform: runAsUser of service 'svc' must be >= 0 (got -1). Set runAsUser of service 'svc' to >= 0.`],
+  ["root as the user", service({ runAsUser: 0 }), `Platform: runAsUser of service 'svc' must be >= 1 (got 0). Set runAsUser of service 'svc' to >= 1.`],
+  [
+    "a writable path that is not absolute",
+    service({ writablePaths: ["var/cache"] }),
+    `Platform: writable path of service 'svc' must be an absolute path of letters, digits, '.', '_', '-' and '/' (got "var/cache"). Rename it, e.g. '/var/cache'.`,
+  ],
+  ["/tmp among the writable paths", job({ writablePaths: ["/tmp"] }), `Platform: writable paths of job 'job' hold a value twice (got "/tmp"). Name each writable path once (/tmp is always writable).`],
   ["a timeout of 0 without timeoutEnv", job({ timeoutSeconds: 0 }), `Platform: timeoutSeconds of job 'job' must be >= 1 (got 0). Set timeoutSeconds of job 'job' to >= 1.`],
   [
     "a timeout that leaves the script no budget",
@@ -149,8 +155,8 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
   [
     "one host port for two endpoints",
     (p, s) => {
-      const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
-      const b = p.service(s, "B", { name: "b", image: "i:1", ports: [{ name: "web", port: 81 }] });
+      const a = p.service(s, "A", { name: "a", image: "i:1", runAsUser: 1000, ports: [{ name: "http", port: 80 }] });
+      const b = p.service(s, "B", { name: "b", image: "i:1", runAsUser: 1000, ports: [{ name: "web", port: 81 }] });
       p.publish(a.endpoint("http"), 8080);
       p.publish(b.endpoint("web"), 8080);
     },
@@ -159,7 +165,7 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
   [
     "one endpoint published twice",
     (p, s) => {
-      const a = p.service(s, "A", { name: "a", image: "i:1", ports: [{ name: "http", port: 80 }] });
+      const a = p.service(s, "A", { name: "a", image: "i:1", runAsUser: 1000, ports: [{ name: "http", port: 80 }] });
       p.publish(a.endpoint("http"), 8080);
       p.publish(a.endpoint("http"), 8081);
     },
@@ -177,8 +183,8 @@ describe.each(RULES)("platform rule: %s", (_name, build, message) => {
 describe.each(PLATFORMS)("job timeouts on %s", (kind) => {
   test("the script's budget is the timeout less a minute, in the variable it reads; without timeoutEnv nothing is added", () => {
     const { stack, platform } = stackOn(kind);
-    const told = platform.job(stack, "A", { name: "a", image: "i:1", timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 900 });
-    const untold = platform.job(stack, "B", { name: "b", image: "i:1", env: { X: "1" } });
+    const told = platform.job(stack, "A", { name: "a", image: "i:1", runAsUser: 1000, timeoutEnv: "TIMEOUT_SECONDS", timeoutSeconds: 900 });
+    const untold = platform.job(stack, "B", { name: "b", image: "i:1", runAsUser: 1000, env: { X: "1" } });
     expect(told.spec.env).toEqual({ TIMEOUT_SECONDS: "840" });
     expect(told.spec.timeoutSeconds).toBe(900);
     expect(untold.spec.env).toEqual({ X: "1" });

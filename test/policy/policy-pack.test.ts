@@ -70,7 +70,7 @@ describe("PolicyPack and PolicySuppressions", () => {
     expect(() => new PolicyPack("Dup", [new ImagePinnedRule(), new ImagePinnedRule()])).toThrow("Dup: rule id 'image-pinned' is used by two rules; give each rule its own id");
   });
 
-  test("LakehousePolicy runs the six built-in rules plus any additional ones", () => {
+  test("LakehousePolicy runs the eight built-in rules plus any additional ones", () => {
     const custom = { id: "team-naming", description: "d", check: () => [] };
     expect(new LakehousePolicy({ additionalRules: [custom] }).rules.map((r) => r.id)).toEqual([
       "image-pinned",
@@ -78,6 +78,8 @@ describe("PolicyPack and PolicySuppressions", () => {
       "sensitive-credential-outputs",
       "no-literal-credentials",
       "kubernetes-resources",
+      "kubernetes-pod-security",
+      "kubernetes-read-only-root",
       "stateful-persistence",
       "team-naming",
     ]);
