@@ -1,4 +1,11 @@
+import { Agent, fetch } from "undici";
 import { waitFor } from "./bench";
+
+// Dagster's webserver (uvicorn) closes a connection idle for 5 s. Node's default pool keeps one
+// for 4 s, on a timer that can fire a second late: a request every ~5 s (a poll) went out on a
+// connection the server was closing, and failed with "other side closed". Idle connections to
+// Dagster are dropped after a second.
+const DAGSTER_CONNECTIONS = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
 
 /** A sensor or schedule of the code location, as Dagster's GraphQL API lists it. */
 interface Instigator {
@@ -18,6 +25,7 @@ export async function dagsterGraphql<T>(dagsterUrl: string, query: string, varia
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(30_000),
+    dispatcher: DAGSTER_CONNECTIONS,
   });
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (!response.ok || body.errors || !body.data) throw new Error(`Dagster GraphQL at ${dagsterUrl}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
