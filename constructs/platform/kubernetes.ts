@@ -284,7 +284,7 @@ export class KubernetesPlatform extends PlatformBase {
             name: "writable-paths",
             image: spec.image,
             imagePullPolicy: this.imagePullPolicy,
-            command: ["sh", "-c", seeded.map((w) => `if [ -d '${w.path}' ]; then cp -Rp '${w.path}/.' '/writable/${w.name}/'; fi`).join("\n")],
+            command: ["sh", "-c", seeded.map((w) => `if [ -d '${w.path}' ]; then cp -R '${w.path}/.' '/writable/${w.name}/'; fi`).join("\n")],
             volumeMount: seeded.map((w) => ({ name: w.name, mountPath: `/writable/${w.name}` })),
             resources: { requests: { cpu: "1m", memory: "32Mi" }, limits: { memory: "32Mi" } },
             securityContext: container.securityContext,

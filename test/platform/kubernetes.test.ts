@@ -112,7 +112,7 @@ describe("KubernetesPlatform", () => {
     ]);
     const [seed] = web.init_container;
     expect(seed).toMatchObject({ name: "writable-paths", image: "example/web:1.0", volume_mount: [{ name: "writable-1", mount_path: "/writable/writable-1" }] });
-    expect(seed.command).toEqual(["sh", "-c", "if [ -d '/var/cache/web' ]; then cp -Rp '/var/cache/web/.' '/writable/writable-1/'; fi"]);
+    expect(seed.command).toEqual(["sh", "-c", "if [ -d '/var/cache/web' ]; then cp -R '/var/cache/web/.' '/writable/writable-1/'; fi"]);
     expect(seed.security_context).toEqual(web.container[0].security_context);
   });
 
