@@ -217,8 +217,9 @@ export interface ContainerSpec {
   readonly runAsUser?: number;
   /**
    * Directories the process writes outside its volumes (caches, pid files, generated config). On
-   * Kubernetes the root filesystem is read-only: each path (and `/tmp`, always) is an empty
-   * directory that lives as long as the pod. Docker leaves the container's filesystem writable.
+   * Kubernetes the root filesystem is read-only: each path is a directory that lives as long as
+   * the pod, first filled with what the image has there (`/tmp`, always writable, starts empty).
+   * Docker leaves the container's filesystem writable.
    * @default [] - only /tmp
    */
   readonly writablePaths?: string[];
