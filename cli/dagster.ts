@@ -1,11 +1,12 @@
 import { Agent, fetch } from "undici";
 import { waitFor } from "./bench";
 
-// Dagster's webserver (uvicorn) closes a connection idle for 5 s. Node's default pool keeps one
-// for 4 s, on a timer that can fire a second late: a request every ~5 s (a poll) went out on a
-// connection the server was closing, and failed with "other side closed". Idle connections to
-// Dagster are dropped after a second.
-const DAGSTER_CONNECTIONS = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+// Dagster's webserver (uvicorn) closes a connection idle for 5 s. A pooled connection races that
+// close: a request sent on it as the server closes it fails with "other side closed", and a
+// caller that blocks the event loop (the e2e's synchronous `docker stop`) sends one on a closed
+// connection whatever the pool's idle timeout. Each Dagster call opens its own connection
+// (`pipelining: 0` turns keep-alive off); on localhost that costs well under a millisecond.
+const DAGSTER_CONNECTIONS = new Agent({ pipelining: 0 });
 
 /** A sensor or schedule of the code location, as Dagster's GraphQL API lists it. */
 interface Instigator {
