@@ -677,6 +677,7 @@ describe("dev stack on the local Docker engine", () => {
   test("bench --peer measures the pipeline and the Flink CDC peer side by side, and leaves nothing of the peer behind", async () => {
     // One shortened step each: this checks the mode works end to end; its figures are recorded, not asserted.
     const r = lakehouse("bench", STACK, "--peer", "--duration", "20", "--max-steps", "1", "--start-rate", "1000", "--warm-up", "0", "--trino-samples", "2", "--json");
+    fs.writeFileSync(path.join(OUT, "bench-peer.log"), r.out); // its steps, timed
     expect(r).toMatchObject({ status: 0 });
     const report = JSON.parse(r.out.slice(r.out.indexOf("{"), r.out.lastIndexOf("}") + 1));
     for (const side of [report.pipeline, report.peer]) {
@@ -699,6 +700,7 @@ describe("dev stack on the local Docker engine", () => {
     // The full soak (an hour, both runs) is done by hand; here it must work end to end.
     const prefix = path.join(OUT, "soak-e2e");
     const r = lakehouse("soak", STACK, "--minutes", "2", "--sample", "30", "--keys", "200", "--rate", "50", "--maintenance-every", "1", "--out", prefix);
+    fs.writeFileSync(`${prefix}.log`, r.out); // its steps, timed
     expect(r).toMatchObject({ status: 0 });
     const report = JSON.parse(fs.readFileSync(`${prefix}-maintenance-on.json`, "utf8"));
     figures["soak (2 min): samples / maintenance runs"] = `${report.samples.length} / ${report.maintenanceRuns.length}`;
