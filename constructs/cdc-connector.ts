@@ -342,6 +342,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       runAsUser: 1001,
       // The start-up completes config/ from the image's copy and writes the worker's properties.
       writablePaths: ["/kafka/config", "/kafka/logs", "/kafka/data"],
+      connectsTo: [this.bootstrap, props.source.endpoint],
       dependsOn: [this.bootstrap],
     });
   }
@@ -363,6 +364,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         },
         files: [{ path: "/job/connector.json", content: JSON.stringify(config, null, 2) + "\n" }],
         timeoutSeconds: REGISTRATION_TIMEOUT_SECONDS,
+        connectsTo: [this.connect],
         // The schema job created the publication and the CDC role the connector logs in with.
         dependsOn: [this.connect, props.source],
       }),
@@ -381,6 +383,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       files: [{ path: "/job/snapshots.sql", content: snapshotSql(source) }],
       resources: { cpuMillis: 100, memoryMiB: 128 },
       runAsUser: POSTGRES_USER_ID,
+      connectsTo: [source.endpoint],
       // The signal must reach a connector that already captures the new tables.
       dependsOn: [this.registration],
     });

@@ -143,6 +143,7 @@ export class Dashboards extends Construct {
       runAsUser: 2000,
       // MB_PLUGINS_DIR: the jar unpacks its drivers there at every start.
       writablePaths: ["/plugins"],
+      connectsTo: [appDb.endpoint, queryEngine.endpoint],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = metabase.endpoint("http");
@@ -156,6 +157,7 @@ export class Dashboards extends Construct {
     };
     const provisioning = this.provisioningJob(props, {
       engine: "metabase",
+      endpoint,
       env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail },
       secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
       spec,
@@ -186,6 +188,7 @@ export class Dashboards extends Construct {
       runAsUser: 1000,
       // SUPERSET_HOME: the secret key's check file and uploads.
       writablePaths: ["/app/superset_home"],
+      connectsTo: [appDb.endpoint, queryEngine.endpoint],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = superset.endpoint("http");
@@ -210,6 +213,7 @@ export class Dashboards extends Construct {
     };
     const provisioning = this.provisioningJob(props, {
       engine: "superset",
+      endpoint,
       env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin },
       secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
       spec,
@@ -232,6 +236,7 @@ export class Dashboards extends Construct {
         secretEnv: job.secretEnv,
         files: [{ path: "/job/dashboard.json", content: JSON.stringify(job.spec, null, 2) + "\n" }],
         timeoutSeconds: PROVISIONING_TIMEOUT_SECONDS,
+        connectsTo: [job.endpoint],
         dependsOn: job.dependsOn,
       }),
     );
@@ -241,6 +246,8 @@ export class Dashboards extends Construct {
 /** What differs between the engines' provisioning jobs. */
 interface ProvisioningJob {
   readonly engine: DashboardEngine;
+  /** The engine's API, which the job provisions through. */
+  readonly endpoint: Endpoint;
   readonly env: Record<string, string>;
   readonly secretEnv: Record<string, Secret>;
   /** The dashboard as code, mounted at /job/dashboard.json. */

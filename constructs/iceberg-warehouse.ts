@@ -123,6 +123,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       secretEnv: { S3_SECRET_KEY: this.secretAccessKey },
       resources: { cpuMillis: 100, memoryMiB: 128 },
       runAsUser: 1000,
+      connectsTo: [this.s3],
       dependsOn: [this.s3],
     });
 
@@ -151,6 +152,7 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
       resources: props.catalogResources ?? { cpuMillis: 250, memoryMiB: 512 },
       runAsUser: 1000,
+      connectsTo: [this.s3],
       dependsOn: [this.bucketJob],
     });
     this.catalog = catalog.endpoint("http");

@@ -69,6 +69,7 @@ export function postgresExporter(scope: Construct, platform: IPlatform, o: Postg
     healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),
     resources: { cpuMillis: 50, memoryMiB: 64 },
     runAsUser: 65534,
+    connectsTo: [o.endpoint],
     dependsOn: o.dependsOn,
   });
   return { job: o.job, endpoint: exporter.endpoint("http") };

@@ -142,6 +142,7 @@ export class Monitoring extends Construct {
       healthCheck: HealthCheck.http(9093, "/-/ready", { intervalSeconds: 5 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: 65534,
+      connectsTo: props.webhookUrl === undefined ? [] : [endpointOf(props.webhookUrl)],
     });
     this.alertmanager = alertmanager.endpoint("http");
 
@@ -167,6 +168,7 @@ export class Monitoring extends Construct {
       healthCheck: HealthCheck.http(9090, "/-/ready", { intervalSeconds: 5 }),
       resources: props.prometheusResources ?? { cpuMillis: 500, memoryMiB: 512 },
       runAsUser: 65534,
+      connectsTo: [this.alertmanager, ...this.targets.map((t) => t.endpoint)],
       dependsOn: [this.alertmanager],
     });
     this.prometheus = prometheus.endpoint("http");
@@ -224,6 +226,7 @@ export class Monitoring extends Construct {
       healthCheck: HealthCheck.http(PROBE_METRICS_PORT, "/metrics", { intervalSeconds: 10 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: NODE_USER,
+      connectsTo: [source.endpoint, target.bootstrap, target.trino],
       dependsOn: [source, ...target.dependsOn],
     });
     return { job: "freshness-probe", endpoint: service.endpoint("metrics") };
@@ -250,6 +253,12 @@ const SLOT_QUERIES = {
     ],
   },
 };
+
+/** The host and port an http(s) URL connects to. */
+function endpointOf(url: string): Endpoint {
+  const u = new URL(url);
+  return new Endpoint(u.hostname, Number(u.port || (u.protocol === "https:" ? 443 : 80)));
+}
 
 function prometheusConfig(targets: MetricsTarget[], intervalSeconds: number, alertmanager: Endpoint): object {
   return {

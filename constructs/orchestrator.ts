@@ -183,6 +183,7 @@ export class Orchestrator extends Construct implements IMetricsSource {
       healthCheck: HealthCheck.tcp(codePort, { startPeriodSeconds: 60 }),
       // Runs (dbt build) execute in this container.
       resources: { cpuMillis: 500, memoryMiB: 1536 },
+      connectsTo: [storageEndpoint, transformations.queryEngine.endpoint],
       dependsOn: [storageEndpoint, transformations],
     });
     const codeEndpoint = this.codeServer.endpoint("grpc");
@@ -202,6 +203,7 @@ export class Orchestrator extends Construct implements IMetricsSource {
       ports: [{ name: "http", port: 3000 }],
       healthCheck: HealthCheck.http(3000, "/server_info", { intervalSeconds: 5, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 250, memoryMiB: 768 },
+      connectsTo: [storageEndpoint, codeEndpoint],
       dependsOn: [storageEndpoint, codeEndpoint],
     });
     this.endpoint = webserver.endpoint("http");
@@ -214,6 +216,7 @@ export class Orchestrator extends Construct implements IMetricsSource {
       command: ["dagster-daemon", "run", "-w", `${CODE_DIR}/workspace.yaml`],
       healthCheck: HealthCheck.command(["python", `${CODE_DIR}/daemon_health.py`], { intervalSeconds: 30, timeoutSeconds: 15, startPeriodSeconds: 60 }),
       resources: { cpuMillis: 250, memoryMiB: 512 },
+      connectsTo: [storageEndpoint, codeEndpoint, this.endpoint],
       dependsOn: [storageEndpoint, codeEndpoint, this.endpoint],
     });
 

@@ -101,6 +101,8 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
       runAsUser: 1000,
       // node.data-dir: the launcher's var/ and spill files.
       writablePaths: ["/data/trino"],
+      // Every node reads the catalog and the files; coordinator and workers exchange tasks and pages.
+      connectsTo: [warehouse.catalog, warehouse.s3, ...(role === "coordinator" ? (workers > 0 ? [new Endpoint(TRINO_WORKER, TRINO_PORT)] : []) : [new Endpoint("trino", TRINO_PORT)])],
       dependsOn: [warehouse],
     });
 
@@ -118,14 +120,18 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
 
     if (workers > 0) {
       platform.service(this, "Worker", {
-        name: "trino-worker",
+        name: TRINO_WORKER,
         ...common("worker", workerMemory),
+        ports: [{ name: "http", port: TRINO_PORT }],
         replicas: workers,
         dependsOn: [warehouse, this.endpoint],
       });
     }
   }
 }
+
+const TRINO_PORT = 8080;
+const TRINO_WORKER = "trino-worker";
 
 // Heap follows the container limit, so memory is sized in one place. 60%, not more: with 75% a
 // 2 GiB coordinator was OOM-killed by its cgroup (Parquet readers, code cache and threads live

@@ -375,6 +375,7 @@ function schemaJob(scope: Construct, platform: IPlatform, input: SchemaJobInput)
     ],
     resources: { cpuMillis: 100, memoryMiB: 128 },
     runAsUser: POSTGRES_USER_ID,
+    connectsTo: [input.endpoint],
     dependsOn: [input.endpoint],
   });
 }

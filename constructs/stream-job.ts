@@ -181,6 +181,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
    * checkpoint since the deploy changed it (or the Flink cluster).
    */
   public readonly rollout: JobHandle;
+  /** The JobManager's RPC and blob server ports, which the TaskManagers reach. */
+  private readonly jobManagerRpc: Endpoint[];
   public readonly dependables: ITerraformDependable[];
   /** The JobManager's and every TaskManager's Prometheus reporter; empty when `metrics` is false. */
   public readonly metricsTargets: MetricsTarget[];
@@ -206,6 +208,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     const flink = flinkRuntime(props.warehouse, settings);
     const jobManager = this.jobManagerService(props, settings, flink);
     this.jobManager = jobManager.endpoint("http");
+    this.jobManagerRpc = [jobManager.endpoint("rpc"), jobManager.endpoint("blob")];
     const taskManager = this.taskManagerService(props, settings, flink);
     this.metricsTargets = settings.metrics
       ? [
@@ -266,6 +269,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       resources: { cpuMillis: 250, memoryMiB: settings.jobManagerMemoryMiB },
       runAsUser: 9999,
       writablePaths: FLINK_WRITABLE_PATHS,
+      // Checkpoints in S3; the Kafka source's split enumerator runs here; RPCs and metric queries to the TaskManagers.
+      connectsTo: [props.warehouse.s3, props.cdc.bootstrap, ...[TASKMANAGER_RPC_PORT, METRIC_QUERY_PORT].map((port) => new Endpoint(TASKMANAGER, port))],
       dependsOn: [props.warehouse],
     });
     return jobManager;
@@ -274,16 +279,17 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
   /** The TaskManagers that run the pipeline's slots. */
   private taskManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): ServiceHandle {
     return props.platform.service(this, "TaskManager", {
-      name: "flink-taskmanager",
+      name: TASKMANAGER,
       image: settings.image,
       args: ["taskmanager"],
       env: flink.env,
       secretEnv: flink.secretEnv,
       replicas: settings.taskManagers,
-      ports: metricsPorts(settings),
+      ports: [{ name: "rpc", port: TASKMANAGER_RPC_PORT }, { name: "data", port: TASKMANAGER_DATA_PORT }, { name: "metric-query", port: METRIC_QUERY_PORT }, ...metricsPorts(settings)],
       resources: { cpuMillis: 500, memoryMiB: settings.taskManagerMemoryMiB },
       runAsUser: 9999,
       writablePaths: FLINK_WRITABLE_PATHS,
+      connectsTo: [...this.jobManagerRpc, props.warehouse.s3, props.warehouse.catalog, props.cdc.bootstrap],
       dependsOn: [this.jobManager],
     });
   }
@@ -310,6 +316,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       resources: { cpuMillis: 250, memoryMiB: 768 },
       runAsUser: 9999,
       writablePaths: FLINK_WRITABLE_PATHS,
+      // Plans statements against the catalog, submits them through the JobManager's REST API.
+      connectsTo: [this.jobManager, props.warehouse.s3, props.warehouse.catalog],
       dependsOn: [this.jobManager],
     });
     return gateway.endpoint("http");
@@ -345,6 +353,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       healthCheck: HealthCheck.http(KEEPER_PORT, "/healthz", { intervalSeconds: 3 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: NODE_USER,
+      connectsTo: [this.gateway, this.jobManager, warehouse.catalog, warehouse.s3],
       // Topics exist once the connector runs; the TaskManagers must be up to take the job.
       dependsOn: [this.gateway, taskManager, cdc, warehouse, ...(job.after ?? [])],
     });
@@ -380,6 +389,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
           FLINK_CLUSTER: clusterIdentity,
         },
         resources: { cpuMillis: 50, memoryMiB: 64 },
+        connectsTo: [keeper.endpoint("http")],
         dependsOn: [keeper, this.jobManager, taskManager],
         timeoutSeconds: ROLLOUT_TIMEOUT_SECONDS,
       }),
@@ -566,6 +576,12 @@ function probeSqlInput(props: StreamJobProps, s: StreamJobSettings, jobName: str
 
 /** Port of Flink's Prometheus reporter on the JobManager and each TaskManager. */
 const FLINK_METRICS_PORT = 9249;
+/** The TaskManagers' service name, and their fixed ports (Flink picks random ones by default): the JobManager's RPCs, and the data exchange between TaskManagers. */
+const TASKMANAGER = "flink-taskmanager";
+const TASKMANAGER_RPC_PORT = 6122;
+const TASKMANAGER_DATA_PORT = 6121;
+/** Where each Flink process answers the JobManager's metric queries (the web UI's TaskManager metrics); random by default. */
+const METRIC_QUERY_PORT = 6125;
 
 function metricsPorts(s: StreamJobSettings): PortSpec[] {
   return s.metrics ? [{ name: "metrics", port: FLINK_METRICS_PORT }] : [];
@@ -588,6 +604,9 @@ function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): Flink
     "jobmanager.rpc.address: flink-jobmanager",
     "rest.address: flink-jobmanager",
     "rest.port: 8081",
+    `taskmanager.rpc.port: ${TASKMANAGER_RPC_PORT}`,
+    `taskmanager.data.port: ${TASKMANAGER_DATA_PORT}`,
+    `metrics.internal.query-service.port: ${METRIC_QUERY_PORT}`,
     `taskmanager.numberOfTaskSlots: ${s.taskSlots}`,
     `parallelism.default: ${s.parallelism}`,
     `jobmanager.memory.process.size: ${s.jobManagerMemoryMiB}m`,

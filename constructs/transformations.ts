@@ -128,6 +128,7 @@ export class Transformations extends Construct implements ITransformations {
       resources: props.resources ?? { cpuMillis: 500, memoryMiB: 768 },
       runAsUser: 1000,
       timeoutSeconds: 1200,
+      connectsTo: [props.queryEngine.endpoint],
       dependsOn: [props.queryEngine, ...(props.dependsOn ?? [])],
     });
     this.dependables = this.buildJob.dependables;

@@ -103,6 +103,11 @@ export abstract class PlatformBase extends Construct implements IPlatform {
   /** The address on this machine that reaches `endpoint`; see {@link IPlatform.publishedAddress}. */
   public abstract publishedAddress(endpoint: Endpoint): string | undefined;
 
+  /** The service of this platform named `name` (rendered so far), or undefined: an endpoint's host outside the stack. */
+  protected serviceNamed(name: string): ServiceSpec | undefined {
+    return this.services.get(name);
+  }
+
   /** Every published endpoint, in the order they were published. */
   protected get publishedPortList(): PublishedPort[] {
     return [...this.published.values()];
@@ -215,6 +220,7 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
     validateInteger(PLATFORM, `resources.memoryMiB of ${what}`, spec.resources.memoryMiB, MIN_MEMORY_MIB);
   }
   validateInteger(PLATFORM, `runAsUser of ${what}`, spec.runAsUser, 1);
+  for (const endpoint of spec.connectsTo ?? []) validateInteger(PLATFORM, `port of ${what}'s connectsTo ${endpoint.host}`, endpoint.port, 1, 65535);
   for (const path of spec.writablePaths ?? [])
     validatePattern(PLATFORM, `writable path of ${what}`, path, WRITABLE_PATH, "an absolute path of letters, digits, '.', '_', '-' and '/'", (v) =>
       ("/" + v.replace(/[^A-Za-z0-9._/-]/g, "_")).replace(/^\/+/, "/").replace(/\/+$/, ""),

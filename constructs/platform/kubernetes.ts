@@ -3,6 +3,7 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, networkPolicyV1SpecEgressToTerraform } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
@@ -12,7 +13,7 @@ import {
   StatefulSetV1SpecTemplateSpecContainerReadinessProbe,
   StatefulSetV1SpecTemplateSpecInitContainer,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
-import { Token } from "cdktf";
+import { IResolvable, Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
 import { validateDnsLabel, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase, TMP } from "./base";
@@ -47,6 +48,15 @@ export interface KubernetesPlatformProps {
    * @default 1
    */
   readonly cpuRequestFraction?: number;
+  /**
+   * Whether the namespace denies every connection but the flows workloads declare: a default-deny
+   * NetworkPolicy (DNS is allowed), and per workload one that lets it reach what it `connectsTo`
+   * and one that admits those clients (and its own replicas) to its ports. Policies are enforced
+   * only where the cluster runs an enforcer (a CNI plugin or a controller such as
+   * kube-network-policies; `npm run k8s:up` starts one). Off, nothing restricts traffic.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
 }
 
 const SECRET_KEY = "value";
@@ -58,6 +68,7 @@ const READINESS_FAILURE_THRESHOLD = 3;
  */
 const LIVENESS_RETRY_FACTOR = 4;
 const LIVENESS_INTERVAL_FACTOR = 2;
+const NAME_LABEL = "app.kubernetes.io/name";
 /** Pod restarts of a failing Job before it counts as failed (within its deadline). */
 const JOB_BACKOFF_LIMIT = 4;
 
@@ -70,6 +81,7 @@ const JOB_BACKOFF_LIMIT = 4;
  * restricted Pod Security Standard: non-root as the workload's user, no privilege escalation,
  * every capability dropped, seccomp `RuntimeDefault`; besides, a read-only root filesystem with
  * empty directories at `/tmp` and the workload's `writablePaths`, and no service-account token.
+ * Network policies deny every connection but the flows workloads declare (`connectsTo`).
  */
 export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
@@ -85,6 +97,9 @@ export class KubernetesPlatform extends PlatformBase {
   private readonly storageClassName?: string;
   private readonly imagePullPolicy: string;
   private readonly cpuRequestFraction: number;
+  private readonly networkPolicies: boolean;
+  /** Every declared connection, for the network policies (read at synthesis). */
+  private readonly flows: { client: string; endpoint: Endpoint }[] = [];
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps = {}) {
     super(scope, id);
@@ -97,6 +112,20 @@ export class KubernetesPlatform extends PlatformBase {
     this.namespaceResource = new NamespaceV1(this, "Namespace", {
       metadata: { name: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } },
     });
+    this.networkPolicies = props.networkPolicies ?? true;
+    if (this.networkPolicies) {
+      // Every pod of the namespace: nothing in, nothing out but DNS, unless a policy below allows it.
+      new NetworkPolicyV1(this, "DefaultDeny", {
+        dependsOn: [this.namespaceResource],
+        metadata: { name: "default-deny", namespace: this.namespace },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress", "Egress"],
+          egress: [{ ports: ["UDP", "TCP"].map((protocol) => ({ port: "53", protocol })) }],
+        },
+      });
+      this.node.addValidation({ validate: () => this.checkFlows() });
+    }
   }
 
   /**
@@ -110,6 +139,7 @@ export class KubernetesPlatform extends PlatformBase {
   protected renderService(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
     const metadata = { name: spec.name, namespace: this.namespace, labels };
+    this.networkPoliciesOf(scope, id, spec);
     const configMap = this.configMap(scope, id, spec);
     const ports = spec.ports ?? [];
 
@@ -174,6 +204,7 @@ export class KubernetesPlatform extends PlatformBase {
     // The deadline is the whole timeout; the script's budget (timeoutEnv) ends a margin earlier.
     const timeout = spec.timeoutSeconds;
     const labels = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "lakehouse" };
+    this.networkPoliciesOf(scope, id, spec);
     const configMap = this.configMap(scope, id, spec);
     // A Job's pod template is immutable, but the provider updates its annotations in place: the
     // hash goes in the environment, a change of which replaces the Job (and so runs it again).
@@ -202,6 +233,78 @@ export class KubernetesPlatform extends PlatformBase {
       data: { [SECRET_KEY]: value },
     });
     return { name: spec.name, value };
+  }
+
+  /**
+   * The workload's policies: ingress to each of its ports from the workloads that connect to it
+   * and from its own replicas; egress to each endpoint it connects to (the pods of a service of
+   * the stack, or any address outside it) and to its own replicas. Both read every workload's
+   * `connectsTo` at synthesis, so a flow to a service rendered later (the JobManager's RPCs to the
+   * TaskManagers) is allowed too.
+   */
+  private networkPoliciesOf(scope: Construct, id: string, spec: ContainerSpec & ServiceLike): void {
+    if (!this.networkPolicies) return;
+    const ports = spec.ports ?? [];
+    const connectsTo = spec.connectsTo ?? [];
+    for (const e of connectsTo) this.flows.push({ client: spec.name, endpoint: e });
+    const own = { [NAME_LABEL]: spec.name };
+    if (ports.length > 0) {
+      new NetworkPolicyV1(scope, `${id}Ingress`, {
+        dependsOn: [this.namespaceResource],
+        metadata: { name: `${spec.name}-ingress`, namespace: this.namespace },
+        spec: {
+          podSelector: { matchLabels: own },
+          policyTypes: ["Ingress"],
+          ingress: ports.map((p) => ({
+            from: [{ podSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "In", values: Lazy.listValue({ produce: () => this.clientsOf(spec.name, p.port) }) }] } }],
+            ports: [tcp(p.port)],
+          })),
+        },
+      });
+    }
+    if (connectsTo.length === 0 && ports.length === 0) return;
+    const egress = (): NetworkPolicyV1SpecEgress[] => {
+      const byHost = new Map<string, Set<number>>();
+      for (const e of [...connectsTo, ...ports.map((p) => new Endpoint(spec.name, p.port))]) byHost.set(e.host, (byHost.get(e.host) ?? new Set()).add(e.port));
+      return [...byHost].map(([host, hostPorts]) => ({
+        // A host that is no service of this platform is outside the stack: any address, on its ports.
+        to: [this.serviceNamed(host) ? { podSelector: { matchLabels: { [NAME_LABEL]: host } } } : { ipBlock: { cidr: "0.0.0.0/0" } }],
+        ports: [...hostPorts].sort((a, b) => a - b).map(tcp),
+      }));
+    };
+    new NetworkPolicyV1(scope, `${id}Egress`, {
+      dependsOn: [this.namespaceResource],
+      metadata: { name: `${spec.name}-egress`, namespace: this.namespace },
+      spec: {
+        podSelector: { matchLabels: own },
+        policyTypes: ["Egress"],
+        egress: Lazy.anyValue({ produce: () => egress().map((e) => networkPolicyV1SpecEgressToTerraform(e)) }) as IResolvable,
+      },
+    });
+  }
+
+  /** The workloads that may connect to `port` of `service`: its own replicas and every workload whose `connectsTo` names it. */
+  private clientsOf(service: string, port: number): string[] {
+    const clients = this.flows.filter((f) => f.endpoint.host === service && f.endpoint.port === port).map((f) => f.client);
+    return [...new Set([service, ...clients])].sort();
+  }
+
+  /** A flow to a service of the stack on a port it does not have would be denied: an error at synthesis. */
+  private checkFlows(): string[] {
+    return this.flows.flatMap(({ client, endpoint }) => {
+      const server = this.serviceNamed(endpoint.host);
+      if (!server || (server.ports ?? []).some((p) => p.port === endpoint.port)) return [];
+      const known = (server.ports ?? []).map((p) => `${p.name} ${p.port}`).join(", ") || "none";
+      return [
+        new ValidationError(
+          "KubernetesPlatform",
+          `connectsTo of '${client}'`,
+          `names port ${endpoint.port} of service '${endpoint.host}', which does not listen there (ports: ${known})`,
+          endpoint.address,
+          `Connect to one of its ports (handle.endpoint("<name>")), or declare the port on '${endpoint.host}'.`,
+        ).message,
+      ];
+    });
   }
 
   private configMap(scope: Construct, id: string, spec: ContainerSpec & { name: string }): ConfigMapV1 | undefined {
@@ -329,6 +432,8 @@ function validateCpuRequestFraction(value: number): void {
 }
 
 type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck">> & { readonly name: string };
+
+const tcp = (port: number) => ({ port: String(port), protocol: "TCP" });
 
 function probe(health: HealthCheck, periodSeconds: number, failureThreshold: number): StatefulSetV1SpecTemplateSpecContainerReadinessProbe {
   const p = health.probe;

@@ -223,6 +223,13 @@ export interface ContainerSpec {
    * @default [] - only /tmp
    */
   readonly writablePaths?: string[];
+  /**
+   * Every endpoint the process opens connections to: services of the stack (`handle.endpoint()`)
+   * and servers outside it. On Kubernetes these are the only flows its network policies allow
+   * (besides DNS, and replicas of one service reaching each other on its ports); Docker ignores them.
+   * @default [] - it connects to nothing
+   */
+  readonly connectsTo?: Endpoint[];
   /** Workloads that must be healthy (services) or complete (jobs) before this one starts. @default [] */
   readonly dependsOn?: IDependable[];
 }

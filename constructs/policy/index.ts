@@ -8,6 +8,7 @@ export * from "./loopback-host-ports";
 export * from "./sensitive-credential-outputs";
 export * from "./no-literal-credentials";
 export * from "./kubernetes-resources";
+export * from "./kubernetes-network-policy";
 export * from "./kubernetes-pod-security";
 export * from "./stateful-persistence";
 export * from "./lakehouse-policy";

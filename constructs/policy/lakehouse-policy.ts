@@ -1,4 +1,5 @@
 import { ImagePinnedRule } from "./image-pinned";
+import { KubernetesNetworkPolicyRule } from "./kubernetes-network-policy";
 import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule } from "./kubernetes-pod-security";
 import { KubernetesResourcesRule } from "./kubernetes-resources";
 import { LoopbackHostPortsRule } from "./loopback-host-ports";
@@ -29,6 +30,7 @@ export interface LakehousePolicyProps {
  * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
  * | `kubernetes-pod-security` | {@link KubernetesPodSecurityRule} |
  * | `kubernetes-read-only-root` | {@link KubernetesReadOnlyRootRule} |
+ * | `kubernetes-network-policy` | {@link KubernetesNetworkPolicyRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
  *
  * ```ts
@@ -47,6 +49,7 @@ export class LakehousePolicy extends PolicyPack {
       new KubernetesResourcesRule(),
       new KubernetesPodSecurityRule(),
       new KubernetesReadOnlyRootRule(),
+      new KubernetesNetworkPolicyRule(),
       new StatefulPersistenceRule(),
     ];
   }

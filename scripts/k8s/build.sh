@@ -8,6 +8,8 @@
 #   coredns       github.com/coredns/coredns (COREDNS_VERSION), runs as the cluster DNS pod
 #   crictl        sigs.k8s.io/cri-tools (CRICTL_VERSION), the CRI client down.sh uses
 #   local-path-provisioner  github.com/rancher/local-path-provisioner (LOCAL_PATH_VERSION), default StorageClass
+#   kube-network-policies   sigs.k8s.io/kube-network-policies (KNP_VERSION) with
+#                 patches/kube-network-policies-host-process.patch, the NetworkPolicy enforcer
 #   pause         Kubernetes' build/pause/linux/pause.c, gcc -static (the pod sandbox image)
 #
 # Usage:  bash scripts/k8s/build.sh        (up.sh calls it; a warm run takes a second)
@@ -15,8 +17,8 @@
 # Environment:
 #   LAKEHOUSE_K8S_DIR   cache and state directory (default $HOME/.cache/lakehouse-cdc/k8s)
 #
-# Every binary in $DIR/bin carries a stamp (module@version, Go version); only a binary whose
-# stamp differs is rebuilt. Builds run under `nice -n 10`.
+# Every binary in $DIR/bin carries a stamp (module@version, Go version, and the sha256 of a patch
+# applied to it); only a binary whose stamp differs is rebuilt. Builds run under `nice -n 10`.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -171,6 +173,32 @@ else
   rm -rf "$work"
   stamp_build "$BIN/local-path-provisioner" "$LPP_STAMP"
   SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built local-path-provisioner "rancher/local-path-provisioner@$LOCAL_PATH_VERSION" "$(fmt_ms $(($(now_ms) - t1)))")")
+fi
+
+# ------------------------------------------------------------------ kube-network-policies
+# The NetworkPolicy enforcer, a host process (up.sh): nftables rules send the first packet of
+# each new connection of a pod under a policy to an nfqueue, verdict in userspace. Patched (see
+# the patch's header): this kernel has no nftables `queue` expression, so the rules queue
+# through the xtables NFQUEUE target; plus --kubeconfig and a working --disable-nri. Main
+# package ./cmd; no replace directives in its go.mod; CGO off, as upstream builds it.
+KNP_PATCH="$HERE/patches/kube-network-policies-host-process.patch"
+[[ -f "$KNP_PATCH" ]] || die "$KNP_PATCH is missing"
+KNP_STAMP="sigs.k8s.io/kube-network-policies@$KNP_VERSION $GO_VERSION patch:$(sha256sum <"$KNP_PATCH" | cut -d' ' -f1)"
+if fresh kube-network-policies "$KNP_STAMP"; then
+  SUMMARY+=("$(printf '%-8s %-24s %-36s %s' cached kube-network-policies "kube-network-policies@$KNP_VERSION+patch" -)")
+else
+  t1=$(now_ms)
+  command -v patch >/dev/null 2>&1 || die "patch is not on PATH (needed to patch kube-network-policies)"
+  work="$(go_module_copy "kube-network-policies-$KNP_VERSION" "sigs.k8s.io/kube-network-policies@$KNP_VERSION")"
+  if ! out="$(patch -p1 --batch --forward --no-backup-if-mismatch -d "$work" <"$KNP_PATCH" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "$KNP_PATCH does not apply to sigs.k8s.io/kube-network-policies@$KNP_VERSION (another version needs its own patch); the copy is left in $work"
+  fi
+  log "kube-network-policies $KNP_VERSION: patched, go build (log: $LOGS/build-kube-network-policies.log)"
+  go_build_in "$work" ./cmd "$BIN/kube-network-policies" "" "$LOGS/build-kube-network-policies.log"
+  rm -rf "$work"
+  stamp_build "$BIN/kube-network-policies" "$KNP_STAMP"
+  SUMMARY+=("$(printf '%-8s %-24s %-36s %s' built kube-network-policies "kube-network-policies@$KNP_VERSION+patch" "$(fmt_ms $(($(now_ms) - t1)))")")
 fi
 
 # ------------------------------------------------------------------ pause

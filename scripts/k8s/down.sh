@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Stops the local cluster of scripts/k8s/up.sh and undoes what it did to the host:
+#   - stops the NetworkPolicy enforcer first, with SIGINT, so that it deletes its nftables table,
 #   - removes every pod sandbox through CRI (so CNI releases addresses and its iptables rules),
 #   - stops each daemon up.sh started, by its pidfile, and the containerd shims of the
 #     cluster's own containerd (never Docker's),
@@ -29,6 +30,11 @@ T0=$(now_ms)
 mkdir -p "$RUN"
 exec 7>"$RUN/.up.lock"
 flock -w 60 7 || die "another k8s:up or k8s:down is running"
+
+# 0. The NetworkPolicy enforcer first: on SIGINT it deletes its nftables table "inet
+#    kube-network-policies" (about 5 s); stop_proc waits up to 15 s, then TERM (which would
+#    leave the table, dropping new connections of pods under a policy) and KILL.
+stop_proc kube-network-policies
 
 # 1. No kubelet, so nothing restarts pods; then remove the sandboxes through CRI.
 stop_proc kubelet
@@ -124,7 +130,7 @@ if ((PURGE)); then
   rm -rf "$STATE" /tmp/hostpath_pv "$PKI" "$DIR/kubeconfigs" "$KUBECONFIG_ADMIN"
 fi
 
-left="$(for n in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+left="$(for n in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-network-policies; do
   pgrep -f "^$BIN/$n " || true; done; pgrep -f "^$(command -v containerd) --config $DIR/" || true)"
 [[ -z "$left" ]] || log "WARNING: processes still running from $BIN: $(tr '\n' ' ' <<<"$left")"
 log "cluster down in $(fmt_ms $(($(now_ms) - T0)))$( ((PURGE)) && echo ', data purged' || echo "; data kept in $STATE (--purge deletes it)")"

@@ -7,6 +7,7 @@ ETCD_VERSION="${LAKEHOUSE_ETCD_VERSION:-v3.6.16}"
 COREDNS_VERSION="${LAKEHOUSE_COREDNS_VERSION:-v1.14.7}"
 CRICTL_VERSION="${LAKEHOUSE_CRICTL_VERSION:-v1.34.0}"
 LOCAL_PATH_VERSION="${LAKEHOUSE_LOCAL_PATH_VERSION:-v0.0.30}"
+KNP_VERSION="${LAKEHOUSE_KNP_VERSION:-v0.8.0}"
 
 # Cache (binaries, certificates, kubeconfigs, logs): survives k8s:down.
 DIR="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}"
@@ -85,20 +86,37 @@ start_proc() { # start_proc NAME BINARY ARGS...
   log "$name started (pid $!, log $LOGS/$name.log)"
 }
 
-stop_proc() { # stop_proc NAME: TERM, then KILL after 20 s
-  local name=$1 pid i
+# Daemons whose clean shutdown needs another signal than TERM: stop_proc sends it first and
+# waits up to STOP_SIGNAL_WAIT seconds. kube-network-policies deletes its nftables table only on
+# SIGINT; TERM kills it at once and leaves the table, so that new connections of pods under a
+# NetworkPolicy would be queued to no one and dropped.
+declare -A STOP_SIGNAL=([kube-network-policies]=INT)
+STOP_SIGNAL_WAIT=15
+
+stop_proc() { # stop_proc NAME: STOP_SIGNAL[NAME] if set (15 s), TERM, then KILL after 20 s
+  local name=$1 sig=${STOP_SIGNAL[$1]:-} pid i
   if pid="$(proc_pid "$name")"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-      [[ -d "/proc/$pid" ]] || break
-      sleep 0.1
-    done
+    if [[ -n "$sig" ]]; then
+      kill -"$sig" "$pid" 2>/dev/null || true
+      for ((i = 0; i < STOP_SIGNAL_WAIT * 10; i++)); do
+        [[ -d "/proc/$pid" ]] || break
+        sleep 0.1
+      done
+      [[ ! -d "/proc/$pid" ]] || log "$name (pid $pid) still running ${STOP_SIGNAL_WAIT}s after SIG$sig: TERM"
+    fi
+    if [[ -d "/proc/$pid" ]]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 200; i++)); do
+        [[ -d "/proc/$pid" ]] || break
+        sleep 0.1
+      done
+    fi
     if [[ -d "/proc/$pid" ]]; then
       log "$name (pid $pid) ignored TERM for 20s: KILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.5
     fi
-    log "$name stopped (pid $pid)"
+    log "$name stopped (pid $pid${sig:+, SIG$sig})"
   fi
   rm -f "$PIDS/$name.pid" "$PIDS/$name.args" "$PIDS/$name.exe"
 }

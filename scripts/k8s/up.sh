@@ -12,6 +12,7 @@
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
 #               built by build.sh; apiserver on $HOST_IP:6443 ($HOST_IP is a /32 on lo),
 #               etcd and the components' metrics on 127.0.0.1 only
+#   kube-network-policies  the NetworkPolicy enforcer (nftables + nfqueue), patched by build.sh
 #   pods        CNI bridge "$CNI_BRIDGE" (10.244.0.0/24) from Debian's containernetworking-plugins,
 #               kube-proxy in iptables mode (Services 10.96.0.0/16), CoreDNS as a pod
 #               (kube-dns at 10.96.0.10), StorageClass "standard" (default, host-path
@@ -115,6 +116,11 @@ if [[ ! -f "$KCFG/kube-proxy.conf" ]]; then
   kubeadm kubeconfig user --config "$KUBEADM_CFG" --client-name system:kube-proxy >"$KCFG/kube-proxy.conf.tmp" 2>"$LOGS/kubeadm-proxy.log" ||
     { cat "$LOGS/kubeadm-proxy.log" >&2; die "kubeadm kubeconfig user (kube-proxy) failed"; }
   mv -f "$KCFG/kube-proxy.conf.tmp" "$KCFG/kube-proxy.conf"
+fi
+if [[ ! -f "$KCFG/kube-network-policies.conf" ]]; then
+  kubeadm kubeconfig user --config "$KUBEADM_CFG" --client-name system:kube-network-policies >"$KCFG/kube-network-policies.conf.tmp" 2>"$LOGS/kubeadm-knp.log" ||
+    { cat "$LOGS/kubeadm-knp.log" >&2; die "kubeadm kubeconfig user (kube-network-policies) failed"; }
+  mv -f "$KCFG/kube-network-policies.conf.tmp" "$KCFG/kube-network-policies.conf"
 fi
 install -m 0600 "$KCFG/admin.conf" "$KUBECONFIG_ADMIN"
 
@@ -368,6 +374,41 @@ sed -e "s#@DNS_SERVICE_IP@#$DNS_SERVICE_IP#g" -e "s#@COREDNS_IMAGE@#$COREDNS_IMA
   -e "s#@HELPER_IMAGE@#$HELPER_IMAGE#g" -e "s#@VOLUMES@#$VOLUMES#g" "$HERE/addons.yaml" | kc apply -f - >"$LOGS/addons.log" 2>&1 ||
   { cat "$LOGS/addons.log" >&2; die "applying scripts/k8s/addons.yaml failed"; }
 
+# ------------------------------------------------------------------ NetworkPolicy enforcer
+# kube-network-policies (patched, see build.sh) in the host's network namespace, as user
+# system:kube-network-policies (its ClusterRole is in addons.yaml, applied above). Its nftables
+# table "inet kube-network-policies" sends new connections to and from this node's pods that a
+# NetworkPolicy selects to nfqueue KNP_QUEUE; it gives the verdicts. Fails closed (no
+# --fail-open): such packets are dropped while it is down. down.sh stops it first, with SIGINT
+# (STOP_SIGNAL in lib.sh), so that it deletes its table.
+KNP_QUEUE=100
+KNP_METRICS=127.0.0.1:9080
+t0=$(now_ms)
+start_proc kube-network-policies "$BIN/kube-network-policies" --kubeconfig "$KCFG/kube-network-policies.conf" \
+  --hostname-override "$NODE_NAME" --nfqueue-id "$KNP_QUEUE" --metrics-bind-address "$KNP_METRICS" \
+  --netfilter-bug-1766-fix=false --disable-nri --v=1
+knp_ready() { # its caches synced, its first nftables sync did not fail, nfqueue bound, metrics up
+  proc_pid kube-network-policies >/dev/null || return "$WAIT_GIVE_UP"
+  local run # its log since its last start
+  run="$(awk '/^==== / { n = 0 } { line[n++] = $0 } END { for (i = 0; i < n; i++) print line[i] }' "$LOGS/kube-network-policies.log")"
+  # the first sync's failure is the line right after its start (the workers start after it)
+  [[ "$(grep -m2 -E '"[Ss]yncing nftables rules"' <<<"$run" | sed -n 2p)" != *'"syncing nftables rules" error='* ]] ||
+    return "$WAIT_GIVE_UP"
+  grep -q 'Caches are synced' <<<"$run" || return 1
+  awk -v q="$KNP_QUEUE" '$1 == q { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_queue || return 1
+  curl -sf "http://$KNP_METRICS/metrics" >/dev/null
+}
+knp_status=0
+wait_for 60 knp_ready || knp_status=$?
+if ((knp_status)); then
+  proc_pid kube-network-policies >/dev/null || die "kube-network-policies exited (log: $LOGS/kube-network-policies.log)"
+  ((knp_status != WAIT_GIVE_UP)) ||
+    die "kube-network-policies could not install its nftables rules, so NetworkPolicies are not enforced (log: $LOGS/kube-network-policies.log)"
+  die "kube-network-policies not ready after 60s (caches synced, nfqueue $KNP_QUEUE bound, metrics on $KNP_METRICS; log: $LOGS/kube-network-policies.log)"
+fi
+T_KNP=$(($(now_ms) - t0))
+log "NetworkPolicy enforcer kube-network-policies ready in $(fmt_ms "$T_KNP") (nfqueue $KNP_QUEUE, metrics http://$KNP_METRICS/metrics)"
+
 # ------------------------------------------------------------------ project images
 t0=$(now_ms)
 pattern="${LAKEHOUSE_K8S_IMAGES:-^lakehouse\.local/}"
@@ -402,7 +443,7 @@ T_IMAGES=$(($(now_ms) - t0))
 kc -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
   die "CoreDNS did not become available (kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
 
-log "cluster up in $(fmt_ms $(($(now_ms) - T_UP))) (build check $(fmt_ms "$T_BUILD"), node Ready after $(fmt_ms "$T_READY"), image import $(fmt_ms "$T_IMAGES"))"
+log "cluster up in $(fmt_ms $(($(now_ms) - T_UP))) (build check $(fmt_ms "$T_BUILD"), node Ready after $(fmt_ms "$T_READY"), NetworkPolicy enforcer $(fmt_ms "$T_KNP"), image import $(fmt_ms "$T_IMAGES"))"
 kc get nodes -o wide >&2
 log "use it:  export KUBECONFIG=$KUBECONFIG_ADMIN   (then: kubectl get pods -A; npm run k8s:smoke)"
 log "kubectl: $BIN/kubectl; logs: $LOGS; stop: npm run k8s:down"

@@ -228,6 +228,56 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     figures["alerts firing after the workload"] = report.alerts.map((a) => a.name).join(", ") || "none";
   });
 
+  test("network policies: a pod outside the declared flows reaches neither PostgreSQL, Kafka nor Trino; the freshness probe, which declares them, reaches all three", () => {
+    // One program for both: open a TCP connection to each, 5 s at most (a dropped SYN times out).
+    const reach = `const net = require("net");
+for (const t of process.argv.slice(1)) {
+  const [host, port] = t.split(":");
+  const s = net.connect(Number(port), host);
+  const say = (what) => { console.log(t + " " + what); s.destroy(); };
+  s.setTimeout(5000, () => say("closed (timeout)"));
+  s.on("connect", () => say("open"));
+  s.on("error", (e) => say("closed (" + e.code + ")"));
+}`;
+    const targets = ["kafka:9092", "postgres:5432", "trino:8080"];
+    const lines = (out: string) =>
+      out
+        .split("\n")
+        .filter((l) => targets.some((t) => l.startsWith(`${t} `)))
+        .sort();
+    const image = kubectl("get", "deployment", "freshness-probe", "-n", NAMESPACE, "-o", "jsonpath={.spec.template.spec.containers[0].image}").out;
+    const declared = kubectl("exec", "-n", NAMESPACE, "deployment/freshness-probe", "--", "node", "-e", reach, ...targets);
+    expect(lines(declared.out)).toEqual(targets.map((t) => `${t} open`));
+    kubectl("delete", "pod", "intruder", "-n", NAMESPACE, "--ignore-not-found", "--wait");
+    const intruder = kubectl(
+      "run",
+      "intruder",
+      "-n",
+      NAMESPACE,
+      "--image",
+      image,
+      "--image-pull-policy",
+      "IfNotPresent",
+      "--restart",
+      "Never",
+      "--labels",
+      "app.kubernetes.io/name=intruder",
+      "--attach",
+      "--rm",
+      "--quiet",
+      "--command",
+      "--",
+      "node",
+      "-e",
+      reach,
+      ...targets,
+    );
+    expect(lines(intruder.out)).toEqual(targets.map((t) => expect.stringMatching(new RegExp(`^${t} closed`))));
+    figures["intruder pod: PostgreSQL, Kafka, Trino"] = lines(intruder.out)
+      .map((l) => l.split(" ").slice(1).join(" "))
+      .join(", ");
+  });
+
   test("the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated", async () => {
     const jobManager = hostAndPort(stack.access.streamJob!.jobManager.internal);
     const flink = await portForward(jobManager.host, jobManager.port);

@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
-import { HealthCheck } from "../../constructs";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { Endpoint, HealthCheck } from "../../constructs";
 import { stackOn, synthOn } from "../helpers";
 
 describe("KubernetesPlatform", () => {
@@ -121,6 +122,87 @@ describe("KubernetesPlatform", () => {
     expect(() => platform.service(stack, "A", { name: "a", image: "a:1" })).toThrow(
       "KubernetesPlatform: runAsUser of 'a' is required: every pod runs as non-root, and the kubelet cannot check that a named image user is not root (got undefined). Set runAsUser to the numeric UID of the image's user (e.g. 1000).",
     );
+  });
+
+  describe("network policies", () => {
+    const policies = (build: Parameters<typeof synthOn>[1], props: Record<string, unknown> = {}) => {
+      const { KubernetesPlatform } = jest.requireActual("../../constructs");
+      const { stack } = stackOn("docker");
+      new KubernetesProvider(stack, "kubernetes");
+      const platform = new KubernetesPlatform(stack, "K8s", props);
+      build(stack, platform);
+      const all = JSON.parse(Testing.synth(stack, true)).resource.kubernetes_network_policy_v1 ?? {};
+      return Object.fromEntries(Object.values<any>(all).map((p) => [p.metadata.name, p.spec]));
+    };
+    const pod = (name: string) => ({ pod_selector: { match_labels: { "app.kubernetes.io/name": name } } });
+    // A client rendered before its server (as the JobManager before the TaskManagers), a job, and a server outside the stack.
+    const flows: Parameters<typeof synthOn>[1] = (scope, platform) => {
+      platform.service(scope, "Client", { name: "client", image: "c:1", runAsUser: 1000, connectsTo: [new Endpoint("db", 5432), new Endpoint("mail.example.com", 587)] });
+      platform.service(scope, "Db", {
+        name: "db",
+        image: "d:1",
+        runAsUser: 999,
+        ports: [
+          { name: "sql", port: 5432 },
+          { name: "metrics", port: 9187 },
+        ],
+      });
+      platform.job(scope, "Migrate", { name: "migrate", image: "m:1", runAsUser: 1000, connectsTo: [new Endpoint("db", 5432)] });
+    };
+
+    test("the namespace denies everything but DNS; each flow a workload declares is allowed out of it and into its server, and nothing else", () => {
+      const p = policies(flows);
+      expect(Object.keys(p).sort()).toEqual(["client-egress", "db-egress", "db-ingress", "default-deny", "migrate-egress"]);
+      expect(p["default-deny"]).toEqual({
+        pod_selector: {},
+        policy_types: ["Ingress", "Egress"],
+        egress: [
+          {
+            ports: [
+              { port: "53", protocol: "UDP" },
+              { port: "53", protocol: "TCP" },
+            ],
+          },
+        ],
+      });
+      expect(p["client-egress"]).toEqual({
+        ...pod("client"),
+        policy_types: ["Egress"],
+        egress: [
+          { to: [pod("db")], ports: [{ port: "5432", protocol: "TCP" }] },
+          { to: [{ ip_block: { cidr: "0.0.0.0/0" } }], ports: [{ port: "587", protocol: "TCP" }] },
+        ],
+      });
+      expect(p["migrate-egress"].egress).toEqual([{ to: [pod("db")], ports: [{ port: "5432", protocol: "TCP" }] }]);
+      // Its clients on the port they use, its own replicas on every port; nobody else.
+      const admitted = (port: string) => p["db-ingress"].ingress.find((r: any) => r.ports[0].port === port).from[0].pod_selector.match_expressions[0];
+      expect(admitted("5432")).toEqual({ key: "app.kubernetes.io/name", operator: "In", values: ["client", "db", "migrate"] });
+      expect(admitted("9187")).toEqual({ key: "app.kubernetes.io/name", operator: "In", values: ["db"] });
+      expect(p["db-egress"].egress).toEqual([
+        {
+          to: [pod("db")],
+          ports: [
+            { port: "5432", protocol: "TCP" },
+            { port: "9187", protocol: "TCP" },
+          ],
+        },
+      ]);
+    });
+
+    test("networkPolicies: false renders none", () => {
+      expect(policies(flows, { networkPolicies: false })).toEqual({});
+    });
+
+    test("a flow to a port its server does not listen on fails at synthesis, naming the workload, the port and the fix", () => {
+      expect(() =>
+        policies((scope, platform) => {
+          platform.service(scope, "Db", { name: "db", image: "d:1", runAsUser: 999, ports: [{ name: "sql", port: 5432 }] });
+          platform.job(scope, "Migrate", { name: "migrate", image: "m:1", runAsUser: 1000, connectsTo: [new Endpoint("db", 5433)] });
+        }),
+      ).toThrow(
+        `KubernetesPlatform: connectsTo of 'migrate' names port 5433 of service 'db', which does not listen there (ports: sql 5432) (got "db:5433"). Connect to one of its ports (handle.endpoint("<name>")), or declare the port on 'db'.`,
+      );
+    });
   });
 
   test("secrets are Kubernetes Secrets referenced by env, never inlined", () => {
