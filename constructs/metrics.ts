@@ -61,7 +61,9 @@ export function postgresExporter(scope: Construct, platform: IPlatform, o: Postg
   const exporter = platform.service(scope, o.id, {
     name: o.name,
     image: o.image,
-    args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter"],
+    // The wal collector calls pg_ls_waldir(), which a role without pg_monitor may not: every
+    // scrape logged "permission denied". The slot's retained WAL comes from `queries`.
+    args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter", "--no-collector.wal"],
     env: { DATA_SOURCE_URI: `${o.endpoint.address}/${o.database}?sslmode=disable`, DATA_SOURCE_USER: o.user },
     secretEnv: { DATA_SOURCE_PASS: o.password },
     files: [{ path: "/etc/postgres-exporter/queries.yml", content: JSON.stringify(o.queries, null, 2) + "\n" }],
