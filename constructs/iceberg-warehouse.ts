@@ -21,6 +21,28 @@ export interface IIcebergWarehouse extends IDependable {
   readonly accessKeyId: string;
   /** S3 secret key. */
   readonly secretAccessKey: Secret;
+  /**
+   * A credential of its own for each consumer, which may do only what that consumer needs;
+   * a consumer without one uses `accessKeyId` and `secretAccessKey` (see {@link credentialFor}).
+   * @default - none: every consumer uses `accessKeyId` and `secretAccessKey`
+   */
+  readonly credentials?: Partial<Record<WarehouseConsumer, S3Credential>>;
+}
+
+/** The workloads that reach the object store: Flink (tables and its own state), the catalog (table metadata), Trino (tables). */
+export type WarehouseConsumer = "flink" | "catalog" | "trino";
+
+/** An S3 access key and its secret. */
+export interface S3Credential {
+  /** S3 access key id. */
+  readonly accessKeyId: string;
+  /** S3 secret key. */
+  readonly secretAccessKey: Secret;
+}
+
+/** The credential `consumer` signs its S3 requests with: its own if the warehouse has one, else the warehouse's. */
+export function credentialFor(warehouse: IIcebergWarehouse, consumer: WarehouseConsumer): S3Credential {
+  return warehouse.credentials?.[consumer] ?? { accessKeyId: warehouse.accessKeyId, secretAccessKey: warehouse.secretAccessKey };
 }
 
 /** Props of {@link IcebergWarehouse}. */
@@ -54,8 +76,8 @@ export interface IcebergWarehouseProps {
 }
 
 /**
- * MinIO as the S3 object store, a job that creates the warehouse bucket (idempotent), and an
- * Iceberg REST catalog that keeps its metadata in a JDBC store on a persistent volume (SQLite
+ * MinIO as the S3 object store, a job that creates the warehouse bucket and a MinIO user per
+ * consumer (idempotent), and an Iceberg REST catalog that keeps its metadata in a JDBC store on a persistent volume (SQLite
  * file), so tables survive a catalog restart, and uses S3FileIO against MinIO.
  */
 export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IMetricsSource {
@@ -67,10 +89,16 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
   public readonly console: Endpoint;
   /** S3 region the clients sign requests for. */
   public readonly region: string;
-  /** S3 access key id (MinIO's root user). */
+  /** S3 access key id (MinIO's root user): the bucket job's, and the operator's. */
   public readonly accessKeyId: string;
   /** S3 secret key (MinIO's root password). */
   public readonly secretAccessKey: Secret;
+  /**
+   * A MinIO user per consumer, with a generated secret and a policy of its own: Flink reads and
+   * writes the bucket (tables, checkpoints, savepoints); the catalog and Trino read and write the
+   * warehouse path only. None may administer MinIO or reach another bucket.
+   */
+  public readonly credentials: Record<WarehouseConsumer, S3Credential>;
   /** The job that creates the warehouse bucket. */
   public readonly bucketJob: JobHandle;
   public readonly dependables: ITerraformDependable[];
@@ -111,16 +139,39 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     this.console = minio.endpoint("console");
     this.metricsTargets = [{ job: "minio", endpoint: this.s3, path: "/minio/v2/metrics/cluster" }];
 
+    const consumers: WarehouseConsumer[] = ["flink", "catalog", "trino"];
+    this.credentials = Object.fromEntries(
+      consumers.map((c) => [c, { accessKeyId: `${this.accessKeyId}-${c}`, secretAccessKey: platform.secret(this, `${c[0].toUpperCase()}${c.slice(1)}SecretKey`, { name: `s3-${c}-secret-key` }) }]),
+    ) as Record<WarehouseConsumer, S3Credential>;
+    const policies = bucketPolicies(this.bucket, warehousePath);
     this.bucketJob = platform.job(this, "BucketJob", {
       name: "warehouse-bucket",
       image: props.mcImage ?? defaultImage("mc", registry),
+      // `policy create` and `user add` replace what exists (a new secret takes effect), `attach` is idempotent.
       command: [
         "/bin/sh",
         "-c",
-        ["set -e", 'mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null', 'mc mb --ignore-existing "lake/$BUCKET"', 'echo "bucket $BUCKET ready"'].join("\n"),
+        [
+          "set -e",
+          'mc alias set lake "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >/dev/null',
+          'mc mb --ignore-existing "lake/$BUCKET"',
+          ...consumers.flatMap((c) => [
+            `mc admin policy create lake lakehouse-${c} /job/policy-${c}.json >/dev/null`,
+            `mc admin user add lake "$USER_${c.toUpperCase()}" "$SECRET_${c.toUpperCase()}" >/dev/null`,
+            `mc admin policy attach lake lakehouse-${c} --user "$USER_${c.toUpperCase()}" >/dev/null`,
+          ]),
+          `echo "bucket $BUCKET ready; users ${consumers.map((c) => `${this.credentials[c].accessKeyId} (lakehouse-${c})`).join(", ")}"`,
+        ].join("\n"),
       ],
-      env: { S3_ENDPOINT: this.s3.url("http"), S3_ACCESS_KEY: this.accessKeyId, BUCKET: this.bucket, MC_CONFIG_DIR: "/tmp/mc" },
-      secretEnv: { S3_SECRET_KEY: this.secretAccessKey },
+      env: {
+        S3_ENDPOINT: this.s3.url("http"),
+        S3_ACCESS_KEY: this.accessKeyId,
+        BUCKET: this.bucket,
+        MC_CONFIG_DIR: "/tmp/mc",
+        ...Object.fromEntries(consumers.map((c) => [`USER_${c.toUpperCase()}`, this.credentials[c].accessKeyId])),
+      },
+      secretEnv: { S3_SECRET_KEY: this.secretAccessKey, ...Object.fromEntries(consumers.map((c) => [`SECRET_${c.toUpperCase()}`, this.credentials[c].secretAccessKey])) },
+      files: consumers.map((c) => ({ path: `/job/policy-${c}.json`, content: JSON.stringify(policies[c], null, 2) + "\n" })),
       resources: { cpuMillis: 100, memoryMiB: 128 },
       runAsUser: 1000,
       connectsTo: [this.s3],
@@ -144,9 +195,9 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
         CATALOG_S3_ENDPOINT: this.s3.url("http"),
         CATALOG_S3_PATH__STYLE__ACCESS: "true",
         AWS_REGION: this.region,
-        AWS_ACCESS_KEY_ID: this.accessKeyId,
+        AWS_ACCESS_KEY_ID: this.credentials.catalog.accessKeyId,
       },
-      secretEnv: { AWS_SECRET_ACCESS_KEY: this.secretAccessKey },
+      secretEnv: { AWS_SECRET_ACCESS_KEY: this.credentials.catalog.secretAccessKey },
       ports: [{ name: "http", port: 8181 }],
       volumes: [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
       healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
@@ -158,4 +209,27 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     this.catalog = catalog.endpoint("http");
     this.dependables = catalog.dependables;
   }
+}
+
+/**
+ * The MinIO (S3 IAM) policy of each consumer: Flink may read and write every object of the
+ * bucket (the warehouse, and its checkpoints and savepoints beside it); the catalog and Trino
+ * only the warehouse path. All may list what they may read and find the bucket's location.
+ */
+export function bucketPolicies(bucket: string, warehousePath: string): Record<WarehouseConsumer, object> {
+  const objects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+  const policy = (prefix: string) => ({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${bucket}`] },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [`arn:aws:s3:::${bucket}`],
+        ...(prefix ? { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } } } : {}),
+      },
+      { Effect: "Allow", Action: objects, Resource: [`arn:aws:s3:::${bucket}/${prefix ? `${prefix}/` : ""}*`] },
+    ],
+  });
+  return { flink: policy(""), catalog: policy(warehousePath), trino: policy(warehousePath) };
 }

@@ -1,6 +1,6 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { IIcebergWarehouse } from "./iceberg-warehouse";
+import { credentialFor, IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform } from "./platform/workload";
@@ -75,10 +75,11 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
         "s3.aws-secret-key": "${ENV:S3_SECRET_KEY}",
       }),
     };
+    const s3 = credentialFor(warehouse, "trino");
     const common = (role: "coordinator" | "worker", memoryMiB: number) => ({
       image,
-      env: { S3_ACCESS_KEY: warehouse.accessKeyId },
-      secretEnv: { S3_SECRET_KEY: warehouse.secretAccessKey },
+      env: { S3_ACCESS_KEY: s3.accessKeyId },
+      secretEnv: { S3_SECRET_KEY: s3.secretAccessKey },
       files: [
         catalogFile,
         { path: "/etc/trino/node.properties", content: properties({ "node.environment": "lakehouse", "node.data-dir": "/data/trino" }) },

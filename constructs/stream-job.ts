@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import Mustache from "mustache";
 import { asset, assetNames } from "./assets";
 import { ICdcStream } from "./cdc-connector";
-import { IIcebergWarehouse } from "./iceberg-warehouse";
+import { credentialFor, IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { NODE_USER, nodeJob, nodeScriptCommand, nodeScriptFiles } from "./platform/node-job";
 import { IMetricsSource, MetricsTarget } from "./metrics";
@@ -629,6 +629,7 @@ function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): Flink
       : []),
   ].join("\n");
   // S3 credentials reach Flink's S3 filesystem and Iceberg's S3FileIO through the AWS default chain.
-  const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: warehouse.accessKeyId };
-  return { properties, s3Env, env: { FLINK_PROPERTIES: properties, ...s3Env }, secretEnv: { AWS_SECRET_ACCESS_KEY: warehouse.secretAccessKey } };
+  const s3 = credentialFor(warehouse, "flink");
+  const s3Env = { AWS_REGION: warehouse.region, AWS_ACCESS_KEY_ID: s3.accessKeyId };
+  return { properties, s3Env, env: { FLINK_PROPERTIES: properties, ...s3Env }, secretEnv: { AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } };
 }

@@ -11,14 +11,43 @@ describe.each(PLATFORMS)("IcebergWarehouse on %s", (kind) => {
     expect(s.env("iceberg-rest").CATALOG_URI).toMatch(/^jdbc:sqlite:file:\/var\/lib\/iceberg\//);
   });
 
-  test("MinIO's root password, the bucket job's and the catalog's S3 secret are one generated secret, referenced", () => {
+  test("MinIO's root password is the bucket job's alone; the catalog signs with a user of its own, each secret generated and referenced", () => {
     const s = synth();
-    const secret = s.credential("minio", "MINIO_ROOT_PASSWORD");
-    expect(secret).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
-    expect(s.credential("warehouse-bucket", "S3_SECRET_KEY")).toBe(secret);
-    expect(s.credential("iceberg-rest", "AWS_SECRET_ACCESS_KEY")).toBe(secret);
+    const root = s.credential("minio", "MINIO_ROOT_PASSWORD");
+    expect(root).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+    expect(s.credential("warehouse-bucket", "S3_SECRET_KEY")).toBe(root);
+    const catalog = s.credential("iceberg-rest", "AWS_SECRET_ACCESS_KEY");
+    expect(catalog).toMatch(/random_password\.Warehouse_CatalogSecretKey_/);
+    expect(s.credential("warehouse-bucket", "SECRET_CATALOG")).toBe(catalog);
     // The access key id is an identifier, not a secret: a plain value on both platforms.
-    expect(s.env("iceberg-rest").AWS_ACCESS_KEY_ID).toBe("lakehouse");
+    expect(s.env("iceberg-rest").AWS_ACCESS_KEY_ID).toBe("lakehouse-catalog");
+    expect(s.env("warehouse-bucket")).toMatchObject({ USER_FLINK: "lakehouse-flink", USER_CATALOG: "lakehouse-catalog", USER_TRINO: "lakehouse-trino" });
+    for (const c of ["FLINK", "TRINO"]) expect(s.credential("warehouse-bucket", `SECRET_${c}`)).toMatch(new RegExp(`random_password\\.Warehouse_${c[0]}${c.slice(1).toLowerCase()}SecretKey_`));
+  });
+
+  test("the bucket job gives each consumer a MinIO user and a policy: Flink the bucket, the catalog and Trino the warehouse path only", () => {
+    const s = synth();
+    const job = (kind === "docker" ? s.container("warehouse-bucket").entrypoint : s.k8sWorkload("warehouse-bucket").spec.template.spec.container[0].command).join(" ");
+    for (const c of ["flink", "catalog", "trino"]) {
+      expect(job).toContain(`mc admin policy create lake lakehouse-${c} /job/policy-${c}.json`);
+      expect(job).toContain(`mc admin user add lake "$USER_${c.toUpperCase()}" "$SECRET_${c.toUpperCase()}"`);
+      expect(job).toContain(`mc admin policy attach lake lakehouse-${c} --user "$USER_${c.toUpperCase()}"`);
+    }
+    const policy = (c: string) => JSON.parse(s.files("warehouse-bucket")[`/job/policy-${c}.json`]);
+    const objects = (c: string) => policy(c).Statement.find((st: any) => st.Action.includes("s3:PutObject")).Resource;
+    expect(objects("flink")).toEqual(["arn:aws:s3:::lakehouse/*"]);
+    expect(objects("trino")).toEqual(["arn:aws:s3:::lakehouse/warehouse/*"]);
+    expect(objects("catalog")).toEqual(["arn:aws:s3:::lakehouse/warehouse/*"]);
+    const listing = (c: string) => policy(c).Statement.find((st: any) => st.Action.includes("s3:ListBucket"));
+    expect(listing("trino").Condition).toEqual({ StringLike: { "s3:prefix": ["warehouse", "warehouse/*"] } });
+    expect(listing("flink").Condition).toBeUndefined();
+    // Nothing administrative, nothing beyond the bucket.
+    for (const c of ["flink", "catalog", "trino"]) {
+      for (const st of policy(c).Statement) {
+        expect(st.Action.every((a: string) => a.startsWith("s3:"))).toBe(true);
+        expect(st.Resource.every((r: string) => r.startsWith("arn:aws:s3:::lakehouse"))).toBe(true);
+      }
+    }
   });
 
   test("a job creates the bucket idempotently before the catalog starts", () => {
@@ -40,7 +69,7 @@ describe("IcebergWarehouse catalog", () => {
       CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
       CATALOG_S3_ENDPOINT: "http://minio:9000",
       CATALOG_S3_PATH__STYLE__ACCESS: "true",
-      AWS_ACCESS_KEY_ID: "lakehouse",
+      AWS_ACCESS_KEY_ID: "lakehouse-catalog",
     });
     expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/random_password/);
   });

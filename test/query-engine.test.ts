@@ -9,7 +9,7 @@ const build =
   };
 
 describe.each(PLATFORMS)("QueryEngine on %s", (kind) => {
-  test("a coordinator, plus workers when asked, each with the catalog mounted and the S3 secret referenced", () => {
+  test("a coordinator, plus workers when asked, each with the catalog mounted and Trino's own S3 user, its secret referenced", () => {
     const s = synthOn(kind, build({ workers: 2 }));
     const workers = kind === "docker" ? ["trino-worker-0", "trino-worker-1"] : ["trino-worker"];
     if (kind === "docker") expect(() => s.container("trino-worker-2")).toThrow(/found 0/);
@@ -18,7 +18,8 @@ describe.each(PLATFORMS)("QueryEngine on %s", (kind) => {
       const files = s.files(node);
       expect(files["/etc/trino/catalog/iceberg.properties"]).toContain("s3.aws-secret-key=${ENV:S3_SECRET_KEY}\n");
       expect(files["/etc/trino/config.properties"]).toContain(node === "trino" ? "coordinator=true\n" : "coordinator=false\n");
-      expect(s.credential(node, "S3_SECRET_KEY")).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+      expect(s.credential(node, "S3_SECRET_KEY")).toMatch(/random_password\.Warehouse_TrinoSecretKey_/);
+      expect(s.env(node).S3_ACCESS_KEY).toBe("lakehouse-trino");
       expect(s.persistentPaths(node)).toEqual([]);
     }
   });

@@ -55,9 +55,9 @@ describe.each(PLATFORMS)("StreamJob on %s", (kind) => {
       SQL_FILE: "/job/pipeline.sql",
       TABLES_FILE: "/job/tables.json",
       S3_BUCKET: "lakehouse",
-      AWS_ACCESS_KEY_ID: "lakehouse",
+      AWS_ACCESS_KEY_ID: "lakehouse-flink",
     });
-    expect(s.credential("flink-pipeline", "AWS_SECRET_ACCESS_KEY")).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
+    expect(s.credential("flink-pipeline", "AWS_SECRET_ACCESS_KEY")).toMatch(/random_password\.Warehouse_FlinkSecretKey_/);
     for (const node of ["flink-jobmanager", "flink-sql-gateway"]) expect(s.credential(node, "AWS_SECRET_ACCESS_KEY")).toBe(s.credential("flink-pipeline", "AWS_SECRET_ACCESS_KEY"));
     // The rollout step only asks the keeper: no SQL, no credentials.
     expect(Object.keys(s.files("flink-pipeline-rollout")).sort()).toEqual(["/job/flink-pipeline.js", "/job/lib.js"]);
