@@ -388,7 +388,8 @@ start_proc kube-network-policies "$BIN/kube-network-policies" --kubeconfig "$KCF
   --hostname-override "$NODE_NAME" --nfqueue-id "$KNP_QUEUE" --metrics-bind-address "$KNP_METRICS" \
   --netfilter-bug-1766-fix=false --disable-nri --v=1
 knp_ready() { # its caches synced, its first nftables sync did not fail, nfqueue bound, metrics up
-  proc_pid kube-network-policies >/dev/null || return "$WAIT_GIVE_UP"
+  # Its pid, not proc_pid: right after the start the pid may still be setsid, before its exec.
+  [[ -d "/proc/$(cat "$PIDS/kube-network-policies.pid")" ]] || return "$WAIT_GIVE_UP"
   local run # its log since its last start
   run="$(awk '/^==== / { n = 0 } { line[n++] = $0 } END { for (i = 0; i < n; i++) print line[i] }' "$LOGS/kube-network-policies.log")"
   # the first sync's failure is the line right after its start (the workers start after it)
