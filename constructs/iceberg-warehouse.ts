@@ -172,7 +172,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       },
       secretEnv: { S3_SECRET_KEY: this.secretAccessKey, ...Object.fromEntries(consumers.map((c) => [`SECRET_${c.toUpperCase()}`, this.credentials[c].secretAccessKey])) },
       files: consumers.map((c) => ({ path: `/job/policy-${c}.json`, content: JSON.stringify(policies[c], null, 2) + "\n" })),
-      resources: { cpuMillis: 100, memoryMiB: 128 },
+      // mc's admin commands outgrow 128 MiB: it was OOM-killed there, on both platforms.
+      resources: { cpuMillis: 100, memoryMiB: 256 },
       runAsUser: 1000,
       connectsTo: [this.s3],
       dependsOn: [this.s3],
