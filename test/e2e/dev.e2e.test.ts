@@ -535,10 +535,17 @@ describe("dev stack on the local Docker engine", () => {
         docker("start", `${PREFIX}-flink-taskmanager`);
         if (connectStopped) {
           docker("start", `${PREFIX}-connect`);
-          await eventually("Kafka Connect's REST API", 120_000, async () => ((await fetch(`${connect}/connectors`).catch(() => undefined))?.ok ? true : undefined));
+          // Its REST API answers before the worker has read its config topic: until then it lists
+          // no connector, and a resume is a 404 (seen: the connector stayed paused for good).
+          await eventually("Kafka Connect to list the connector again", 120_000, async () => {
+            const listed = (await fetch(`${connect}/connectors`)
+              .then((r) => r.json())
+              .catch(() => [])) as string[];
+            return listed.includes(connector) ? true : undefined;
+          });
         }
         // The pause is kept in Connect's config topic: the restarted worker starts it paused.
-        await fetch(`${connectorUrl()}/resume`, { method: "PUT" });
+        await eventually("the connector to be resumed", 120_000, async () => ((await fetch(`${connectorUrl()}/resume`, { method: "PUT" })).status === 202 ? true : undefined));
         // Runs never overlap: the one that resolves the alert starts after the failed one.
         await failedRun.catch(() => undefined);
         recoveryRun = maintain({ tables: [`${stack.access.namespaces.state}.users`], compact_all: false });
