@@ -4,6 +4,7 @@ import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, networkPolicyV1SpecEgressToTerraform } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
@@ -81,7 +82,9 @@ const JOB_BACKOFF_LIMIT = 4;
  * restricted Pod Security Standard: non-root as the workload's user, no privilege escalation,
  * every capability dropped, seccomp `RuntimeDefault`; besides, a read-only root filesystem with
  * empty directories at `/tmp` and the workload's `writablePaths`, and no service-account token.
- * Network policies deny every connection but the flows workloads declare (`connectsTo`).
+ * Network policies deny every connection but the flows workloads declare (`connectsTo`). A
+ * service with more than one replica gets a PodDisruptionBudget (one replica down at a time) and
+ * a preference to spread its replicas over nodes.
  */
 export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
@@ -158,13 +161,14 @@ export class KubernetesPlatform extends PlatformBase {
             },
           });
 
-    const podSpec = this.podSpec(spec, configMap, "Always");
+    const replicaCount = spec.replicas ?? 1;
+    const podSpec = replicaCount > 1 ? { ...this.podSpec(spec, configMap, "Always"), affinity: spreadAcrossNodes(spec.name) } : this.podSpec(spec, configMap, "Always");
     const hash = filesHash(spec);
     const template = { metadata: { labels, annotations: hash === undefined ? undefined : { "lakehouse/files-sha256": hash } }, spec: podSpec };
     const common = {
       dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
     };
-    const replicas = String(spec.replicas ?? 1);
+    const replicas = String(replicaCount);
     const volumes = spec.volumes ?? [];
     const workload =
       volumes.length > 0
@@ -197,6 +201,14 @@ export class KubernetesPlatform extends PlatformBase {
               template,
             },
           });
+    if (replicaCount > 1) {
+      // A drain or a node upgrade takes one replica at a time; the others keep serving.
+      new PodDisruptionBudgetV1(scope, `${id}DisruptionBudget`, {
+        dependsOn: [this.namespaceResource],
+        metadata,
+        spec: { maxUnavailable: "1", selector: { matchLabels: { [NAME_LABEL]: spec.name } } },
+      });
+    }
     return new ServiceHandle(spec, [workload]);
   }
 
@@ -432,6 +444,20 @@ function validateCpuRequestFraction(value: number): void {
 }
 
 type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck">> & { readonly name: string };
+
+/**
+ * Replicas prefer different nodes, so one node lost takes one replica; a preference, not a rule,
+ * so a single-node cluster still places them all.
+ */
+function spreadAcrossNodes(name: string): StatefulSetV1SpecTemplateSpec["affinity"] {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: [{ matchLabels: { [NAME_LABEL]: name } }] } },
+      ],
+    },
+  };
+}
 
 const tcp = (port: number) => ({ port: String(port), protocol: "TCP" });
 

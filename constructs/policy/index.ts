@@ -9,6 +9,7 @@ export * from "./sensitive-credential-outputs";
 export * from "./no-literal-credentials";
 export * from "./kubernetes-resources";
 export * from "./kubernetes-network-policy";
+export * from "./kubernetes-disruption-budget";
 export * from "./kubernetes-pod-security";
 export * from "./stateful-persistence";
 export * from "./lakehouse-policy";

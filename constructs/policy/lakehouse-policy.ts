@@ -1,4 +1,5 @@
 import { ImagePinnedRule } from "./image-pinned";
+import { KubernetesDisruptionBudgetRule } from "./kubernetes-disruption-budget";
 import { KubernetesNetworkPolicyRule } from "./kubernetes-network-policy";
 import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule } from "./kubernetes-pod-security";
 import { KubernetesResourcesRule } from "./kubernetes-resources";
@@ -31,6 +32,7 @@ export interface LakehousePolicyProps {
  * | `kubernetes-pod-security` | {@link KubernetesPodSecurityRule} |
  * | `kubernetes-read-only-root` | {@link KubernetesReadOnlyRootRule} |
  * | `kubernetes-network-policy` | {@link KubernetesNetworkPolicyRule} |
+ * | `kubernetes-disruption-budget` | {@link KubernetesDisruptionBudgetRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
  *
  * ```ts
@@ -50,6 +52,7 @@ export class LakehousePolicy extends PolicyPack {
       new KubernetesPodSecurityRule(),
       new KubernetesReadOnlyRootRule(),
       new KubernetesNetworkPolicyRule(),
+      new KubernetesDisruptionBudgetRule(),
       new StatefulPersistenceRule(),
     ];
   }

@@ -67,6 +67,21 @@ describe("KubernetesPlatform", () => {
     expect(s.k8s("kubernetes_service_v1", "web").spec.selector).toEqual({ "app.kubernetes.io/name": "web" });
   });
 
+  test("a service with replicas gets a disruption budget of one and prefers to spread over nodes; a single replica gets neither", () => {
+    const s = synthOn("kubernetes", (scope, platform) => {
+      platform.service(scope, "Web", { name: "web", image: "example/web:1.0", ports: [{ name: "http", port: 80 }], replicas: 3, runAsUser: 1000 });
+      platform.service(scope, "One", { name: "one", image: "example/one:1.0", ports: [{ name: "http", port: 80 }], runAsUser: 1000 });
+    });
+    expect(s.k8s("kubernetes_pod_disruption_budget_v1", "web").spec).toEqual({ max_unavailable: "1", selector: { match_labels: { "app.kubernetes.io/name": "web" } } });
+    expect(Object.keys(s.resources("kubernetes_pod_disruption_budget_v1"))).toHaveLength(1);
+    const web = s.k8s("kubernetes_deployment_v1", "web").spec;
+    expect(web.replicas).toBe("3");
+    expect(web.template.spec.affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution).toEqual([
+      { weight: 100, pod_affinity_term: { topology_key: "kubernetes.io/hostname", label_selector: [{ match_labels: { "app.kubernetes.io/name": "web" } }] } },
+    ]);
+    expect(s.k8s("kubernetes_deployment_v1", "one").spec.template.spec.affinity).toBeUndefined();
+  });
+
   test("probes come from the health check; requests and limits are set", () => {
     const c = synth().k8s("kubernetes_stateful_set_v1", "db").spec.template.spec.container[0];
     expect(c.readiness_probe).toEqual({ period_seconds: 2, timeout_seconds: 5, failure_threshold: 3, tcp_socket: [{ port: "5432" }] });
