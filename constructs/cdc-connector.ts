@@ -130,6 +130,13 @@ export interface CdcConnectorProps {
    * @default - 500 millicores, 1024 MiB
    */
   readonly connectResources?: ResourceSpec;
+  /**
+   * Kafka Connect workers in one group. With more than one, a worker lost hands its connector and
+   * task to another at once (the group rebalances; exactly-once source fences the old task's
+   * transactions), and each worker advertises its own address to the others.
+   * @default 1
+   */
+  readonly connectWorkers?: number;
 }
 
 /** Compression codecs of Kafka's producer (`compression.type`). */
@@ -231,7 +238,13 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.connect = connect.endpoint("http");
     this.metricsTargets = [
       ...(this.kafkaAgent ? [{ job: "kafka", endpoint: kafka.endpoint("metrics") }] : []),
-      ...(this.metrics ? [{ job: "kafka-connect", endpoint: connect.endpoint("metrics") }] : []),
+      ...(this.metrics
+        ? [
+            (props.connectWorkers ?? 1) > 1
+              ? { job: "kafka-connect", endpoint: connect.replicasEndpoint("metrics"), everyReplica: true }
+              : { job: "kafka-connect", endpoint: connect.endpoint("metrics") },
+          ]
+        : []),
     ];
     this.registration = this.registrationJob(props);
     this.snapshotJob = this.snapshotRequests(props);
@@ -289,9 +302,10 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     return hostPort === undefined ? this.kafkaExternal.address : `localhost:${hostPort}`;
   }
 
-  /** Kafka Connect with Debezium: one worker, restarted by its script when its connector stays unassigned. */
+  /** Kafka Connect with Debezium: `connectWorkers` workers, each restarted by its script when its connector stays unassigned. */
   private connectWorker(props: CdcConnectorProps): ServiceHandle {
     const resources = props.connectResources ?? DEFAULT_CONNECT_RESOURCES;
+    const workers = props.connectWorkers ?? 1;
     return props.platform.service(this, "Connect", {
       name: "connect",
       image: props.connectImage ?? defaultImage("connect", props.imageRegistry),
@@ -308,15 +322,17 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         VALUE_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
         CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
         CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
-        CONNECT_REST_ADVERTISED_HOST_NAME: "connect",
+        // Several workers forward requests to their leader: each advertises its own address (the image's default, its IP).
+        ...(workers === 1 ? { CONNECT_REST_ADVERTISED_HOST_NAME: "connect" } : {}),
         // `${env:CDC_PASSWORD}` in the connector config resolves here, inside the worker.
         CONNECT_CONFIG_PROVIDERS: "env",
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
         // dies resends nothing a read_committed consumer has seen.
         CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: (props.exactlyOnce ?? true) ? "enabled" : "disabled",
-        // One worker: a connector it lost (the broker gone for a moment) has nobody else to wait
-        // for, so it is assigned again at once rather than after the default 5 minutes.
+        // A connector whose worker left (or lost it, the broker gone for a moment) is assigned
+        // again at once rather than after the default 5 minutes: with one worker there is nobody
+        // else to wait for; with several, another worker takes it over.
         CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: "0",
         HEAP_OPTS: heapOpts(resources.memoryMiB, CONNECT_HEAP_FRACTION, { initial: "max" }),
         KAFKA_JVM_PERFORMANCE_OPTS: CONNECT_JVM_OPTS,
@@ -339,6 +355,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       ports: [{ name: "http", port: 8083 }, ...(this.metrics ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
       resources,
+      replicas: workers,
       runAsUser: 1001,
       // The start-up completes config/ from the image's copy and writes the worker's properties.
       writablePaths: ["/kafka/config", "/kafka/logs", "/kafka/data"],
@@ -452,6 +469,7 @@ function validateProps(props: CdcConnectorProps, topicPrefix: string, connectorN
   validateInteger("CdcConnector", "heartbeatIntervalMs", props.heartbeatIntervalMs, 100);
   validateInteger("CdcConnector", "maxBatchSize", props.maxBatchSize, 1);
   validateInteger("CdcConnector", "pollIntervalMs", props.pollIntervalMs, 1);
+  validateInteger("CdcConnector", "connectWorkers", props.connectWorkers, 1, 10);
   if (props.compression !== undefined && !KAFKA_COMPRESSIONS.includes(props.compression)) {
     throw new ValidationError("CdcConnector", "compression", `must be one of ${KAFKA_COMPRESSIONS.join(", ")}`, props.compression, "Set compression to one of them, or leave it unset (lz4).");
   }

@@ -1,9 +1,10 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { appDatabase } from "./app-database";
 import { defaultImage } from "./images";
 import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret } from "./platform/workload";
-import { validateDnsLabel, validateSqlIdentifier } from "./validation";
+import { validateDnsLabel, validateInteger, validateSqlIdentifier, ValidationError } from "./validation";
 
 /** An Iceberg catalog and its object store: what StreamJob and QueryEngine consume. */
 export interface IIcebergWarehouse extends IDependable {
@@ -45,6 +46,17 @@ export function credentialFor(warehouse: IIcebergWarehouse, consumer: WarehouseC
   return warehouse.credentials?.[consumer] ?? { accessKeyId: warehouse.accessKeyId, secretAccessKey: warehouse.secretAccessKey };
 }
 
+/**
+ * Where the REST catalog keeps its metadata (which tables exist and their current metadata file):
+ * - `sqlite`: a file on the catalog's own volume; one catalog server, one writer at a time.
+ * - `postgres`: a PostgreSQL of its own (service `iceberg-db`); the catalog servers are stateless
+ *   and any number of them share it, each commit an atomic compare-and-swap of a row.
+ *
+ * Chosen at the first deploy: a changed store starts empty (the tables' files stay in S3, but the
+ * new catalog does not know them until each is registered again).
+ */
+export type CatalogStore = "sqlite" | "postgres";
+
 /** Props of {@link IcebergWarehouse}. */
 export interface IcebergWarehouseProps {
   /** Where MinIO and the catalog run. */
@@ -73,12 +85,24 @@ export interface IcebergWarehouseProps {
   readonly minioResources?: ResourceSpec;
   /** @default - 250 millicores, 512 MiB */
   readonly catalogResources?: ResourceSpec;
+  /** Where the catalog keeps its metadata; see {@link CatalogStore}. @default "sqlite" */
+  readonly catalogStore?: CatalogStore;
+  /**
+   * Catalog servers behind its one endpoint, so that losing one loses no commit or query. More
+   * than one needs `catalogStore: "postgres"`.
+   * @default 1
+   */
+  readonly catalogReplicas?: number;
+  /** Image of the catalog's PostgreSQL (`catalogStore: "postgres"`). @default - the stack's PostgreSQL image */
+  readonly catalogDbImage?: string;
 }
 
 /**
  * MinIO as the S3 object store, a job that creates the warehouse bucket and a MinIO user per
- * consumer (idempotent), and an Iceberg REST catalog that keeps its metadata in a JDBC store on a persistent volume (SQLite
- * file), so tables survive a catalog restart, and uses S3FileIO against MinIO.
+ * consumer (idempotent), and an Iceberg REST catalog that keeps its metadata in a JDBC store
+ * (a SQLite file on a persistent volume, or a PostgreSQL of its own shared by several catalog
+ * servers; see {@link CatalogStore}), so tables survive a catalog restart, and uses S3FileIO
+ * against MinIO.
  */
 export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IMetricsSource {
   public readonly catalog: Endpoint;
@@ -179,36 +203,66 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
       dependsOn: [this.s3],
     });
 
+    const store = props.catalogStore ?? "sqlite";
+    const replicas = props.catalogReplicas ?? 1;
+    validateCatalog(store, replicas);
+    const db =
+      store === "postgres"
+        ? appDatabase(this, platform, { user: "iceberg", image: props.catalogDbImage ?? defaultImage("postgres", registry), serviceId: "CatalogDb", passwordId: "CatalogDbPassword" })
+        : undefined;
     const catalog = platform.service(this, "Catalog", {
       name: "iceberg-rest",
       image: props.catalogImage ?? defaultImage("icebergRest", registry),
       env: {
         // The fixture maps CATALOG_* to catalog properties ('__' becomes '-', '_' becomes '.').
         CATALOG_WAREHOUSE: this.warehouse,
-        // SQLite takes one writer at a time. With the catalog's default pool of JDBC connections,
-        // tables committing at once (after a restore) conflicted inside the catalog itself:
-        // SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT, which Flink sees as an unknown commit state and
-        // restarts the job for, again and again. One connection serializes the commits; WAL and
-        // a 30 s lock wait keep Trino's reads from blocking them.
-        CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db?journal_mode=WAL&busy_timeout=30000",
-        CATALOG_CLIENTS: "1",
+        ...(db
+          ? // Several servers may commit the same table at once: the JDBC catalog's conditional
+            // UPDATE lets one win and the other retry, as it does for two Flink writers.
+            { CATALOG_URI: `jdbc:postgresql://${db.endpoint.address}/${db.user}`, CATALOG_JDBC_USER: db.user }
+          : {
+              // SQLite takes one writer at a time. With the catalog's default pool of JDBC connections,
+              // tables committing at once (after a restore) conflicted inside the catalog itself:
+              // SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT, which Flink sees as an unknown commit state and
+              // restarts the job for, again and again. One connection serializes the commits; WAL and
+              // a 30 s lock wait keep Trino's reads from blocking them.
+              CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db?journal_mode=WAL&busy_timeout=30000",
+              CATALOG_CLIENTS: "1",
+            }),
         CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
         CATALOG_S3_ENDPOINT: this.s3.url("http"),
         CATALOG_S3_PATH__STYLE__ACCESS: "true",
         AWS_REGION: this.region,
         AWS_ACCESS_KEY_ID: this.credentials.catalog.accessKeyId,
       },
-      secretEnv: { AWS_SECRET_ACCESS_KEY: this.credentials.catalog.secretAccessKey },
+      secretEnv: { AWS_SECRET_ACCESS_KEY: this.credentials.catalog.secretAccessKey, ...(db ? { CATALOG_JDBC_PASSWORD: db.password } : {}) },
       ports: [{ name: "http", port: 8181 }],
-      volumes: [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
+      volumes: db ? [] : [{ name: "metadata", path: "/var/lib/iceberg", sizeGiB: 1 }],
+      replicas,
       healthCheck: HealthCheck.http(8181, "/v1/config", { intervalSeconds: 3 }),
       resources: props.catalogResources ?? { cpuMillis: 250, memoryMiB: 512 },
       runAsUser: 1000,
-      connectsTo: [this.s3],
-      dependsOn: [this.bucketJob],
+      connectsTo: [this.s3, ...(db ? [db.endpoint] : [])],
+      dependsOn: [this.bucketJob, ...(db ? [db.endpoint] : [])],
     });
     this.catalog = catalog.endpoint("http");
     this.dependables = catalog.dependables;
+  }
+}
+
+function validateCatalog(store: CatalogStore, replicas: number): void {
+  if (store !== "sqlite" && store !== "postgres") {
+    throw new ValidationError("IcebergWarehouse", "catalogStore", "must be 'sqlite' or 'postgres'", store, "Use 'postgres' for a catalog of several replicas, or leave it unset ('sqlite').");
+  }
+  validateInteger("IcebergWarehouse", "catalogReplicas", replicas, 1, 10);
+  if (replicas > 1 && store === "sqlite") {
+    throw new ValidationError(
+      "IcebergWarehouse",
+      "catalogReplicas",
+      "must be 1 with catalogStore 'sqlite': the SQLite file is on one server's own volume",
+      replicas,
+      "Set catalogStore: 'postgres' so the replicas share one store, or catalogReplicas: 1.",
+    );
   }
 }
 

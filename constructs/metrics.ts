@@ -16,8 +16,9 @@ export interface MetricsTarget {
    */
   readonly basicAuthUser?: string;
   /**
-   * Scrape every replica behind the endpoint's host name (its DNS A records, looked up each
-   * interval) rather than whichever one the name reaches: for services that run replicas.
+   * Scrape every address the endpoint's host name resolves to (its DNS A records, looked up each
+   * interval) rather than whichever one the name reaches: for services that run replicas, with
+   * the endpoint from `ServiceHandle.replicasEndpoint`.
    * @default false
    */
   readonly everyReplica?: boolean;

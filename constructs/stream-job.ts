@@ -214,7 +214,9 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       ? [
           { job: "flink-jobmanager", endpoint: jobManager.endpoint("metrics") },
           // One TaskManager by name, so a stopped one is a target down rather than a name gone from DNS.
-          { job: "flink-taskmanager", endpoint: taskManager.endpoint("metrics"), everyReplica: settings.taskManagers > 1 },
+          settings.taskManagers > 1
+            ? { job: "flink-taskmanager", endpoint: taskManager.replicasEndpoint("metrics"), everyReplica: true }
+            : { job: "flink-taskmanager", endpoint: taskManager.endpoint("metrics") },
         ]
       : [];
     this.gateway = this.sqlGateway(props, settings, flink);

@@ -28,7 +28,7 @@ export KUBECTL="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/bin/kubectl
 export LAKEHOUSE_K8S_CPU_FRACTION="${LAKEHOUSE_K8S_CPU_FRACTION:-0.25}"
 export LAKEHOUSE_DASHBOARDS="${LAKEHOUSE_DASHBOARDS:-off}"
 
-FIGURES=test-output/e2e-k8s-figures.json
+FIGURES="test-output/e2e-${E2E_K8S_STACK:-k8s}-figures.json"
 rm -f "$FIGURES"
 status=0
 npx jest -c jest.e2e.config.js test/e2e/k8s.e2e.test.ts "$@" || status=$?

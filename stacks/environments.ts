@@ -53,8 +53,8 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  * - LAKEHOUSE_DASHBOARDS: `metabase` (`on` is the same), `superset` or `off`. Unset, the engine
  *   follows the registry: `superset` with the local registry `lakehouse.local`, `metabase` with
  *   any other (see {@link defaultDashboards}).
- * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the `k8s` stack.
- * - LAKEHOUSE_K8S_CPU_FRACTION: scales the `k8s` stack's CPU requests, a number in (0, 1];
+ * - KUBECONFIG / LAKEHOUSE_KUBE_CONTEXT: the cluster of the Kubernetes stacks (`k8s`, `k8s-ha`).
+ * - LAKEHOUSE_K8S_CPU_FRACTION: scales the Kubernetes stacks' CPU requests, a number in (0, 1];
  *   default 1. `0.25` fits the whole stack on a 2-core node (`npm run test:e2e:k8s` uses it).
  * - LAKEHOUSE_CHECKPOINT_MS: the stream job's checkpoint interval (one Iceberg commit per table
  *   each), default 5000. `lakehouse soak` compresses days of commits into an hour with 1000.
@@ -151,6 +151,27 @@ export function environments(settings: EnvironmentSettings): Environment[] {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },
         streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs },
+        dashboards: engine && { engine },
+      },
+    },
+    {
+      // The production profile, as far as replication goes so far: every layer below runs more
+      // than one replica, with a disruption budget each. Kafka (one broker), the Flink JobManager
+      // (no standby), MinIO and the databases are still single (see README, "Kubernetes").
+      kind: "kubernetes",
+      name: "k8s-ha",
+      namespace: "lakehouse-ha",
+      kubeconfigPath: settings.kubeconfigPath,
+      kubeContext: settings.kubeContext,
+      cpuRequestFraction: settings.k8sCpuRequestFraction,
+      publish: DEV_PORTS,
+      lakehouse: {
+        imageRegistry: settings.imageRegistry,
+        sourceDb: { seedData: true },
+        cdc: { connectWorkers: 2 },
+        warehouse: { catalogStore: "postgres", catalogReplicas: 2 },
+        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, taskManagers: 2, parallelism: 2 },
+        queryEngine: { workers: 2, coordinatorMemoryMiB: 2048, workerMemoryMiB: 2048 },
         dashboards: engine && { engine },
       },
     },

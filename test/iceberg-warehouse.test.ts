@@ -59,6 +59,48 @@ describe.each(PLATFORMS)("IcebergWarehouse on %s", (kind) => {
   });
 });
 
+describe.each(PLATFORMS)("IcebergWarehouse catalog on PostgreSQL, on %s", (kind) => {
+  const synth = () => synthOn(kind, (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform, catalogStore: "postgres", catalogReplicas: 2 }));
+
+  test("catalog servers keep no volume and share a PostgreSQL of their own, its password generated and referenced", () => {
+    const s = synth();
+    // Docker names replicas -0, -1; Kubernetes has one Deployment.
+    const catalog = kind === "docker" ? "iceberg-rest-0" : "iceberg-rest";
+    expect(s.persistentPaths(catalog)).toEqual([]);
+    expect(s.persistentPaths("iceberg-db")).toEqual(["/var/lib/postgresql/data"]);
+    const env = s.env(catalog);
+    expect(env).toMatchObject({ CATALOG_URI: "jdbc:postgresql://iceberg-db:5432/iceberg", CATALOG_JDBC_USER: "iceberg" });
+    expect(env.CATALOG_CLIENTS).toBeUndefined();
+    const password = s.credential(catalog, "CATALOG_JDBC_PASSWORD");
+    expect(password).toMatch(/random_password\.Warehouse_CatalogDbPassword_/);
+    expect(s.credential("iceberg-db", "POSTGRES_PASSWORD")).toBe(password);
+  });
+
+  test("two catalog servers behind one endpoint", () => {
+    const s = synth();
+    if (kind === "docker") {
+      expect(["iceberg-rest-0", "iceberg-rest-1"].map((n) => s.container(n).networks_advanced[0].aliases)).toEqual([
+        ["iceberg-rest", "iceberg-rest-0"],
+        ["iceberg-rest", "iceberg-rest-1"],
+      ]);
+    } else {
+      expect(s.k8s("kubernetes_deployment_v1", "iceberg-rest").spec.replicas).toBe("2");
+      expect(s.k8s("kubernetes_pod_disruption_budget_v1", "iceberg-rest")).toBeDefined();
+    }
+  });
+});
+
+describe("IcebergWarehouse catalog props", () => {
+  const build = (props: object) => () => synthOn("docker", (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform, ...props }));
+  test("several catalog servers on SQLite are refused, naming the props and the fix", () => {
+    expect(build({ catalogReplicas: 2 })).toThrow(/IcebergWarehouse: catalogReplicas must be 1 with catalogStore 'sqlite'.*\(got 2\)\. Set catalogStore: 'postgres'/);
+  });
+  test("an unknown store and a replica count out of range are refused", () => {
+    expect(build({ catalogStore: "mysql" })).toThrow(/IcebergWarehouse: catalogStore must be 'sqlite' or 'postgres' \(got "mysql"\)/);
+    expect(build({ catalogStore: "postgres", catalogReplicas: 0 })).toThrow(/IcebergWarehouse: catalogReplicas must be an integer from 1 to 10 \(got 0\)/);
+  });
+});
+
 describe("IcebergWarehouse catalog", () => {
   test("uses S3FileIO against MinIO with a persistent SQLite JDBC store, credentials from a secret", () => {
     const env = synthOn("docker", (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform })).containerEnv("iceberg-rest");

@@ -27,7 +27,8 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
   test("several TaskManagers are found by DNS each scrape, so every replica is scraped, and the rules expect them all", () => {
     const s = synthOn(kind, lakehouse({ streamJob: { taskManagers: 2 } }));
     const tm = prometheusConfig(s).scrape_configs.find((c: any) => c.job_name === "flink-taskmanager");
-    expect(tm.dns_sd_configs).toEqual([{ names: ["flink-taskmanager"], type: "A", port: 9249, refresh_interval: "10s" }]);
+    // Kubernetes: a headless Service lists the pods (the Service's one address would reach one of them).
+    expect(tm.dns_sd_configs).toEqual([{ names: [kind === "docker" ? "flink-taskmanager" : "flink-taskmanager-replicas"], type: "A", port: 9249, refresh_interval: "10s" }]);
     const rules = JSON.parse(s.files("prometheus")["/etc/prometheus/rules.yml"]).groups[0].rules;
     expect(rules.find((r: any) => r.alert === "FlinkTaskManagerLost").expr).toBe("max(flink_jobmanager_numRegisteredTaskManagers) < 2");
   });

@@ -21,10 +21,23 @@ function synthAll(): Record<string, string> {
 describe("environment stacks", () => {
   const stacks = synthAll();
 
-  test("dev runs on Docker, k8s on Kubernetes", () => {
-    expect(Object.keys(stacks)).toEqual(["dev", "k8s"]);
+  test("dev runs on Docker, k8s and k8s-ha on Kubernetes, each in its own namespace", () => {
+    expect(Object.keys(stacks)).toEqual(["dev", "k8s", "k8s-ha"]);
     expect(JSON.parse(stacks.dev).resource.docker_container).toBeDefined();
-    expect(JSON.parse(stacks.k8s).resource.kubernetes_namespace_v1).toBeDefined();
+    expect(Object.values<any>(JSON.parse(stacks.k8s).resource.kubernetes_namespace_v1).map((n) => n.metadata.name)).toEqual(["lakehouse"]);
+    expect(Object.values<any>(JSON.parse(stacks["k8s-ha"]).resource.kubernetes_namespace_v1).map((n) => n.metadata.name)).toEqual(["lakehouse-ha"]);
+  });
+
+  test("k8s-ha runs two or more of each replicated layer, each with a disruption budget; k8s one of each", () => {
+    const replicated = (stack: string) => {
+      const r = JSON.parse(stacks[stack]).resource;
+      const workloads = [...Object.values<any>(r.kubernetes_deployment_v1 ?? {}), ...Object.values<any>(r.kubernetes_stateful_set_v1 ?? {})];
+      return Object.fromEntries(workloads.filter((w) => Number(w.spec.replicas) > 1).map((w) => [w.metadata.name, Number(w.spec.replicas)]));
+    };
+    expect(replicated("k8s")).toEqual({});
+    expect(replicated("k8s-ha")).toEqual({ connect: 2, "flink-taskmanager": 2, "iceberg-rest": 2, "trino-worker": 2 });
+    const budgets = Object.values<any>(JSON.parse(stacks["k8s-ha"]).resource.kubernetes_pod_disruption_budget_v1).map((b) => b.metadata.name);
+    expect(budgets.sort()).toEqual(["connect", "flink-taskmanager", "iceberg-rest", "trino-worker"]);
   });
 
   test("synthesis is deterministic", () => {
@@ -116,9 +129,9 @@ describe("environment stacks", () => {
     }
   });
 
-  test("LAKEHOUSE_CHECKPOINT_MS sets both stacks' checkpoint interval (5000 by default) and refuses what is not a whole number of ms >= 500", () => {
-    expect(environments(settingsFromEnv({ ...PINNED })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([5000, 5000]);
-    expect(environments(settingsFromEnv({ ...PINNED, LAKEHOUSE_CHECKPOINT_MS: "1000" })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([1000, 1000]);
+  test("LAKEHOUSE_CHECKPOINT_MS sets every stack's checkpoint interval (5000 by default) and refuses what is not a whole number of ms >= 500", () => {
+    expect(environments(settingsFromEnv({ ...PINNED })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([5000, 5000, 5000]);
+    expect(environments(settingsFromEnv({ ...PINNED, LAKEHOUSE_CHECKPOINT_MS: "1000" })).map((e) => (e.lakehouse.streamJob as any).checkpointIntervalMs)).toEqual([1000, 1000, 1000]);
     for (const bad of ["0", "100", "1.5", "1s"]) {
       expect(() => settingsFromEnv({ LAKEHOUSE_CHECKPOINT_MS: bad })).toThrow(`LAKEHOUSE_CHECKPOINT_MS must be a whole number of milliseconds, at least 500, e.g. 5000 (got '${bad}')`);
     }

@@ -70,6 +70,8 @@ const READINESS_FAILURE_THRESHOLD = 3;
 const LIVENESS_RETRY_FACTOR = 4;
 const LIVENESS_INTERVAL_FACTOR = 2;
 const NAME_LABEL = "app.kubernetes.io/name";
+/** Suffix of the headless Service that lists a replicated service's pods (see ServiceHandle.replicasEndpoint). */
+const REPLICAS_SUFFIX = "-replicas";
 /** Pod restarts of a failing Job before it counts as failed (within its deadline). */
 const JOB_BACKOFF_LIMIT = 4;
 
@@ -201,6 +203,20 @@ export class KubernetesPlatform extends PlatformBase {
               template,
             },
           });
+    let replicasHost: string | undefined;
+    if (replicaCount > 1 && ports.length > 0) {
+      // The Service's one virtual address reaches some replica; this headless one lists each.
+      replicasHost = `${spec.name}${REPLICAS_SUFFIX}`;
+      new ServiceV1(scope, `${id}ReplicasService`, {
+        dependsOn: [this.namespaceResource],
+        metadata: { ...metadata, name: replicasHost },
+        spec: {
+          clusterIp: "None",
+          selector: { [NAME_LABEL]: spec.name },
+          port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
+        },
+      });
+    }
     if (replicaCount > 1) {
       // A drain or a node upgrade takes one replica at a time; the others keep serving.
       new PodDisruptionBudgetV1(scope, `${id}DisruptionBudget`, {
@@ -209,7 +225,7 @@ export class KubernetesPlatform extends PlatformBase {
         spec: { maxUnavailable: "1", selector: { matchLabels: { [NAME_LABEL]: spec.name } } },
       });
     }
-    return new ServiceHandle(spec, [workload]);
+    return new ServiceHandle(spec, [workload], replicasHost);
   }
 
   protected renderJob(scope: Construct, id: string, spec: CheckedJobSpec): JobHandle {
@@ -258,7 +274,7 @@ export class KubernetesPlatform extends PlatformBase {
     if (!this.networkPolicies) return;
     const ports = spec.ports ?? [];
     const connectsTo = spec.connectsTo ?? [];
-    for (const e of connectsTo) this.flows.push({ client: spec.name, endpoint: e });
+    for (const e of connectsTo) this.flows.push({ client: spec.name, endpoint: this.canonical(e) });
     const own = { [NAME_LABEL]: spec.name };
     if (ports.length > 0) {
       new NetworkPolicyV1(scope, `${id}Ingress`, {
@@ -277,7 +293,7 @@ export class KubernetesPlatform extends PlatformBase {
     if (connectsTo.length === 0 && ports.length === 0) return;
     const egress = (): NetworkPolicyV1SpecEgress[] => {
       const byHost = new Map<string, Set<number>>();
-      for (const e of [...connectsTo, ...ports.map((p) => new Endpoint(spec.name, p.port))]) byHost.set(e.host, (byHost.get(e.host) ?? new Set()).add(e.port));
+      for (const e of [...connectsTo.map((c) => this.canonical(c)), ...ports.map((p) => new Endpoint(spec.name, p.port))]) byHost.set(e.host, (byHost.get(e.host) ?? new Set()).add(e.port));
       return [...byHost].map(([host, hostPorts]) => ({
         // A host that is no service of this platform is outside the stack: any address, on its ports.
         to: [this.serviceNamed(host) ? { podSelector: { matchLabels: { [NAME_LABEL]: host } } } : { ipBlock: { cidr: "0.0.0.0/0" } }],
@@ -293,6 +309,13 @@ export class KubernetesPlatform extends PlatformBase {
         egress: Lazy.anyValue({ produce: () => egress().map((e) => networkPolicyV1SpecEgressToTerraform(e)) }) as IResolvable,
       },
     });
+  }
+
+  /** An endpoint on a service's replicas host, as one on the service itself: the same pods, for the policies. */
+  private canonical(endpoint: Endpoint): Endpoint {
+    if (!endpoint.host.endsWith(REPLICAS_SUFFIX)) return endpoint;
+    const service = this.serviceNamed(endpoint.host.slice(0, -REPLICAS_SUFFIX.length));
+    return service && (service.replicas ?? 1) > 1 ? new Endpoint(service.name, endpoint.port, endpoint.dependables) : endpoint;
   }
 
   /** The workloads that may connect to `port` of `service`: its own replicas and every workload whose `connectsTo` names it. */
@@ -452,9 +475,7 @@ type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck"
 function spreadAcrossNodes(name: string): StatefulSetV1SpecTemplateSpec["affinity"] {
   return {
     podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: [{ matchLabels: { [NAME_LABEL]: name } }] } },
-      ],
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: [{ matchLabels: { [NAME_LABEL]: name } }] } }],
     },
   };
 }

@@ -298,6 +298,8 @@ export class ServiceHandle implements IDependable {
     /** The spec the service was rendered from. */
     public readonly spec: ServiceSpec,
     public readonly dependables: ITerraformDependable[],
+    /** A host name that resolves to every replica's own address. @default - the service's host name */
+    private readonly replicasHost: string = spec.name,
   ) {}
 
   /** Host name inside the platform network. */
@@ -313,6 +315,16 @@ export class ServiceHandle implements IDependable {
       throw new Error(`Service '${this.spec.name}' has no port named '${portName}' (ports: ${known})`);
     }
     return new Endpoint(this.host, port.port, this.dependables);
+  }
+
+  /**
+   * A named port on a host name whose DNS A records are every replica's own address (one per
+   * replica), for clients that must reach each replica, such as Prometheus. A connection to it
+   * reaches one replica with no failover: other clients use {@link endpoint}.
+   */
+  public replicasEndpoint(portName: string): Endpoint {
+    const port = this.endpoint(portName);
+    return new Endpoint(this.replicasHost, port.port, this.dependables);
   }
 }
 

@@ -4,24 +4,30 @@ import * as path from "path";
 import { Client as PgClient } from "pg";
 import { status } from "../../cli/status";
 import { getJson } from "../../cli/target";
+import { environments, settingsFromEnv } from "../../stacks/environments";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { DeployedStack, deployedStack, eventually, hostAndPort, Lake, lakeOf, postgres, trinoRows } from "./clients";
-import { ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
+import { continuousWriter, ExpectedEvent, phaseOne, phaseThree, phaseTwo, SEED_EVENTS } from "./workload";
 
 /**
- * The k8s stack for real: `cdktf deploy k8s` on the local single-node cluster of scripts/k8s/
- * (KUBECONFIG set by scripts/e2e-k8s.sh), the PostgreSQL workload of the Docker e2e, Trino's
- * current-state tables equal to PostgreSQL, the JobManager's pod deleted mid-workload (the keeper
- * restores the job from its checkpoint), a plan with no changes, and `cdktf destroy k8s`
- * leaving the namespace gone. Services are reached through `kubectl port-forward` on ports the
- * kernel picks. Run through `npm run test:e2e:k8s`.
+ * A Kubernetes stack for real (`k8s`, or `k8s-ha` with E2E_K8S_STACK=k8s-ha): `cdktf deploy` on
+ * the local single-node cluster of scripts/k8s/ (KUBECONFIG set by scripts/e2e-k8s.sh), the
+ * PostgreSQL workload of the Docker e2e, Trino's current-state tables equal to PostgreSQL, the
+ * JobManager's pod deleted mid-workload (the keeper restores the job from its checkpoint), on
+ * `k8s-ha` a pod of each replicated workload deleted in turn under a continuous workload, a plan
+ * with no changes, and `cdktf destroy` leaving the namespace gone. Services are reached through
+ * `kubectl port-forward` on ports the kernel picks. Run through `npm run test:e2e:k8s`.
  */
 const ROOT = path.resolve(__dirname, "../..");
-const STACK = "k8s";
-const NAMESPACE = "lakehouse";
+const STACK = process.env.E2E_K8S_STACK ?? "k8s";
+const ENVIRONMENT = environments(settingsFromEnv()).find((e) => e.name === STACK);
+if (ENVIRONMENT?.kind !== "kubernetes") throw new Error(`E2E_K8S_STACK: '${STACK}' is no Kubernetes stack of stacks/environments.ts`);
+const NAMESPACE = ENVIRONMENT.namespace ?? "lakehouse";
+/** The workloads the stack runs more than one replica of, each losing a pod in the chaos test. */
+const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "trino-worker"];
 const OUT = path.join(ROOT, "test-output");
 // Its own synth output: the Docker e2e may synthesize cdktf.out with other settings meanwhile.
-const OUTDIR = "cdktf.out.k8s";
+const OUTDIR = `cdktf.out.${STACK}`;
 const KUBECTL = process.env.KUBECTL ?? "kubectl";
 const figures: Record<string, string | number> = {};
 const events: ExpectedEvent[] = [...SEED_EVENTS];
@@ -134,7 +140,7 @@ describe("k8s stack on the local Kubernetes cluster", () => {
   function writeFigures(): void {
     fs.mkdirSync(OUT, { recursive: true });
     if (process.env.K8S_UP_SECONDS) figures["cluster start, k8s:up (s)"] = Number(process.env.K8S_UP_SECONDS);
-    fs.writeFileSync(path.join(OUT, "e2e-k8s-figures.json"), JSON.stringify(figures, null, 2));
+    fs.writeFileSync(path.join(OUT, `e2e-${STACK}-figures.json`), JSON.stringify(figures, null, 2));
     console.log(
       `e2e k8s figures:\n${Object.entries(figures)
         .map(([k, v]) => `  ${k.padEnd(40)} ${v}`)
@@ -311,6 +317,50 @@ for (const t of process.argv.slice(1)) {
     );
     events.push(...(await writing));
     figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
+    await waitForOneRawRowPerEvent(lake, events);
+  });
+
+  (STACK === "k8s-ha" ? test : test.skip)("a pod of each replicated workload deleted in turn under a continuous workload: the others carry on, nothing lost or duplicated", async () => {
+    const workloads = JSON.parse(kubectl("get", "deployments,statefulsets", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    expect(
+      workloads
+        .filter((w) => w.spec.replicas > 1)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual(REPLICATED);
+    const podsOf = (name: string) =>
+      (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").out).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
+    // Connect: the worker that runs the connector's task, the one whose loss matters.
+    const victim = (name: string): string => {
+      const pods = podsOf(name);
+      if (name !== "connect") return pods[0].metadata.name;
+      const connector = stack.access.cdc!.connectorName;
+      const state = JSON.parse(kubectl("exec", "-n", NAMESPACE, pods[0].metadata.name, "--", "curl", "-s", `http://localhost:8083/connectors/${connector}/status`).out);
+      const ip = String(state.tasks[0].worker_id).split(":")[0];
+      return pods.find((p) => p.status.podIP === ip)!.metadata.name;
+    };
+    const inTrino = async (id: string) => (await trinoRows(lake.trino, `SELECT count(*) FROM ${lake.state}.accounts WHERE id = '${id}'`))[0][0] === 1;
+    const writer = continuousWriter(pg, 20_000, 500);
+    try {
+      for (const name of REPLICATED) {
+        await new Promise((r) => setTimeout(r, 10_000));
+        const pod = victim(name);
+        const t0 = Date.now();
+        expect(kubectl("delete", "pod", "-n", NAMESPACE, pod, "--wait=false").status).toBe(0);
+        // A row committed after the loss, through the pipeline into Trino: how long data stood still.
+        await new Promise((r) => setTimeout(r, 1000));
+        const after = writer.latest()!;
+        await eventually(`a row committed after ${pod} was deleted to reach Trino`, 600_000, async () => ((await inTrino(after).catch(() => false)) ? true : undefined));
+        figures[`${name}: pod deleted -> a later commit in Trino (s)`] = (Date.now() - t0) / 1000;
+        const kind = workloads.find((w) => w.metadata.name === name).kind.toLowerCase();
+        expect(kubectl("rollout", "status", `${kind}/${name}`, "-n", NAMESPACE, "--timeout=600s").status).toBe(0);
+        figures[`${name}: pod deleted -> every replica ready (s)`] = (Date.now() - t0) / 1000;
+      }
+    } finally {
+      events.push(...(await writer.stop()));
+    }
+    figures["chaos: rows written meanwhile"] = events.filter((e) => e.id >= "00000000-0000-4000-9000-000000020000").length;
+    figures["after the chaos: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
     await waitForOneRawRowPerEvent(lake, events);
   });
 

@@ -108,3 +108,29 @@ export function firstDifference(expected: unknown[][], actual: unknown[][]): str
   }
   return undefined;
 }
+
+/**
+ * Inserts an account every `pauseMs` until stopped, ids from `first` on: a workload that runs
+ * across faults. `latest()` is the newest committed row's id; `stop()` ends the writes and
+ * resolves with every event committed. A write that fails (PostgreSQL unreachable) ends it with that error.
+ */
+export function continuousWriter(pg: PgClient, first: number, pauseMs = 500): { latest: () => string | undefined; stop: () => Promise<ExpectedEvent[]> } {
+  const events: ExpectedEvent[] = [];
+  let running = true;
+  const done = (async () => {
+    for (let n = first; running; n++) {
+      const id = uuid(n);
+      await pg.query("INSERT INTO accounts (id, user_id, balance, currency) VALUES ($1, $2, $3, 'EUR')", [id, uuid(4), `${n}.00`]);
+      events.push({ table: "accounts", op: "c", id });
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    return events;
+  })();
+  return {
+    latest: () => events[events.length - 1]?.id,
+    stop: async () => {
+      running = false;
+      return done;
+    },
+  };
+}

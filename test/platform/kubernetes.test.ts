@@ -82,6 +82,26 @@ describe("KubernetesPlatform", () => {
     expect(s.k8s("kubernetes_deployment_v1", "one").spec.template.spec.affinity).toBeUndefined();
   });
 
+  test("a replicated service's replicas endpoint is a headless Service listing its pods; a flow to it is a flow to the service", () => {
+    const s = synthOn("kubernetes", (scope, platform) => {
+      const web = platform.service(scope, "Web", { name: "web", image: "example/web:1.0", ports: [{ name: "metrics", port: 9404 }], replicas: 2, runAsUser: 1000 });
+      const one = platform.service(scope, "One", { name: "one", image: "example/one:1.0", ports: [{ name: "metrics", port: 9404 }], runAsUser: 1000 });
+      expect(web.replicasEndpoint("metrics").address).toBe("web-replicas:9404");
+      expect(one.replicasEndpoint("metrics").address).toBe("one:9404");
+      platform.service(scope, "Scraper", { name: "scraper", image: "example/scraper:1.0", runAsUser: 1000, connectsTo: [web.replicasEndpoint("metrics")] });
+    });
+    const headless = s.k8s("kubernetes_service_v1", "web-replicas").spec;
+    expect(headless).toMatchObject({ cluster_ip: "None", selector: { "app.kubernetes.io/name": "web" }, port: [{ name: "metrics", port: 9404, target_port: "9404" }] });
+    expect(s.k8s("kubernetes_service_v1", "web").spec.cluster_ip).toBeUndefined();
+    expect(() => s.k8s("kubernetes_service_v1", "one-replicas")).toThrow(/found 0/);
+    const ingress = s.k8s("kubernetes_network_policy_v1", "web-ingress").spec.ingress[0];
+    expect(ingress.from[0].pod_selector.match_expressions[0].values).toEqual(["scraper", "web"]);
+    expect(s.k8s("kubernetes_network_policy_v1", "scraper-egress").spec.egress[0]).toEqual({
+      to: [{ pod_selector: { match_labels: { "app.kubernetes.io/name": "web" } } }],
+      ports: [{ port: "9404", protocol: "TCP" }],
+    });
+  });
+
   test("probes come from the health check; requests and limits are set", () => {
     const c = synth().k8s("kubernetes_stateful_set_v1", "db").spec.template.spec.container[0];
     expect(c.readiness_probe).toEqual({ period_seconds: 2, timeout_seconds: 5, failure_threshold: 3, tcp_socket: [{ port: "5432" }] });
