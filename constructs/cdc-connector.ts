@@ -119,6 +119,17 @@ export interface CdcConnectorProps {
   /** @default 10 */
   readonly kafkaStorageGiB?: number;
   /**
+   * Kafka brokers, each also a KRaft controller: 1, or 3 or more (a quorum of two stops when
+   * either is lost). With 3 or more, every topic of the stack (the change topics, Connect's and
+   * the transactions' internal ones) has 3 replicas and takes a write when 2 have it
+   * (`min.insync.replicas` 2), so one broker lost loses nothing and stops nothing. Each broker
+   * advertises its own stable name in the platform's network, to clients there; its external
+   * listener too (host clients need one route per broker). Chosen at the first deploy: a KRaft
+   * quorum does not grow by a changed count.
+   * @default 1
+   */
+  readonly kafkaBrokers?: number;
+  /**
    * Kafka's container. The broker's heap is {@link KAFKA_HEAP_FRACTION} of `memoryMiB` (512 MiB
    * of the default 1024): the rest is the page cache the log is read from. At least 512 MiB.
    * @default - 500 millicores, 1024 MiB
@@ -215,6 +226,8 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
   private readonly metrics: boolean;
   /** The JMX exporter agent the broker loads; undefined: the broker is not scraped. */
   private readonly kafkaAgent?: string;
+  /** Kafka brokers (each a KRaft controller too). */
+  private readonly brokers: number;
 
   constructor(scope: Construct, id: string, props: CdcConnectorProps) {
     super(scope, id);
@@ -228,6 +241,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.schema = props.source.schema;
     this.freshnessProbe = props.freshnessProbe ? { table: FRESHNESS_PROBE_TABLE, topic: this.topicOf(FRESHNESS_PROBE_TABLE.name) } : undefined;
     this.metrics = props.metrics ?? true;
+    this.brokers = props.kafkaBrokers ?? 1;
     const localKafka = props.kafkaImage === undefined && props.imageRegistry === LOCAL_IMAGE_REGISTRY;
     this.kafkaAgent = this.metrics ? (props.kafkaMetricsAgent ?? (localKafka ? KAFKA_JMX_EXPORTER_AGENT : undefined)) : undefined;
 
@@ -237,7 +251,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     const connect = this.connectWorker(props);
     this.connect = connect.endpoint("http");
     this.metricsTargets = [
-      ...(this.kafkaAgent ? [{ job: "kafka", endpoint: kafka.endpoint("metrics") }] : []),
+      ...(this.kafkaAgent ? [this.brokers > 1 ? { job: "kafka", endpoint: kafka.replicasEndpoint("metrics"), everyReplica: true } : { job: "kafka", endpoint: kafka.endpoint("metrics") }] : []),
       ...(this.metrics
         ? [
             (props.connectWorkers ?? 1) > 1
@@ -251,38 +265,54 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.dependables = this.snapshotJob.dependables;
   }
 
-  /** Kafka in KRaft mode: one combined broker and controller. */
+  /** Kafka in KRaft mode: `kafkaBrokers` combined brokers and controllers. */
   private kafka(props: CdcConnectorProps): ServiceHandle {
     const resources = props.kafkaResources ?? DEFAULT_KAFKA_RESOURCES;
+    const brokers = this.brokers;
     // KRaft needs a cluster id (base64 of 16 bytes); generated once per deployment, kept in state.
     const clusterId = new Id(this, "ClusterId", { byteLength: 16 }).b64Url;
     // Read at synth, after the stack has published the external listener.
     const advertised = Lazy.stringValue({ produce: () => `PLAINTEXT://kafka:9092,EXTERNAL://${this.advertisedExternalAddress(props.platform)}` });
-    return props.platform.service(this, "Kafka", {
+    const { replicationFactor, minInSyncReplicas } = this.replication;
+    // One broker: fixed identity. Several: each finds its own at start (see the script).
+    const identity: Record<string, string> =
+      brokers === 1
+        ? { KAFKA_NODE_ID: "1", KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093", KAFKA_ADVERTISED_LISTENERS: advertised }
+        : { BROKER_HOSTS: Lazy.stringValue({ produce: () => handle.replicaHosts.join(" ") }) };
+    const handle = props.platform.service(this, "Kafka", {
       name: "kafka",
       image: props.kafkaImage ?? defaultImage("kafka", props.imageRegistry),
+      ...(brokers > 1 ? { command: ["bash", "/opt/lakehouse/kafka-broker.sh"] } : {}),
       env: {
         CLUSTER_ID: clusterId,
-        KAFKA_NODE_ID: "1",
+        ...identity,
         KAFKA_PROCESS_ROLES: "broker,controller",
         KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,EXTERNAL://:9094",
-        KAFKA_ADVERTISED_LISTENERS: advertised,
         KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
         KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
         KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
-        KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
         KAFKA_LOG_DIRS: "/var/lib/kafka/data",
         KAFKA_NUM_PARTITIONS: String(props.topicPartitions ?? 1),
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: String(replicationFactor),
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: String(replicationFactor),
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: String(minInSyncReplicas),
+        ...(brokers > 1 ? { KAFKA_DEFAULT_REPLICATION_FACTOR: String(replicationFactor), KAFKA_MIN_INSYNC_REPLICAS: String(minInSyncReplicas) } : {}),
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
         KAFKA_HEAP_OPTS: heapOpts(resources.memoryMiB, KAFKA_HEAP_FRACTION),
         ...(this.kafkaAgent ? { KAFKA_OPTS: `-javaagent:${this.kafkaAgent}=${JMX_EXPORTER_PORT}:${KAFKA_JMX_EXPORTER_CONFIG}` } : {}),
       },
-      files: this.kafkaAgent ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : [],
-      // The container listens on 9094; the stack publishes it at the advertised port.
-      ports: [{ name: "kafka", port: 9092 }, { name: "external", port: 9094 }, ...(this.kafkaAgent ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
+      files: [
+        ...(this.kafkaAgent ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : []),
+        ...(brokers > 1 ? [{ path: "/opt/lakehouse/kafka-broker.sh", content: asset("jobs/kafka-broker.sh") }] : []),
+      ],
+      // The container listens on 9094; the stack publishes it at the advertised port. Brokers
+      // of a quorum reach each other's controller listener.
+      ports: [
+        { name: "kafka", port: 9092 },
+        { name: "external", port: 9094 },
+        ...(brokers > 1 ? [{ name: "controller", port: 9093 }] : []),
+        ...(this.kafkaAgent ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : []),
+      ],
       volumes: [{ name: "data", path: "/var/lib/kafka/data", sizeGiB: props.kafkaStorageGiB ?? 10 }],
       // A TCP check, not a JVM-based tool: a JVM every few seconds is a real cost on small machines.
       healthCheck: HealthCheck.tcp(9092, { intervalSeconds: 3 }),
@@ -290,7 +320,14 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       runAsUser: 1000,
       // The start-up writes the broker's configuration; the scripts write their logs.
       writablePaths: ["/opt/kafka/config", "/opt/kafka/logs"],
+      replicas: brokers,
     });
+    return handle;
+  }
+
+  /** Replicas of every topic, and how many must have a write before it counts. */
+  private get replication(): { replicationFactor: number; minInSyncReplicas: number } {
+    return this.brokers >= 3 ? { replicationFactor: 3, minInSyncReplicas: 2 } : { replicationFactor: 1, minInSyncReplicas: 1 };
   }
 
   /**
@@ -298,7 +335,8 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
    * port, which serves both 127.0.0.1 and a port-forward; unpublished, the listener's in-network address.
    */
   private advertisedExternalAddress(platform: IPlatform): string {
-    const hostPort = platform.publishedPort(this.kafkaExternal);
+    // Several brokers advertise one name each, in the platform's network: one published port cannot serve them all.
+    const hostPort = this.brokers > 1 ? undefined : platform.publishedPort(this.kafkaExternal);
     return hostPort === undefined ? this.kafkaExternal.address : `localhost:${hostPort}`;
   }
 
@@ -315,9 +353,9 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         CONFIG_STORAGE_TOPIC: "_connect_configs",
         OFFSET_STORAGE_TOPIC: "_connect_offsets",
         STATUS_STORAGE_TOPIC: "_connect_statuses",
-        CONFIG_STORAGE_REPLICATION_FACTOR: "1",
-        OFFSET_STORAGE_REPLICATION_FACTOR: "1",
-        STATUS_STORAGE_REPLICATION_FACTOR: "1",
+        CONFIG_STORAGE_REPLICATION_FACTOR: String(this.replication.replicationFactor),
+        OFFSET_STORAGE_REPLICATION_FACTOR: String(this.replication.replicationFactor),
+        STATUS_STORAGE_REPLICATION_FACTOR: String(this.replication.replicationFactor),
         KEY_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
         VALUE_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
         CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
@@ -455,7 +493,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       "poll.interval.ms": String(props.pollIntervalMs ?? 50),
       // Needs the worker's connector.client.config.override.policy to allow it (Kafka's default, All).
       "producer.override.compression.type": props.compression ?? "lz4",
-      "topic.creation.default.replication.factor": "1",
+      "topic.creation.default.replication.factor": String(this.replication.replicationFactor),
       "topic.creation.default.partitions": String(partitions),
     };
   }
@@ -470,6 +508,10 @@ function validateProps(props: CdcConnectorProps, topicPrefix: string, connectorN
   validateInteger("CdcConnector", "maxBatchSize", props.maxBatchSize, 1);
   validateInteger("CdcConnector", "pollIntervalMs", props.pollIntervalMs, 1);
   validateInteger("CdcConnector", "connectWorkers", props.connectWorkers, 1, 10);
+  validateInteger("CdcConnector", "kafkaBrokers", props.kafkaBrokers, 1, 9);
+  if (props.kafkaBrokers === 2) {
+    throw new ValidationError("CdcConnector", "kafkaBrokers", "must not be 2: a KRaft quorum of two controllers stops when either is lost", 2, "Set kafkaBrokers to 3 (one may be lost), or 1.");
+  }
   if (props.compression !== undefined && !KAFKA_COMPRESSIONS.includes(props.compression)) {
     throw new ValidationError("CdcConnector", "compression", `must be one of ${KAFKA_COMPRESSIONS.join(", ")}`, props.compression, "Set compression to one of them, or leave it unset (lz4).");
   }

@@ -155,9 +155,10 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       },
     },
     {
-      // The production profile, as far as replication goes so far: every layer below runs more
-      // than one replica, with a disruption budget each. Kafka (one broker), the Flink JobManager
-      // (no standby), MinIO and the databases are still single (see README, "Kubernetes").
+      // The production profile, as far as replication goes so far: Kafka, Connect, the Flink
+      // TaskManagers, the catalog and Trino's workers run several replicas, with a disruption
+      // budget each. The Flink JobManager (no standby yet), MinIO and the databases are single
+      // (see README, "Production profile").
       kind: "kubernetes",
       name: "k8s-ha",
       namespace: "lakehouse-ha",
@@ -168,10 +169,10 @@ export function environments(settings: EnvironmentSettings): Environment[] {
       lakehouse: {
         imageRegistry: settings.imageRegistry,
         sourceDb: { seedData: true },
-        cdc: { connectWorkers: 2 },
+        cdc: { kafkaBrokers: 3, connectWorkers: 2 },
         warehouse: { catalogStore: "postgres", catalogReplicas: 2 },
         streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, taskManagers: 2, parallelism: 2 },
-        queryEngine: { workers: 2, coordinatorMemoryMiB: 2048, workerMemoryMiB: 2048 },
+        queryEngine: { workers: 2, coordinatorMemoryMiB: 1536, workerMemoryMiB: 1536 },
         dashboards: engine && { engine },
       },
     },

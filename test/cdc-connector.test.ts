@@ -76,6 +76,67 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
   });
 });
 
+describe.each(PLATFORMS)("CdcConnector with replicated Kafka and Connect, on %s", (kind) => {
+  const replicated = (scope: any, platform: any) => {
+    const cdc = build({ kafkaBrokers: 3, connectWorkers: 2 })(scope, platform);
+    platform.publish(cdc.kafkaExternal, 19092);
+    return cdc;
+  };
+  // Docker names replicas -0, -1, ...; Kubernetes has one StatefulSet or Deployment each.
+  const kafka = kind === "docker" ? "kafka-0" : "kafka";
+  const connect = kind === "docker" ? "connect-0" : "connect";
+
+  test("three brokers, each a controller, find their identity and quorum from their host names", () => {
+    const s = synthOn(kind, replicated);
+    const e = s.env(kafka);
+    expect(e.BROKER_HOSTS).toBe(kind === "docker" ? "kafka-0 kafka-1 kafka-2" : "kafka-0.kafka-replicas kafka-1.kafka-replicas kafka-2.kafka-replicas");
+    expect(e.KAFKA_NODE_ID).toBeUndefined();
+    expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBeUndefined();
+    expect(e.KAFKA_ADVERTISED_LISTENERS).toBeUndefined();
+    expect(s.files(kafka)["/opt/lakehouse/kafka-broker.sh"]).toMatch(/KAFKA_CONTROLLER_QUORUM_VOTERS/);
+    const workload = kind === "docker" ? s.container(kafka) : s.k8sWorkload(kafka).spec.template.spec.container[0];
+    expect(kind === "docker" ? workload.entrypoint : workload.command).toEqual(["bash", "/opt/lakehouse/kafka-broker.sh"]);
+    if (kind === "kubernetes") expect(s.k8s("kubernetes_service_v1", "kafka").spec.port.map((p: any) => p.name)).toEqual(["kafka", "external", "controller"]);
+  });
+
+  test("every topic has three replicas and takes a write when two have it: Kafka's, Connect's and the change topics", () => {
+    const s = synthOn(kind, replicated);
+    expect(s.env(kafka)).toMatchObject({
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "3",
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "3",
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "2",
+      KAFKA_DEFAULT_REPLICATION_FACTOR: "3",
+      KAFKA_MIN_INSYNC_REPLICAS: "2",
+    });
+    expect(s.env(connect)).toMatchObject({ CONFIG_STORAGE_REPLICATION_FACTOR: "3", OFFSET_STORAGE_REPLICATION_FACTOR: "3", STATUS_STORAGE_REPLICATION_FACTOR: "3" });
+    const config = JSON.parse(s.files("connector-registration")["/job/connector.json"]);
+    expect(config["topic.creation.default.replication.factor"]).toBe("3");
+  });
+
+  test("Connect workers advertise their own address, not the service's; host clients are told the in-network bootstrap", () => {
+    let external = "";
+    const s = synthOn(kind, (scope, platform) => (external = replicated(scope, platform).externalBootstrap));
+    expect(s.env(connect).CONNECT_REST_ADVERTISED_HOST_NAME).toBeUndefined();
+    expect(external).toBe("kafka:9094");
+  });
+});
+
+describe("CdcConnector replication props", () => {
+  test("two brokers are refused: a quorum of two stops when either is lost", () => {
+    expect(() => synthOn("docker", build({ kafkaBrokers: 2 }))).toThrow(
+      /CdcConnector: kafkaBrokers must not be 2: a KRaft quorum of two controllers stops when either is lost \(got 2\)\. Set kafkaBrokers to 3/,
+    );
+    expect(() => synthOn("docker", build({ connectWorkers: 0 }))).toThrow(/CdcConnector: connectWorkers must be an integer from 1 to 10 \(got 0\)/);
+  });
+
+  test("one broker keeps its fixed identity and single replicas", () => {
+    const e = synthOn("docker", build()).env("kafka");
+    expect(e).toMatchObject({ KAFKA_NODE_ID: "1", KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1", KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1" });
+    expect(e.BROKER_HOSTS).toBeUndefined();
+    expect(e.KAFKA_MIN_INSYNC_REPLICAS).toBeUndefined();
+  });
+});
+
 describe("CdcConnector registration", () => {
   const config = (props = {}) => JSON.parse(synthOn("docker", build(props)).upload("connector-registration", "/job/connector.json"));
 

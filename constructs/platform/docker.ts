@@ -69,15 +69,16 @@ export class DockerPlatform extends PlatformBase {
   }
 
   protected renderService(scope: Construct, id: string, spec: ServiceSpec): ServiceHandle {
-    const volumes = (spec.volumes ?? []).map((v) => ({
-      volume: new Volume(scope, `${id}Volume${pascal(v.name)}`, {
-        name: `${this.prefix}-${spec.name}-${v.name}`,
-        labels: [{ label: "lakehouse.stack", value: this.prefix }],
-      }),
-      path: v.path,
-    }));
-
     const replicas = spec.replicas ?? 1;
+    // Each replica its own volumes; replica 0 keeps the names a single replica has.
+    const volumesOf = (i: number) =>
+      (spec.volumes ?? []).map((v) => ({
+        volume: new Volume(scope, `${id}Volume${pascal(v.name)}${i === 0 ? "" : i}`, {
+          name: `${this.prefix}-${spec.name}${i === 0 ? "" : `-${i}`}-${v.name}`,
+          labels: [{ label: "lakehouse.stack", value: this.prefix }],
+        }),
+        path: v.path,
+      }));
     const containers: Container[] = [];
     for (let i = 0; i < replicas; i++) {
       // Replica 0 keeps the plain id so adding replicas never renames (and recreates) the first one.
@@ -93,7 +94,7 @@ export class DockerPlatform extends PlatformBase {
           restart: "unless-stopped",
           // Filled by publish(); an empty list rather than none, as this construct always wrote it.
           ports: this.publishPorts && i === 0 ? [] : undefined,
-          volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
+          volumes: volumesOf(i).map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
           healthcheck: health && {
             test: ["CMD", ...healthCommand(health)],
             interval: goDuration(health.intervalSeconds),
@@ -109,7 +110,9 @@ export class DockerPlatform extends PlatformBase {
       );
     }
     this.publishers.set(spec.name, containers[0]);
-    return new ServiceHandle(spec, containers);
+    // Every replica answers to the service's alias; each also to its own (`<name>-<i>`), its host name.
+    const hosts = replicas > 1 && (spec.volumes ?? []).length > 0 ? Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}`) : undefined;
+    return new ServiceHandle(spec, containers, { hosts });
   }
 
   /** The service's first replica publishes every published port of the service, in the spec's port order. */

@@ -167,56 +167,62 @@ export class KubernetesPlatform extends PlatformBase {
     const podSpec = replicaCount > 1 ? { ...this.podSpec(spec, configMap, "Always"), affinity: spreadAcrossNodes(spec.name) } : this.podSpec(spec, configMap, "Always");
     const hash = filesHash(spec);
     const template = { metadata: { labels, annotations: hash === undefined ? undefined : { "lakehouse/files-sha256": hash } }, spec: podSpec };
-    const common = {
-      dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(dependables(spec) ?? [])],
-    };
+
     const replicas = String(replicaCount);
     const volumes = spec.volumes ?? [];
-    const workload =
-      volumes.length > 0
-        ? new StatefulSetV1(scope, id, {
-            ...common,
-            metadata,
-            waitForRollout: true,
-            spec: {
-              serviceName: spec.name,
-              replicas,
-              selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
-              template,
-              volumeClaimTemplate: volumes.map((v) => ({
-                metadata: { name: v.name },
-                spec: {
-                  accessModes: ["ReadWriteOnce"],
-                  storageClassName: this.storageClassName,
-                  resources: { requests: { storage: `${v.sizeGiB ?? 1}Gi` } },
-                },
-              })),
-            },
-          })
-        : new DeploymentV1(scope, id, {
-            ...common,
-            metadata,
-            waitForRollout: true,
-            spec: {
-              replicas,
-              selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
-              template,
-            },
-          });
-    let replicasHost: string | undefined;
-    if (replicaCount > 1 && ports.length > 0) {
-      // The Service's one virtual address reaches some replica; this headless one lists each.
-      replicasHost = `${spec.name}${REPLICAS_SUFFIX}`;
+    // The Service's one virtual address reaches some replica; a headless one lists each, and
+    // governs a replicated StatefulSet so that each pod has a stable name (`<pod>.<name>-replicas`).
+    // Pods are listed before they are ready: peers that must find each other to become ready (a
+    // controller quorum) would wait for each other otherwise.
+    const replicasHost = replicaCount > 1 && ports.length > 0 ? `${spec.name}${REPLICAS_SUFFIX}` : undefined;
+    const replicasService =
+      replicasHost &&
       new ServiceV1(scope, `${id}ReplicasService`, {
         dependsOn: [this.namespaceResource],
         metadata: { ...metadata, name: replicasHost },
         spec: {
           clusterIp: "None",
+          publishNotReadyAddresses: true,
           selector: { [NAME_LABEL]: spec.name },
           port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
         },
       });
-    }
+    const stateful = volumes.length > 0;
+    const common = {
+      dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(replicasService ? [replicasService] : []), ...(dependables(spec) ?? [])],
+    };
+    const workload = stateful
+      ? new StatefulSetV1(scope, id, {
+          ...common,
+          metadata,
+          waitForRollout: true,
+          spec: {
+            serviceName: replicasHost ?? spec.name,
+            // Replicas start together: one that waits for its peers (a quorum) must not block their start.
+            podManagementPolicy: replicasHost ? "Parallel" : undefined,
+            replicas,
+            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+            template,
+            volumeClaimTemplate: volumes.map((v) => ({
+              metadata: { name: v.name },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: this.storageClassName,
+                resources: { requests: { storage: `${v.sizeGiB ?? 1}Gi` } },
+              },
+            })),
+          },
+        })
+      : new DeploymentV1(scope, id, {
+          ...common,
+          metadata,
+          waitForRollout: true,
+          spec: {
+            replicas,
+            selector: { matchLabels: { "app.kubernetes.io/name": spec.name } },
+            template,
+          },
+        });
     if (replicaCount > 1) {
       // A drain or a node upgrade takes one replica at a time; the others keep serving.
       new PodDisruptionBudgetV1(scope, `${id}DisruptionBudget`, {
@@ -225,7 +231,8 @@ export class KubernetesPlatform extends PlatformBase {
         spec: { maxUnavailable: "1", selector: { matchLabels: { [NAME_LABEL]: spec.name } } },
       });
     }
-    return new ServiceHandle(spec, [workload], replicasHost);
+    const hosts = stateful && replicasHost ? Array.from({ length: replicaCount }, (_, i) => `${spec.name}-${i}.${replicasHost}`) : undefined;
+    return new ServiceHandle(spec, [workload], { all: replicasHost, hosts });
   }
 
   protected renderJob(scope: Construct, id: string, spec: CheckedJobSpec): JobHandle {

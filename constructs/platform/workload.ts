@@ -298,9 +298,22 @@ export class ServiceHandle implements IDependable {
     /** The spec the service was rendered from. */
     public readonly spec: ServiceSpec,
     public readonly dependables: ITerraformDependable[],
-    /** A host name that resolves to every replica's own address. @default - the service's host name */
-    private readonly replicasHost: string = spec.name,
+    private readonly replicas: ReplicaNames = {},
   ) {}
+
+  /**
+   * The stable host name of each replica of a stateful service (one with volumes), in ordinal
+   * order: `<name>-0`, `<name>-1`, ... on Docker, `<name>-0.<name>-replicas`, ... on Kubernetes.
+   * A replica's own host name ends in its ordinal (`<name>-<i>`), so its process can tell which it
+   * is. Software that names its peers in its configuration (a KRaft controller quorum) reads them
+   * here. A single replica or a stateless service has none: throws.
+   */
+  public get replicaHosts(): string[] {
+    if (!this.replicas.hosts) {
+      throw new Error(`Service '${this.spec.name}' has no stable host name per replica: only a stateful service (with volumes) of more than one replica has`);
+    }
+    return this.replicas.hosts;
+  }
 
   /** Host name inside the platform network. */
   public get host(): string {
@@ -324,8 +337,16 @@ export class ServiceHandle implements IDependable {
    */
   public replicasEndpoint(portName: string): Endpoint {
     const port = this.endpoint(portName);
-    return new Endpoint(this.replicasHost, port.port, this.dependables);
+    return new Endpoint(this.replicas.all ?? this.spec.name, port.port, this.dependables);
   }
+}
+
+/** How a platform names the replicas of a service, for {@link ServiceHandle}. */
+export interface ReplicaNames {
+  /** A host name whose A records are every replica's address. @default - the service's name */
+  readonly all?: string;
+  /** Each replica's stable host name, in ordinal order (stateful services of several replicas). @default - none */
+  readonly hosts?: string[];
 }
 
 /** What `platform.job()` returns. */

@@ -24,7 +24,7 @@ const ENVIRONMENT = environments(settingsFromEnv()).find((e) => e.name === STACK
 if (ENVIRONMENT?.kind !== "kubernetes") throw new Error(`E2E_K8S_STACK: '${STACK}' is no Kubernetes stack of stacks/environments.ts`);
 const NAMESPACE = ENVIRONMENT.namespace ?? "lakehouse";
 /** The workloads the stack runs more than one replica of, each losing a pod in the chaos test. */
-const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "trino-worker"];
+const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "kafka", "trino-worker"];
 const OUT = path.join(ROOT, "test-output");
 // Its own synth output: the Docker e2e may synthesize cdktf.out with other settings meanwhile.
 const OUTDIR = `cdktf.out.${STACK}`;

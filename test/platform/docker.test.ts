@@ -96,6 +96,32 @@ describe("DockerPlatform", () => {
     ).toEqual(["lakehouse-worker-0", "lakehouse-worker-1", "lakehouse-worker-2"]);
   });
 
+  test("replicas of a stateful service each keep a volume of their own and a stable host name; the first keeps the single replica's volume", () => {
+    let hosts: string[] = [];
+    const s = synthOn("docker", (scope, platform) => {
+      const broker = platform.service(scope, "Broker", { name: "broker", image: "b:1", ports: [{ name: "p", port: 9092 }], volumes: [{ name: "data", path: "/data" }], replicas: 3 });
+      hosts = broker.replicaHosts;
+      expect(broker.replicasEndpoint("p").address).toBe("broker:9092");
+    });
+    expect(hosts).toEqual(["broker-0", "broker-1", "broker-2"]);
+    expect(Object.values<any>(s.resources("docker_volume")).map((v) => v.name)).toEqual(["lakehouse-broker-data", "lakehouse-broker-1-data", "lakehouse-broker-2-data"]);
+    expect(["broker-0", "broker-1", "broker-2"].map((n) => s.container(n).volumes[0].volume_name)).toEqual([
+      "${docker_volume.BrokerVolumeData.name}",
+      "${docker_volume.BrokerVolumeData1.name}",
+      "${docker_volume.BrokerVolumeData2.name}",
+    ]);
+    expect(s.container("broker-1").hostname).toBe("broker-1");
+  });
+
+  test("a single replica or a stateless service has no host name per replica", () => {
+    synthOn("docker", (scope, platform) => {
+      const one = platform.service(scope, "One", { name: "one", image: "o:1", volumes: [{ name: "data", path: "/data" }] });
+      const web = platform.service(scope, "Web", { name: "web", image: "w:1", replicas: 2 });
+      expect(() => one.replicaHosts).toThrow(/Service 'one' has no stable host name per replica/);
+      expect(() => web.replicaHosts).toThrow(/only a stateful service/);
+    });
+  });
+
   test("published ports are reported as service/port -> 127.0.0.1:port, and publishedAddress finds them", () => {
     const { stack, platform } = stackOn("docker");
     const web = platform.service(stack, "A", {

@@ -102,6 +102,21 @@ describe("KubernetesPlatform", () => {
     });
   });
 
+  test("a replicated StatefulSet is governed by its headless Service, starts its pods together, and names each pod", () => {
+    let hosts: string[] = [];
+    const s = synthOn("kubernetes", (scope, platform) => {
+      const broker = platform.service(scope, "Broker", { name: "broker", image: "b:1", ports: [{ name: "p", port: 9092 }], volumes: [{ name: "data", path: "/data" }], replicas: 3, runAsUser: 1000 });
+      hosts = broker.replicaHosts;
+    });
+    expect(hosts).toEqual(["broker-0.broker-replicas", "broker-1.broker-replicas", "broker-2.broker-replicas"]);
+    const sts = s.k8s("kubernetes_stateful_set_v1", "broker").spec;
+    expect(sts).toMatchObject({ service_name: "broker-replicas", pod_management_policy: "Parallel", replicas: "3" });
+    expect(s.k8s("kubernetes_service_v1", "broker-replicas").spec.publish_not_ready_addresses).toBe(true);
+    // A single replica keeps its plain Service as governor and the ordered start.
+    expect(synth().k8s("kubernetes_stateful_set_v1", "db").spec).toMatchObject({ service_name: "db" });
+    expect(synth().k8s("kubernetes_stateful_set_v1", "db").spec.pod_management_policy).toBeUndefined();
+  });
+
   test("probes come from the health check; requests and limits are set", () => {
     const c = synth().k8s("kubernetes_stateful_set_v1", "db").spec.template.spec.container[0];
     expect(c.readiness_probe).toEqual({ period_seconds: 2, timeout_seconds: 5, failure_threshold: 3, tcp_socket: [{ port: "5432" }] });
