@@ -466,7 +466,12 @@ describe("dev stack on the local Docker engine", () => {
       }
     });
 
-    test("names the query hop when Trino is stopped", () => {
+    test("names the query hop when Trino is stopped", async () => {
+      // Dagster's sensors start dbt builds when the raw tables change (verify's canary does): one
+      // launched while Trino is stopped fails, and `status` reports its job's newest run failed.
+      // Stopped meanwhile, as an operator would for maintenance; started again after.
+      const orchestrator = stack.access.orchestrator;
+      const automation = orchestrator && (await pauseAutomation(url(orchestrator.dagster, "Dagster"), orchestrator.codeLocation, () => undefined));
       docker("stop", `${PREFIX}-trino`);
       try {
         const r = lakehouse("verify", STACK, "--timeout", "15");
@@ -474,6 +479,8 @@ describe("dev stack on the local Docker engine", () => {
         expect(r.out).toContain(`verify failed at hop 'iceberg raw': Trino unreachable at ${url(stack.access.query?.trino, "Trino")}`);
       } finally {
         docker("start", `${PREFIX}-trino`);
+        await eventually("Trino to answer again", 180_000, async () => ((await trinoRows(lake.trino, "SELECT 1").catch(() => [])).length === 1 ? true : undefined));
+        await automation?.resume();
       }
     });
   });
