@@ -2,6 +2,7 @@
 # End-to-end tier on Kubernetes: the k8s stack deployed for real on the local single-node cluster
 # of scripts/k8s/ (built from source), verified, destroyed. Prepares what it needs (engine,
 # offline toolchain, locally built images, the cluster, which imports them), then runs jest.
+#   E2E_K8S_STACK=k8s-ha  the production profile instead of `k8s` (and its chaos test)
 #   E2E_KEEP=1        leave the stack running after the tests (destroy it yourself)
 #   E2E_K8S_KEEP_UP=1 leave the cluster running afterwards (default: `npm run k8s:down`)
 set -euo pipefail
@@ -23,9 +24,11 @@ log "cluster up in ${K8S_UP_SECONDS}s"
 
 export KUBECONFIG="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/admin.conf"
 export KUBECTL="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/bin/kubectl"
-# One node of 2 cores: the stack's CPU requests (~4.4 cores in full) scaled to fit. Metabase has
-# no local image; the analytics layer (dbt, Dagster) stays on.
-export LAKEHOUSE_K8S_CPU_FRACTION="${LAKEHOUSE_K8S_CPU_FRACTION:-0.25}"
+# One node of 2 cores: the stack's CPU requests scaled to fit (k8s: 5.4 cores in full, x0.25;
+# k8s-ha: 8.75, x0.2, as 0.25 left a deploy job unschedulable). Metabase has no local image; the
+# analytics layer (dbt, Dagster) stays on.
+if [[ "${E2E_K8S_STACK:-k8s}" == "k8s-ha" ]]; then default_fraction=0.2; else default_fraction=0.25; fi
+export LAKEHOUSE_K8S_CPU_FRACTION="${LAKEHOUSE_K8S_CPU_FRACTION:-$default_fraction}"
 export LAKEHOUSE_DASHBOARDS="${LAKEHOUSE_DASHBOARDS:-off}"
 
 FIGURES="test-output/e2e-${E2E_K8S_STACK:-k8s}-figures.json"
