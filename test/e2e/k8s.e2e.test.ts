@@ -50,9 +50,10 @@ function stateHasResources(): boolean {
   return fs.existsSync(state) && (JSON.parse(fs.readFileSync(state, "utf8")).resources ?? []).length > 0;
 }
 
-function kubectl(...args: string[]): { status: number | null; out: string } {
+/** Runs kubectl: `out` is what it printed (stdout and stderr), `stdout` its standard output alone (kubectl notes such as "Defaulted container" go to stderr). */
+function kubectl(...args: string[]): { status: number | null; out: string; stdout: string } {
   const r = spawnSync(KUBECTL, args, { encoding: "utf8", env: process.env });
-  return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
+  return { status: r.status, out: `${r.stdout}${r.stderr}`.trim(), stdout: r.stdout };
 }
 
 /** What the cluster says when a deploy fails: pods, recent events, logs of unready pods. */
@@ -327,7 +328,7 @@ for (const t of process.argv.slice(1)) {
   });
 
   (STACK === "k8s-ha" ? test : test.skip)("a pod of each replicated workload deleted in turn under a continuous workload: the others carry on, nothing lost or duplicated", async () => {
-    const workloads = JSON.parse(kubectl("get", "deployments,statefulsets", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    const workloads = JSON.parse(kubectl("get", "deployments,statefulsets", "-n", NAMESPACE, "-o", "json").stdout).items as any[];
     expect(
       workloads
         .filter((w) => w.spec.replicas > 1)
@@ -335,13 +336,13 @@ for (const t of process.argv.slice(1)) {
         .sort(),
     ).toEqual(REPLICATED);
     const podsOf = (name: string) =>
-      (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").out).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
+      (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").stdout).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
     // Connect: the worker that runs the connector's task, the one whose loss matters.
     const victim = (name: string): string => {
       const pods = podsOf(name);
       if (name !== "connect") return pods[0].metadata.name;
       const connector = stack.access.cdc!.connectorName;
-      const state = JSON.parse(kubectl("exec", "-n", NAMESPACE, pods[0].metadata.name, "--", "curl", "-s", `http://localhost:8083/connectors/${connector}/status`).out);
+      const state = JSON.parse(kubectl("exec", "-n", NAMESPACE, pods[0].metadata.name, "-c", "connect", "--", "curl", "-s", `http://localhost:8083/connectors/${connector}/status`).stdout);
       const ip = String(state.tasks[0].worker_id).split(":")[0];
       return pods.find((p) => p.status.podIP === ip)!.metadata.name;
     };
