@@ -126,55 +126,41 @@ export const DEV_PORTS = {
 /** Every environment stack that main.ts synthesizes. */
 export function environments(settings: EnvironmentSettings): Environment[] {
   const engine = settings.dashboards;
+  // What every stack runs: the seeded bank database, the pipeline, the dashboards if on.
+  const lakehouse = (options: Omit<LakehouseOptions, "sourceDb" | "dashboards"> = {}): LakehouseOptions => ({
+    imageRegistry: settings.imageRegistry,
+    sourceDb: { seedData: true },
+    ...options,
+    streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, ...(options.streamJob || {}) },
+    dashboards: engine && { engine },
+  });
+  const onCluster = (name: string, namespace: string, options: LakehouseOptions): KubernetesEnvironment => ({
+    kind: "kubernetes",
+    name,
+    namespace,
+    kubeconfigPath: settings.kubeconfigPath,
+    kubeContext: settings.kubeContext,
+    cpuRequestFraction: settings.k8sCpuRequestFraction,
+    // The same ports as dev, for `kubectl port-forward`; Kafka advertises localhost:19092.
+    publish: DEV_PORTS,
+    lakehouse: options,
+  });
   return [
-    {
-      kind: "docker",
-      name: "dev",
-      publish: DEV_PORTS,
-      lakehouse: {
-        imageRegistry: settings.imageRegistry,
-        sourceDb: { seedData: true },
-        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs },
-        dashboards: engine && { engine },
-      },
-    },
-    {
-      kind: "kubernetes",
-      name: "k8s",
-      namespace: "lakehouse",
-      kubeconfigPath: settings.kubeconfigPath,
-      kubeContext: settings.kubeContext,
-      cpuRequestFraction: settings.k8sCpuRequestFraction,
-      // The same ports as dev, for `kubectl port-forward`; Kafka advertises localhost:19092.
-      publish: DEV_PORTS,
-      lakehouse: {
-        imageRegistry: settings.imageRegistry,
-        sourceDb: { seedData: true },
-        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs },
-        dashboards: engine && { engine },
-      },
-    },
-    {
-      // The production profile, as far as replication goes so far: Kafka, Connect, the Flink
-      // TaskManagers, the catalog and Trino's workers run several replicas, with a disruption
-      // budget each. The Flink JobManager (no standby yet), MinIO and the databases are single
-      // (see README, "Production profile").
-      kind: "kubernetes",
-      name: "k8s-ha",
-      namespace: "lakehouse-ha",
-      kubeconfigPath: settings.kubeconfigPath,
-      kubeContext: settings.kubeContext,
-      cpuRequestFraction: settings.k8sCpuRequestFraction,
-      publish: DEV_PORTS,
-      lakehouse: {
-        imageRegistry: settings.imageRegistry,
-        sourceDb: { seedData: true },
+    { kind: "docker", name: "dev", publish: DEV_PORTS, lakehouse: lakehouse() },
+    onCluster("k8s", "lakehouse", lakehouse()),
+    // The production profile, as far as replication goes so far: Kafka, Connect, the Flink
+    // TaskManagers, the catalog and Trino's workers run several replicas, with a disruption
+    // budget each. The Flink JobManager (no standby yet), MinIO and the databases are single
+    // (see README, "Production profile").
+    onCluster(
+      "k8s-ha",
+      "lakehouse-ha",
+      lakehouse({
         cdc: { kafkaBrokers: 3, connectWorkers: 2 },
         warehouse: { catalogStore: "postgres", catalogReplicas: 2 },
-        streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, taskManagers: 2, parallelism: 2 },
+        streamJob: { taskManagers: 2, parallelism: 2 },
         queryEngine: { workers: 2, coordinatorMemoryMiB: 1536, workerMemoryMiB: 1536 },
-        dashboards: engine && { engine },
-      },
-    },
+      }),
+    ),
   ];
 }
