@@ -70,7 +70,7 @@ describe("PolicyPack and PolicySuppressions", () => {
     expect(() => new PolicyPack("Dup", [new ImagePinnedRule(), new ImagePinnedRule()])).toThrow("Dup: rule id 'image-pinned' is used by two rules; give each rule its own id");
   });
 
-  test("LakehousePolicy runs the nine built-in rules plus any additional ones", () => {
+  test("LakehousePolicy runs the ten built-in rules plus any additional ones", () => {
     const custom = { id: "team-naming", description: "d", check: () => [] };
     expect(new LakehousePolicy({ additionalRules: [custom] }).rules.map((r) => r.id)).toEqual([
       "image-pinned",
@@ -81,6 +81,7 @@ describe("PolicyPack and PolicySuppressions", () => {
       "kubernetes-pod-security",
       "kubernetes-read-only-root",
       "kubernetes-network-policy",
+      "kubernetes-disruption-budget",
       "stateful-persistence",
       "team-naming",
     ]);
