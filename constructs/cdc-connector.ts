@@ -3,7 +3,7 @@ import { Id } from "@cdktf/provider-random/lib/id";
 import { Construct } from "constructs";
 import { asset } from "./assets";
 import { defaultImage, LOCAL_IMAGE_REGISTRY, POSTGRES_USER_ID } from "./images";
-import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget } from "./metrics";
+import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget, scrapeTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
 import { FRESHNESS_PROBE_TABLE, ISourceDb } from "./source-db";
@@ -250,16 +250,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     this.kafkaExternal = kafka.endpoint("external");
     const connect = this.connectWorker(props);
     this.connect = connect.endpoint("http");
-    this.metricsTargets = [
-      ...(this.kafkaAgent ? [this.brokers > 1 ? { job: "kafka", endpoint: kafka.replicasEndpoint("metrics"), everyReplica: true } : { job: "kafka", endpoint: kafka.endpoint("metrics") }] : []),
-      ...(this.metrics
-        ? [
-            (props.connectWorkers ?? 1) > 1
-              ? { job: "kafka-connect", endpoint: connect.replicasEndpoint("metrics"), everyReplica: true }
-              : { job: "kafka-connect", endpoint: connect.endpoint("metrics") },
-          ]
-        : []),
-    ];
+    this.metricsTargets = [...(this.kafkaAgent ? [scrapeTarget("kafka", kafka, "metrics")] : []), ...(this.metrics ? [scrapeTarget("kafka-connect", connect, "metrics")] : [])];
     this.registration = this.registrationJob(props);
     this.snapshotJob = this.snapshotRequests(props);
     this.dependables = this.snapshotJob.dependables;

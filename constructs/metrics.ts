@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Endpoint, HealthCheck, IDependable, IPlatform, Secret } from "./platform/workload";
+import { Endpoint, HealthCheck, IDependable, IPlatform, Secret, ServiceHandle } from "./platform/workload";
 
 /** A place a layer serves Prometheus metrics: one scrape job per kind of process. */
 export interface MetricsTarget {
@@ -22,6 +22,11 @@ export interface MetricsTarget {
    * @default false
    */
   readonly everyReplica?: boolean;
+}
+
+/** The scrape target of `service`'s port `portName`: each replica when it runs several, else the one it has. */
+export function scrapeTarget(job: string, service: ServiceHandle, portName: string): MetricsTarget {
+  return (service.spec.replicas ?? 1) > 1 ? { job, endpoint: service.replicasEndpoint(portName), everyReplica: true } : { job, endpoint: service.endpoint(portName) };
 }
 
 /** A layer that serves metrics. */

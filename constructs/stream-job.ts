@@ -7,7 +7,7 @@ import { ICdcStream } from "./cdc-connector";
 import { credentialFor, IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { NODE_USER, nodeJob, nodeScriptCommand, nodeScriptFiles } from "./platform/node-job";
-import { IMetricsSource, MetricsTarget } from "./metrics";
+import { IMetricsSource, MetricsTarget, scrapeTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, PortSpec, Secret, ServiceHandle } from "./platform/workload";
 import { flinkSinkType, flinkSourceType, flinkValue, icebergType, TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateUnreservedIdentifier, ValidationError } from "./validation";
@@ -213,10 +213,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     this.metricsTargets = settings.metrics
       ? [
           { job: "flink-jobmanager", endpoint: jobManager.endpoint("metrics") },
-          // One TaskManager by name, so a stopped one is a target down rather than a name gone from DNS.
-          settings.taskManagers > 1
-            ? { job: "flink-taskmanager", endpoint: taskManager.replicasEndpoint("metrics"), everyReplica: true }
-            : { job: "flink-taskmanager", endpoint: taskManager.endpoint("metrics") },
+          // One TaskManager by name (a stopped one is a target down, not a name gone from DNS); several each.
+          scrapeTarget("flink-taskmanager", taskManager, "metrics"),
         ]
       : [];
     this.gateway = this.sqlGateway(props, settings, flink);
