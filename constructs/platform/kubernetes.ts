@@ -148,6 +148,7 @@ export class KubernetesPlatform extends PlatformBase {
     const configMap = this.configMap(scope, id, spec);
     const ports = spec.ports ?? [];
 
+    const servicePorts = ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) }));
     // The Service exists before the pods so that StatefulSet DNS and dependents resolve it.
     // It depends on the namespace like everything else: created alongside it, the API server
     // answers 'namespaces "lakehouse" not found' (seen on a real cluster).
@@ -159,12 +160,12 @@ export class KubernetesPlatform extends PlatformBase {
             metadata,
             spec: {
               selector: { "app.kubernetes.io/name": spec.name },
-              port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
+              port: servicePorts,
             },
           });
 
     const replicaCount = spec.replicas ?? 1;
-    const podSpec = replicaCount > 1 ? { ...this.podSpec(spec, configMap, "Always"), affinity: spreadAcrossNodes(spec.name) } : this.podSpec(spec, configMap, "Always");
+    const podSpec = { ...this.podSpec(spec, configMap, "Always"), affinity: replicaCount > 1 ? spreadAcrossNodes(spec.name) : undefined };
     const hash = filesHash(spec);
     const template = { metadata: { labels, annotations: hash === undefined ? undefined : { "lakehouse/files-sha256": hash } }, spec: podSpec };
 
@@ -184,7 +185,7 @@ export class KubernetesPlatform extends PlatformBase {
           clusterIp: "None",
           publishNotReadyAddresses: true,
           selector: { [NAME_LABEL]: spec.name },
-          port: ports.map((p) => ({ name: p.name, port: p.port, targetPort: String(p.port) })),
+          port: servicePorts,
         },
       });
     const stateful = volumes.length > 0;

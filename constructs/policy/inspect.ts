@@ -19,6 +19,12 @@ export function asBlock(value: unknown): TerraformBlock {
   return typeof value === "object" && value !== null ? (value as TerraformBlock) : {};
 }
 
+/** The namespace of a Kubernetes object: its `metadata.namespace`, or `default` when it sets none. */
+export function namespaceOf(config: TerraformBlock): string {
+  const ns = asBlock(blocks(config.metadata)[0]).namespace;
+  return typeof ns === "string" ? ns : "default";
+}
+
 /** A string that Terraform computes at plan or apply time (holds an interpolation). */
 export function isExpression(value: unknown): boolean {
   return typeof value === "string" && value.includes("${");

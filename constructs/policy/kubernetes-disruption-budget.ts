@@ -1,5 +1,5 @@
-import { asBlock, blocks, isKubernetes } from "./inspect";
-import { IPolicyRule, IStackView, PolicyFinding, SynthesizedElement, TerraformBlock } from "./rule";
+import { asBlock, blocks, isKubernetes, namespaceOf } from "./inspect";
+import { IPolicyRule, IStackView, PolicyFinding, SynthesizedElement } from "./rule";
 
 const WORKLOAD_TYPES = ["kubernetes_deployment_v1", "kubernetes_deployment", "kubernetes_stateful_set_v1", "kubernetes_stateful_set"];
 const BUDGET_TYPES = ["kubernetes_pod_disruption_budget_v1", "kubernetes_pod_disruption_budget"];
@@ -39,9 +39,4 @@ export class KubernetesDisruptionBudgetRule implements IPolicyRule {
       },
     ];
   }
-}
-
-function namespaceOf(config: TerraformBlock): string {
-  const ns = asBlock(blocks(config.metadata)[0]).namespace;
-  return typeof ns === "string" ? ns : "default";
 }

@@ -1,4 +1,4 @@
-import { asBlock, blocks, isKubernetes, podSpecs } from "./inspect";
+import { asBlock, blocks, isKubernetes, namespaceOf, podSpecs } from "./inspect";
 import { IPolicyRule, IStackView, PolicyFinding, SynthesizedElement, TerraformBlock } from "./rule";
 
 const POLICY_TYPES = ["kubernetes_network_policy_v1", "kubernetes_network_policy"];
@@ -38,11 +38,6 @@ export class KubernetesNetworkPolicyRule implements IPolicyRule {
       },
     ];
   }
-}
-
-function namespaceOf(config: TerraformBlock): string {
-  const ns = asBlock(blocks(config.metadata)[0]).namespace;
-  return typeof ns === "string" ? ns : "default";
 }
 
 function isDefaultDeny(spec: TerraformBlock): boolean {
