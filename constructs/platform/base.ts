@@ -220,6 +220,7 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
     validateInteger(PLATFORM, `resources.memoryMiB of ${what}`, spec.resources.memoryMiB, MIN_MEMORY_MIB);
   }
   validateInteger(PLATFORM, `runAsUser of ${what}`, spec.runAsUser, 1);
+  if (spec.leaderElectionGroup !== undefined) validateDnsLabel(PLATFORM, `leaderElectionGroup of ${what}`, spec.leaderElectionGroup);
   for (const endpoint of spec.connectsTo ?? []) validateInteger(PLATFORM, `port of ${what}'s connectsTo ${endpoint.host}`, endpoint.port, 1, 65535);
   for (const path of spec.writablePaths ?? [])
     validatePattern(PLATFORM, `writable path of ${what}`, path, WRITABLE_PATH, "an absolute path of letters, digits, '.', '_', '-' and '/'", (v) =>

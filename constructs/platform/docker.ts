@@ -3,7 +3,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { validateDnsLabel } from "../validation";
+import { validateDnsLabel, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase, PublishedPort } from "./base";
 import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
@@ -154,7 +154,16 @@ export class DockerPlatform extends PlatformBase {
     return { name: spec.name, value: secretValue(scope, id, spec) };
   }
 
-  private containerConfig(spec: ContainerSpec): Omit<ContainerConfig, "name"> {
+  private containerConfig(spec: ContainerSpec & { name: string }): Omit<ContainerConfig, "name"> {
+    if (spec.leaderElectionGroup !== undefined) {
+      throw new ValidationError(
+        "DockerPlatform",
+        `leaderElectionGroup of '${spec.name}'`,
+        "needs the platform's API to elect a leader, and Docker has none",
+        spec.leaderElectionGroup,
+        "Run one replica of it on Docker (e.g. StreamJob jobManagers: 1), or deploy the stack on Kubernetes.",
+      );
+    }
     // The base rejected a variable set in both env and secretEnv.
     const env = { ...(spec.env ?? {}), ...Object.fromEntries(Object.entries(spec.secretEnv ?? {}).map(([k, s]) => [k, s.value])) };
     const resources = spec.resources ?? DEFAULT_RESOURCES;

@@ -5,7 +5,10 @@ import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, networkPolicyV1SpecEgressToTerraform } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
+import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import {
@@ -16,7 +19,8 @@ import {
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
 import { IResolvable, Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
-import { validateDnsLabel, ValidationError } from "../validation";
+import { PolicySuppressions } from "../policy/suppressions";
+import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase, TMP } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
@@ -58,6 +62,14 @@ export interface KubernetesPlatformProps {
    * @default true
    */
   readonly networkPolicies?: boolean;
+  /**
+   * Ports the Kubernetes API server answers on, as pods reach it: the `kubernetes` Service's port
+   * and the port its endpoints listen on (a kubeadm cluster's 6443). Workloads with a
+   * `leaderElectionGroup` may connect to them (any address: where the API server lives differs
+   * from cluster to cluster).
+   * @default [443, 6443]
+   */
+  readonly apiServerPorts?: number[];
 }
 
 const SECRET_KEY = "value";
@@ -70,6 +82,8 @@ const READINESS_FAILURE_THRESHOLD = 3;
 const LIVENESS_RETRY_FACTOR = 4;
 const LIVENESS_INTERVAL_FACTOR = 2;
 const NAME_LABEL = "app.kubernetes.io/name";
+/** The rule a workload that calls the API is exempt from (kept in step with KubernetesServiceAccountTokenRule.ID). */
+const TOKEN_RULE = "kubernetes-service-account-token";
 /** Suffix of the headless Service that lists a replicated service's pods (see ServiceHandle.replicasEndpoint). */
 const REPLICAS_SUFFIX = "-replicas";
 /** Pod restarts of a failing Job before it counts as failed (within its deadline). */
@@ -86,7 +100,8 @@ const JOB_BACKOFF_LIMIT = 4;
  * empty directories at `/tmp` and the workload's `writablePaths`, and no service-account token.
  * Network policies deny every connection but the flows workloads declare (`connectsTo`). A
  * service with more than one replica gets a PodDisruptionBudget (one replica down at a time) and
- * a preference to spread its replicas over nodes.
+ * a preference to spread its replicas over nodes. The workloads of a `leaderElectionGroup` share a
+ * service account that may use the namespace's ConfigMaps and nothing else, with its token mounted.
  */
 export class KubernetesPlatform extends PlatformBase {
   /** Always `kubernetes`. */
@@ -103,6 +118,9 @@ export class KubernetesPlatform extends PlatformBase {
   private readonly imagePullPolicy: string;
   private readonly cpuRequestFraction: number;
   private readonly networkPolicies: boolean;
+  private readonly apiServerPorts: number[];
+  /** The role binding of each leader-election group's service account, created with the group's first workload. */
+  private readonly leaderElectionAccess = new Map<string, RoleBindingV1>();
   /** Every declared connection, for the network policies (read at synthesis). */
   private readonly flows: { client: string; endpoint: Endpoint }[] = [];
 
@@ -117,6 +135,8 @@ export class KubernetesPlatform extends PlatformBase {
     this.namespaceResource = new NamespaceV1(this, "Namespace", {
       metadata: { name: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } },
     });
+    this.apiServerPorts = props.apiServerPorts ?? [443, 6443];
+    for (const port of this.apiServerPorts) validateInteger("KubernetesPlatform", "apiServerPorts", port, 1, 65535);
     this.networkPolicies = props.networkPolicies ?? true;
     if (this.networkPolicies) {
       // Every pod of the namespace: nothing in, nothing out but DNS, unless a policy below allows it.
@@ -189,8 +209,9 @@ export class KubernetesPlatform extends PlatformBase {
         },
       });
     const stateful = volumes.length > 0;
+    const access = this.leaderElectionAccessOf(spec);
     const common = {
-      dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(replicasService ? [replicasService] : []), ...(dependables(spec) ?? [])],
+      dependsOn: [this.namespaceResource, ...(service ? [service] : []), ...(replicasService ? [replicasService] : []), ...(access ? [access] : []), ...(dependables(spec) ?? [])],
     };
     const workload = stateful
       ? new StatefulSetV1(scope, id, {
@@ -224,6 +245,7 @@ export class KubernetesPlatform extends PlatformBase {
             template,
           },
         });
+    if (access) PolicySuppressions.add(workload, TOKEN_RULE, tokenReason(spec));
     if (replicaCount > 1) {
       // A drain or a node upgrade takes one replica at a time; the others keep serving.
       new PodDisruptionBudgetV1(scope, `${id}DisruptionBudget`, {
@@ -246,8 +268,9 @@ export class KubernetesPlatform extends PlatformBase {
     // hash goes in the environment, a change of which replaces the Job (and so runs it again).
     const hash = filesHash(spec);
     const podSpec = this.podSpec(hash !== undefined ? { ...spec, env: { ...spec.env, LAKEHOUSE_FILES_SHA256: hash } } : spec, configMap, "Never");
+    const access = this.leaderElectionAccessOf(spec);
     const job = new JobV1(scope, id, {
-      dependsOn: [this.namespaceResource, ...(dependables(spec) ?? [])],
+      dependsOn: [this.namespaceResource, ...(access ? [access] : []), ...(dependables(spec) ?? [])],
       metadata: { name: spec.name, namespace: this.namespace, labels },
       // No ttlSecondsAfterFinished: a job the cluster deletes would be re-created by the next apply.
       spec: {
@@ -258,6 +281,7 @@ export class KubernetesPlatform extends PlatformBase {
       waitForCompletion: true,
       timeouts: { create: `${timeout}s`, update: `${timeout}s` },
     });
+    if (access) PolicySuppressions.add(job, TOKEN_RULE, tokenReason(spec));
     return new JobHandle(spec, [job]);
   }
 
@@ -298,10 +322,13 @@ export class KubernetesPlatform extends PlatformBase {
         },
       });
     }
-    if (connectsTo.length === 0 && ports.length === 0) return;
+    // The API server is outside the stack: no service of it, so any address on its ports.
+    const apiServer = spec.leaderElectionGroup === undefined ? [] : this.apiServerPorts.map((port) => new Endpoint("kubernetes.default.svc", port));
+    if (connectsTo.length === 0 && ports.length === 0 && apiServer.length === 0) return;
     const egress = (): NetworkPolicyV1SpecEgress[] => {
       const byHost = new Map<string, Set<number>>();
-      for (const e of [...connectsTo.map((c) => this.canonical(c)), ...ports.map((p) => new Endpoint(spec.name, p.port))]) byHost.set(e.host, (byHost.get(e.host) ?? new Set()).add(e.port));
+      for (const e of [...connectsTo.map((c) => this.canonical(c)), ...ports.map((p) => new Endpoint(spec.name, p.port)), ...apiServer])
+        byHost.set(e.host, (byHost.get(e.host) ?? new Set()).add(e.port));
       return [...byHost].map(([host, hostPorts]) => ({
         // A host that is no service of this platform is outside the stack: any address, on its ports.
         to: [this.serviceNamed(host) ? { podSelector: { matchLabels: { [NAME_LABEL]: host } } } : { ipBlock: { cidr: "0.0.0.0/0" } }],
@@ -348,6 +375,34 @@ export class KubernetesPlatform extends PlatformBase {
         ).message,
       ];
     });
+  }
+
+  /**
+   * The service account of the workload's leader-election group (created with the group's first
+   * workload), bound to a Role that may use the namespace's ConfigMaps and nothing else: the
+   * binding, which a pod must wait for (it names the account and the role).
+   */
+  private leaderElectionAccessOf(spec: ContainerSpec): RoleBindingV1 | undefined {
+    const group = spec.leaderElectionGroup;
+    if (group === undefined) return undefined;
+    const existing = this.leaderElectionAccess.get(group);
+    if (existing) return existing;
+    const scope = new Construct(this, `LeaderElection${group.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())}`);
+    const metadata = { name: `${group}-leader-election`, namespace: this.namespace, labels: { "app.kubernetes.io/part-of": "lakehouse" } };
+    const account = new ServiceAccountV1(scope, "ServiceAccount", { dependsOn: [this.namespaceResource], metadata, automountServiceAccountToken: false });
+    const role = new RoleV1(scope, "Role", {
+      dependsOn: [this.namespaceResource],
+      metadata,
+      rule: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] }],
+    });
+    const binding = new RoleBindingV1(scope, "RoleBinding", {
+      dependsOn: [this.namespaceResource],
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+      subject: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: this.namespace }],
+    });
+    this.leaderElectionAccess.set(group, binding);
+    return binding;
   }
 
   private configMap(scope: Construct, id: string, spec: ContainerSpec & { name: string }): ConfigMapV1 | undefined {
@@ -435,11 +490,13 @@ export class KubernetesPlatform extends PlatformBase {
             resources: { requests: { cpu: "1m", memory: "32Mi" }, limits: { memory: "32Mi" } },
             securityContext: container.securityContext,
           };
+    const group = spec.leaderElectionGroup;
     return {
       restartPolicy,
       enableServiceLinks: false,
-      // No workload of the stack talks to the Kubernetes API.
-      automountServiceAccountToken: false,
+      // Only a workload that elects its leader through the API gets a token, of an account for that alone.
+      serviceAccountName: group && `${group}-leader-election`,
+      automountServiceAccountToken: group !== undefined,
       securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: "RuntimeDefault" } },
       initContainer: seed && [seed],
       container: [container],
@@ -489,6 +546,10 @@ function spreadAcrossNodes(name: string): StatefulSetV1SpecTemplateSpec["affinit
 }
 
 const tcp = (port: number) => ({ port: String(port), protocol: "TCP" });
+
+function tokenReason(spec: ContainerSpec & { name: string }): string {
+  return `'${spec.name}' takes part in leader election '${spec.leaderElectionGroup}' through the Kubernetes API: its service account may use the namespace's ConfigMaps and nothing else`;
+}
 
 function probe(health: HealthCheck, periodSeconds: number, failureThreshold: number): StatefulSetV1SpecTemplateSpecContainerReadinessProbe {
   const p = health.probe;

@@ -230,6 +230,15 @@ export interface ContainerSpec {
    * @default [] - it connects to nothing
    */
   readonly connectsTo?: Endpoint[];
+  /**
+   * A group of workloads that elect a leader among their replicas, and find it, through the
+   * platform's own API (Flink's Kubernetes HA services keep the leader and the jobs' pointers in
+   * ConfigMaps). On Kubernetes the group's workloads share a service account that may read and
+   * write the namespace's ConfigMaps and nothing else; its token is mounted, and the API server
+   * is reachable. Docker has no such API and refuses it.
+   * @default - none: no token, no access to the platform's API
+   */
+  readonly leaderElectionGroup?: string;
   /** Workloads that must be healthy (services) or complete (jobs) before this one starts. @default [] */
   readonly dependsOn?: IDependable[];
 }

@@ -2,37 +2,25 @@ import { asBlock, blocks, isKubernetes, podContainers, podSpecs } from "./inspec
 import { IPolicyRule, PolicyFinding, SynthesizedElement, TerraformBlock } from "./rule";
 
 /**
- * Every Kubernetes pod meets the restricted Pod Security Standard and carries no credential it
- * does not use:
- * - the pod mounts no service-account token (`automount_service_account_token = false`): a
- *   token in a pod that never calls the API only serves whoever breaks into it;
- * - every container and init container runs as non-root (`run_as_non_root`, on the container or
- *   the pod), may not escalate privileges, drops every capability (`drop = ["ALL"]`) and runs
- *   under the seccomp profile `RuntimeDefault` (or a `Localhost` one), set on the container or
- *   the pod.
+ * Every Kubernetes container and init container meets the restricted Pod Security Standard: it
+ * runs as non-root (`run_as_non_root`, on the container or the pod), may not escalate privileges,
+ * drops every capability (`drop = ["ALL"]`) and runs under the seccomp profile `RuntimeDefault`
+ * (or a `Localhost` one), set on the container or the pod.
  *
- * A read-only root filesystem is its own rule ({@link KubernetesReadOnlyRootRule}), so that a
- * workload whose image cannot run with one is suppressed for that alone.
+ * A read-only root filesystem ({@link KubernetesReadOnlyRootRule}) and the service-account token
+ * ({@link KubernetesServiceAccountTokenRule}) are rules of their own, so that a workload that
+ * needs either is suppressed for that alone.
  */
 export class KubernetesPodSecurityRule implements IPolicyRule {
   /** Rule id. */
   public static readonly ID = "kubernetes-pod-security";
   public readonly id = KubernetesPodSecurityRule.ID;
-  public readonly description = "Kubernetes pods run as non-root, drop every capability, use seccomp RuntimeDefault and mount no service-account token.";
+  public readonly description = "Kubernetes containers run as non-root, drop every capability and use seccomp RuntimeDefault.";
 
   public check(element: SynthesizedElement): PolicyFinding[] {
     if (element.kind !== "resource" || !isKubernetes(element.type)) return [];
     const address = `${element.type}.${element.name}`;
     const findings: PolicyFinding[] = [];
-    for (const pod of podSpecs(element.config)) {
-      if (pod.spec.automount_service_account_token !== false) {
-        findings.push({
-          level: "error",
-          message: `${address} ${pod.at} mounts the service account's token (automount_service_account_token is not false).`,
-          fix: "Set automount_service_account_token = false on the pod spec (platform workloads get it), or suppress with the reason the pod calls the Kubernetes API.",
-        });
-      }
-    }
     for (const c of podContainers(element.config)) {
       const own = securityContext(c.container);
       const pod = securityContext(c.pod.spec);
@@ -50,6 +38,29 @@ export class KubernetesPodSecurityRule implements IPolicyRule {
       });
     }
     return findings;
+  }
+}
+
+/**
+ * No Kubernetes pod mounts a service-account token (`automount_service_account_token = false`):
+ * a token in a pod that never calls the API only serves whoever breaks into it. A pod that does
+ * call it (platform workloads with a `leaderElectionGroup`) is suppressed with the reason.
+ */
+export class KubernetesServiceAccountTokenRule implements IPolicyRule {
+  /** Rule id. */
+  public static readonly ID = "kubernetes-service-account-token";
+  public readonly id = KubernetesServiceAccountTokenRule.ID;
+  public readonly description = "Kubernetes pods mount no service-account token unless they call the Kubernetes API.";
+
+  public check(element: SynthesizedElement): PolicyFinding[] {
+    if (element.kind !== "resource" || !isKubernetes(element.type)) return [];
+    return podSpecs(element.config)
+      .filter((pod) => pod.spec.automount_service_account_token !== false)
+      .map((pod) => ({
+        level: "error",
+        message: `${element.type}.${element.name} ${pod.at} mounts the service account's token (automount_service_account_token is not false).`,
+        fix: "Set automount_service_account_token = false on the pod spec (platform workloads get it), or suppress with the reason the pod calls the Kubernetes API.",
+      }));
   }
 }
 

@@ -1,7 +1,7 @@
 import { ImagePinnedRule } from "./image-pinned";
 import { KubernetesDisruptionBudgetRule } from "./kubernetes-disruption-budget";
 import { KubernetesNetworkPolicyRule } from "./kubernetes-network-policy";
-import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule } from "./kubernetes-pod-security";
+import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule, KubernetesServiceAccountTokenRule } from "./kubernetes-pod-security";
 import { KubernetesResourcesRule } from "./kubernetes-resources";
 import { LoopbackHostPortsRule } from "./loopback-host-ports";
 import { NoLiteralCredentialsRule } from "./no-literal-credentials";
@@ -31,6 +31,7 @@ export interface LakehousePolicyProps {
  * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
  * | `kubernetes-pod-security` | {@link KubernetesPodSecurityRule} |
  * | `kubernetes-read-only-root` | {@link KubernetesReadOnlyRootRule} |
+ * | `kubernetes-service-account-token` | {@link KubernetesServiceAccountTokenRule} |
  * | `kubernetes-network-policy` | {@link KubernetesNetworkPolicyRule} |
  * | `kubernetes-disruption-budget` | {@link KubernetesDisruptionBudgetRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
@@ -51,6 +52,7 @@ export class LakehousePolicy extends PolicyPack {
       new KubernetesResourcesRule(),
       new KubernetesPodSecurityRule(),
       new KubernetesReadOnlyRootRule(),
+      new KubernetesServiceAccountTokenRule(),
       new KubernetesNetworkPolicyRule(),
       new KubernetesDisruptionBudgetRule(),
       new StatefulPersistenceRule(),

@@ -154,6 +154,13 @@ describe("DockerPlatform", () => {
     expect(synthOf(stack).find("docker_container", (c) => c.name === "quiet-a").ports ?? []).toEqual([]);
   });
 
+  test("a leader-election group is refused: Docker has no API to elect a leader through", () => {
+    const { stack, platform } = stackOn("docker");
+    expect(() => platform.service(stack, "A", { name: "a", image: "a:1", replicas: 2, leaderElectionGroup: "flink" })).toThrow(
+      `DockerPlatform: leaderElectionGroup of 'a' needs the platform's API to elect a leader, and Docker has none (got "flink"). Run one replica of it on Docker (e.g. StreamJob jobManagers: 1), or deploy the stack on Kubernetes.`,
+    );
+  });
+
   test("two workloads with one name fail", () => {
     const { stack, platform } = stackOn("docker");
     platform.service(stack, "A", { name: "a", image: "a:1" });

@@ -1,7 +1,7 @@
-import { Testing } from "cdktf";
+import { Aspects, Testing } from "cdktf";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Endpoint, HealthCheck } from "../../constructs";
-import { stackOn, synthOn } from "../helpers";
+import { stackOn, Synth, synthOn } from "../helpers";
 
 describe("KubernetesPlatform", () => {
   const synth = () =>
@@ -253,6 +253,56 @@ describe("KubernetesPlatform", () => {
         `KubernetesPlatform: connectsTo of 'migrate' names port 5433 of service 'db', which does not listen there (ports: sql 5432) (got "db:5433"). Connect to one of its ports (handle.endpoint("<name>")), or declare the port on 'db'.`,
       );
     });
+  });
+
+  test("a leader-election group shares one service account that may use ConfigMaps only; its pods mount the token, reach the API server, and are exempt from the token rule alone", () => {
+    const { LakehousePolicy } = jest.requireActual("../../constructs");
+    const { stack, platform } = stackOn("kubernetes");
+    Aspects.of(stack).add(new LakehousePolicy());
+    platform.service(stack, "Leader", { name: "leader", image: "l:1", runAsUser: 1000, replicas: 2, ports: [{ name: "rpc", port: 6123 }], leaderElectionGroup: "flink" });
+    platform.service(stack, "Follower", { name: "follower", image: "f:1", runAsUser: 1000, leaderElectionGroup: "flink", connectsTo: [new Endpoint("leader", 6123)] });
+    platform.service(stack, "Other", { name: "other", image: "o:1", runAsUser: 1000 });
+    const synthesized = JSON.parse(Testing.synth(stack, true));
+    const s = new Synth(synthesized);
+    expect(Object.values<any>(synthesized.resource.kubernetes_service_account_v1).map((a) => a.metadata.name)).toEqual(["flink-leader-election"]);
+    expect(Object.values<any>(synthesized.resource.kubernetes_role_v1).map((r) => r.rule)).toEqual([
+      [{ api_groups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] }],
+    ]);
+    const binding = Object.values<any>(synthesized.resource.kubernetes_role_binding_v1);
+    expect(binding).toHaveLength(1);
+    expect(binding[0].subject).toEqual([{ kind: "ServiceAccount", name: expect.stringMatching(/kubernetes_service_account_v1\./), namespace: "lakehouse" }]);
+    for (const name of ["leader", "follower"]) {
+      const workload = s.k8sWorkload(name);
+      expect(workload.spec.template.spec).toMatchObject({ service_account_name: "flink-leader-election", automount_service_account_token: true });
+      expect(workload.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_role_binding_v1\./)]));
+    }
+    expect(s.k8sWorkload("other").spec.template.spec).toMatchObject({ automount_service_account_token: false });
+    expect(s.k8sWorkload("other").spec.template.spec.service_account_name).toBeUndefined();
+    // The API server is outside the stack: its ports, any address.
+    const egress = Object.values<any>(synthesized.resource.kubernetes_network_policy_v1).find((p) => p.metadata.name === "follower-egress").spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ ip_block: { cidr: "0.0.0.0/0" } }],
+      ports: [
+        { port: "443", protocol: "TCP" },
+        { port: "6443", protocol: "TCP" },
+      ],
+    });
+    // The token rule is suppressed with the reason on those two; every other rule still holds for them.
+    const infos = stack.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === "@cdktf/info").map((m) => String(m.data)));
+    expect(infos.filter((i) => /kubernetes-service-account-token/.test(i))).toEqual([
+      expect.stringMatching(/'leader' takes part in leader election 'flink' through the Kubernetes API: its service account may use the namespace's ConfigMaps and nothing else/),
+      expect.stringMatching(/'follower' takes part in leader election 'flink'/),
+    ]);
+  });
+
+  test("apiServerPorts and leaderElectionGroup are checked", () => {
+    const { KubernetesPlatform } = jest.requireActual("../../constructs");
+    const { stack } = stackOn("docker");
+    expect(() => new KubernetesPlatform(stack, "K8s", { apiServerPorts: [0] })).toThrow(/KubernetesPlatform: apiServerPorts/);
+    const { stack: other, platform } = stackOn("kubernetes");
+    expect(() => platform.service(other, "A", { name: "a", image: "a:1", runAsUser: 1000, leaderElectionGroup: "Flink_HA" })).toThrow(
+      /Platform: leaderElectionGroup of service 'a' must be a DNS label/,
+    );
   });
 
   test("secrets are Kubernetes Secrets referenced by env, never inlined", () => {

@@ -1,5 +1,5 @@
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
-import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule } from "../../constructs";
+import { KubernetesPodSecurityRule, KubernetesReadOnlyRootRule, KubernetesServiceAccountTokenRule, PolicySuppressions } from "../../constructs";
 import { check, deployment, policyStack } from "./helpers";
 
 const RESTRICTED = {
@@ -11,7 +11,7 @@ const RESTRICTED = {
 };
 
 describe("kubernetes-pod-security", () => {
-  test("fails: a token mounted, and containers that may run as root, escalate, keep capabilities or run unconfined", () => {
+  test("fails: containers that may run as root, escalate, keep capabilities or run unconfined", () => {
     const stack = policyStack();
     deployment(stack, "Defaults", {});
     deployment(stack, "Unconfined", { securityContext: { ...RESTRICTED, seccompProfile: { type: "Unconfined" }, capabilities: { drop: ["NET_RAW"] } } }, { automountServiceAccountToken: false });
@@ -33,7 +33,6 @@ describe("kubernetes-pod-security", () => {
     const f = check(stack, new KubernetesPodSecurityRule());
 
     expect(f.errors).toEqual([
-      expect.stringMatching(/^policy\/Defaults: .*kubernetes_deployment_v1\.Defaults spec\.template\.spec mounts the service account's token/),
       expect.stringMatching(
         /^policy\/Defaults: .*spec\.template\.spec\.container\[0\] \('main'\) lacks run_as_non_root = true, allow_privilege_escalation = false, capabilities \{ drop = \["ALL"\] \}, seccomp_profile \{ type = "RuntimeDefault" \}\./,
       ),
@@ -43,7 +42,7 @@ describe("kubernetes-pod-security", () => {
     expect(f.thrown).toMatch(/kubernetes-pod-security/);
   });
 
-  test("passes: no token, and the restricted context on the container or partly on the pod", () => {
+  test("passes: the restricted context on the container or partly on the pod", () => {
     const stack = policyStack();
     deployment(stack, "Container", { securityContext: RESTRICTED }, { automountServiceAccountToken: false });
     deployment(
@@ -53,6 +52,31 @@ describe("kubernetes-pod-security", () => {
       { automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, seccompProfile: { type: "Localhost", localhostProfile: "profiles/app.json" } } },
     );
     expect(check(stack, new KubernetesPodSecurityRule())).toEqual({ errors: [], warnings: [], infos: [], thrown: undefined });
+  });
+});
+
+describe("kubernetes-service-account-token", () => {
+  test("fails: a pod that mounts the token, by default or on purpose", () => {
+    const stack = policyStack();
+    deployment(stack, "Defaults", { securityContext: RESTRICTED });
+    deployment(stack, "Mounted", { securityContext: RESTRICTED }, { automountServiceAccountToken: true });
+    const f = check(stack, new KubernetesServiceAccountTokenRule());
+    expect(f.errors).toEqual([
+      expect.stringMatching(/^policy\/Defaults: .*kubernetes_deployment_v1\.Defaults spec\.template\.spec mounts the service account's token/),
+      expect.stringMatching(/^policy\/Mounted: .*kubernetes_deployment_v1\.Mounted spec\.template\.spec mounts the service account's token/),
+    ]);
+    expect(f.thrown).toMatch(/kubernetes-service-account-token/);
+  });
+
+  test("passes: no token; a pod that calls the API passes with the reason suppressed, and the pod-security rule still checks it", () => {
+    const stack = policyStack();
+    deployment(stack, "Plain", { securityContext: RESTRICTED }, { automountServiceAccountToken: false });
+    const leader = deployment(stack, "Leader", {}, { automountServiceAccountToken: true });
+    PolicySuppressions.add(leader, KubernetesServiceAccountTokenRule.ID, "elects a leader through ConfigMaps");
+    const f = check(stack, new KubernetesServiceAccountTokenRule());
+    expect(f.errors).toEqual([]);
+    expect(f.infos).toEqual([expect.stringMatching(/elects a leader through ConfigMaps/)]);
+    expect(check(stack, new KubernetesPodSecurityRule()).errors).toEqual([expect.stringMatching(/^policy\/Leader: .*lacks run_as_non_root/)]);
   });
 });
 

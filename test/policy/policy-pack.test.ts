@@ -70,7 +70,7 @@ describe("PolicyPack and PolicySuppressions", () => {
     expect(() => new PolicyPack("Dup", [new ImagePinnedRule(), new ImagePinnedRule()])).toThrow("Dup: rule id 'image-pinned' is used by two rules; give each rule its own id");
   });
 
-  test("LakehousePolicy runs the ten built-in rules plus any additional ones", () => {
+  test("LakehousePolicy runs the eleven built-in rules plus any additional ones", () => {
     const custom = { id: "team-naming", description: "d", check: () => [] };
     expect(new LakehousePolicy({ additionalRules: [custom] }).rules.map((r) => r.id)).toEqual([
       "image-pinned",
@@ -80,6 +80,7 @@ describe("PolicyPack and PolicySuppressions", () => {
       "kubernetes-resources",
       "kubernetes-pod-security",
       "kubernetes-read-only-root",
+      "kubernetes-service-account-token",
       "kubernetes-network-policy",
       "kubernetes-disruption-budget",
       "stateful-persistence",
