@@ -19,6 +19,12 @@ const STATE_PREFIX = "flink/";
  * keeper restores the newest checkpoint it finds under its own.
  */
 const PROBE_STATE_PREFIX = "flink-probe/";
+/** Where the JobManagers' HA services keep job graphs and checkpoint pointers, beside the keepers' prefixes. */
+const HA_STATE_PREFIX = "flink-ha/";
+/** The Kubernetes HA services' cluster id: the prefix of the ConfigMaps they keep. */
+const HA_CLUSTER_ID = "lakehouse-flink";
+/** Services of the Flink cluster that find (or are) the leading JobManager through the platform's API. */
+const LEADER_ELECTION_GROUP = "flink";
 /** The image's start-up writes conf/config.yaml; Flink writes its logs under log/. */
 const FLINK_WRITABLE_PATHS = ["/opt/flink/conf", "/opt/flink/log"];
 
@@ -34,6 +40,15 @@ export interface StreamJobProps {
   readonly jobName?: string;
   /** @default 1 */
   readonly taskManagers?: number;
+  /**
+   * JobManagers: one, or a leader and standbys through Flink's Kubernetes HA services. With more
+   * than one, the leader and each running job's graph and newest checkpoint are kept in
+   * ConfigMaps and under `s3://<bucket>/flink-ha/`, and a standby takes the jobs over from their
+   * newest checkpoint when the leader is lost, before a keeper would have to restore them. Docker
+   * has no such services: more than one needs a Kubernetes platform.
+   * @default 1
+   */
+  readonly jobManagers?: number;
   /**
    * Slots per TaskManager. Each slot runs one parallel copy of the whole pipeline; the freshness
    * probe's job takes one more, and one is left for `lakehouse bench --peer`.
@@ -205,14 +220,14 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
     this.probeSql = probeJob?.sql;
     this.jobLabelPatterns = [settings.family, ...(probe ? [probeFamily(settings.family)] : [])].map(jobLabelPattern);
 
-    const flink = flinkRuntime(props.warehouse, settings);
+    const flink = flinkRuntime(props, settings);
     const jobManager = this.jobManagerService(props, settings, flink);
     this.jobManager = jobManager.endpoint("http");
     this.jobManagerRpc = [jobManager.endpoint("rpc"), jobManager.endpoint("blob")];
     const taskManager = this.taskManagerService(props, settings, flink);
     this.metricsTargets = settings.metrics
       ? [
-          { job: "flink-jobmanager", endpoint: jobManager.endpoint("metrics") },
+          scrapeTarget("flink-jobmanager", jobManager, "metrics"),
           // One TaskManager by name (a stopped one is a target down, not a name gone from DNS); several each.
           scrapeTarget("flink-taskmanager", taskManager, "metrics"),
         ]
@@ -258,10 +273,14 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
 
   /** The JobManager: web UI, REST API and the scheduler of the session cluster. */
   private jobManagerService(props: StreamJobProps, settings: StreamJobSettings, flink: FlinkRuntime): ServiceHandle {
+    const ha = settings.jobManagers > 1;
     const jobManager = props.platform.service(this, "JobManager", {
       name: "flink-jobmanager",
       image: settings.image,
-      args: ["jobmanager"],
+      // A leader publishes its own address for the others to find: the pod's, not the Service's.
+      ...(ha ? { command: ["/bin/bash", "-c", 'exec /docker-entrypoint.sh jobmanager "$(hostname -i)"'] } : { args: ["jobmanager"] }),
+      replicas: settings.jobManagers,
+      leaderElectionGroup: ha ? LEADER_ELECTION_GROUP : undefined,
       env: flink.env,
       secretEnv: flink.secretEnv,
       ports: [{ name: "http", port: 8081 }, { name: "rpc", port: 6123 }, { name: "blob", port: 6124 }, ...metricsPorts(settings)],
@@ -285,6 +304,7 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
       env: flink.env,
       secretEnv: flink.secretEnv,
       replicas: settings.taskManagers,
+      leaderElectionGroup: settings.jobManagers > 1 ? LEADER_ELECTION_GROUP : undefined,
       ports: [{ name: "rpc", port: TASKMANAGER_RPC_PORT }, { name: "data", port: TASKMANAGER_DATA_PORT }, { name: "metric-query", port: METRIC_QUERY_PORT }, ...metricsPorts(settings)],
       resources: { cpuMillis: 500, memoryMiB: settings.taskManagerMemoryMiB },
       runAsUser: 9999,
@@ -308,6 +328,8 @@ export class StreamJob extends Construct implements IDependable, IMetricsSource 
         "-Drest.address=flink-jobmanager",
         "-Drest.port=8081",
         "-Dexecution.target=remote",
+        // It submits through the Service, whichever JobManager answers (a standby forwards to the leader).
+        ...(settings.jobManagers > 1 ? ["-Dhigh-availability.type=NONE"] : []),
       ],
       env: flink.env,
       secretEnv: flink.secretEnv,
@@ -461,6 +483,7 @@ const ROLLOUT_TIMEOUT_SECONDS = 900;
 /** The props of a {@link StreamJob} with defaults applied and validated. */
 interface StreamJobSettings {
   readonly taskManagers: number;
+  readonly jobManagers: number;
   readonly taskSlots: number;
   readonly parallelism: number;
   readonly checkpointIntervalMs: number;
@@ -482,6 +505,7 @@ interface StreamJobSettings {
 function resolveSettings(props: StreamJobProps): StreamJobSettings {
   const settings: StreamJobSettings = {
     taskManagers: props.taskManagers ?? 1,
+    jobManagers: props.jobManagers ?? 1,
     taskSlots: props.taskSlots ?? 3,
     parallelism: props.parallelism ?? 1,
     checkpointIntervalMs: props.checkpointIntervalMs ?? 10_000,
@@ -496,11 +520,21 @@ function resolveSettings(props: StreamJobProps): StreamJobSettings {
     metrics: props.metrics ?? true,
   };
   validateSettings(settings, props.cdc.freshnessProbe !== undefined);
+  if (settings.jobManagers > 1 && props.platform.kind !== "kubernetes") {
+    throw new ValidationError(
+      "StreamJob",
+      "jobManagers",
+      `must be 1 on ${props.platform.kind}: a standby JobManager finds the leader through Flink's Kubernetes HA services, which only Kubernetes has`,
+      settings.jobManagers,
+      "Set jobManagers: 1, or deploy the stack on Kubernetes.",
+    );
+  }
   return settings;
 }
 
 function validateSettings(s: StreamJobSettings, probe: boolean): void {
   validateInteger("StreamJob", "taskManagers", s.taskManagers, 1, 100);
+  validateInteger("StreamJob", "jobManagers", s.jobManagers, 1, 3);
   validateInteger("StreamJob", "taskSlots", s.taskSlots, 1, 64);
   validateInteger("StreamJob", "parallelism", s.parallelism, 1);
   const slots = s.taskManagers * s.taskSlots - (probe ? 1 : 0);
@@ -599,7 +633,8 @@ interface FlinkRuntime {
   readonly secretEnv: Record<string, Secret>;
 }
 
-function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): FlinkRuntime {
+function flinkRuntime({ warehouse, platform }: StreamJobProps, s: StreamJobSettings): FlinkRuntime {
+  const location = platform.location;
   const properties = [
     "jobmanager.rpc.address: flink-jobmanager",
     "rest.address: flink-jobmanager",
@@ -619,6 +654,14 @@ function flinkRuntime(warehouse: IIcebergWarehouse, s: StreamJobSettings): Flink
     `s3.endpoint: ${warehouse.s3.url("http")}`,
     "s3.path.style.access: true",
     "restart-strategy.type: exponential-delay",
+    ...(s.jobManagers > 1 && location.kind === "kubernetes"
+      ? [
+          "high-availability.type: kubernetes",
+          `high-availability.storageDir: s3://${warehouse.bucket}/${HA_STATE_PREFIX}`,
+          `kubernetes.cluster-id: ${HA_CLUSTER_ID}`,
+          `kubernetes.namespace: ${location.namespace}`,
+        ]
+      : []),
     ...(s.metrics
       ? [
           "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory",

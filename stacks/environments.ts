@@ -149,16 +149,16 @@ export function environments(settings: EnvironmentSettings): Environment[] {
     { kind: "docker", name: "dev", publish: DEV_PORTS, lakehouse: lakehouse() },
     onCluster("k8s", "lakehouse", lakehouse()),
     // The production profile, as far as replication goes so far: Kafka, Connect, the Flink
-    // TaskManagers, the catalog and Trino's workers run several replicas, with a disruption
-    // budget each. The Flink JobManager (no standby yet), MinIO and the databases are single
-    // (see README, "Production profile").
+    // JobManagers (a leader and a standby) and TaskManagers, the catalog and Trino's workers run
+    // several replicas, with a disruption budget each. MinIO and the databases are single (see
+    // README, "Production profile").
     onCluster(
       "k8s-ha",
       "lakehouse-ha",
       lakehouse({
         cdc: { kafkaBrokers: 3, connectWorkers: 2 },
         warehouse: { catalogStore: "postgres", catalogReplicas: 2 },
-        streamJob: { taskManagers: 2, parallelism: 2 },
+        streamJob: { jobManagers: 2, taskManagers: 2, parallelism: 2 },
         queryEngine: { workers: 2, coordinatorMemoryMiB: 1536, workerMemoryMiB: 1536 },
       }),
     ),

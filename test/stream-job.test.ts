@@ -114,6 +114,32 @@ describe("StreamJob cluster configuration", () => {
     expect(rollout({ checkpointIntervalMs: 20000 }).JOB_NAME).not.toBe(base.JOB_NAME);
   });
 
+  test("jobManagers: 2 on Kubernetes runs a leader and a standby through Flink's Kubernetes HA services", () => {
+    const s = synthOn("kubernetes", build({ jobManagers: 2 }));
+    const jobManager = s.k8sWorkload("flink-jobmanager");
+    expect(jobManager.spec.replicas).toBe("2");
+    // Each JobManager publishes its own pod's address as the leader's.
+    expect(jobManager.spec.template.spec.container[0].command).toEqual(["/bin/bash", "-c", 'exec /docker-entrypoint.sh jobmanager "$(hostname -i)"']);
+    const properties = s.env("flink-jobmanager").FLINK_PROPERTIES;
+    expect(properties).toContain("high-availability.type: kubernetes\nhigh-availability.storageDir: s3://lakehouse/flink-ha/\nkubernetes.cluster-id: lakehouse-flink\nkubernetes.namespace: lakehouse");
+    // The TaskManagers find the leader the same way; the gateway goes through the Service.
+    expect(s.env("flink-taskmanager").FLINK_PROPERTIES).toBe(properties);
+    for (const name of ["flink-jobmanager", "flink-taskmanager"]) expect(s.k8sWorkload(name).spec.template.spec.service_account_name).toBe("flink-leader-election");
+    expect(s.k8sWorkload("flink-sql-gateway").spec.template.spec.automount_service_account_token).toBe(false);
+    expect(s.k8sWorkload("flink-sql-gateway").spec.template.spec.container[0].args).toContain("-Dhigh-availability.type=NONE");
+    // One JobManager: no HA, as before.
+    const single = synthOn("kubernetes", build());
+    expect(single.env("flink-jobmanager").FLINK_PROPERTIES).not.toContain("high-availability");
+    expect(single.k8sWorkload("flink-jobmanager").spec.template.spec.automount_service_account_token).toBe(false);
+  });
+
+  test("jobManagers above 1 on Docker, or out of range, fails synth naming the prop and the fix", () => {
+    expect(() => synthOn("docker", build({ jobManagers: 2 }))).toThrow(
+      "StreamJob: jobManagers must be 1 on docker: a standby JobManager finds the leader through Flink's Kubernetes HA services, which only Kubernetes has (got 2). Set jobManagers: 1, or deploy the stack on Kubernetes.",
+    );
+    expect(() => synthOn("kubernetes", build({ jobManagers: 0 }))).toThrow(/StreamJob: jobManagers must be/);
+  });
+
   test("the keeper knows every table it writes, with the Iceberg types of the current state", () => {
     const tables = JSON.parse(synthOn("docker", build()).upload("flink-pipeline", "/job/tables.json"));
     expect(tables.raw).toEqual([

@@ -23,7 +23,9 @@ const STACK = process.env.E2E_K8S_STACK ?? "k8s";
 const ENVIRONMENT = environments(settingsFromEnv()).find((e) => e.name === STACK);
 if (ENVIRONMENT?.kind !== "kubernetes") throw new Error(`E2E_K8S_STACK: '${STACK}' is no Kubernetes stack of stacks/environments.ts`);
 const NAMESPACE = ENVIRONMENT.namespace ?? "lakehouse";
-/** The workloads the stack runs more than one replica of, each losing a pod in the chaos test. */
+/** Whether the stack runs a standby JobManager (Flink's Kubernetes HA services). */
+const HA_JOBMANAGER = (ENVIRONMENT.lakehouse.streamJob ? (ENVIRONMENT.lakehouse.streamJob.jobManagers ?? 1) : 1) > 1;
+/** The workloads the stack runs more than one replica of, each losing a pod in the chaos test (the JobManager's leader has a test of its own). */
 const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "kafka", "trino-worker"];
 const OUT = path.join(ROOT, "test-output");
 // Its own synth output: the Docker e2e may synthesize cdktf.out with other settings meanwhile.
@@ -54,6 +56,20 @@ function stateHasResources(): boolean {
 function kubectl(...args: string[]): { status: number | null; out: string; stdout: string } {
   const r = spawnSync(KUBECTL, args, { encoding: "utf8", env: process.env });
   return { status: r.status, out: `${r.stdout}${r.stderr}`.trim(), stdout: r.stdout };
+}
+
+/**
+ * The pod of the leading JobManager: Flink's HA services write the leader's RPC address into
+ * the cluster ConfigMap (`pekko.tcp://flink@<pod IP>:6123/...`).
+ */
+function leadingJobManager(): string {
+  const configMap = JSON.parse(kubectl("get", "configmap", "lakehouse-flink-cluster-config-map", "-n", NAMESPACE, "-o", "json").stdout);
+  const ips = new Set(Object.values(configMap.data ?? {}).flatMap((v) => [...String(v).matchAll(/@([0-9.]+):6123\//g)].map((m) => m[1])));
+  const pods = JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=flink-jobmanager", "-o", "json").stdout).items as any[];
+  const leaders = pods.filter((p) => ips.has(p.status.podIP) && !p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+  if (leaders.length !== 1)
+    throw new Error(`no single leading JobManager: leader addresses ${[...ips].join(", ") || "none"}, pods ${pods.map((p) => `${p.metadata.name} ${p.status.podIP}`).join(", ")}`);
+  return leaders[0];
 }
 
 /** What the cluster says when a deploy fails: pods, recent events, logs of unready pods. */
@@ -291,41 +307,56 @@ for (const t of process.argv.slice(1)) {
       .join(", ");
   });
 
-  test("the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated", async () => {
-    const jobManager = hostAndPort(stack.access.streamJob!.jobManager.internal);
-    const flink = await portForward(jobManager.host, jobManager.port);
-    const running = async () => ((await (await fetch(`http://127.0.0.1:${flink}/jobs/overview`)).json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
-    const { jobName, probeJobName } = stack.access.streamJob!;
-    expect((await running()).map((j: any) => j.name).sort()).toEqual([jobName, probeJobName].sort());
-    const before = (await running()).find((j: any) => j.name === jobName);
-    const probeBefore = (await running()).find((j: any) => j.name === probeJobName);
-    const writing = phaseThree(pg, 40, 1000);
-    await new Promise((r) => setTimeout(r, 3000));
-    const t0 = Date.now();
-    expect(kubectl("delete", "pod", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=flink-jobmanager", "--wait=false").status).toBe(0);
-    // The port-forward goes with the pod: forward again until the new one serves.
-    let port: number | undefined;
-    const restored = await eventually("the keeper to restore the job on the new JobManager", 600_000, async () => {
-      port ??= await portForward(jobManager.host, jobManager.port);
-      const overview = await fetch(`http://127.0.0.1:${port}/jobs/overview`).catch((err) => {
-        port = undefined;
-        throw err;
+  // One JobManager: the keeper restores each job on its replacement. A leader and a standby
+  // (Kubernetes HA services): the standby recovers the same jobs itself, the keepers do nothing.
+  test(
+    HA_JOBMANAGER
+      ? "the leading JobManager's pod deleted mid-workload: the standby takes the jobs over from their checkpoints, nothing lost or duplicated"
+      : "the JobManager's pod deleted mid-workload: the keeper restores the job from its newest checkpoint, nothing lost or duplicated",
+    async () => {
+      const jobManager = hostAndPort(stack.access.streamJob!.jobManager.internal);
+      const flink = await portForward(jobManager.host, jobManager.port);
+      const running = async () => ((await (await fetch(`http://127.0.0.1:${flink}/jobs/overview`)).json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
+      const { jobName, probeJobName } = stack.access.streamJob!;
+      expect((await running()).map((j: any) => j.name).sort()).toEqual([jobName, probeJobName].sort());
+      const before = (await running()).find((j: any) => j.name === jobName);
+      const probeBefore = (await running()).find((j: any) => j.name === probeJobName);
+      const victim = HA_JOBMANAGER ? leadingJobManager() : "-l app.kubernetes.io/name=flink-jobmanager";
+      const writing = phaseThree(pg, 40, 1000);
+      await new Promise((r) => setTimeout(r, 3000));
+      const t0 = Date.now();
+      expect(kubectl("delete", "pod", "-n", NAMESPACE, ...victim.split(" "), "--wait=false").status).toBe(0);
+      // The port-forward goes with the pod: forward again until a JobManager serves.
+      let port: number | undefined;
+      const restored = await eventually(HA_JOBMANAGER ? "the standby to run the jobs" : "the keeper to restore the job on the new JobManager", 600_000, async () => {
+        port ??= await portForward(jobManager.host, jobManager.port);
+        const overview = await fetch(`http://127.0.0.1:${port}/jobs/overview`).catch((err) => {
+          port = undefined;
+          throw err;
+        });
+        const jobs = ((await overview.json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
+        const pipeline = jobs.find((j: any) => j.name === jobName);
+        return jobs.length === 2 && pipeline && (HA_JOBMANAGER || pipeline.jid !== before.jid) ? jobs : undefined;
       });
-      const jobs = ((await overview.json()) as any).jobs.filter((j: any) => j.state === "RUNNING");
-      const pipeline = jobs.find((j: any) => j.name === jobName);
-      return jobs.length === 2 && pipeline && pipeline.jid !== before.jid ? pipeline : undefined;
-    });
-    figures["JobManager pod deleted -> jobs RUNNING again (s)"] = (Date.now() - t0) / 1000;
-    expect(restored.name).toBe(jobName);
-    // Each keeper restores its own job from its own checkpoints.
-    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out).toMatch(new RegExp(`restoring ${jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
-    expect(kubectl("logs", "-n", NAMESPACE, "deployment/flink-probe-keeper").out).toMatch(
-      new RegExp(`restoring ${probeJobName} from s3://lakehouse/flink-probe/checkpoints/${probeBefore.jid}/chk-\\d+`),
-    );
-    events.push(...(await writing));
-    figures["after the JobManager's restore: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
-    await waitForOneRawRowPerEvent(lake, events);
-  });
+      figures[`${HA_JOBMANAGER ? "leading " : ""}JobManager pod deleted -> jobs RUNNING again (s)`] = (Date.now() - t0) / 1000;
+      const keeperLogs = [kubectl("logs", "-n", NAMESPACE, "deployment/flink-pipeline").out, kubectl("logs", "-n", NAMESPACE, "deployment/flink-probe-keeper").out];
+      if (HA_JOBMANAGER) {
+        // The same jobs, recovered by the new leader; no keeper restored anything.
+        expect(restored.map((j: any) => j.jid).sort()).toEqual([before.jid, probeBefore.jid].sort());
+        expect(leadingJobManager()).not.toBe(victim);
+        for (const log of keeperLogs) expect(log).not.toMatch(/restoring/);
+        expect(kubectl("rollout", "status", "deployment/flink-jobmanager", "-n", NAMESPACE, "--timeout=600s").status).toBe(0);
+        figures["leading JobManager pod deleted -> both JobManagers ready (s)"] = (Date.now() - t0) / 1000;
+      } else {
+        // Each keeper restores its own job from its own checkpoints.
+        expect(keeperLogs[0]).toMatch(new RegExp(`restoring ${jobName} from s3://lakehouse/flink/checkpoints/${before.jid}/chk-\\d+`));
+        expect(keeperLogs[1]).toMatch(new RegExp(`restoring ${probeJobName} from s3://lakehouse/flink-probe/checkpoints/${probeBefore.jid}/chk-\\d+`));
+      }
+      events.push(...(await writing));
+      figures["after the JobManager's loss: last commit -> Trino matches (s)"] = await waitForExactState(pg, lake, 600_000, Date.now());
+      await waitForOneRawRowPerEvent(lake, events);
+    },
+  );
 
   (STACK === "k8s-ha" ? test : test.skip)("a pod of each replicated workload deleted in turn under a continuous workload: the others carry on, nothing lost or duplicated", async () => {
     const workloads = JSON.parse(kubectl("get", "deployments,statefulsets", "-n", NAMESPACE, "-o", "json").stdout).items as any[];
@@ -334,7 +365,7 @@ for (const t of process.argv.slice(1)) {
         .filter((w) => w.spec.replicas > 1)
         .map((w) => w.metadata.name)
         .sort(),
-    ).toEqual(REPLICATED);
+    ).toEqual([...REPLICATED, ...(HA_JOBMANAGER ? ["flink-jobmanager"] : [])].sort());
     const podsOf = (name: string) =>
       (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").stdout).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
     // Connect: the worker that runs the connector's task, the one whose loss matters.
