@@ -182,11 +182,31 @@ describe("k8s stack on the local Kubernetes cluster", () => {
       `${requests.reduce((sum, r) => sum + quantity(r.memory, { Mi: 1, Gi: 1024 }), 0)} / ${requests.reduce((sum, r) => sum + quantity(r.cpu, { m: 1, "": 1000 }), 0)}`;
   });
 
-  test("every running container is locked down: non-root, no capabilities, seccomp, read-only root, no service-account token", () => {
+  test("every running container is locked down: non-root, no capabilities, seccomp, read-only root, no service-account token but where Flink's HA services need one", () => {
     const pods = JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-o", "json").out).items as any[];
+    const hasToken = (p: any) => p.spec.automountServiceAccountToken !== false || p.spec.volumes?.some((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
+    // The JobManagers and TaskManagers of a stack with a standby elect and find the leader through
+    // the API, as the one account that may: ConfigMaps of the namespace, nothing else.
+    const withToken = [...new Set(pods.filter(hasToken).map((p) => `${p.metadata.labels["app.kubernetes.io/name"]} as ${p.spec.serviceAccountName}`))].sort();
+    expect(withToken).toEqual(HA_JOBMANAGER ? ["flink-jobmanager as flink-leader-election", "flink-taskmanager as flink-leader-election"] : []);
+    if (HA_JOBMANAGER) {
+      // "<verb> <resource> [namespace]": what kubectl auth can-i answers for the account.
+      const may = (question: string) => {
+        const [verb, resource, namespace = NAMESPACE] = question.split(" ");
+        return `${question}: ${kubectl("auth", "can-i", verb, resource, "-n", namespace, `--as=system:serviceaccount:${NAMESPACE}:flink-leader-election`).stdout.trim()}`;
+      };
+      expect(["create configmaps", "watch configmaps", "get secrets", "list pods", "create pods", "get configmaps default"].map(may)).toEqual([
+        "create configmaps: yes",
+        "watch configmaps: yes",
+        "get secrets: no",
+        "list pods: no",
+        "create pods: no",
+        "get configmaps default: no",
+      ]);
+    }
     const unlocked = pods.flatMap((p) => {
       const pod = p.spec.securityContext ?? {};
-      const token = p.spec.automountServiceAccountToken === false && !p.spec.volumes?.some((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
+      const token = !hasToken(p) || p.spec.serviceAccountName === "flink-leader-election";
       return [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c: any) => {
         const sc = c.securityContext ?? {};
         const ok =
