@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { appDatabase } from "./app-database";
 import { defaultImage } from "./images";
@@ -79,9 +79,17 @@ export interface IcebergWarehouseProps {
   readonly catalogImage?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
-  /** @default 20 */
+  /** Size of each MinIO server's volume. @default 20 */
   readonly storageGiB?: number;
-  /** @default - 250 millicores, 512 MiB */
+  /**
+   * MinIO servers: one, or a distributed MinIO of 3 to 16 that erasure-codes every object over
+   * one drive per server (MinIO's default parity: 1 for 3 servers, 2 for 4 or 5, ...), so any
+   * one server may be lost and every object stays readable and writable. Two are refused: a write
+   * then needs both.
+   * @default 1
+   */
+  readonly minioServers?: number;
+  /** Each MinIO server's. @default - 250 millicores, 512 MiB */
   readonly minioResources?: ResourceSpec;
   /** @default - 250 millicores, 512 MiB */
   readonly catalogResources?: ResourceSpec;
@@ -142,11 +150,18 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     this.accessKeyId = props.accessKeyId ?? "lakehouse";
     this.secretAccessKey = platform.secret(this, "SecretAccessKey", { name: "s3-secret-key", value: props.secretAccessKey });
 
+    const servers = props.minioServers ?? 1;
+    validateMinioServers(servers);
+    // Distributed, each server names every server's drive; the replicas' host names are known once rendered.
+    const drives = servers === 1 ? "/data" : Lazy.stringValue({ produce: () => minio.replicaHosts.map((host) => `http://${host}:9000/data`).join(" ") });
     const minio = platform.service(this, "Minio", {
       name: "minio",
       image: props.minioImage ?? defaultImage("minio", registry),
       // Certificates under /tmp: the default, under the image's /root, is not the server user's.
-      args: ["server", "/data", "--console-address", ":9001", "--certs-dir", "/tmp/minio-certs"],
+      ...(servers === 1
+        ? { args: ["server", drives, "--console-address", ":9001", "--certs-dir", "/tmp/minio-certs"] }
+        : { command: ["/bin/sh", "-c", `exec minio server ${drives} --console-address :9001 --certs-dir /tmp/minio-certs`] }),
+      replicas: servers,
       // Metrics without a bearer token: they name buckets and counts, never data or keys.
       env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
       secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
@@ -155,7 +170,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
         { name: "console", port: 9001 },
       ],
       volumes: [{ name: "data", path: "/data", sizeGiB: props.storageGiB ?? 20 }],
-      healthCheck: HealthCheck.http(9000, "/minio/health/live", { intervalSeconds: 3 }),
+      // Distributed, a server serves once the cluster can write (a quorum of drives), not when its process is up.
+      healthCheck: HealthCheck.http(9000, servers === 1 ? "/minio/health/live" : "/minio/health/cluster", { intervalSeconds: 3 }),
       resources: props.minioResources ?? { cpuMillis: 250, memoryMiB: 512 },
       runAsUser: 1000,
     });
@@ -247,6 +263,19 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     });
     this.catalog = catalog.endpoint("http");
     this.dependables = catalog.dependables;
+  }
+}
+
+function validateMinioServers(servers: number): void {
+  validateInteger("IcebergWarehouse", "minioServers", servers, 1, 16);
+  if (servers === 2) {
+    throw new ValidationError(
+      "IcebergWarehouse",
+      "minioServers",
+      "must not be 2: two drives hold each object as one data and one parity shard, and a write needs both servers",
+      servers,
+      "Set minioServers to 3 or more (any one may be lost), or 1.",
+    );
   }
 }
 

@@ -148,16 +148,16 @@ export function environments(settings: EnvironmentSettings): Environment[] {
   return [
     { kind: "docker", name: "dev", publish: DEV_PORTS, lakehouse: lakehouse() },
     onCluster("k8s", "lakehouse", lakehouse()),
-    // The production profile, as far as replication goes so far: Kafka, Connect, the Flink
-    // JobManagers (a leader and a standby) and TaskManagers, the catalog and Trino's workers run
-    // several replicas, with a disruption budget each. MinIO and the databases are single (see
-    // README, "Production profile").
+    // The production profile: Kafka, Connect, the Flink JobManagers (a leader and a standby) and
+    // TaskManagers, MinIO, the catalog and Trino's workers run several replicas, with a disruption
+    // budget each. The databases are single (see README, "Production profile").
     onCluster(
       "k8s-ha",
       "lakehouse-ha",
       lakehouse({
         cdc: { kafkaBrokers: 3, connectWorkers: 2 },
-        warehouse: { catalogStore: "postgres", catalogReplicas: 2 },
+        // 448 MiB a server (one uses about 260): three at 512 do not fit the 24 GiB test node beside the rest.
+        warehouse: { catalogStore: "postgres", catalogReplicas: 2, minioServers: 3, minioResources: { cpuMillis: 100, memoryMiB: 448 } },
         streamJob: { jobManagers: 2, taskManagers: 2, parallelism: 2 },
         queryEngine: { workers: 2, coordinatorMemoryMiB: 1536, workerMemoryMiB: 1536 },
       }),

@@ -90,10 +90,39 @@ describe.each(PLATFORMS)("IcebergWarehouse catalog on PostgreSQL, on %s", (kind)
   });
 });
 
+describe.each(PLATFORMS)("IcebergWarehouse with a distributed MinIO, on %s", (kind) => {
+  const synth = () => synthOn(kind, (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform, minioServers: 3 }));
+
+  test("three servers, each with a volume of its own, each naming every server's drive; ready once the cluster can write", () => {
+    const s = synth();
+    const hosts = kind === "docker" ? ["minio-0", "minio-1", "minio-2"] : ["minio-0.minio-replicas", "minio-1.minio-replicas", "minio-2.minio-replicas"];
+    const command = ["/bin/sh", "-c", `exec minio server ${hosts.map((h) => `http://${h}:9000/data`).join(" ")} --console-address :9001 --certs-dir /tmp/minio-certs`];
+    if (kind === "docker") {
+      for (const name of ["minio-0", "minio-1", "minio-2"]) {
+        expect(s.container(name).entrypoint).toEqual(command);
+        expect(s.container(name).healthcheck.test).toEqual(expect.arrayContaining([expect.stringMatching(/\/minio\/health\/cluster/)]));
+      }
+      expect(s.container("minio-1").volumes.map((v: any) => v.volume_name)).toEqual([expect.stringMatching(/MinioVolumeData1/)]);
+    } else {
+      const sts = s.k8s("kubernetes_stateful_set_v1", "minio");
+      expect(sts.spec).toMatchObject({ replicas: "3", service_name: "minio-replicas", pod_management_policy: "Parallel" });
+      expect(sts.spec.template.spec.container[0].command).toEqual(command);
+      expect(sts.spec.template.spec.container[0].readiness_probe.http_get.path).toBe("/minio/health/cluster");
+      expect(s.k8s("kubernetes_pod_disruption_budget_v1", "minio")).toBeDefined();
+    }
+  });
+});
+
 describe("IcebergWarehouse catalog props", () => {
   const build = (props: object) => () => synthOn("docker", (scope, platform) => new IcebergWarehouse(scope, "Warehouse", { platform, ...props }));
   test("several catalog servers on SQLite are refused, naming the props and the fix", () => {
     expect(build({ catalogReplicas: 2 })).toThrow(/IcebergWarehouse: catalogReplicas must be 1 with catalogStore 'sqlite'.*\(got 2\)\. Set catalogStore: 'postgres'/);
+  });
+  test("two MinIO servers, or more than 16, are refused, naming the prop and the fix", () => {
+    expect(build({ minioServers: 2 })).toThrow(
+      "IcebergWarehouse: minioServers must not be 2: two drives hold each object as one data and one parity shard, and a write needs both servers (got 2). Set minioServers to 3 or more (any one may be lost), or 1.",
+    );
+    expect(build({ minioServers: 17 })).toThrow(/IcebergWarehouse: minioServers must be an integer from 1 to 16 \(got 17\)/);
   });
   test("an unknown store and a replica count out of range are refused", () => {
     expect(build({ catalogStore: "mysql" })).toThrow(/IcebergWarehouse: catalogStore must be 'sqlite' or 'postgres' \(got "mysql"\)/);

@@ -35,9 +35,9 @@ describe("environment stacks", () => {
       return Object.fromEntries(workloads.filter((w) => Number(w.spec.replicas) > 1).map((w) => [w.metadata.name, Number(w.spec.replicas)]));
     };
     expect(replicated("k8s")).toEqual({});
-    expect(replicated("k8s-ha")).toEqual({ kafka: 3, connect: 2, "flink-jobmanager": 2, "flink-taskmanager": 2, "iceberg-rest": 2, "trino-worker": 2 });
+    expect(replicated("k8s-ha")).toEqual({ kafka: 3, connect: 2, "flink-jobmanager": 2, "flink-taskmanager": 2, "iceberg-rest": 2, minio: 3, "trino-worker": 2 });
     const budgets = Object.values<any>(JSON.parse(stacks["k8s-ha"]).resource.kubernetes_pod_disruption_budget_v1).map((b) => b.metadata.name);
-    expect(budgets.sort()).toEqual(["connect", "flink-jobmanager", "flink-taskmanager", "iceberg-rest", "kafka", "trino-worker"]);
+    expect(budgets.sort()).toEqual(["connect", "flink-jobmanager", "flink-taskmanager", "iceberg-rest", "kafka", "minio", "trino-worker"]);
   });
 
   test("synthesis is deterministic", () => {

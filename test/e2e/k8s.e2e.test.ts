@@ -26,7 +26,7 @@ const NAMESPACE = ENVIRONMENT.namespace ?? "lakehouse";
 /** Whether the stack runs a standby JobManager (Flink's Kubernetes HA services). */
 const HA_JOBMANAGER = (ENVIRONMENT.lakehouse.streamJob ? (ENVIRONMENT.lakehouse.streamJob.jobManagers ?? 1) : 1) > 1;
 /** The workloads the stack runs more than one replica of, each losing a pod in the chaos test (the JobManager's leader has a test of its own). */
-const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "kafka", "trino-worker"];
+const REPLICATED = ["connect", "flink-taskmanager", "iceberg-rest", "kafka", "minio", "trino-worker"];
 const OUT = path.join(ROOT, "test-output");
 // Its own synth output: the Docker e2e may synthesize cdktf.out with other settings meanwhile.
 const OUTDIR = `cdktf.out.${STACK}`;
