@@ -269,7 +269,11 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
     const identity: Record<string, string> =
       brokers === 1
         ? { KAFKA_NODE_ID: "1", KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093", KAFKA_ADVERTISED_LISTENERS: advertised }
-        : { BROKER_HOSTS: Lazy.stringValue({ produce: () => handle.replicaHosts.join(" ") }) };
+        : {
+            BROKER_HOSTS: Lazy.stringValue({ produce: () => handle.replicaHosts.join(" ") }),
+            // Broker i advertises localhost at this port plus i to host clients (each published or forwarded).
+            EXTERNAL_PORT: Lazy.stringValue({ produce: () => String(props.platform.publishedPort(this.kafkaExternal) ?? "") }),
+          };
     const handle = props.platform.service(this, "Kafka", {
       name: "kafka",
       image: props.kafkaImage ?? defaultImage("kafka", props.imageRegistry),
@@ -296,11 +300,11 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         ...(this.kafkaAgent ? [{ path: KAFKA_JMX_EXPORTER_CONFIG, content: asset("monitoring/jmx-kafka.yml") }] : []),
         ...(brokers > 1 ? [{ path: "/opt/lakehouse/kafka-broker.sh", content: asset("jobs/kafka-broker.sh") }] : []),
       ],
-      // The container listens on 9094; the stack publishes it at the advertised port. Brokers
-      // of a quorum reach each other's controller listener.
+      // The container listens on 9094; the stack publishes it at the advertised port (each broker
+      // at its own). Brokers of a quorum reach each other's controller listener.
       ports: [
         { name: "kafka", port: 9092 },
-        { name: "external", port: 9094 },
+        { name: "external", port: 9094, perReplica: true },
         ...(brokers > 1 ? [{ name: "controller", port: 9093 }] : []),
         ...(this.kafkaAgent ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : []),
       ],
@@ -323,11 +327,11 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
 
   /**
    * Where host clients reach the external listener: `localhost` at the published (or forwarded)
-   * port, which serves both 127.0.0.1 and a port-forward; unpublished, the listener's in-network address.
+   * port, which serves both 127.0.0.1 and a port-forward; unpublished, the listener's in-network
+   * address. Of several brokers, the first's: each advertises its own port (`jobs/kafka-broker.sh`).
    */
   private advertisedExternalAddress(platform: IPlatform): string {
-    // Several brokers advertise one name each, in the platform's network: one published port cannot serve them all.
-    const hostPort = this.brokers > 1 ? undefined : platform.publishedPort(this.kafkaExternal);
+    const hostPort = platform.publishedPort(this.kafkaExternal);
     return hostPort === undefined ? this.kafkaExternal.address : `localhost:${hostPort}`;
   }
 

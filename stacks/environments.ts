@@ -134,15 +134,15 @@ export function environments(settings: EnvironmentSettings): Environment[] {
     streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, ...(options.streamJob || {}) },
     dashboards: engine && { engine },
   });
-  const onCluster = (name: string, namespace: string, options: LakehouseOptions): KubernetesEnvironment => ({
+  const onCluster = (name: string, namespace: string, options: LakehouseOptions, publish: HostPorts = DEV_PORTS): KubernetesEnvironment => ({
     kind: "kubernetes",
     name,
     namespace,
     kubeconfigPath: settings.kubeconfigPath,
     kubeContext: settings.kubeContext,
     cpuRequestFraction: settings.k8sCpuRequestFraction,
-    // The same ports as dev, for `kubectl port-forward`; Kafka advertises localhost:19092.
-    publish: DEV_PORTS,
+    // For `kubectl port-forward`: dev's ports by default; Kafka advertises localhost:19092.
+    publish,
     lakehouse: options,
   });
   return [
@@ -161,6 +161,8 @@ export function environments(settings: EnvironmentSettings): Environment[] {
         streamJob: { jobManagers: 2, taskManagers: 2, parallelism: 2 },
         queryEngine: { workers: 2, coordinatorMemoryMiB: 1536, workerMemoryMiB: 1536 },
       }),
+      // Each broker its own forwarded port, 19192-19194 (19093 is Alertmanager's).
+      { ...DEV_PORTS, kafka: 19192 },
     ),
   ];
 }

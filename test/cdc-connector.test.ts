@@ -113,11 +113,26 @@ describe.each(PLATFORMS)("CdcConnector with replicated Kafka and Connect, on %s"
     expect(config["topic.creation.default.replication.factor"]).toBe("3");
   });
 
-  test("Connect workers advertise their own address, not the service's; host clients are told the in-network bootstrap", () => {
+  test("Connect workers advertise their own address, not the service's", () => {
+    const s = synthOn(kind, replicated);
+    expect(s.env(connect).CONNECT_REST_ADVERTISED_HOST_NAME).toBeUndefined();
+  });
+
+  test("host clients bootstrap from broker 0's host port; each broker advertises its own, published per replica on Docker", () => {
     let external = "";
     const s = synthOn(kind, (scope, platform) => (external = replicated(scope, platform).externalBootstrap));
-    expect(s.env(connect).CONNECT_REST_ADVERTISED_HOST_NAME).toBeUndefined();
-    expect(external).toBe("kafka:9094");
+    expect(external).toBe("localhost:19092");
+    expect(s.env(kafka).EXTERNAL_PORT).toBe("19092");
+    if (kind === "docker") {
+      expect(["kafka-0", "kafka-1", "kafka-2"].map((n) => s.container(n).ports)).toEqual([
+        [{ internal: 9094, external: 19092, ip: "127.0.0.1" }],
+        [{ internal: 9094, external: 19093, ip: "127.0.0.1" }],
+        [{ internal: 9094, external: 19094, ip: "127.0.0.1" }],
+      ]);
+    }
+    // Unpublished, the brokers advertise their in-network names.
+    const quiet = synthOn(kind, build({ kafkaBrokers: 3 }));
+    expect(quiet.env(kafka).EXTERNAL_PORT).toBe("");
   });
 });
 

@@ -79,17 +79,22 @@ export abstract class PlatformBase extends Construct implements IPlatform {
   public publish(endpoint: Endpoint, hostPort: number): void {
     const { service, port } = this.portOf(endpoint);
     const key = `${service.name}/${port.name}`;
-    validateInteger(PLATFORM, `host port of ${key}`, hostPort, 1, 65535);
+    const span = port.perReplica ? (service.replicas ?? 1) : 1;
+    validateInteger(PLATFORM, `host port of ${key}`, hostPort, 1, 65536 - span);
     const earlier = this.published.get(key);
     if (earlier) {
       throw new ValidationError(PLATFORM, `host port of ${key}`, `is set twice (first ${earlier.hostPort})`, hostPort, `Publish ${key} once.`);
     }
-    const owner = this.hostPorts.get(hostPort);
-    if (owner) {
-      throw new ValidationError(PLATFORM, `host port of ${key}`, `is already published by ${owner}`, hostPort, "Give each endpoint its own host port.");
+    const hostPorts = Array.from({ length: span }, (_, i) => hostPort + i);
+    for (const p of hostPorts) {
+      const owner = this.hostPorts.get(p);
+      if (owner) {
+        const what = span === 1 ? "is" : `takes ${hostPort}-${hostPort + span - 1} (one per replica), and ${p} is`;
+        throw new ValidationError(PLATFORM, `host port of ${key}`, `${what} already published by ${owner}`, hostPort, "Give each endpoint its own host port.");
+      }
     }
     const entry = { service, port, hostPort };
-    this.hostPorts.set(hostPort, key);
+    for (const p of hostPorts) this.hostPorts.set(p, key);
     this.published.set(key, entry);
     this.renderPublished(entry);
   }

@@ -48,7 +48,8 @@ export class DockerPlatform extends PlatformBase {
   private readonly publishPorts: boolean;
   private readonly images = new Map<string, Image>();
   /** The container of each service's first replica: the one that publishes its ports. */
-  private readonly publishers = new Map<string, Container>();
+  /** Each service's replicas, in ordinal order, which publish its ports. */
+  private readonly publishers = new Map<string, Container[]>();
 
   constructor(scope: Construct, id: string, props: DockerPlatformProps = {}) {
     super(scope, id);
@@ -109,22 +110,25 @@ export class DockerPlatform extends PlatformBase {
         }),
       );
     }
-    this.publishers.set(spec.name, containers[0]);
+    this.publishers.set(spec.name, containers);
     // Every replica answers to the service's alias; each also to its own (`<name>-<i>`), its host name.
     const hosts = replicas > 1 && (spec.volumes ?? []).length > 0 ? Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}`) : undefined;
     return new ServiceHandle(spec, containers, { hosts });
   }
 
-  /** The service's first replica publishes every published port of the service, in the spec's port order. */
+  /**
+   * The service's first replica publishes every published port of the service, in the spec's
+   * port order; replica i also publishes its `perReplica` ports, at their host port plus i.
+   */
   protected renderPublished(published: PublishedPort): void {
     if (!this.publishPorts) return;
     const service = published.service;
     const order = (service.ports ?? []).map((p) => p.name);
-    const ports: ContainerPorts[] = this.publishedPortList
-      .filter((p) => p.service.name === service.name)
-      .sort((a, b) => order.indexOf(a.port.name) - order.indexOf(b.port.name))
-      .map((p) => ({ internal: p.port.port, external: p.hostPort, ip: "127.0.0.1" }));
-    this.publishers.get(service.name)!.putPorts(ports);
+    const entries = this.publishedPortList.filter((p) => p.service.name === service.name).sort((a, b) => order.indexOf(a.port.name) - order.indexOf(b.port.name));
+    this.publishers.get(service.name)!.forEach((container, i) => {
+      const ports: ContainerPorts[] = entries.filter((p) => i === 0 || p.port.perReplica).map((p) => ({ internal: p.port.port, external: p.hostPort + i, ip: "127.0.0.1" }));
+      if (i === 0 || ports.length > 0) container.putPorts(ports);
+    });
   }
 
   protected renderJob(scope: Construct, id: string, spec: CheckedJobSpec): JobHandle {

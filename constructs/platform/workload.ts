@@ -144,6 +144,12 @@ export interface PortSpec {
   readonly name: string;
   /** Port the process listens on inside the workload. To reach it from the host, see {@link IPlatform.publish}. */
   readonly port: number;
+  /**
+   * Published, each replica's own at the host port plus its ordinal, for clients on the host that
+   * must reach every replica (a Kafka broker advertises its own); otherwise one replica serves it.
+   * @default false
+   */
+  readonly perReplica?: boolean;
 }
 
 /** A persistent volume mounted into a service. A service with volumes is stateful. */
@@ -404,7 +410,8 @@ export interface IPlatform extends IConstruct {
    * Makes a service's endpoint reachable from this machine at `hostPort`: on Docker the port is
    * published on 127.0.0.1 only; on Kubernetes nothing is created, the port is recorded as the
    * local end of `kubectl port-forward` (see {@link publishedPort}). The endpoint must belong to
-   * a service of this platform, and each host port serves one endpoint.
+   * a service of this platform, and each host port serves one endpoint. A `perReplica` port of a
+   * replicated service takes one host port per replica: replica i's at `hostPort + i`.
    */
   publish(endpoint: Endpoint, hostPort: number): void;
   /**

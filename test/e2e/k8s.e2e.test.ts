@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client as PgClient } from "pg";
 import { status } from "../../cli/status";
-import { getJson } from "../../cli/target";
+import { getJson, resolveTarget } from "../../cli/target";
+import { verify } from "../../cli/verify";
 import { environments, settingsFromEnv } from "../../stacks/environments";
 import { waitForExactState, waitForOneRawRowPerEvent } from "./exactness";
 import { DeployedStack, deployedStack, eventually, hostAndPort, Lake, lakeOf, postgres, trinoRows } from "./clients";
@@ -86,9 +87,11 @@ function diagnose(): string {
 }
 
 /** `kubectl port-forward` to a Service on a port the kernel picks; resolves with that port. */
-function portForward(service: string, port: number): Promise<number> {
+/** Forwards `port` of a Service (or of `pod/<name>`) to `localPort` on 127.0.0.1 (0: one the kernel picks); resolves to the local port. */
+function portForward(service: string, port: number, localPort = 0): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ["port-forward", "-n", NAMESPACE, "--address", "127.0.0.1", `svc/${service}`, `:${port}`], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const target = service.includes("/") ? service : `svc/${service}`;
+    const child = spawn(KUBECTL, ["port-forward", "-n", NAMESPACE, "--address", "127.0.0.1", target, `${localPort || ""}:${port}`], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
     forwards.push(child);
     let output = "";
     const timer = setTimeout(() => reject(new Error(`port-forward to ${service}:${port} did not start: ${output}`)), 30_000);
@@ -275,6 +278,24 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     expect(trino?.p95Seconds).toEqual(expect.any(Number));
     figures["freshness probe: commit -> kafka / trino p95 (s)"] = report.freshness.map((h) => h.p95Seconds).join(" / ");
     figures["alerts firing after the workload"] = report.alerts.map((a) => a.name).join(", ") || "none";
+  });
+
+  test("lakehouse verify from this host: a canary row through every hop, Kafka read through each broker's own advertised port", async () => {
+    const { source, cdc, streamJob, query } = stack.access;
+    // Each broker advertises localhost at the stack's Kafka port plus its ordinal: forward exactly those.
+    const { port: kafkaPort } = hostAndPort(cdc!.kafka.external);
+    const brokers = (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=kafka", "-o", "json").stdout).items as any[]).length;
+    for (let i = 0; i < brokers; i++) await portForward(brokers === 1 ? "kafka" : `pod/kafka-${i}`, 9094, kafkaPort + i);
+    const flags = {
+      postgres: await forwardTo(source.endpoint.internal),
+      connect: await forwardTo(cdc!.connect.internal),
+      flink: await forwardTo(streamJob!.jobManager.internal),
+      trino: await forwardTo(query!.trino.internal),
+    };
+    const results = await verify(resolveTarget(STACK, flags, ROOT), () => undefined, 120_000);
+    expect(results.filter((r) => !r.ok).map((r) => `${r.hop}: ${r.detail}`)).toEqual([]);
+    expect(results.map((r) => r.hop)).toEqual(expect.arrayContaining(["kafka", "iceberg state"]));
+    figures["verify: brokers forwarded / canary commit -> Kafka / current-state table (ms)"] = [brokers, ...["kafka", "iceberg state"].map((h) => results.find((r) => r.hop === h)?.ms)].join(" / ");
   });
 
   test("network policies: a pod outside the declared flows reaches neither PostgreSQL, Kafka nor Trino; the freshness probe, which declares them, reaches all three", () => {

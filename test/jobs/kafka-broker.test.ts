@@ -3,8 +3,8 @@ import * as path from "path";
 
 /** jobs/kafka-broker.sh with `env` in place of the image's start-up, so what it would start with is printed. */
 const SCRIPT = path.resolve(__dirname, "../../jobs/kafka-broker.sh");
-const run = (hostname: string, hosts: string) => {
-  const r = spawnSync("bash", [SCRIPT], { encoding: "utf8", env: { PATH: process.env.PATH, HOSTNAME: hostname, BROKER_HOSTS: hosts, BROKER_START: "env" } });
+const run = (hostname: string, hosts: string, externalPort = "") => {
+  const r = spawnSync("bash", [SCRIPT], { encoding: "utf8", env: { PATH: process.env.PATH, HOSTNAME: hostname, BROKER_HOSTS: hosts, EXTERNAL_PORT: externalPort, BROKER_START: "env" } });
   const vars = Object.fromEntries(
     r.stdout
       .split("\n")
@@ -25,6 +25,11 @@ describe("jobs/kafka-broker.sh", () => {
       KAFKA_CONTROLLER_QUORUM_VOTERS: "0@kafka-0.kafka-replicas:9093,1@kafka-1.kafka-replicas:9093,2@kafka-2.kafka-replicas:9093",
       KAFKA_ADVERTISED_LISTENERS: "PLAINTEXT://kafka-2.kafka-replicas:9092,EXTERNAL://kafka-2.kafka-replicas:9094",
     });
+  });
+
+  test("with a host port, each broker advertises localhost at that port plus its ordinal to host clients", () => {
+    expect(run("kafka-0", hosts, "19192").vars.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka-0.kafka-replicas:9092,EXTERNAL://localhost:19192");
+    expect(run("kafka-2", hosts, "19192").vars.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka-2.kafka-replicas:9092,EXTERNAL://localhost:19194");
   });
 
   test("a host name without an ordinal, or one past the last replica, stops it before Kafka starts", () => {

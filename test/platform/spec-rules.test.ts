@@ -163,6 +163,16 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
     `Platform: host port of b/web is already published by a/http (got 8080). Give each endpoint its own host port.`,
   ],
   [
+    "a per-replica port whose replicas' host ports run into another endpoint's",
+    (p, s) => {
+      const a = p.service(s, "A", { name: "a", image: "i:1", runAsUser: 1000, ports: [{ name: "http", port: 80 }] });
+      const b = p.service(s, "B", { name: "b", image: "i:1", runAsUser: 1000, replicas: 3, ports: [{ name: "peer", port: 81, perReplica: true }] });
+      p.publish(a.endpoint("http"), 8082);
+      p.publish(b.endpoint("peer"), 8080);
+    },
+    `Platform: host port of b/peer takes 8080-8082 (one per replica), and 8082 is already published by a/http (got 8080). Give each endpoint its own host port.`,
+  ],
+  [
     "one endpoint published twice",
     (p, s) => {
       const a = p.service(s, "A", { name: "a", image: "i:1", runAsUser: 1000, ports: [{ name: "http", port: 80 }] });
