@@ -47,7 +47,6 @@ export class DockerPlatform extends PlatformBase {
   public readonly network: Network;
   private readonly publishPorts: boolean;
   private readonly images = new Map<string, Image>();
-  /** The container of each service's first replica: the one that publishes its ports. */
   /** Each service's replicas, in ordinal order, which publish its ports. */
   private readonly publishers = new Map<string, Container[]>();
 

@@ -19,6 +19,7 @@ import {
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
 import { IResolvable, Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
+import { KubernetesServiceAccountTokenRule } from "../policy/kubernetes-pod-security";
 import { PolicySuppressions } from "../policy/suppressions";
 import { validateDnsLabel, validateInteger, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase, TMP } from "./base";
@@ -82,8 +83,6 @@ const READINESS_FAILURE_THRESHOLD = 3;
 const LIVENESS_RETRY_FACTOR = 4;
 const LIVENESS_INTERVAL_FACTOR = 2;
 const NAME_LABEL = "app.kubernetes.io/name";
-/** The rule a workload that calls the API is exempt from (kept in step with KubernetesServiceAccountTokenRule.ID). */
-const TOKEN_RULE = "kubernetes-service-account-token";
 /** Suffix of the headless Service that lists a replicated service's pods (see ServiceHandle.replicasEndpoint). */
 const REPLICAS_SUFFIX = "-replicas";
 /** Pod restarts of a failing Job before it counts as failed (within its deadline). */
@@ -245,7 +244,7 @@ export class KubernetesPlatform extends PlatformBase {
             template,
           },
         });
-    if (access) PolicySuppressions.add(workload, TOKEN_RULE, tokenReason(spec));
+    if (access) PolicySuppressions.add(workload, KubernetesServiceAccountTokenRule.ID, tokenReason(spec));
     if (replicaCount > 1) {
       // A drain or a node upgrade takes one replica at a time; the others keep serving.
       new PodDisruptionBudgetV1(scope, `${id}DisruptionBudget`, {
@@ -281,7 +280,7 @@ export class KubernetesPlatform extends PlatformBase {
       waitForCompletion: true,
       timeouts: { create: `${timeout}s`, update: `${timeout}s` },
     });
-    if (access) PolicySuppressions.add(job, TOKEN_RULE, tokenReason(spec));
+    if (access) PolicySuppressions.add(job, KubernetesServiceAccountTokenRule.ID, tokenReason(spec));
     return new JobHandle(spec, [job]);
   }
 
