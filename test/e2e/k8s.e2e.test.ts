@@ -67,9 +67,15 @@ function kubectl(...args: string[]): { status: number | null; out: string; stdou
 function leadingJobManager(): string | undefined {
   const configMap = JSON.parse(kubectl("get", "configmap", "lakehouse-flink-cluster-config-map", "-n", NAMESPACE, "-o", "json").stdout);
   const ips = new Set(Object.values(configMap.data ?? {}).flatMap((v) => [...String(v).matchAll(/@([0-9.]+):6123\//g)].map((m) => m[1])));
-  const pods = JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=flink-jobmanager", "-o", "json").stdout).items as any[];
-  const leaders = pods.filter((p) => ips.has(p.status.podIP) && !p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+  const leaders = podsOf("flink-jobmanager")
+    .filter((p) => ips.has(p.status.podIP))
+    .map((p) => p.metadata.name);
   return leaders.length === 1 ? leaders[0] : undefined;
+}
+
+/** The pods of workload `name` that are not being deleted. */
+function podsOf(name: string): any[] {
+  return (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").stdout).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
 }
 
 /** What the cluster says when a deploy fails: pods, recent events, logs of unready pods. */
@@ -85,7 +91,6 @@ function diagnose(): string {
   return text;
 }
 
-/** `kubectl port-forward` to a Service on a port the kernel picks; resolves with that port. */
 /** Forwards `port` of a Service (or of `pod/<name>`) to `localPort` on 127.0.0.1 (0: one the kernel picks); resolves to the local port. */
 function portForward(service: string, port: number, localPort = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -283,7 +288,7 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     const { source, cdc, streamJob, query } = stack.access;
     // Each broker advertises localhost at the stack's Kafka port plus its ordinal: forward exactly those.
     const { port: kafkaPort } = hostAndPort(cdc!.kafka.external);
-    const brokers = (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=kafka", "-o", "json").stdout).items as any[]).length;
+    const brokers = podsOf("kafka").length;
     for (let i = 0; i < brokers; i++) await portForward(brokers === 1 ? "kafka" : `pod/kafka-${i}`, 9094, kafkaPort + i);
     const flags = {
       postgres: await forwardTo(source.endpoint.internal),
@@ -417,8 +422,6 @@ for (const t of process.argv.slice(1)) {
         .map((w) => w.metadata.name)
         .sort(),
     ).toEqual([...REPLICATED, ...(HA_JOBMANAGER ? ["flink-jobmanager"] : [])].sort());
-    const podsOf = (name: string) =>
-      (JSON.parse(kubectl("get", "pods", "-n", NAMESPACE, "-l", `app.kubernetes.io/name=${name}`, "-o", "json").stdout).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
     // Connect: the worker that runs the connector's task, the one whose loss matters.
     const victim = (name: string): string => {
       const pods = podsOf(name);
