@@ -85,7 +85,9 @@ export interface IcebergWarehouseProps {
    * MinIO servers: one, or a distributed MinIO of 3 to 16 that erasure-codes every object over
    * one drive per server (MinIO's default parity: 1 for 3 servers, 2 for 4 or 5, ...), so any
    * one server may be lost and every object stays readable and writable. Two are refused: a write
-   * then needs both.
+   * then needs both. Chosen at the first deploy: MinIO does not turn a single server's drive into
+   * a distributed one, so changing it on a stack with data means copying the bucket over
+   * (`mc mirror`) to a warehouse deployed with the new count; not tested here.
    * @default 1
    */
   readonly minioServers?: number;
