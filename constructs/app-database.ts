@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { POSTGRES_RUN_DIR, POSTGRES_USER_ID } from "./images";
-import { Endpoint, HealthCheck, IPlatform, Secret } from "./platform/workload";
+import { Endpoint, HealthCheck, IPlatform, Secret, secretFilePath } from "./platform/workload";
 
 /** An application's own PostgreSQL, as {@link appDatabase} returns it. */
 export interface AppDatabase {
@@ -23,8 +23,8 @@ export function appDatabase(scope: Construct, platform: IPlatform, options: { us
   const db = platform.service(scope, options.serviceId, {
     name: `${user}-db`,
     image: options.image,
-    env: { POSTGRES_USER: user, POSTGRES_DB: user, PGDATA: "/var/lib/postgresql/data/pgdata" },
-    secretEnv: { POSTGRES_PASSWORD: password },
+    env: { POSTGRES_USER: user, POSTGRES_DB: user, PGDATA: "/var/lib/postgresql/data/pgdata", POSTGRES_PASSWORD_FILE: secretFilePath("postgres-password") },
+    secretFiles: { "postgres-password": password },
     ports: [{ name: "sql", port: 5432 }],
     volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: 2 }],
     healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", user], { intervalSeconds: 3 }),

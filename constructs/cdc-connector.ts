@@ -5,7 +5,7 @@ import { asset } from "./assets";
 import { defaultImage, LOCAL_IMAGE_REGISTRY, POSTGRES_USER_ID } from "./images";
 import { IMetricsSource, JMX_EXPORTER_PORT, MetricsTarget, scrapeTarget } from "./metrics";
 import { nodeJob } from "./platform/node-job";
-import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, ServiceHandle } from "./platform/workload";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, SECRET_FILES_DIR, ServiceHandle } from "./platform/workload";
 import { FRESHNESS_PROBE_TABLE, ISourceDb } from "./source-db";
 import { TableSchema } from "./schema";
 import { validateInteger, validateKafkaName, validateSqlIdentifier, ValidationError } from "./validation";
@@ -175,6 +175,8 @@ const INITIAL_HEAP_MIB = 256;
  * worker's CPU fell from 52-56% to 40% of a core (`lakehouse bench dev --capacity --start-rate
  * 10000 --max-steps 1`, threads' CPU from /proc; the README has the runs).
  */
+/** The CDC password's file in the Connect workers (see ContainerSpec.secretFiles), which the connector config names. */
+const CDC_PASSWORD_FILE = "cdc-password";
 const CONNECT_JVM_OPTS = "-server -XX:+UseParallelGC -XX:MaxInlineLevel=15 -Djava.awt.headless=true";
 const DEFAULT_KAFKA_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
 const DEFAULT_CONNECT_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
@@ -357,9 +359,10 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
         // Several workers forward requests to their leader: each advertises its own address (the image's default, its IP).
         ...(workers === 1 ? { CONNECT_REST_ADVERTISED_HOST_NAME: "connect" } : {}),
-        // `${env:CDC_PASSWORD}` in the connector config resolves here, inside the worker.
-        CONNECT_CONFIG_PROVIDERS: "env",
-        CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        // The password's reference in the connector config resolves here, inside the worker, from
+        // its secret file: the config (and Connect's REST API) never holds the value.
+        CONNECT_CONFIG_PROVIDERS: "directory",
+        CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS: "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
         // KIP-618: each batch and its source offset in one Kafka transaction, so a worker that
         // dies resends nothing a read_committed consumer has seen.
         CONNECT_EXACTLY_ONCE_SOURCE_SUPPORT: (props.exactlyOnce ?? true) ? "enabled" : "disabled",
@@ -384,7 +387,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
         { path: "/opt/lakehouse/connect-worker.sh", content: asset("jobs/connect-worker.sh") },
         ...(this.metrics ? [{ path: "/kafka/config/metrics.yaml", content: asset("monitoring/jmx-connect.yml") }] : []),
       ],
-      secretEnv: { CDC_PASSWORD: props.source.cdcPassword },
+      secretFiles: { [CDC_PASSWORD_FILE]: props.source.cdcPassword },
       ports: [{ name: "http", port: 8083 }, ...(this.metrics ? [{ name: "metrics", port: JMX_EXPORTER_PORT }] : [])],
       healthCheck: HealthCheck.http(8083, "/connectors", { intervalSeconds: 5 }),
       resources,
@@ -461,7 +464,7 @@ export class CdcConnector extends Construct implements ICdcStream, IMetricsSourc
       "database.hostname": source.endpoint.host,
       "database.port": String(source.endpoint.port),
       "database.user": source.cdcUser,
-      "database.password": "${env:CDC_PASSWORD}",
+      "database.password": `\${directory:${SECRET_FILES_DIR}:${CDC_PASSWORD_FILE}}`,
       "database.dbname": source.database,
       "topic.prefix": this.topicPrefix,
       "slot.name": this.slotName,

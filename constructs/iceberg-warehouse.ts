@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { appDatabase } from "./app-database";
 import { defaultImage } from "./images";
 import { IMetricsSource, MetricsTarget } from "./metrics";
-import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret } from "./platform/workload";
+import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, secretFilePath } from "./platform/workload";
 import { validateDnsLabel, validateInteger, validateSqlIdentifier, ValidationError } from "./validation";
 
 /** An Iceberg catalog and its object store: what StreamJob and QueryEngine consume. */
@@ -165,8 +165,8 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
         : { command: ["/bin/sh", "-c", `exec minio server ${drives} --console-address :9001 --certs-dir /tmp/minio-certs`] }),
       replicas: servers,
       // Metrics without a bearer token: they name buckets and counts, never data or keys.
-      env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
-      secretEnv: { MINIO_ROOT_PASSWORD: this.secretAccessKey },
+      env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_ROOT_PASSWORD_FILE: secretFilePath("minio-root-password"), MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
+      secretFiles: { "minio-root-password": this.secretAccessKey },
       ports: [
         { name: "s3", port: 9000 },
         { name: "console", port: 9001 },

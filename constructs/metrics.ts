@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Endpoint, HealthCheck, IDependable, IPlatform, Secret, ServiceHandle } from "./platform/workload";
+import { Endpoint, HealthCheck, IDependable, IPlatform, Secret, secretFilePath, ServiceHandle } from "./platform/workload";
 
 /** A place a layer serves Prometheus metrics: one scrape job per kind of process. */
 export interface MetricsTarget {
@@ -70,8 +70,8 @@ export function postgresExporter(scope: Construct, platform: IPlatform, o: Postg
     // The wal collector calls pg_ls_waldir(), which a role without pg_monitor may not: every
     // scrape logged "permission denied". The slot's retained WAL comes from `queries`.
     args: ["--extend.query-path=/etc/postgres-exporter/queries.yml", "--no-collector.stat_bgwriter", "--no-collector.wal"],
-    env: { DATA_SOURCE_URI: `${o.endpoint.address}/${o.database}?sslmode=disable`, DATA_SOURCE_USER: o.user },
-    secretEnv: { DATA_SOURCE_PASS: o.password },
+    env: { DATA_SOURCE_URI: `${o.endpoint.address}/${o.database}?sslmode=disable`, DATA_SOURCE_USER: o.user, DATA_SOURCE_PASS_FILE: secretFilePath("password") },
+    secretFiles: { password: o.password },
     files: [{ path: "/etc/postgres-exporter/queries.yml", content: JSON.stringify(o.queries, null, 2) + "\n" }],
     ports: [{ name: "http", port: 9187 }],
     healthCheck: HealthCheck.http(9187, "/metrics", { intervalSeconds: 10 }),

@@ -2,7 +2,7 @@ import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { defaultImage, POSTGRES_RUN_DIR, POSTGRES_USER_ID } from "./images";
 import { requireSuppliedSecret } from "./platform/secrets";
-import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, HealthCheck } from "./platform/workload";
+import { Endpoint, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, secretFilePath, HealthCheck } from "./platform/workload";
 import { BANK_TABLES, ColumnTypes, incompatibleChanges, postgresDdl, postgresMigration, TableSchema, validateTables } from "./schema";
 import { validateInteger, validateNonEmpty, validateSqlIdentifier, validateUnreservedIdentifier, ValidationError } from "./validation";
 
@@ -218,8 +218,9 @@ export class SourceDb extends Construct implements ISourceDb {
         POSTGRES_DB: this.database,
         // A subdirectory, because a fresh volume's root may hold lost+found.
         PGDATA: "/var/lib/postgresql/data/pgdata",
+        POSTGRES_PASSWORD_FILE: secretFilePath("postgres-password"),
       },
-      secretEnv: { POSTGRES_PASSWORD: this.adminPassword },
+      secretFiles: { "postgres-password": this.adminPassword },
       ports: [{ name: "sql", port: 5432 }],
       volumes: [{ name: "data", path: "/var/lib/postgresql/data", sizeGiB: props.storageGiB ?? 10 }],
       healthCheck: HealthCheck.command(["pg_isready", "-h", "127.0.0.1", "-U", this.adminUser, "-d", this.database], { intervalSeconds: 3 }),

@@ -157,7 +157,11 @@ connector_running() {
 # of an insert, an update and a delete read back from Kafka (NUMERIC kept exact as a string).
 smoke_debezium_connect() {
   start_kafka
-  run lhsmoke-pg -e POSTGRES_USER=app -e POSTGRES_PASSWORD=secret -e POSTGRES_DB=bank \
+  # Both passwords as files under /run/secrets, the way the constructs mount them.
+  local secrets; secrets="$(mktemp -d)"
+  printf secret >"$secrets/password"
+  chmod 755 "$secrets"; chmod 444 "$secrets/password"
+  run lhsmoke-pg -v "$secrets:/run/secrets:ro" -e POSTGRES_USER=app -e POSTGRES_PASSWORD_FILE=/run/secrets/password -e POSTGRES_DB=bank \
     "$(image_tag postgres)" postgres -c wal_level=logical
   wait_healthy 60 lhsmoke-pg pg_isready -U app -d bank -h 127.0.0.1
   docker exec lhsmoke-pg psql -v ON_ERROR_STOP=1 -U app -d bank -q -c "
@@ -165,16 +169,16 @@ smoke_debezium_connect() {
     ALTER TABLE accounts REPLICA IDENTITY FULL;
     INSERT INTO accounts VALUES (1, 'Zoë', 1234.56);
     CREATE PUBLICATION dbz_pub FOR TABLE accounts;"
-  run lhsmoke-connect --user 1001 \
+  run lhsmoke-connect --user 1001 -v "$secrets:/run/secrets:ro" \
     -e BOOTSTRAP_SERVERS=lhsmoke-kafka:9092 -e GROUP_ID=lakehouse-connect \
     -e CONFIG_STORAGE_TOPIC=_connect_configs -e OFFSET_STORAGE_TOPIC=_connect_offsets \
     -e STATUS_STORAGE_TOPIC=_connect_statuses -e CONFIG_STORAGE_REPLICATION_FACTOR=1 \
     -e OFFSET_STORAGE_REPLICATION_FACTOR=1 -e STATUS_STORAGE_REPLICATION_FACTOR=1 \
     -e CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE=false -e CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE=false \
     -e CONNECT_REST_ADVERTISED_HOST_NAME=lhsmoke-connect \
-    -e CONNECT_CONFIG_PROVIDERS=env \
-    -e CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider \
-    -e HEAP_OPTS="-Xms256m -Xmx768m" -e CDC_PASSWORD=secret \
+    -e CONNECT_CONFIG_PROVIDERS=directory \
+    -e CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS=org.apache.kafka.common.config.provider.DirectoryConfigProvider \
+    -e HEAP_OPTS="-Xms256m -Xmx768m" \
     "$(image_tag debezium-connect)"
   wait_healthy 120 lhsmoke-connect curl -fsS http://localhost:8083/connectors
   local plugins
@@ -187,7 +191,7 @@ smoke_debezium_connect() {
     http://lhsmoke-connect:8083/connectors/bank/config -d '{
       "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
       "database.hostname": "lhsmoke-pg", "database.port": "5432", "database.user": "app",
-      "database.password": "${env:CDC_PASSWORD}", "database.dbname": "bank",
+      "database.password": "${directory:/run/secrets:password}", "database.dbname": "bank",
       "topic.prefix": "bank", "plugin.name": "pgoutput", "publication.name": "dbz_pub",
       "publication.autocreate.mode": "disabled", "table.include.list": "public.accounts",
       "decimal.handling.mode": "string", "slot.name": "dbz_smoke"}' >/dev/null

@@ -46,17 +46,17 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
     expect(env(s, "kafka").KAFKA_JVM_PERFORMANCE_OPTS).toBeUndefined();
   });
 
-  test("runs Kafka Connect with JSON converters and the env config provider; the CDC password is a secret env", () => {
+  test("runs Kafka Connect with JSON converters and the directory config provider; the CDC password is a secret file, in no variable", () => {
     const s = synthOn(kind, build());
     const e = env(s, "connect");
     expect(e).toMatchObject({
       BOOTSTRAP_SERVERS: "kafka:9092",
       CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
-      CONNECT_CONFIG_PROVIDERS: "env",
-      CONNECT_CONFIG_PROVIDERS_ENV_CLASS: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+      CONNECT_CONFIG_PROVIDERS: "directory",
+      CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS: "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
     });
-    if (kind === "kubernetes") expect(e.CDC_PASSWORD).toEqual({ secretKeyRef: { name: "postgres-cdc-password", key: "value" } });
-    expect(s.credential("connect", "CDC_PASSWORD")).toMatch(/random_password\.SourceDb_CdcPassword_/);
+    expect(Object.keys(e).filter((k) => /PASS|SECRET/.test(k))).toEqual([]);
+    expect(s.secretFile("connect", "cdc-password")).toMatch(/random_password\.SourceDb_CdcPassword_/);
     expect(s.files("connect")["/opt/lakehouse/connect-worker.sh"]).toMatch(/^#!/);
   });
 
@@ -69,10 +69,10 @@ describe.each(PLATFORMS)("CdcConnector on %s", (kind) => {
   test("the registration job gets the connector config as a file and no credential: Connect resolves the password itself", () => {
     const s = synthOn(kind, build());
     const config = JSON.parse(s.files("connector-registration")["/job/connector.json"]);
-    expect(config["database.password"]).toBe("${env:CDC_PASSWORD}");
+    expect(config["database.password"]).toBe("${directory:/run/secrets:cdc-password}");
     expect(s.env("connector-registration")).toMatchObject({ CONNECT_URL: "http://connect:8083", CONNECTOR_CONFIG_FILE: "/job/connector.json" });
     expect(Object.keys(s.env("connector-registration")).filter((k) => /PASS|SECRET/.test(k))).toEqual([]);
-    expect(s.credential("connector-snapshots", "PGPASSWORD")).toBe(s.credential("connect", "CDC_PASSWORD"));
+    expect(s.credential("connector-snapshots", "PGPASSWORD")).toBe(s.secretFile("connect", "cdc-password"));
   });
 });
 
@@ -185,7 +185,7 @@ describe("CdcConnector registration", () => {
   });
 
   test("holds no password, only a reference the worker resolves", () => {
-    expect(config()["database.password"]).toBe("${env:CDC_PASSWORD}");
+    expect(config()["database.password"]).toBe("${directory:/run/secrets:cdc-password}");
   });
 
   test("exactly-once by default: transactional batches on a worker with exactly-once source support; opted out, neither", () => {

@@ -13,7 +13,7 @@ describe.each(PLATFORMS)("Dashboards on %s", (kind) => {
     expect(s.env("metabase")).toMatchObject({ MB_DB_TYPE: "postgres", MB_DB_HOST: "metabase-db", MB_DB_PORT: "5432", MB_DB_DBNAME: "metabase", MB_DB_USER: "metabase" });
     expect(s.env("metabase-db")).toMatchObject({ POSTGRES_DB: "metabase", POSTGRES_USER: "metabase" });
     expect(s.credential("metabase", "MB_DB_PASS")).toMatch(/^\$\{random_password\.Dashboards_AppDbPassword_[0-9A-F]+\.result\}$/);
-    expect(s.credential("metabase-db", "POSTGRES_PASSWORD")).toBe(s.credential("metabase", "MB_DB_PASS"));
+    expect(s.secretFile("metabase-db", "postgres-password")).toBe(s.credential("metabase", "MB_DB_PASS"));
     expect(s.persistentPaths("metabase-db")).toEqual(["/var/lib/postgresql/data"]);
     expect(s.persistentPaths("metabase")).toEqual([]);
   });

@@ -88,6 +88,27 @@ export class Synth {
     return secret.data[value.secretKeyRef.key];
   }
 
+  /**
+   * The Terraform expression a workload's secret file (`/run/secrets/<file>`) holds: the uploaded
+   * content on Docker; on Kubernetes the data of the Secret that its projected volume names,
+   * failing unless that volume is mounted read-only at /run/secrets.
+   */
+  public secretFile(name: string, file: string): string {
+    if (this.isDocker()) {
+      const upload = (this.container(name).upload ?? []).find((u: any) => u.file === `/run/secrets/${file}`);
+      if (!upload) throw new Error(`container ${name} has no secret file ${file}`);
+      return upload.content;
+    }
+    const pod = this.k8sWorkload(name).spec.template.spec;
+    const mount = (pod.container[0].volume_mount ?? []).find((m: any) => m.mount_path === "/run/secrets");
+    if (!mount || mount.read_only !== true) throw new Error(`${name} does not mount /run/secrets read-only`);
+    const volume = (pod.volume ?? []).find((v: any) => v.name === mount.name);
+    const source = (volume?.projected?.[0]?.sources ?? []).flatMap((s: any) => s.secret ?? []).find((s: any) => s.items?.some((i: any) => i.path === file));
+    if (!source) throw new Error(`${name} has no secret file ${file}`);
+    const item = source.items.find((i: any) => i.path === file);
+    return this.k8s("kubernetes_secret_v1", source.name).data[item.key];
+  }
+
   /** Files of a workload as its container sees them (path -> content), uploaded (Docker) or mounted from its ConfigMap (Kubernetes). */
   public files(name: string): Record<string, string> {
     if (this.isDocker()) return Object.fromEntries((this.container(name).upload ?? []).map((u: any) => [u.file, unescape(u.content)]));

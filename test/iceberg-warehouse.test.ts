@@ -13,7 +13,10 @@ describe.each(PLATFORMS)("IcebergWarehouse on %s", (kind) => {
 
   test("MinIO's root password is the bucket job's alone; the catalog signs with a user of its own, each secret generated and referenced", () => {
     const s = synth();
-    const root = s.credential("minio", "MINIO_ROOT_PASSWORD");
+    // A file MinIO reads, in no variable.
+    expect(s.env("minio").MINIO_ROOT_PASSWORD_FILE).toBe("/run/secrets/minio-root-password");
+    expect(s.env("minio").MINIO_ROOT_PASSWORD).toBeUndefined();
+    const root = s.secretFile("minio", "minio-root-password");
     expect(root).toMatch(/random_password\.Warehouse_SecretAccessKey_/);
     expect(s.credential("warehouse-bucket", "S3_SECRET_KEY")).toBe(root);
     const catalog = s.credential("iceberg-rest", "AWS_SECRET_ACCESS_KEY");
@@ -73,7 +76,7 @@ describe.each(PLATFORMS)("IcebergWarehouse catalog on PostgreSQL, on %s", (kind)
     expect(env.CATALOG_CLIENTS).toBeUndefined();
     const password = s.credential(catalog, "CATALOG_JDBC_PASSWORD");
     expect(password).toMatch(/random_password\.Warehouse_CatalogDbPassword_/);
-    expect(s.credential("iceberg-db", "POSTGRES_PASSWORD")).toBe(password);
+    expect(s.secretFile("iceberg-db", "postgres-password")).toBe(password);
   });
 
   test("two catalog servers behind one endpoint", () => {

@@ -56,8 +56,8 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
 
   test("the PostgreSQL exporter logs in as the CDC role with its password from the platform's secret, and reads the slot query", () => {
     const s = synthOn(kind, lakehouse());
-    expect(s.env("postgres-exporter")).toMatchObject({ DATA_SOURCE_URI: "postgres:5432/bank?sslmode=disable", DATA_SOURCE_USER: "cdc" });
-    expect(s.credential("postgres-exporter", "DATA_SOURCE_PASS")).toMatch(/random_password\.Lakehouse_SourceDb_CdcPassword/);
+    expect(s.env("postgres-exporter")).toMatchObject({ DATA_SOURCE_URI: "postgres:5432/bank?sslmode=disable", DATA_SOURCE_USER: "cdc", DATA_SOURCE_PASS_FILE: "/run/secrets/password" });
+    expect(s.secretFile("postgres-exporter", "password")).toMatch(/random_password\.Lakehouse_SourceDb_CdcPassword/);
     const queries = JSON.parse(s.files("postgres-exporter")["/etc/postgres-exporter/queries.yml"]);
     expect(queries.pg_replication_slot.query).toContain("pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0) AS retained_wal_bytes");
     // Not the wal collector: pg_ls_waldir() is refused to the CDC role, an error at every scrape.
@@ -68,7 +68,7 @@ describe.each(PLATFORMS)("Monitoring on %s", (kind) => {
   test("Dagster's runs are read from its run storage by an exporter logged in as Dagster's role; the failed-run rule reads them", () => {
     const s = synthOn(kind, lakehouse());
     expect(s.env("dagster-exporter")).toMatchObject({ DATA_SOURCE_URI: "dagster-db:5432/dagster?sslmode=disable", DATA_SOURCE_USER: "dagster" });
-    expect(s.credential("dagster-exporter", "DATA_SOURCE_PASS")).toMatch(/random_password\.Lakehouse_Orchestrator_StoragePassword/);
+    expect(s.secretFile("dagster-exporter", "password")).toMatch(/random_password\.Lakehouse_Orchestrator_StoragePassword/);
     const queries = JSON.parse(s.files("dagster-exporter")["/etc/postgres-exporter/queries.yml"]);
     // The exporter names a metric <query>_<column>: the rule's metric must be one of them.
     const metrics = Object.entries(queries).flatMap(([name, q]: [string, any]) =>

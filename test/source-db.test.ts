@@ -18,16 +18,18 @@ describe.each(PLATFORMS)("SourceDb on %s", (kind) => {
     if (kind === "kubernetes") expect(s.k8sWorkload("postgres").spec.volume_claim_template[0].spec.resources.requests.storage).toBe("10Gi");
   });
 
-  test("takes its superuser password from a generated secret", () => {
+  test("takes its superuser password from a generated secret, as a file PostgreSQL reads", () => {
     const s = synth();
-    expect(s.credential("postgres", "POSTGRES_PASSWORD")).toMatch(
+    expect(s.env("postgres")).toMatchObject({ POSTGRES_PASSWORD_FILE: "/run/secrets/postgres-password" });
+    expect(s.env("postgres").POSTGRES_PASSWORD).toBeUndefined();
+    expect(s.secretFile("postgres", "postgres-password")).toMatch(
       /^\$\{coalesce\(var\.[a-z_]+, random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\)\}$|^\$\{random_password\.SourceDb_AdminPassword_[0-9A-F]+\.result\}$/,
     );
   });
 
   test("applies the schema with an idempotent job that receives credentials only as secrets", () => {
     const s = synth();
-    expect(s.credential("postgres-schema", "PGPASSWORD")).toBe(s.credential("postgres", "POSTGRES_PASSWORD"));
+    expect(s.credential("postgres-schema", "PGPASSWORD")).toBe(s.secretFile("postgres", "postgres-password"));
     expect(s.credential("postgres-schema", "CDC_PASSWORD")).toMatch(/random_password\.SourceDb_CdcPassword_/);
     const files = s.files("postgres-schema");
     expect(Object.keys(files).sort()).toEqual(["/job/apply-schema.sh", "/job/schema.sql"]);

@@ -58,7 +58,7 @@ describe.each(PLATFORMS)("Transformations and Orchestrator on %s", (kind) => {
   test("Dagster's database keeps its data on persistent storage and takes the same password", () => {
     const s = synth();
     expect(s.env("dagster-db")).toMatchObject({ POSTGRES_DB: "dagster", POSTGRES_USER: "dagster" });
-    expect(s.credential("dagster-db", "POSTGRES_PASSWORD")).toBe(s.credential("dagster-daemon", "DAGSTER_PG_PASSWORD"));
+    expect(s.secretFile("dagster-db", "postgres-password")).toBe(s.credential("dagster-daemon", "DAGSTER_PG_PASSWORD"));
     expect(s.persistentPaths("dagster-db")).toEqual(["/var/lib/postgresql/data"]);
   });
 });

@@ -13,6 +13,7 @@ import {
   PlatformLocation,
   PortSpec,
   Secret,
+  SECRET_FILES_DIR,
   SecretSpec,
   ServiceHandle,
   ServiceSpec,
@@ -153,6 +154,7 @@ export abstract class PlatformBase extends Construct implements IPlatform {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WRITABLE_PATH = /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
+const SECRET_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Docker refuses a memory limit below 6 MiB. */
 const MIN_MEMORY_MIB = 6;
 
@@ -215,6 +217,20 @@ function checkContainerSpec(what: string, spec: ContainerSpec): void {
     }
   }
   for (const file of spec.files ?? []) checkAbsolutePath(`file path of ${what}`, file.path);
+  for (const name of Object.keys(spec.secretFiles ?? {}))
+    validatePattern(PLATFORM, `secretFiles name of ${what}`, name, SECRET_FILE_NAME, "a file name of letters, digits, '.', '_' and '-'", (v) =>
+      v.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, ""),
+    );
+  const underSecrets = [...(spec.files ?? []).map((f) => f.path), ...(spec.writablePaths ?? [])].find((p) => p === SECRET_FILES_DIR || p.startsWith(`${SECRET_FILES_DIR}/`));
+  if (underSecrets !== undefined) {
+    throw new ValidationError(
+      PLATFORM,
+      `files or writablePaths of ${what}`,
+      `lie in ${SECRET_FILES_DIR}, where the platform mounts secretFiles`,
+      underSecrets,
+      "Put a credential in secretFiles, and other files elsewhere.",
+    );
+  }
   rejectDuplicates(
     `file paths of ${what}`,
     (spec.files ?? []).map((f) => f.path),

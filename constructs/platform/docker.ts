@@ -7,7 +7,7 @@ import { validateDnsLabel, ValidationError } from "../validation";
 import { CheckedJobSpec, PlatformBase, PublishedPort } from "./base";
 import { dependables, goDuration, literal, pascal } from "./internal";
 import { secretValue } from "./secrets";
-import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, secretFilePath, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link DockerPlatform}. */
 export interface DockerPlatformProps {
@@ -177,11 +177,17 @@ export class DockerPlatform extends PlatformBase {
       env: Object.keys(env)
         .sort()
         .map((k) => literal(`${k}=${env[k]}`)),
-      upload: (spec.files ?? []).map((f) => ({
-        file: f.path,
-        content: literal(f.content),
-        executable: f.executable ?? false,
-      })),
+      upload: [
+        ...(spec.files ?? []).map((f) => ({
+          file: f.path,
+          content: literal(f.content),
+          executable: f.executable ?? false,
+        })),
+        // Uploaded as root: readable by all, so by the image's own user (no other runs in it).
+        ...Object.keys(spec.secretFiles ?? {})
+          .sort()
+          .map((name) => ({ file: secretFilePath(name), content: spec.secretFiles![name].value, permissions: "0444" })),
+      ],
       memory: resources.memoryMiB,
       // No swap: a JVM that swaps is slower than one that is restarted. Set explicitly, because
       // Docker otherwise reports twice the memory and every plan would show a change.

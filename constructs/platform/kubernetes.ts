@@ -25,7 +25,7 @@ import { validateDnsLabel, validateInteger, ValidationError } from "../validatio
 import { CheckedJobSpec, PlatformBase, TMP } from "./base";
 import { dependables, literal } from "./internal";
 import { secretValue } from "./secrets";
-import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
+import { ContainerSpec, DEFAULT_RESOURCES, Endpoint, HealthCheck, JobHandle, PlatformLocation, Secret, SECRET_FILES_DIR, SecretSpec, ServiceHandle, ServiceSpec } from "./workload";
 
 /** Props of {@link KubernetesPlatform}. */
 export interface KubernetesPlatformProps {
@@ -418,6 +418,7 @@ export class KubernetesPlatform extends PlatformBase {
     const resources = spec.resources ?? DEFAULT_RESOURCES;
     const health = spec.healthCheck;
     const files = spec.files ?? [];
+    const secretFiles = Object.keys(spec.secretFiles ?? {}).sort();
     if (spec.runAsUser === undefined) {
       throw new ValidationError(
         "KubernetesPlatform",
@@ -452,6 +453,8 @@ export class KubernetesPlatform extends PlatformBase {
         ...(spec.volumes ?? []).map((v) => ({ name: v.name, mountPath: v.path })),
         ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
         ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path), readOnly: true })),
+        // A directory, not subPaths: a rotated Secret reaches the files without a restart.
+        ...(secretFiles.length > 0 ? [{ name: "secret-files", mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
       ],
       resources: {
         requests: { cpu: `${Math.max(1, Math.ceil(resources.cpuMillis * this.cpuRequestFraction))}m`, memory: `${resources.memoryMiB}Mi` },
@@ -509,6 +512,20 @@ export class KubernetesPlatform extends PlatformBase {
                   name: configMap.metadata.name,
                   items: files.map((f) => ({ key: fileKey(f.path), path: fileKey(f.path), mode: f.executable ? "0755" : "0644" })),
                 },
+              },
+            ]
+          : []),
+        ...(secretFiles.length > 0
+          ? [
+              {
+                name: "secret-files",
+                // Readable by the pod's user and group (fsGroup) only.
+                projected: [
+                  {
+                    defaultMode: "0440",
+                    sources: secretFiles.map((name) => ({ secret: [{ name: spec.secretFiles![name].name, items: [{ key: SECRET_KEY, path: name }] }] })),
+                  },
+                ],
               },
             ]
           : []),

@@ -165,11 +165,19 @@ export interface VolumeSpec {
   readonly sizeGiB?: number;
 }
 
+/** Where `ContainerSpec.secretFiles` are mounted: Docker secrets' directory, which images already look in. */
+export const SECRET_FILES_DIR = "/run/secrets";
+
+/** The path at which a container finds its secret file `fileName` (a key of `ContainerSpec.secretFiles`). */
+export function secretFilePath(fileName: string): string {
+  return `${SECRET_FILES_DIR}/${fileName}`;
+}
+
 /** A config file whose content is mounted read-only at `path`. */
 export interface FileSpec {
   /** Absolute path inside the container. */
   readonly path: string;
-  /** File content. Must not hold credentials: pass those as secret environment variables. */
+  /** File content. Must not hold credentials: pass those as `secretFiles` or `secretEnv`. */
   readonly content: string;
   /**
    * Make the file executable.
@@ -210,6 +218,15 @@ export interface ContainerSpec {
   readonly env?: Record<string, string>;
   /** Environment variables whose values come from platform secrets. @default {} */
   readonly secretEnv?: Record<string, Secret>;
+  /**
+   * Credentials mounted as read-only files, by file name, at `/run/secrets/<name>` (see
+   * {@link secretFilePath}), for software that reads a password from a file (PostgreSQL's
+   * `POSTGRES_PASSWORD_FILE`, MinIO's `MINIO_ROOT_PASSWORD_FILE`, Kafka's DirectoryConfigProvider).
+   * Prefer them to `secretEnv` where the software reads them: a file is not inherited by every child
+   * process, nor shown by `docker inspect`.
+   * @default {}
+   */
+  readonly secretFiles?: Record<string, Secret>;
   /** Config files mounted read-only. @default [] */
   readonly files?: FileSpec[];
   /** @default - 250 millicores, 512 MiB */

@@ -16,6 +16,7 @@ describe("DockerPlatform", () => {
         args: ["serve", "--port", "5432"],
         env: { B: "2", A: "1" },
         secretEnv: { DB_PASSWORD: password },
+        secretFiles: { "db-password": password },
         ports: [
           { name: "sql", port: 5432 },
           { name: "admin", port: 9000 },
@@ -58,6 +59,13 @@ describe("DockerPlatform", () => {
     expect(Object.keys(env)).toEqual(["A", "B", "DB_PASSWORD"]);
     expect(env.DB_PASSWORD).toMatch(/^\$\{random_password\.Pw\.result\}$/);
     expect(Object.values(s.resources("random_password"))[0]).toMatchObject({ length: 32, special: false });
+  });
+
+  test("secret files are uploaded to /run/secrets from the secret, readable by the image's user, in no variable", () => {
+    const upload = synth()
+      .container("db")
+      .upload.find((u: any) => u.file === "/run/secrets/db-password");
+    expect(upload).toEqual({ file: "/run/secrets/db-password", content: "${random_password.Pw.result}", permissions: "0444" });
   });
 
   test("config files are uploaded with Terraform interpolation escaped", () => {

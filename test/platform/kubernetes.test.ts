@@ -13,6 +13,7 @@ describe("KubernetesPlatform", () => {
         args: ["serve"],
         env: { B: "2", A: "1" },
         secretEnv: { DB_PASSWORD: password },
+        secretFiles: { "db-password": password },
         ports: [{ name: "sql", port: 5432 }],
         volumes: [{ name: "data", path: "/var/lib/db", sizeGiB: 5 }],
         files: [
@@ -314,6 +315,17 @@ describe("KubernetesPlatform", () => {
       { name: "B", value: "2" },
       { name: "DB_PASSWORD", value_from: { secret_key_ref: { name: "db-password", key: "value" } } },
     ]);
+  });
+
+  test("secret files are the Secret's key in a projected volume, read-only at /run/secrets and readable by the pod's user and group only", () => {
+    const pod = synth().k8s("kubernetes_stateful_set_v1", "db").spec.template.spec;
+    expect(pod.volume).toEqual(
+      expect.arrayContaining([{ name: "secret-files", projected: [{ default_mode: "0440", sources: [{ secret: [{ name: "db-password", items: [{ key: "value", path: "db-password" }] }] }] }] }]),
+    );
+    expect(pod.container[0].volume_mount).toEqual(expect.arrayContaining([{ name: "secret-files", mount_path: "/run/secrets", read_only: true }]));
+    // The pod's group owns the files (fsGroup), the container runs as that user.
+    expect(pod.security_context.fs_group).toBe("999");
+    expect(new Synth(synth().json).secretFile("db", "db-password")).toBe("${random_password.Pw.result}");
   });
 
   test("absence: no host ports or host network, no volumes or secret references where the spec has none, secrets only in Secrets", () => {

@@ -27,6 +27,16 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
     `Platform: env of service 'svc' sets a variable that secretEnv sets too (got "PASSWORD"). Set PASSWORD in one of them: in secretEnv if it is a credential, else in env.`,
   ],
   [
+    "a secret file name with a slash",
+    service({ secretFiles: { "db/password": secret } }),
+    `Platform: secretFiles name of service 'svc' must be a file name of letters, digits, '.', '_' and '-' (got "db/password"). Rename it, e.g. 'db-password'.`,
+  ],
+  [
+    "a config file where secret files are mounted",
+    job({ files: [{ path: "/run/secrets/token", content: "x" }] }),
+    `Platform: files or writablePaths of job 'job' lie in /run/secrets, where the platform mounts secretFiles (got "/run/secrets/token"). Put a credential in secretFiles, and other files elsewhere.`,
+  ],
+  [
     "an environment variable name with a dash",
     job({ env: { "MY-VAR": "1" } }),
     `Platform: environment variable of job 'job' must be a shell variable name (A-Z, a-z, 0-9 and '_', not starting with a digit) (got "MY-VAR"). Rename it, e.g. 'MY_VAR'.`,
