@@ -7,6 +7,7 @@ export * from "./image-pinned";
 export * from "./loopback-host-ports";
 export * from "./sensitive-credential-outputs";
 export * from "./no-literal-credentials";
+export * from "./credential-files";
 export * from "./kubernetes-resources";
 export * from "./kubernetes-network-policy";
 export * from "./kubernetes-disruption-budget";

@@ -1,3 +1,4 @@
+import { CredentialFilesRule } from "./credential-files";
 import { ImagePinnedRule } from "./image-pinned";
 import { KubernetesDisruptionBudgetRule } from "./kubernetes-disruption-budget";
 import { KubernetesNetworkPolicyRule } from "./kubernetes-network-policy";
@@ -28,6 +29,7 @@ export interface LakehousePolicyProps {
  * | `loopback-host-ports` | {@link LoopbackHostPortsRule} |
  * | `sensitive-credential-outputs` | {@link SensitiveCredentialOutputsRule} |
  * | `no-literal-credentials` | {@link NoLiteralCredentialsRule} |
+ * | `credential-files` | {@link CredentialFilesRule} |
  * | `kubernetes-resources` | {@link KubernetesResourcesRule} |
  * | `kubernetes-pod-security` | {@link KubernetesPodSecurityRule} |
  * | `kubernetes-read-only-root` | {@link KubernetesReadOnlyRootRule} |
@@ -49,6 +51,7 @@ export class LakehousePolicy extends PolicyPack {
       new LoopbackHostPortsRule(),
       new SensitiveCredentialOutputsRule(),
       new NoLiteralCredentialsRule(),
+      new CredentialFilesRule(),
       new KubernetesResourcesRule(),
       new KubernetesPodSecurityRule(),
       new KubernetesReadOnlyRootRule(),

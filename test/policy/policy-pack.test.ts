@@ -70,13 +70,14 @@ describe("PolicyPack and PolicySuppressions", () => {
     expect(() => new PolicyPack("Dup", [new ImagePinnedRule(), new ImagePinnedRule()])).toThrow("Dup: rule id 'image-pinned' is used by two rules; give each rule its own id");
   });
 
-  test("LakehousePolicy runs the eleven built-in rules plus any additional ones", () => {
+  test("LakehousePolicy runs the twelve built-in rules plus any additional ones", () => {
     const custom = { id: "team-naming", description: "d", check: () => [] };
     expect(new LakehousePolicy({ additionalRules: [custom] }).rules.map((r) => r.id)).toEqual([
       "image-pinned",
       "loopback-host-ports",
       "sensitive-credential-outputs",
       "no-literal-credentials",
+      "credential-files",
       "kubernetes-resources",
       "kubernetes-pod-security",
       "kubernetes-read-only-root",
