@@ -167,6 +167,8 @@ export const MIN_JVM_CONTAINER_MIB = 512;
 /** Heap a JVM starts with, when its maximum allows. */
 const INITIAL_HEAP_MIB = 256;
 
+/** The CDC password's file in the Connect workers (see ContainerSpec.secretFiles), which the connector config names. */
+const CDC_PASSWORD_FILE = "cdc-password";
 /**
  * The Connect worker's JVM, in place of Kafka's scripts' G1 with a 20 ms pause target (meant for
  * a broker). With that, at 10,000 events/s the young generation stayed at 32 MiB while Debezium's
@@ -175,8 +177,6 @@ const INITIAL_HEAP_MIB = 256;
  * worker's CPU fell from 52-56% to 40% of a core (`lakehouse bench dev --capacity --start-rate
  * 10000 --max-steps 1`, threads' CPU from /proc; the README has the runs).
  */
-/** The CDC password's file in the Connect workers (see ContainerSpec.secretFiles), which the connector config names. */
-const CDC_PASSWORD_FILE = "cdc-password";
 const CONNECT_JVM_OPTS = "-server -XX:+UseParallelGC -XX:MaxInlineLevel=15 -Djava.awt.headless=true";
 const DEFAULT_KAFKA_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
 const DEFAULT_CONNECT_RESOURCES: ResourceSpec = { cpuMillis: 500, memoryMiB: 1024 };
