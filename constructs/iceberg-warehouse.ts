@@ -6,6 +6,19 @@ import { IMetricsSource, MetricsTarget } from "./metrics";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, ResourceSpec, Secret, secretFilePath } from "./platform/workload";
 import { validateDnsLabel, validateInteger, validateSqlIdentifier, ValidationError } from "./validation";
 
+/**
+ * A distributed server finds itself among the servers by resolving their names: a replaced pod's
+ * name can still resolve to its predecessor's address for a while (DNS caches), and MinIO then
+ * exits ("local host not found in cluster setup") and is restarted with a growing back-off (seen:
+ * twice, the server back after 104 s). So it starts once its own name resolves to its own address.
+ */
+function awaitOwnAddress(hosts: string): string {
+  return [
+    `for h in ${hosts}; do case "$h" in "$(hostname)" | "$(hostname)".*) self="$h" ;; esac; done`,
+    'while [ -n "$self" ] && ! getent hosts "$self" | grep -qw "$(hostname -i)"; do sleep 1; done',
+  ].join("\n");
+}
+
 /** An Iceberg catalog and its object store: what StreamJob and QueryEngine consume. */
 export interface IIcebergWarehouse extends IDependable {
   /** Iceberg REST catalog. */
@@ -156,13 +169,14 @@ export class IcebergWarehouse extends Construct implements IIcebergWarehouse, IM
     validateMinioServers(servers);
     // Distributed, each server names every server's drive; the replicas' host names are known once rendered.
     const drives = servers === 1 ? "/data" : Lazy.stringValue({ produce: () => minio.replicaHosts.map((host) => `http://${host}:9000/data`).join(" ") });
+    const hosts = Lazy.stringValue({ produce: () => minio.replicaHosts.join(" ") });
     const minio = platform.service(this, "Minio", {
       name: "minio",
       image: props.minioImage ?? defaultImage("minio", registry),
       // Certificates under /tmp: the default, under the image's /root, is not the server user's.
       ...(servers === 1
         ? { args: ["server", drives, "--console-address", ":9001", "--certs-dir", "/tmp/minio-certs"] }
-        : { command: ["/bin/sh", "-c", `exec minio server ${drives} --console-address :9001 --certs-dir /tmp/minio-certs`] }),
+        : { command: ["/bin/sh", "-c", `${awaitOwnAddress(hosts)}\nexec minio server ${drives} --console-address :9001 --certs-dir /tmp/minio-certs`] }),
       replicas: servers,
       // Metrics without a bearer token: they name buckets and counts, never data or keys.
       env: { MINIO_ROOT_USER: this.accessKeyId, MINIO_ROOT_PASSWORD_FILE: secretFilePath("minio-root-password"), MINIO_BROWSER_REDIRECT: "false", MINIO_PROMETHEUS_AUTH_TYPE: "public" },

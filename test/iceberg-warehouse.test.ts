@@ -99,7 +99,16 @@ describe.each(PLATFORMS)("IcebergWarehouse with a distributed MinIO, on %s", (ki
   test("three servers, each with a volume of its own, each naming every server's drive; ready once the cluster can write", () => {
     const s = synth();
     const hosts = kind === "docker" ? ["minio-0", "minio-1", "minio-2"] : ["minio-0.minio-replicas", "minio-1.minio-replicas", "minio-2.minio-replicas"];
-    const command = ["/bin/sh", "-c", `exec minio server ${hosts.map((h) => `http://${h}:9000/data`).join(" ")} --console-address :9001 --certs-dir /tmp/minio-certs`];
+    // Each server first waits until its own name resolves to its own address (a replaced pod's may still name its predecessor's).
+    const command = [
+      "/bin/sh",
+      "-c",
+      [
+        `for h in ${hosts.join(" ")}; do case "$h" in "$(hostname)" | "$(hostname)".*) self="$h" ;; esac; done`,
+        'while [ -n "$self" ] && ! getent hosts "$self" | grep -qw "$(hostname -i)"; do sleep 1; done',
+        `exec minio server ${hosts.map((h) => `http://${h}:9000/data`).join(" ")} --console-address :9001 --certs-dir /tmp/minio-certs`,
+      ].join("\n"),
+    ];
     if (kind === "docker") {
       for (const name of ["minio-0", "minio-1", "minio-2"]) {
         expect(s.container(name).entrypoint).toEqual(command);
