@@ -1,4 +1,4 @@
-import { blocks, isKubernetes, podContainers } from "./inspect";
+import { containerEnv } from "./inspect";
 import { IPolicyRule, PolicyFinding, SynthesizedElement } from "./rule";
 
 /**
@@ -33,7 +33,7 @@ export class CredentialFilesRule implements IPolicyRule {
   public check(element: SynthesizedElement): PolicyFinding[] {
     if (element.kind !== "resource") return [];
     const address = `${element.type}.${element.name}`;
-    return envOf(element).flatMap(({ at, name, value }): PolicyFinding[] => {
+    return containerEnv(element.type, element.config).flatMap(({ at, name, value }): PolicyFinding[] => {
       if (name in FILE_READ_CREDENTIALS) {
         return [
           {
@@ -55,12 +55,4 @@ export class CredentialFilesRule implements IPolicyRule {
       return [];
     });
   }
-}
-
-function envOf(element: SynthesizedElement): { at: string; name: string; value: unknown }[] {
-  if (element.type === "docker_container") {
-    return blocks<string>(element.config.env).map((e, i) => ({ at: `env[${i}]`, name: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1) }));
-  }
-  if (!isKubernetes(element.type)) return [];
-  return podContainers(element.config).flatMap((c) => blocks(c.container.env).map((e, i) => ({ at: `${c.at}.env[${i}]`, name: String(e.name), value: e.value })));
 }

@@ -83,6 +83,23 @@ export function podContainers(config: TerraformBlock): ContainerAt[] {
   );
 }
 
+/** One environment variable of a container, with where it sits (for messages). */
+export interface EnvVariableAt {
+  readonly at: string;
+  readonly name: string;
+  /** The value; undefined for a Kubernetes variable taken from a Secret or elsewhere (`value_from`). */
+  readonly value: unknown;
+}
+
+/** The environment of a `docker_container`, or of every container and init container of a Kubernetes workload; none for other resources. */
+export function containerEnv(type: string, config: TerraformBlock): EnvVariableAt[] {
+  if (type === "docker_container") {
+    return blocks<string>(config.env).map((e, i) => ({ at: `env[${i}]`, name: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1) }));
+  }
+  if (!isKubernetes(type)) return [];
+  return podContainers(config).flatMap((c) => blocks(c.container.env).map((e, i) => ({ at: `${c.at}.env[${i}]`, name: String(e.name), value: e.value })));
+}
+
 /** Whether a resource type is a Kubernetes object of the hashicorp/kubernetes provider. */
 export function isKubernetes(type: string): boolean {
   return type.startsWith("kubernetes_");

@@ -1,4 +1,4 @@
-import { asBlock, blocks, isExpression, isKubernetes, kubernetesKind, podContainers } from "./inspect";
+import { asBlock, blocks, containerEnv, isExpression, isKubernetes, kubernetesKind } from "./inspect";
 import { IPolicyRule, PolicyFinding, SynthesizedElement } from "./rule";
 
 /**
@@ -100,15 +100,14 @@ export class NoLiteralCredentialsRule implements IPolicyRule {
 function settingsOf(element: SynthesizedElement): Setting[] {
   const config = element.config;
   if (element.type === "docker_container") {
-    const env = blocks<string>(config.env).map((e, i) => ({ at: `env[${i}]`, name: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1) }));
     const files = blocks(config.upload).flatMap((u, i) => fileSettings(`upload[${i}] ${u.file}`, u.file, u.content));
-    return [...env, ...files];
+    return [...containerEnv(element.type, config), ...files];
   }
   if (!isKubernetes(element.type)) return [];
   if (kubernetesKind(element.type) === "config_map") {
     return Object.entries(asBlock(config.data)).flatMap(([key, value]) => [{ at: `data.${key}`, name: key, value }, ...fileSettings(`data.${key}`, key, value)]);
   }
-  return podContainers(config).flatMap((c) => blocks(c.container.env).map((e, i) => ({ at: `${c.at}.env[${i}]`, name: String(e.name), value: e.value })));
+  return containerEnv(element.type, config);
 }
 
 const JSON_FILE = /\.json$/i;
