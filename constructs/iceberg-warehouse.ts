@@ -10,7 +10,7 @@ import { validateDnsLabel, validateInteger, validateSqlIdentifier, ValidationErr
  * A distributed server finds itself among the servers by resolving their names: a replaced pod's
  * name can still resolve to its predecessor's address for a while (DNS caches), and MinIO then
  * exits ("local host not found in cluster setup") and is restarted with a growing back-off (seen:
- * twice, the server back after 104 s). So it starts once its own name resolves to its own address.
+ * twice, the server ready 56 s after its pod was deleted). So it starts once its own name resolves to its own address.
  */
 function awaitOwnAddress(hosts: string): string {
   return [
