@@ -195,6 +195,16 @@ function typeAt(block: any, p: Path): { type?: CtyType; block?: any; nesting?: s
   return current;
 }
 
+/** The path of the outermost set (a set-nested block or a set-typed attribute) that `p` indexes into, if any. */
+function setPrefix(block: any, p: Path): Path | undefined {
+  for (let i = 1; i < p.length; i++) {
+    if (typeof p[i] !== "number") continue;
+    const kind = typeAt(block, p.slice(0, i));
+    if (kind?.nesting === "set" || (Array.isArray(kind?.type) && kind!.type[0] === "set")) return p.slice(0, i);
+  }
+  return undefined;
+}
+
 /** A stand-in for a value only an apply knows, of the right type. */
 function placeholder(kind: ReturnType<typeof typeAt>, label: string): any {
   if (!kind) return null;
@@ -324,17 +334,22 @@ export function refineState(crafted: CraftedState, plan: any): number {
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
     const inst = instances.get(rc.address);
     if (!inst) continue;
-    for (const p of crafted.unknown.get(rc.address) ?? []) {
-      if (getAt(rc.change.after_unknown, p) === true) continue;
+    const m = crafted.marks.get(rc.address);
+    for (const unknownPath of crafted.unknown.get(rc.address) ?? []) {
+      // A set's elements are ordered by value, so a placeholder's index need not be the derived
+      // value's: refine the whole set, once nothing in it is unknown.
+      const p = (m && setPrefix(m.block, unknownPath)) ?? unknownPath;
+      if (markedPaths(getAt(rc.change.after_unknown, p)).length > 0) continue;
       // a whole unknown attribute (p) may be known now, or only partly (some elements)
       const after = getAt(rc.change.after, p);
       if (after === undefined) continue;
       if (JSON.stringify(after) !== JSON.stringify(getAt(inst.attributes, p))) {
         setAt(inst.attributes, p, clone(after));
         changed++;
+        // the sensitive marks' indices follow this plan's element order
+        if (m && p !== unknownPath) m.paths = markedPaths(rc.change.after_sensitive ?? {});
       }
     }
-    const m = crafted.marks.get(rc.address);
     if (m) inst.sensitive_attributes = sensitivePaths(m.paths, inst.attributes, m.block);
   }
   for (const [name, oc] of Object.entries<any>(plan.output_changes ?? {})) {
