@@ -95,6 +95,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
             "query.max-memory-per-node": `${Math.floor(memoryMiB * HEAP_FRACTION * 0.5)}MB`,
             // Beside the JVM's: queries running, queued, failed.
             "openmetrics.jmx-object-names": "trino.execution:name=QueryManager",
+            ...(role === "worker" ? { "shutdown.grace-period": `${SHUTDOWN_GRACE_SECONDS}s` } : {}),
           }),
         },
       ],
@@ -120,11 +121,23 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: "prometheus" }];
 
     if (workers > 0) {
+      const worker = common("worker", workerMemory);
       platform.service(this, "Worker", {
         name: TRINO_WORKER,
-        ...common("worker", workerMemory),
+        ...worker,
+        files: [...worker.files, ...WORKER_SHUTDOWN_FILES],
         ports: [{ name: "http", port: TRINO_PORT }],
         replicas: workers,
+        // Trino's graceful shutdown: the coordinator stops scheduling on the worker within the
+        // grace period, the worker's running tasks finish, and it exits after a second one.
+        gracefulStop: {
+          command: [
+            "sh",
+            "-c",
+            `curl -fsS -X PUT -H 'Content-Type: application/json' -H 'X-Trino-User: ${SHUTDOWN_USER}' -d '"SHUTTING_DOWN"' http://localhost:${TRINO_PORT}/v1/info/state && sleep ${WORKER_STOP_SECONDS}`,
+          ],
+          timeoutSeconds: WORKER_STOP_SECONDS,
+        },
         dependsOn: [warehouse, this.endpoint],
       });
     }
@@ -133,6 +146,25 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
 
 const TRINO_PORT = 8080;
 const TRINO_WORKER = "trino-worker";
+
+/** The user a worker's graceful stop asks as: the only one allowed to change a worker's state. */
+const SHUTDOWN_USER = "graceful-shutdown";
+/** `shutdown.grace-period` of a worker: the coordinator re-reads its workers' states every 5 s. */
+const SHUTDOWN_GRACE_SECONDS = 10;
+/** Two grace periods and the running tasks' time: a query still running then fails. */
+const WORKER_STOP_SECONDS = 60;
+/**
+ * Trino's default access control refuses a graceful shutdown, so workers get file-based rules that
+ * let SHUTDOWN_USER change the node's state (and anyone read it). Queries' access is decided on
+ * the coordinator, which keeps the default.
+ */
+const WORKER_SHUTDOWN_FILES = [
+  { path: "/etc/trino/access-control.properties", content: properties({ "access-control.name": "file", "security.config-file": "/etc/trino/rules.json" }) },
+  {
+    path: "/etc/trino/rules.json",
+    content: JSON.stringify({ system_information: [{ user: SHUTDOWN_USER, allow: ["read", "write"] }, { allow: ["read"] }] }, null, 2) + "\n",
+  },
+];
 
 // Heap follows the container limit, so memory is sized in one place. 60%, not more: with 75% a
 // 2 GiB coordinator was OOM-killed by its cgroup (Parquet readers, code cache and threads live

@@ -53,6 +53,21 @@ describe("QueryEngine configuration", () => {
     expect(s.container("trino").healthcheck.test).toEqual(["CMD", "/usr/lib/trino/bin/health-check"]);
   });
 
+  test("workers stop gracefully: Trino's shutdown asked for by the one user their rules allow it, within the pod's grace; the coordinator keeps the default access control", () => {
+    const s = synthOn("kubernetes", build({ workers: 2 }));
+    const pod = s.k8sWorkload("trino-worker").spec.template.spec;
+    const [shell, flag, script] = pod.container[0].lifecycle.pre_stop[0].exec.command;
+    expect([shell, flag]).toEqual(["sh", "-c"]);
+    expect(script).toMatch(/^curl -fsS -X PUT .*-H 'X-Trino-User: graceful-shutdown' -d '"SHUTTING_DOWN"' http:\/\/localhost:8080\/v1\/info\/state && sleep 60$/);
+    expect(pod.termination_grace_period_seconds).toBe(60);
+    const files = s.files("trino-worker");
+    expect(files["/etc/trino/config.properties"]).toContain("shutdown.grace-period=10s\n");
+    expect(files["/etc/trino/access-control.properties"]).toBe("access-control.name=file\nsecurity.config-file=/etc/trino/rules.json\n");
+    expect(JSON.parse(files["/etc/trino/rules.json"])).toEqual({ system_information: [{ user: "graceful-shutdown", allow: ["read", "write"] }, { allow: ["read"] }] });
+    expect(s.files("trino")["/etc/trino/access-control.properties"]).toBeUndefined();
+    expect(s.k8sWorkload("trino").spec.template.spec.container[0].lifecycle).toBeUndefined();
+  });
+
   test("the catalog name is a prop", () => {
     const s = synthOn("docker", build({ catalogName: "lake" }));
     expect(s.upload("trino", "/etc/trino/catalog/lake.properties")).toContain("connector.name=iceberg");

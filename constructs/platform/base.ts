@@ -163,6 +163,12 @@ export function checkServiceSpec(spec: ServiceSpec): void {
   const what = `service '${spec.name}'`;
   checkContainerSpec(what, spec);
   validateInteger(PLATFORM, `replicas of ${what}`, spec.replicas, 1);
+  if (spec.gracefulStop) {
+    if (spec.gracefulStop.command.length === 0) {
+      throw new ValidationError(PLATFORM, `gracefulStop.command of ${what}`, "is empty", "[]", "Give the command that drains the replica, e.g. ['sh', '-c', '...'], or leave gracefulStop out.");
+    }
+    validateInteger(PLATFORM, `gracefulStop.timeoutSeconds of ${what}`, spec.gracefulStop.timeoutSeconds, 1, 3600);
+  }
   const ports = spec.ports ?? [];
   for (const port of ports) {
     validateDnsLabel(PLATFORM, `port name of ${what}`, port.name);

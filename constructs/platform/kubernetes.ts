@@ -467,6 +467,7 @@ export class KubernetesPlatform extends PlatformBase {
       },
       // The same start budget Docker waits for: the grace period plus every retry.
       startupProbe: health && probe(health, health.intervalSeconds, Math.ceil(health.startBudgetSeconds / health.intervalSeconds)),
+      lifecycle: spec.gracefulStop && { preStop: [{ exec: { command: spec.gracefulStop.command.map(literal) } }] },
       // The restricted Pod Security Standard, and a read-only root filesystem besides.
       securityContext: {
         allowPrivilegeEscalation: false,
@@ -495,6 +496,7 @@ export class KubernetesPlatform extends PlatformBase {
     const group = spec.leaderElectionGroup;
     return {
       restartPolicy,
+      terminationGracePeriodSeconds: spec.gracefulStop?.timeoutSeconds,
       enableServiceLinks: false,
       // Only a workload that elects its leader through the API gets a token, of an account for that alone.
       serviceAccountName: group && `${group}-leader-election`,
@@ -547,7 +549,7 @@ function validateCpuRequestFraction(value: number): void {
   }
 }
 
-type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck">> & { readonly name: string };
+type ServiceLike = Partial<Pick<ServiceSpec, "ports" | "volumes" | "healthCheck" | "gracefulStop">> & { readonly name: string };
 
 /**
  * Replicas prefer different nodes, so one node lost takes one replica; a preference, not a rule,

@@ -278,6 +278,21 @@ export interface ServiceSpec extends ContainerSpec {
   readonly healthCheck?: HealthCheck;
   /** @default 1 */
   readonly replicas?: number;
+  /**
+   * How a replica hands its work over when the platform takes it away (a deleted or evicted pod,
+   * a rolling update, a drained node). Kubernetes runs the command as the container's preStop
+   * hook; Docker, which stops a container only when it replaces or destroys it, ignores it.
+   * @default - none: the stop signal at once, then the platform's default grace (30 s on Kubernetes)
+   */
+  readonly gracefulStop?: GracefulStop;
+}
+
+/** A command that drains a replica before the platform stops it, and how long the platform waits. */
+export interface GracefulStop {
+  /** Run in the container first; the stop signal follows when it returns (or the container has exited). */
+  readonly command: string[];
+  /** Seconds from the start of the command until the container is killed, whatever it is doing. */
+  readonly timeoutSeconds: number;
 }
 
 /** A one-shot, idempotent task that runs to completion; the deployment waits for it and fails if it fails. */

@@ -83,6 +83,18 @@ describe("KubernetesPlatform", () => {
     expect(s.k8s("kubernetes_deployment_v1", "one").spec.template.spec.affinity).toBeUndefined();
   });
 
+  test("a graceful stop is the container's preStop hook, and its timeout the pod's termination grace; without one, neither", () => {
+    const s = synthOn("kubernetes", (scope, platform) => {
+      platform.service(scope, "Web", { name: "web", image: "example/web:1.0", replicas: 2, runAsUser: 1000, gracefulStop: { command: ["sh", "-c", "drain ${HOSTNAME}"], timeoutSeconds: 45 } });
+    });
+    const pod = s.k8s("kubernetes_deployment_v1", "web").spec.template.spec;
+    expect(pod.container[0].lifecycle).toEqual({ pre_stop: [{ exec: { command: ["sh", "-c", "drain $${HOSTNAME}"] } }] });
+    expect(pod.termination_grace_period_seconds).toBe(45);
+    const plain = synth().k8s("kubernetes_deployment_v1", "web").spec.template.spec;
+    expect(plain.container[0].lifecycle).toBeUndefined();
+    expect(plain.termination_grace_period_seconds).toBeUndefined();
+  });
+
   test("a replicated service's replicas endpoint is a headless Service listing its pods; a flow to it is a flow to the service", () => {
     const s = synthOn("kubernetes", (scope, platform) => {
       const web = platform.service(scope, "Web", { name: "web", image: "example/web:1.0", ports: [{ name: "metrics", port: 9404 }], replicas: 2, runAsUser: 1000 });

@@ -43,6 +43,16 @@ const RULES: [string, (platform: IPlatform, scope: any) => unknown, string][] = 
   ],
   ["zero replicas", service({ replicas: 0 }), `Platform: replicas of service 'svc' must be >= 1 (got 0). Set replicas of service 'svc' to >= 1.`],
   [
+    "a graceful stop without a command",
+    service({ gracefulStop: { command: [], timeoutSeconds: 30 } }),
+    `Platform: gracefulStop.command of service 'svc' is empty (got "[]"). Give the command that drains the replica, e.g. ['sh', '-c', '...'], or leave gracefulStop out.`,
+  ],
+  [
+    "a graceful stop of no time",
+    service({ gracefulStop: { command: ["true"], timeoutSeconds: 0 } }),
+    `Platform: gracefulStop.timeoutSeconds of service 'svc' must be an integer from 1 to 3600 (got 0). Set gracefulStop.timeoutSeconds of service 'svc' to an integer from 1 to 3600.`,
+  ],
+  [
     "a port out of range",
     service({ ports: [{ name: "http", port: 70000 }] }),
     `Platform: port 'http' of service 'svc' must be an integer from 1 to 65535 (got 70000). Set port 'http' of service 'svc' to an integer from 1 to 65535.`,
