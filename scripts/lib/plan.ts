@@ -338,8 +338,9 @@ export function refineState(crafted: CraftedState, plan: any): number {
     for (const unknownPath of crafted.unknown.get(rc.address) ?? []) {
       // A set's elements are ordered by value, so a placeholder's index need not be the derived
       // value's: refine the whole set, once nothing in it is unknown.
-      const p = (m && setPrefix(m.block, unknownPath)) ?? unknownPath;
-      if (markedPaths(getAt(rc.change.after_unknown, p)).length > 0) continue;
+      const set = m && setPrefix(m.block, unknownPath);
+      const p = set ?? unknownPath;
+      if (set ? markedPaths(getAt(rc.change.after_unknown, set)).length > 0 : getAt(rc.change.after_unknown, p) === true) continue;
       // a whole unknown attribute (p) may be known now, or only partly (some elements)
       const after = getAt(rc.change.after, p);
       if (after === undefined) continue;
@@ -347,7 +348,7 @@ export function refineState(crafted: CraftedState, plan: any): number {
         setAt(inst.attributes, p, clone(after));
         changed++;
         // the sensitive marks' indices follow this plan's element order
-        if (m && p !== unknownPath) m.paths = markedPaths(rc.change.after_sensitive ?? {});
+        if (m && set) m.paths = markedPaths(rc.change.after_sensitive ?? {});
       }
     }
     if (m) inst.sensitive_attributes = sensitivePaths(m.paths, inst.attributes, m.block);
