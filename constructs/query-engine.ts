@@ -98,6 +98,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
             ...(role === "worker" ? { "shutdown.grace-period": `${SHUTDOWN_GRACE_SECONDS}s` } : {}),
           }),
         },
+        ...(role === "worker" ? WORKER_SHUTDOWN_FILES : []),
       ],
       resources: { cpuMillis: 500, memoryMiB },
       runAsUser: 1000,
@@ -121,11 +122,9 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: "prometheus" }];
 
     if (workers > 0) {
-      const worker = common("worker", workerMemory);
       platform.service(this, "Worker", {
         name: TRINO_WORKER,
-        ...worker,
-        files: [...worker.files, ...WORKER_SHUTDOWN_FILES],
+        ...common("worker", workerMemory),
         ports: [{ name: "http", port: TRINO_PORT }],
         replicas: workers,
         // Trino's graceful shutdown: the coordinator stops scheduling on the worker within the
