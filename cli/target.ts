@@ -21,6 +21,8 @@ export interface Target {
   /** The Flink job's checkpoint interval (absent in a contract written before it held it). */
   readonly checkpointIntervalMs?: number;
   readonly trinoUrl: string;
+  /** How to log in when Trino authenticates (over HTTPS, trusting `ca`); absent when it takes any user name. */
+  readonly trinoLogin?: { readonly user: string; readonly password: string; readonly ca: string };
   readonly catalog: string;
   readonly rawDatabase: string;
   readonly stateDatabase: string;
@@ -65,11 +67,11 @@ export function hostAndPort(address: string): { host: string; port: number } {
  */
 export function resolveTarget(stack: string, flags: TargetFlags, cwd = process.cwd()): Target {
   const deployed = deployedStack(stack, cwd);
-  return targetOf(deployed, flags, process.env.LAKEHOUSE_PG_PASSWORD ?? deployed.credential("postgresAdminPassword"));
+  return targetOf(deployed, flags, process.env.LAKEHOUSE_PG_PASSWORD ?? deployed.credential("postgresAdminPassword"), deployed.credential("trinoPassword"));
 }
 
 /** The {@link Target} of a deployed stack: the contract's published addresses unless a flag overrides them. */
-export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pgPassword: string | undefined): Target {
+export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pgPassword: string | undefined, trinoPassword?: string): Target {
   const { source, cdc, streamJob, query, namespaces } = access;
   const missing = (what: string, layer: string) => new Error(`stack '${name}' has no ${layer}, which verify and bench need: deploy it with ${what}`);
   if (!cdc) throw missing("cdc", "CDC layer (Kafka, Debezium)");
@@ -83,6 +85,8 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
       throw new Error(`no host address for ${what} (${endpoint.internal} in the platform network): stack '${name}' publishes none; pass --${what} host:port (e.g. through kubectl port-forward)`);
     return value;
   };
+  const login = query.login;
+  if (login && !trinoPassword) throw new Error(`no Trino password: stack '${name}' authenticates Trino users, and its trinoPassword credential output is missing`);
   const pg = hostAndPort(onHost(flags.postgres, source.endpoint, "postgres"));
   return {
     postgres: { ...pg, user: source.adminUser, password: pgPassword, database: source.database },
@@ -94,7 +98,8 @@ export function targetOf({ name, access }: DeployedStack, flags: TargetFlags, pg
     flinkUrl: `http://${onHost(flags.flink, streamJob.jobManager, "flink")}`,
     jobName: streamJob.jobName,
     checkpointIntervalMs: streamJob.checkpointIntervalMs,
-    trinoUrl: `http://${onHost(flags.trino, query.trino, "trino")}`,
+    trinoUrl: `${login ? "https" : "http"}://${onHost(flags.trino, query.trino, "trino")}`,
+    trinoLogin: login && { user: login.user, password: trinoPassword!, ca: login.caCertificate },
     catalog: query.catalog,
     rawDatabase: namespaces.raw,
     stateDatabase: namespaces.state,
@@ -124,7 +129,13 @@ export async function connectPostgres(t: Target): Promise<PgClient> {
 }
 
 export const kafkaClient = (t: Target) => new Kafka({ clientId: "lakehouse-cli", brokers: [t.kafka], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 3 } });
-export const trinoClient = (t: Target) => Trino.create({ server: t.trinoUrl, catalog: t.catalog, auth: new BasicAuth("lakehouse-cli") });
+export const trinoClient = (t: Target) =>
+  Trino.create({
+    server: t.trinoUrl,
+    catalog: t.catalog,
+    auth: t.trinoLogin ? new BasicAuth(t.trinoLogin.user, t.trinoLogin.password) : new BasicAuth("lakehouse-cli"),
+    ...(t.trinoLogin ? { ssl: { ca: t.trinoLogin.ca } } : {}),
+  });
 
 /** All rows of a Trino query; throws with Trino's message. */
 export async function trinoRows(trino: Trino, sql: string): Promise<unknown[][]> {

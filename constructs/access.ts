@@ -1,5 +1,6 @@
 import { IcebergWarehouse } from "./iceberg-warehouse";
 import { Lakehouse } from "./lakehouse";
+import { IQueryEngine } from "./query-engine";
 import { Endpoint, IPlatform, PlatformLocation } from "./platform/workload";
 import { SourceDb } from "./source-db";
 
@@ -56,7 +57,12 @@ export const CREDENTIAL_OUTPUTS = {
   s3SecretAccessKey: "s3_secret_access_key",
   /** Admin password of the dashboard engine. */
   dashboardsAdminPassword: "dashboards_admin_password",
+  /** Password of Trino's operator user (`QueryAccess.login`), when Trino authenticates. */
+  trinoPassword: "trino_password",
 } as const;
+
+/** Trino's user for operators and their tools (the CLI, the tests), when it authenticates. */
+export const TRINO_OPERATOR = "lakehouse";
 
 /** Which credentials a stack has: each key names the sensitive output holding it. */
 export type CredentialOutputs = { readonly [K in keyof typeof CREDENTIAL_OUTPUTS]?: (typeof CREDENTIAL_OUTPUTS)[K] };
@@ -139,10 +145,20 @@ export interface StreamJobAccess {
 
 /** See {@link LakehouseAccess.query}. */
 export interface QueryAccess {
-  /** Trino's HTTP API. */
+  /** Trino's client API: HTTPS when `login` is present, else HTTP. */
   readonly trino: AccessEndpoint;
   /** Trino catalog that serves the warehouse (`QueryEngine.catalogName`). */
   readonly catalog: string;
+  /** How an operator logs in when Trino authenticates; absent when it does not (it takes any user name then). */
+  readonly login?: TrinoLoginAccess;
+}
+
+/** See {@link QueryAccess.login}: over HTTPS, as `user` with the `trinoPassword` credential. */
+export interface TrinoLoginAccess {
+  /** The operators' user (the CLI's and the tests'). */
+  readonly user: string;
+  /** PEM of the CA certificate that issued Trino's: what a client trusts. */
+  readonly caCertificate: string;
 }
 
 /** See {@link LakehouseAccess.namespaces}. Each is absent when the layer that writes it is. */
@@ -232,7 +248,7 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
         tables: streamJob.tablesWritten,
         checkpointIntervalMs: streamJob.checkpointIntervalMs,
       }),
-    query: queryEngine && { trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName },
+    query: queryEngine && withoutUndefined({ trino: at(queryEngine.endpoint), catalog: queryEngine.catalogName, login: operatorLogin(queryEngine) }),
     namespaces: withoutUndefined({ raw: streamJob?.rawDatabase, state: streamJob?.stateDatabase, marts: transformations?.schema, vault: transformations?.vaultSchema }),
     orchestrator: orchestrator && { dagster: at(orchestrator.endpoint), codeLocation: orchestrator.codeLocation, buildJob: orchestrator.buildJobName },
     dashboards: dashboards && { engine: dashboards.engine, endpoint: at(dashboards.endpoint), name: dashboards.dashboardName, adminLogin: dashboards.adminLogin },
@@ -246,8 +262,15 @@ export function lakehouseAccess(lakehouse: Lakehouse, platform: IPlatform): Lake
       postgresCdcPassword: CREDENTIAL_OUTPUTS.postgresCdcPassword,
       s3SecretAccessKey: warehouse && CREDENTIAL_OUTPUTS.s3SecretAccessKey,
       dashboardsAdminPassword: dashboards && CREDENTIAL_OUTPUTS.dashboardsAdminPassword,
+      trinoPassword: queryEngine?.connection(TRINO_OPERATOR).password && CREDENTIAL_OUTPUTS.trinoPassword,
     }),
   });
+}
+
+/** The operators' login of an authenticating Trino. */
+function operatorLogin(queryEngine: IQueryEngine): TrinoLoginAccess | undefined {
+  const { user, caFile } = queryEngine.connection(TRINO_OPERATOR);
+  return caFile && { user, caCertificate: caFile.content };
 }
 
 /** The object without its undefined fields: Terraform outputs have no `undefined`. */

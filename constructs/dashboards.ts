@@ -123,6 +123,7 @@ export class Dashboards extends Construct {
 
   private metabase(props: DashboardsProps, appDb: AppDatabase): { endpoint: Endpoint; provisioning: JobHandle } {
     const { platform, queryEngine } = props;
+    const trino = queryEngine.connection("metabase");
     const metabase = platform.service(this, "Resource", {
       name: "metabase",
       image: props.image ?? defaultImage("metabase", props.imageRegistry),
@@ -143,7 +144,9 @@ export class Dashboards extends Construct {
       runAsUser: 2000,
       // MB_PLUGINS_DIR: the jar unpacks its drivers there at every start.
       writablePaths: ["/plugins"],
-      connectsTo: [appDb.endpoint, queryEngine.endpoint],
+      // With authentication, the Trino driver's trust store (see jobs/provision-metabase.js).
+      files: trino.caFile ? [trino.caFile] : [],
+      connectsTo: [appDb.endpoint, trino.endpoint],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = metabase.endpoint("http");
@@ -151,7 +154,14 @@ export class Dashboards extends Construct {
     const queries = analyticsQueries({ catalog: queryEngine.catalogName, rawDatabase: props.rawDatabase, stateDatabase: props.stateDatabase, tables: props.tables });
     const display: Record<string, string> = { "operations-per-day": "bar", "user-growth": "line" };
     const spec = {
-      database: { name: "Lakehouse (Trino)", host: queryEngine.endpoint.host, port: queryEngine.endpoint.port, catalog: queryEngine.catalogName, user: "metabase" },
+      database: {
+        name: "Lakehouse (Trino)",
+        host: trino.endpoint.host,
+        port: trino.endpoint.port,
+        catalog: queryEngine.catalogName,
+        user: trino.user,
+        ...(trino.caFile ? { caFile: trino.caFile.path } : {}),
+      },
       dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
@@ -159,7 +169,7 @@ export class Dashboards extends Construct {
       engine: "metabase",
       endpoint,
       env: { MB_URL: endpoint.url("http"), MB_ADMIN_EMAIL: this.adminEmail },
-      secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword },
+      secretEnv: { MB_ADMIN_PASSWORD: this.adminPassword, ...(trino.password ? { TRINO_PASSWORD: trino.password } : {}) },
       spec,
       dependsOn: [endpoint, queryEngine],
     });
@@ -168,6 +178,7 @@ export class Dashboards extends Construct {
 
   private superset(props: DashboardsProps, appDb: AppDatabase, transformations: ITransformations): { endpoint: Endpoint; provisioning: JobHandle } {
     const { platform, queryEngine } = props;
+    const trino = queryEngine.connection("superset");
     const secretKey = platform.secret(this, "SecretKey", { name: "superset-secret-key" });
     const superset = platform.service(this, "Resource", {
       name: "superset",
@@ -188,13 +199,22 @@ export class Dashboards extends Construct {
       runAsUser: 1000,
       // SUPERSET_HOME: the secret key's check file and uploads.
       writablePaths: ["/app/superset_home"],
-      connectsTo: [appDb.endpoint, queryEngine.endpoint],
+      // With authentication, Superset's own connections to Trino trust this CA certificate.
+      files: trino.caFile ? [trino.caFile] : [],
+      connectsTo: [appDb.endpoint, trino.endpoint],
       dependsOn: [appDb.endpoint],
     });
     const endpoint = superset.endpoint("http");
 
     const spec = {
-      database: { name: "Lakehouse (Trino)", host: queryEngine.endpoint.host, port: queryEngine.endpoint.port, catalog: queryEngine.catalogName, user: "superset" },
+      database: {
+        name: "Lakehouse (Trino)",
+        host: trino.endpoint.host,
+        port: trino.endpoint.port,
+        catalog: queryEngine.catalogName,
+        user: trino.user,
+        ...(trino.caFile ? { caFile: trino.caFile.path } : {}),
+      },
       schema: transformations.schema,
       dashboard: this.dashboardName,
       charts: [
@@ -215,7 +235,7 @@ export class Dashboards extends Construct {
       engine: "superset",
       endpoint,
       env: { SUPERSET_URL: endpoint.url("http"), SUPERSET_ADMIN_USERNAME: this.adminLogin },
-      secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword },
+      secretEnv: { SUPERSET_ADMIN_PASSWORD: this.adminPassword, ...(trino.password ? { TRINO_PASSWORD: trino.password } : {}) },
       spec,
       // The marts exist once the first dbt build has run.
       dependsOn: [endpoint, queryEngine, transformations],

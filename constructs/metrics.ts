@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Endpoint, HealthCheck, IDependable, IPlatform, Secret, secretFilePath, ServiceHandle } from "./platform/workload";
+import { Endpoint, FileSpec, HealthCheck, IDependable, IPlatform, Secret, secretFilePath, ServiceHandle } from "./platform/workload";
 
 /** A place a layer serves Prometheus metrics: one scrape job per kind of process. */
 export interface MetricsTarget {
@@ -10,11 +10,15 @@ export interface MetricsTarget {
   /** HTTP path of the metrics. @default "/metrics" */
   readonly path?: string;
   /**
-   * A user name sent with HTTP basic authentication and no password, for servers that want to
-   * know who asks (Trino without authentication takes it as the user).
+   * A user name sent with HTTP basic authentication, for servers that want to know who asks
+   * (Trino without authentication takes it as the user).
    * @default - none
    */
   readonly basicAuthUser?: string;
+  /** The password sent with `basicAuthUser`, mounted into Prometheus as a secret file. @default - none */
+  readonly basicAuthPassword?: Secret;
+  /** Scrape over HTTPS, trusting the CA certificate in this file (mounted into Prometheus). @default - plain HTTP */
+  readonly tlsCaFile?: FileSpec;
   /**
    * Scrape every address the endpoint's host name resolves to (its DNS A records, looked up each
    * interval) rather than whichever one the name reaches: for services that run replicas, with

@@ -4,7 +4,8 @@ import { asset } from "./assets";
 import { defaultImage } from "./images";
 import { MetricsTarget, postgresExporter } from "./metrics";
 import { NODE_USER } from "./platform/node-job";
-import { Endpoint, HealthCheck, IDependable, IPlatform, ResourceSpec } from "./platform/workload";
+import { Endpoint, FileSpec, HealthCheck, IDependable, IPlatform, ResourceSpec, secretFilePath } from "./platform/workload";
+import { TrinoConnection } from "./query-engine";
 import { ISourceDb } from "./source-db";
 import { validateInteger, ValidationError } from "./validation";
 
@@ -82,8 +83,8 @@ export interface FreshnessProbeTarget {
   readonly bootstrap: Endpoint;
   /** The probe table's change topic. */
   readonly topic: string;
-  /** Trino's HTTP endpoint. */
-  readonly trino: Endpoint;
+  /** How the probe reaches and logs in to Trino. */
+  readonly trino: TrinoConnection;
   /** The probe's current-state table as Trino names it: `catalog.namespace.table`. */
   readonly trinoTable: string;
   /** What must run before the probe starts (the pipeline, so its first heartbeats are not timed against a job still starting). */
@@ -162,7 +163,9 @@ export class Monitoring extends Construct {
       files: [
         { path: "/etc/prometheus/prometheus.yml", content: json(prometheusConfig(this.targets, interval, this.alertmanager)) },
         { path: RULES_FILE, content: json(this.rules) },
+        ...uniqueByPath(this.targets.flatMap((t) => (t.tlsCaFile ? [t.tlsCaFile] : []))),
       ],
+      secretFiles: Object.fromEntries(this.targets.flatMap((t) => (t.basicAuthPassword ? [[scrapePasswordFile(t.job), t.basicAuthPassword]] : []))),
       ports: [{ name: "http", port: 9090 }],
       volumes: [{ name: "data", path: "/prometheus", sizeGiB: props.storageGiB ?? 5 }],
       healthCheck: HealthCheck.http(9090, "/-/ready", { intervalSeconds: 5 }),
@@ -215,18 +218,20 @@ export class Monitoring extends Construct {
         PROBE_INTERVAL_MS: String(interval * 1000),
         KAFKA_BOOTSTRAP: target.bootstrap.address,
         PROBE_TOPIC: target.topic,
-        TRINO_URL: target.trino.url("http"),
+        TRINO_URL: target.trino.url,
+        TRINO_USER: target.trino.user,
+        ...(target.trino.caFile ? { TRINO_CA_FILE: target.trino.caFile.path } : {}),
         TRINO_TABLE: target.trinoTable,
         TRINO_POLL_MS: String(poll),
         METRICS_PORT: String(PROBE_METRICS_PORT),
       },
-      secretEnv: { PGPASSWORD: source.cdcPassword },
-      files: [{ path: PROBE_SCRIPT, content: asset("monitoring/freshness-probe.js") }],
+      secretEnv: { PGPASSWORD: source.cdcPassword, ...(target.trino.password ? { TRINO_PASSWORD: target.trino.password } : {}) },
+      files: [{ path: PROBE_SCRIPT, content: asset("monitoring/freshness-probe.js") }, ...(target.trino.caFile ? [target.trino.caFile] : [])],
       ports: [{ name: "metrics", port: PROBE_METRICS_PORT }],
       healthCheck: HealthCheck.http(PROBE_METRICS_PORT, "/metrics", { intervalSeconds: 10 }),
       resources: { cpuMillis: 50, memoryMiB: 128 },
       runAsUser: NODE_USER,
-      connectsTo: [source.endpoint, target.bootstrap, target.trino],
+      connectsTo: [source.endpoint, target.bootstrap, target.trino.endpoint],
       dependsOn: [source, ...target.dependsOn],
     });
     return { job: "freshness-probe", endpoint: service.endpoint("metrics") };
@@ -270,7 +275,8 @@ function prometheusConfig(targets: MetricsTarget[], intervalSeconds: number, ale
       ...targets.map((t) => ({
         job_name: t.job,
         metrics_path: t.path ?? "/metrics",
-        ...(t.basicAuthUser ? { basic_auth: { username: t.basicAuthUser } } : {}),
+        ...(t.basicAuthUser ? { basic_auth: { username: t.basicAuthUser, ...(t.basicAuthPassword ? { password_file: secretFilePath(scrapePasswordFile(t.job)) } : {}) } } : {}),
+        ...(t.tlsCaFile ? { scheme: "https", tls_config: { ca_file: t.tlsCaFile.path } } : {}),
         ...(t.everyReplica
           ? { dns_sd_configs: [{ names: [t.endpoint.host], type: "A", port: t.endpoint.port, refresh_interval: `${intervalSeconds}s` }] }
           : { static_configs: [{ targets: [t.endpoint.address] }] }),
@@ -284,6 +290,16 @@ function alertmanagerConfig(webhookUrl: string | undefined): object {
     route: { receiver: "default", group_by: ["alertname"], group_wait: "10s", group_interval: "1m", repeat_interval: "4h" },
     receivers: [{ name: "default", ...(webhookUrl ? { webhook_configs: [{ url: webhookUrl, send_resolved: true }] } : {}) }],
   };
+}
+
+/** Prometheus's secret file with the basic-auth password of scrape job `job`. */
+function scrapePasswordFile(job: string): string {
+  return `scrape-${job}-password`;
+}
+
+/** Files as mounted once each: targets of one server share its CA certificate. */
+function uniqueByPath(files: FileSpec[]): FileSpec[] {
+  return [...new Map(files.map((f) => [f.path, f])).values()];
 }
 
 /** YAML files as JSON (a subset of YAML): no YAML library, and the plan shows them verbatim. */

@@ -170,9 +170,10 @@ export class Orchestrator extends Construct implements IMetricsSource {
         RAW_FRESHNESS_MINUTES: String(freshness),
         ...maintenance,
       },
-      secretEnv: instance.secretEnv,
+      secretEnv: { ...instance.secretEnv, ...transformations.dbtSecretEnv },
       files: [
         ...transformations.projectFiles,
+        ...transformations.dbtCaFiles,
         ...instance.files,
         { path: `${CODE_DIR}/definitions.py`, content: asset("orchestrator/definitions.py") },
         { path: `${CODE_DIR}/maintenance.py`, content: asset("orchestrator/maintenance.py") },

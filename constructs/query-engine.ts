@@ -1,17 +1,57 @@
-import { ITerraformDependable } from "cdktf";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Fn, ITerraformDependable, Lazy, TerraformLocal, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { credentialFor, IIcebergWarehouse } from "./iceberg-warehouse";
 import { defaultImage } from "./images";
 import { IMetricsSource, MetricsTarget } from "./metrics";
-import { Endpoint, HealthCheck, IDependable, IPlatform } from "./platform/workload";
-import { validateInteger, validateUnreservedIdentifier } from "./validation";
+import { Endpoint, FileSpec, HealthCheck, IDependable, IPlatform, Secret, secretFilePath } from "./platform/workload";
+import { ValidationError, validateInteger, validateUnreservedIdentifier } from "./validation";
 
 /** A SQL engine over the warehouse: what Dashboards consumes. */
 export interface IQueryEngine extends IDependable {
-  /** Trino HTTP endpoint (client protocol and web UI). */
+  /** Where clients reach Trino (client protocol and web UI): HTTPS with authentication, else HTTP. */
   readonly endpoint: Endpoint;
   /** Catalog name under which the Iceberg tables appear. */
   readonly catalogName: string;
+  /**
+   * How the client `user` reaches and logs in to Trino. With authentication this gives the user
+   * a generated password (Trino's password file lists every user asked for here) and the CA
+   * certificate to trust; without, Trino takes the user name as it is sent.
+   */
+  connection(user: string): TrinoConnection;
+}
+
+/** How one client reaches and logs in to Trino: what its container needs. */
+export interface TrinoConnection {
+  /** Where it connects. */
+  readonly endpoint: Endpoint;
+  /** `https` with authentication, else `http`. */
+  readonly scheme: "http" | "https";
+  /** `scheme://host:port`. */
+  readonly url: string;
+  /** The user it logs in as. */
+  readonly user: string;
+  /** Its password; undefined without authentication. */
+  readonly password?: Secret;
+  /** The CA certificate that issued Trino's, to mount and trust; undefined without TLS. */
+  readonly caFile?: FileSpec;
+}
+
+/**
+ * Password authentication on Trino, which Trino (and its Python client) accept only over HTTPS:
+ * the coordinator serves clients on HTTPS port 8443 with this certificate, checks each user's
+ * password against a file of bcrypt hashes, and its nodes sign their internal requests with a
+ * generated shared secret. The files are read by Terraform at plan; the private key is kept in
+ * state like the generated passwords, never written into the synthesized configuration.
+ * `npm run tls` makes a local CA and a certificate for the stacks on this machine.
+ */
+export interface QueryEngineAuthentication {
+  /** Absolute path of Trino's certificate (PEM, then any intermediates); it must name the host `trino` (clients in the stack) and `localhost` (port-forwards). */
+  readonly certificateFile: string;
+  /** Absolute path of the certificate's private key (PEM, unencrypted). */
+  readonly privateKeyFile: string;
+  /** Absolute path of the CA certificate (PEM) that issued it: what every client trusts. */
+  readonly caFile: string;
 }
 
 /** Props of {@link QueryEngine}. */
@@ -32,6 +72,8 @@ export interface QueryEngineProps {
   readonly image?: string;
   /** Registry mirror for every default image. @default - upstream registries */
   readonly imageRegistry?: string;
+  /** Password authentication over HTTPS. @default - none: any client that reaches Trino may name any user */
+  readonly authentication?: QueryEngineAuthentication;
 }
 
 /**
@@ -45,10 +87,14 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
   public readonly dependables: ITerraformDependable[];
   /** The coordinator's OpenMetrics endpoint (`/metrics`), with the query manager's counters. */
   public readonly metricsTargets: MetricsTarget[];
+  /** With authentication: the CA file clients mount, and each user's password and its bcrypt hash. */
+  private readonly tls?: { readonly caFile: FileSpec; readonly logins: Map<string, { password: Secret; hash: string }> };
+  private readonly platform: IPlatform;
 
   constructor(scope: Construct, id: string, props: QueryEngineProps) {
     super(scope, id);
-    const { platform, warehouse } = props;
+    const { platform, warehouse, authentication } = props;
+    this.platform = platform;
     const workers = props.workers ?? 0;
     const coordinatorMemory = props.coordinatorMemoryMiB ?? 3072;
     const workerMemory = props.workerMemoryMiB ?? 3072;
@@ -75,11 +121,15 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
         "s3.aws-secret-key": "${ENV:S3_SECRET_KEY}",
       }),
     };
+    const pem = authentication && this.readPemFiles(authentication);
+    if (pem) this.tls = { caFile: { path: TRINO_CA_FILE, content: pem.ca }, logins: new Map() };
+    // Signs the nodes' requests to each other, which Trino requires once clients authenticate.
+    const sharedSecret = authentication && platform.secret(this, "SharedSecret", { name: "trino-shared-secret" });
     const s3 = credentialFor(warehouse, "trino");
     const common = (role: "coordinator" | "worker", memoryMiB: number) => ({
       image,
       env: { S3_ACCESS_KEY: s3.accessKeyId },
-      secretEnv: { S3_SECRET_KEY: s3.secretAccessKey },
+      secretEnv: { S3_SECRET_KEY: s3.secretAccessKey, ...(sharedSecret ? { TRINO_SHARED_SECRET: sharedSecret } : {}) },
       files: [
         catalogFile,
         { path: "/etc/trino/node.properties", content: properties({ "node.environment": "lakehouse", "node.data-dir": "/data/trino" }) },
@@ -89,15 +139,29 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
           content: properties({
             coordinator: String(role === "coordinator"),
             ...(role === "coordinator" ? { "node-scheduler.include-coordinator": String(workers === 0) } : {}),
-            "http-server.http.port": "8080",
-            "discovery.uri": "http://trino:8080",
+            "http-server.http.port": String(TRINO_PORT),
+            "discovery.uri": `http://trino:${TRINO_PORT}`,
             // Half the heap for queries; Trino keeps 30% of it as headroom.
             "query.max-memory-per-node": `${Math.floor(memoryMiB * HEAP_FRACTION * 0.5)}MB`,
             // Beside the JVM's: queries running, queued, failed.
             "openmetrics.jmx-object-names": "trino.execution:name=QueryManager",
             ...(role === "worker" ? { "shutdown.grace-period": `${SHUTDOWN_GRACE_SECONDS}s` } : {}),
+            ...(sharedSecret ? { "internal-communication.shared-secret": "${ENV:TRINO_SHARED_SECRET}" } : {}),
+            // Clients on HTTPS with a password. HTTP stays for the nodes' signed internal requests
+            // and the local health check; Trino refuses clients' requests on it ("Authentication
+            // over HTTP is not enabled").
+            ...(role === "coordinator" && pem
+              ? {
+                  "http-server.https.enabled": "true",
+                  "http-server.https.port": String(TRINO_HTTPS_PORT),
+                  "http-server.https.keystore.path": secretFilePath(KEYSTORE_FILE),
+                  "http-server.authentication.type": "PASSWORD",
+                  "password-authenticator.config-files": AUTHENTICATOR_FILE,
+                }
+              : {}),
           }),
         },
+        ...(role === "coordinator" && pem ? [{ path: AUTHENTICATOR_FILE, content: properties({ "password-authenticator.name": "file", "file.password-file": secretFilePath(PASSWORD_FILE) }) }] : []),
         ...(role === "worker" ? WORKER_SHUTDOWN_FILES : []),
       ],
       resources: { cpuMillis: 500, memoryMiB },
@@ -109,17 +173,28 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
       dependsOn: [warehouse],
     });
 
+    const coordinatorSpec = common("coordinator", coordinatorMemory);
     const coordinator = platform.service(this, "Resource", {
       name: "trino",
-      ...common("coordinator", coordinatorMemory),
-      ports: [{ name: "http", port: 8080 }],
-      // The image's health-check script asks /v1/info and fails while Trino is still starting.
+      ...coordinatorSpec,
+      ...(pem
+        ? {
+            secretFiles: {
+              [KEYSTORE_FILE]: platform.secret(this, "Keystore", { name: "trino-keystore", value: pem.keystore, generate: false }),
+              [PASSWORD_FILE]: platform.secret(this, "PasswordFile", { name: "trino-password-file", value: Lazy.stringValue({ produce: () => this.passwordFile() }), generate: false }),
+            },
+            dependsOn: [...coordinatorSpec.dependsOn, pem.check],
+          }
+        : {}),
+      ports: [{ name: "http", port: TRINO_PORT }, ...(pem ? [{ name: "https", port: TRINO_HTTPS_PORT }] : [])],
+      // The image's health-check script asks /v1/info over HTTP and fails while Trino is still starting.
       healthCheck: HealthCheck.command(["/usr/lib/trino/bin/health-check"], { intervalSeconds: 5, startPeriodSeconds: 20 }),
     });
-    this.endpoint = coordinator.endpoint("http");
+    this.endpoint = coordinator.endpoint(pem ? "https" : "http");
     this.dependables = coordinator.dependables;
     // Trino without authentication wants a user name on /metrics, as on every request.
-    this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: "prometheus" }];
+    const scraper = this.connection("prometheus");
+    this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: scraper.user, ...(scraper.password ? { basicAuthPassword: scraper.password, tlsCaFile: scraper.caFile } : {}) }];
 
     if (workers > 0) {
       platform.service(this, "Worker", {
@@ -137,14 +212,73 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
           ],
           timeoutSeconds: WORKER_STOP_SECONDS,
         },
-        dependsOn: [warehouse, this.endpoint],
+        dependsOn: [warehouse, coordinator.endpoint("http")],
       });
     }
+  }
+
+  public connection(user: string): TrinoConnection {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(user)) {
+      throw new ValidationError("QueryEngine", "connection user", "must be 1 to 63 lower-case letters, digits, _ or -, starting with a letter", user, "Use e.g. 'dbt'.");
+    }
+    const scheme = this.tls ? "https" : "http";
+    const base = { endpoint: this.endpoint, scheme, url: this.endpoint.url(scheme), user } as const;
+    if (!this.tls) return base;
+    let login = this.tls.logins.get(user);
+    if (!login) {
+      // Construct ids in the style of the others: `dbt` -> LoginDbt, `lakehouse-freshness-probe` -> LoginLakehouseFreshnessProbe.
+      const id = `Login${user.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+      const generated = new Password(this, id, { length: 32, special: false });
+      const password = this.platform.secret(this, `${id}Password`, { name: `trino-login-${user}`, value: generated.result, generate: false });
+      login = { password, hash: generated.bcryptHash };
+      this.tls.logins.set(user, login);
+    }
+    return { ...base, password: login.password, caFile: this.tls.caFile };
+  }
+
+  /** Trino's password file: a line `user:hash` per user a connection was made for. */
+  private passwordFile(): string {
+    // Go's bcrypt writes `$2a$`, the same algorithm Trino accepts only as `$2y$`.
+    return [...this.tls!.logins].map(([user, { hash }]) => `${user}:${Fn.replace(hash, "$2a$", "$2y$")}\n`).join("");
+  }
+
+  /**
+   * The authentication's PEM files as Terraform reads them at plan, and a check that fails the
+   * plan, before anything is applied, when one is missing. Relative paths are refused: Terraform
+   * would resolve them against the stack's output directory, not where the user stood.
+   */
+  private readPemFiles(auth: QueryEngineAuthentication): { ca: string; keystore: string; check: IDependable } {
+    const files = { certificateFile: auth.certificateFile, privateKeyFile: auth.privateKeyFile, caFile: auth.caFile };
+    for (const [prop, path] of Object.entries(files)) {
+      if (!path.startsWith("/")) {
+        throw new ValidationError("QueryEngine", `authentication.${prop}`, "must be an absolute path (Terraform reads it at plan, from the stack's directory)", path, "Give the file's absolute path, e.g. from path.resolve().");
+      }
+    }
+    const read = (path: string) => Fn.try([Fn.file(path), ""]);
+    // A condition must refer to something of the configuration: the paths, as a local value.
+    const paths = new TerraformLocal(this, "TlsFilePaths", files);
+    const check = new TerraformResource(this, "TlsFiles", { terraformResourceType: "terraform_data" });
+    check.lifecycle = {
+      precondition: Object.entries(files).map(([prop, path]) => ({
+        condition: Fn.fileexists(Fn.lookup(paths.expression, prop)),
+        errorMessage: `QueryEngine: authentication.${prop} ${path} does not exist. Run \`npm run tls\` to make a local CA and certificate for this machine's stacks, or point it at your own (PEM).`,
+      })),
+    };
+    // The keystore Trino reads: the key, then the certificate and its chain.
+    return { ca: read(auth.caFile), keystore: Fn.sensitive(`${read(auth.privateKeyFile)}\n${read(auth.certificateFile)}`), check: { dependables: [check] } };
   }
 }
 
 const TRINO_PORT = 8080;
+const TRINO_HTTPS_PORT = 8443;
 const TRINO_WORKER = "trino-worker";
+/** Where a client of an authenticating Trino finds the CA certificate to trust. */
+export const TRINO_CA_FILE = "/etc/lakehouse/trino-ca.pem";
+/** The coordinator's secret files: its TLS key and certificate, and the users' password hashes. */
+const KEYSTORE_FILE = "trino-keystore.pem";
+const PASSWORD_FILE = "trino-passwords";
+/** The coordinator's password authenticator: Trino's file of users and bcrypt hashes. */
+const AUTHENTICATOR_FILE = "/etc/trino/authenticator.properties";
 
 /** The user a worker's graceful stop asks as: the only one allowed to change a worker's state. */
 const SHUTDOWN_USER = "graceful-shutdown";

@@ -2,7 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { asset, assetTree } from "./assets";
 import { defaultImage } from "./images";
-import { FileSpec, IDependable, IPlatform, JobHandle, ResourceSpec } from "./platform/workload";
+import { FileSpec, IDependable, IPlatform, JobHandle, ResourceSpec, Secret } from "./platform/workload";
 import { IQueryEngine } from "./query-engine";
 import { validateUnreservedIdentifier, ValidationError } from "./validation";
 
@@ -48,6 +48,10 @@ export interface ITransformations extends IDependable {
   readonly projectFiles: FileSpec[];
   /** Environment of the dbt profile (Trino address, catalog, schemas). */
   readonly dbtEnv: Record<string, string>;
+  /** dbt's Trino password, with authentication (`DBT_TRINO_PASSWORD`). */
+  readonly dbtSecretEnv: Record<string, Secret>;
+  /** The CA certificate dbt trusts, with authentication: mount it beside the project files. */
+  readonly dbtCaFiles: FileSpec[];
   /** Namespace of the marts. */
   readonly schema: string;
   /** Namespace of the Data Vault's tables (hubs, link, satellites). */
@@ -69,6 +73,8 @@ export interface ITransformations extends IDependable {
 export class Transformations extends Construct implements ITransformations {
   public readonly projectFiles: FileSpec[];
   public readonly dbtEnv: Record<string, string>;
+  public readonly dbtSecretEnv: Record<string, Secret>;
+  public readonly dbtCaFiles: FileSpec[];
   public readonly schema: string;
   public readonly vaultSchema: string;
   public readonly tableNamespaces: string[];
@@ -105,10 +111,12 @@ export class Transformations extends Construct implements ITransformations {
     this.queryEngine = props.queryEngine;
     this.image = props.image ?? defaultImage("dbtDagster", props.imageRegistry);
     this.projectFiles = assetTree("dbt").map((file) => ({ path: `${DBT_PROJECT_DIR}/${file.slice("dbt/".length)}`, content: asset(file) }));
+    const trino = props.queryEngine.connection("dbt");
     this.dbtEnv = {
       DBT_PROFILES_DIR: DBT_PROJECT_DIR,
-      DBT_TRINO_HOST: props.queryEngine.endpoint.host,
-      DBT_TRINO_PORT: String(props.queryEngine.endpoint.port),
+      DBT_TRINO_HOST: trino.endpoint.host,
+      DBT_TRINO_PORT: String(trino.endpoint.port),
+      ...(trino.password ? { DBT_TARGET: "trino_password", DBT_TRINO_USER: trino.user, DBT_TRINO_CERT: trino.caFile!.path } : {}),
       DBT_TRINO_CATALOG: props.queryEngine.catalogName,
       DBT_SCHEMA: this.schema,
       DBT_RAW_SCHEMA: props.rawDatabase,
@@ -118,17 +126,20 @@ export class Transformations extends Construct implements ITransformations {
       DBT_TARGET_PATH: "/tmp/dbt/target",
       DBT_LOG_PATH: "/tmp/dbt/logs",
     };
+    this.dbtSecretEnv = trino.password ? { DBT_TRINO_PASSWORD: trino.password } : {};
+    this.dbtCaFiles = trino.caFile ? [trino.caFile] : [];
     this.marts = DBT_MARTS.map((m) => `${props.queryEngine.catalogName}.${this.schema}.${m}`);
     this.buildJob = props.platform.job(this, "Build", {
       name: "dbt-build",
       image: this.image,
       command: ["dbt", "build", "--project-dir", DBT_PROJECT_DIR],
       env: this.dbtEnv,
-      files: this.projectFiles,
+      secretEnv: this.dbtSecretEnv,
+      files: [...this.projectFiles, ...this.dbtCaFiles],
       resources: props.resources ?? { cpuMillis: 500, memoryMiB: 768 },
       runAsUser: 1000,
       timeoutSeconds: 1200,
-      connectsTo: [props.queryEngine.endpoint],
+      connectsTo: [trino.endpoint],
       dependsOn: [props.queryEngine, ...(props.dependsOn ?? [])],
     });
     this.dependables = this.buildJob.dependables;

@@ -15,7 +15,7 @@ const { env, http, log, until, run, HttpError } = require("./lib");
 
 /**
  * @typedef {{ name: string, query: string, display: string }} CardSpec
- * @typedef {{ database: { name: string, host: string, port: number, catalog: string, user: string },
+ * @typedef {{ database: { name: string, host: string, port: number, catalog: string, user: string, caFile?: string },
  *   dashboard: string, cards: CardSpec[] }} DashboardSpec
  * @typedef {{ id: number, card_id?: number | null }} DashCard
  */
@@ -91,9 +91,14 @@ async function provision({ url, email, password, spec, timeoutMs = 600_000 }, se
   const api = (method, path, body) => http(method, `${url}${path}`, body, auth);
 
   // The Trino connection through the Starburst driver (details: host, port, catalog, user, ssl).
+  // With `caFile` Trino authenticates: TLS, the user's password (TRINO_PASSWORD), and the JDBC
+  // driver's trust store, which may be a PEM file (a path inside Metabase's container).
   const databases = await api("GET", "/api/database");
   const list = Array.isArray(databases) ? databases : databases.data;
-  const details = { host: spec.database.host, port: spec.database.port, catalog: spec.database.catalog, user: spec.database.user, ssl: false };
+  const { host, port, catalog, user, caFile } = spec.database;
+  const details = caFile
+    ? { host, port, catalog, user, ssl: true, password: env("TRINO_PASSWORD"), "additional-options": `SSLTrustStorePath=${caFile}` }
+    : { host, port, catalog, user, ssl: false };
   const existingDb = list.find((/** @type {{name: string}} */ d) => d.name === spec.database.name);
   // Both calls test the connection first and answer 400 {message} if Trino cannot be reached.
   const database = existingDb

@@ -38,10 +38,12 @@ const { env, log, until, run, HttpError, FatalError } = require("./lib");
  * }} ChartSpec
  *
  * The DASHBOARD_FILE. `database` is the Trino coordinator as Superset's server reaches it; the
- * connection is `trino://<user>@<host>:<port>/<catalog>` (no password: Trino without auth).
+ * connection is `trino://<user>@<host>:<port>/<catalog>`. With `caFile` Trino authenticates: the
+ * URI carries the user's password (TRINO_PASSWORD, which Superset stores encrypted) and Superset
+ * connects over HTTPS trusting that CA certificate (a path inside Superset's container).
  * `schema` is the schema (Iceberg namespace) of the mart tables inside that catalog.
  * @typedef {{
- *   database: { name: string, host: string, port: number, catalog: string, user: string },
+ *   database: { name: string, host: string, port: number, catalog: string, user: string, caFile?: string },
  *   schema: string,
  *   dashboard: string,
  *   charts: ChartSpec[],
@@ -238,13 +240,27 @@ async function login(url, username, password) {
 }
 
 /**
+ * With `caFile`: the URI with the user's password (Trino's SQLAlchemy dialect then logs in over
+ * HTTPS) and the CA certificate the connection trusts. The logged URI stays the one without it.
+ * @param {SupersetDashboardSpec["database"]} db @returns {{ sqlalchemy_uri: string, extra: string } | {}}
+ */
+function authenticated(db) {
+  if (!db.caFile) return {};
+  const password = env("TRINO_PASSWORD");
+  return {
+    sqlalchemy_uri: `trino://${encodeURIComponent(db.user)}:${encodeURIComponent(password)}@${db.host}:${db.port}/${encodeURIComponent(db.catalog)}`,
+    extra: JSON.stringify({ engine_params: { connect_args: { http_scheme: "https", verify: db.caFile } } }),
+  };
+}
+
+/**
  * The Trino connection, created or updated in place.
  * @param {SupersetApi} api @param {SupersetDashboardSpec["database"]} db @param {Ledger} ledger
  * @returns {Promise<number>} its id
  */
 async function upsertDatabase(api, db, ledger) {
   const sqlalchemyUri = `trino://${encodeURIComponent(db.user)}@${db.host}:${db.port}/${encodeURIComponent(db.catalog)}`;
-  const body = { database_name: db.name, sqlalchemy_uri: sqlalchemyUri, expose_in_sqllab: true, allow_run_async: false, allow_ctas: false, allow_cvas: false, allow_dml: false };
+  const body = { database_name: db.name, sqlalchemy_uri: sqlalchemyUri, expose_in_sqllab: true, allow_run_async: false, allow_ctas: false, allow_cvas: false, allow_dml: false, ...authenticated(db) };
   const existing = await api.findOne("database", [{ col: "database_name", value: db.name }], (d) => d.database_name === db.name);
   if (existing) {
     await api.call("PUT", `/api/v1/database/${existing.id}`, body);

@@ -22,8 +22,10 @@
  * Runs in the freshness-probe image (the libraries on NODE_PATH), mounted by the Monitoring
  * construct. Environment: PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD (read by pg),
  * PROBE_TABLE, PROBE_NAME, PROBE_INTERVAL_MS, KAFKA_BOOTSTRAP, PROBE_TOPIC, TRINO_URL,
- * TRINO_TABLE, TRINO_POLL_MS, METRICS_PORT.
+ * TRINO_USER, TRINO_TABLE, TRINO_POLL_MS, METRICS_PORT; with Trino's authentication also
+ * TRINO_PASSWORD and TRINO_CA_FILE (the CA certificate to trust).
  */
+const fs = require("fs");
 const http = require("http");
 const { Client } = require("pg");
 const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = require("kafkajs");
@@ -51,6 +53,9 @@ const config = {
   bootstrap: env("KAFKA_BOOTSTRAP"),
   topic: env("PROBE_TOPIC"),
   trinoUrl: env("TRINO_URL"),
+  trinoUser: env("TRINO_USER"),
+  trinoPassword: process.env.TRINO_PASSWORD,
+  trinoCaFile: process.env.TRINO_CA_FILE,
   trinoTable: env("TRINO_TABLE"),
   trinoPollMs: Number(env("TRINO_POLL_MS")),
   port: Number(env("METRICS_PORT")),
@@ -192,7 +197,11 @@ function heartbeatSeq(value) {
 
 /** Polls Trino's current-state row while a heartbeat is pending there. */
 async function watchTrino() {
-  const trino = Trino.create({ server: config.trinoUrl, auth: new BasicAuth("lakehouse-freshness-probe") });
+  const trino = Trino.create({
+    server: config.trinoUrl,
+    auth: new BasicAuth(config.trinoUser, config.trinoPassword),
+    ...(config.trinoCaFile ? { ssl: { ca: fs.readFileSync(config.trinoCaFile) } } : {}),
+  });
   const sql = `SELECT seq FROM ${config.trinoTable} WHERE probe = '${config.name.replace(/'/g, "''")}'`;
   for (;;) {
     const started = Date.now();

@@ -81,9 +81,7 @@ def latest_snapshots() -> dict:
     Trino. The raw tables are append-only logs; Flink's sink also commits empty snapshots on
     checkpoints without data, which are no reason to rebuild nor proof of fresh data."""
     conn = trino.dbapi.connect(
-        host=os.environ.get("DBT_TRINO_HOST", "127.0.0.1"),
-        port=int(os.environ.get("DBT_TRINO_PORT", "8080")),
-        user="dagster",
+        **maintenance.trino_login("dagster"),
         catalog=os.environ.get("DBT_TRINO_CATALOG", "iceberg"),
         schema=RAW_SCHEMA,
     )

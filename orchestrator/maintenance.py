@@ -45,13 +45,28 @@ class Retention:
     orphans_s: int = ORPHAN_RETENTION_S
 
 
+def trino_login(user: str) -> dict:
+    """Where Trino is and how to log in: as `user` when it does not authenticate (it takes any
+    name), else over HTTPS as the dbt profile's user with its password, trusting its CA file."""
+    login = {"host": os.environ.get("DBT_TRINO_HOST", "127.0.0.1"), "port": int(os.environ.get("DBT_TRINO_PORT", "8080"))}
+    password = os.environ.get("DBT_TRINO_PASSWORD")
+    if not password:
+        return {**login, "user": user}
+    profile_user = os.environ["DBT_TRINO_USER"]
+    return {
+        **login,
+        "user": profile_user,
+        "auth": trino.auth.BasicAuthentication(profile_user, password),
+        "http_scheme": "https",
+        "verify": os.environ["DBT_TRINO_CERT"],
+    }
+
+
 def connect(retention: Retention = Retention()):
     """A Trino session whose minimum retentions are this job's own (Trino's default, 7 days, would
     refuse them), so a hand-run procedure with less is still refused."""
     return trino.dbapi.connect(
-        host=os.environ.get("DBT_TRINO_HOST", "127.0.0.1"),
-        port=int(os.environ.get("DBT_TRINO_PORT", "8080")),
-        user="dagster-maintenance",
+        **trino_login("dagster-maintenance"),
         catalog=CATALOG,
         session_properties={
             f"{CATALOG}.expire_snapshots_min_retention": f"{retention.snapshots_s}s",

@@ -15,6 +15,8 @@ LOG_TAG=e2e-k8s
 # shellcheck disable=SC1091
 . scripts/lib/common.sh
 prepare_deploy
+# Trino's certificate: the Kubernetes stacks' clients log in over HTTPS.
+bash scripts/tls.sh
 
 start=$(date +%s%3N)
 bash scripts/k8s/up.sh
@@ -25,11 +27,16 @@ log "cluster up in ${K8S_UP_SECONDS}s"
 export KUBECONFIG="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/admin.conf"
 export KUBECTL="${LAKEHOUSE_K8S_DIR:-$HOME/.cache/lakehouse-cdc/k8s}/bin/kubectl"
 # One node of 2 cores: the stack's CPU requests scaled to fit (k8s: 5.4 cores in full, x0.25;
-# k8s-ha: 8.75, x0.2, as 0.25 left a deploy job unschedulable). Metabase has no local image; the
-# analytics layer (dbt, Dagster) stays on.
-if [[ "${E2E_K8S_STACK:-k8s}" == "k8s-ha" ]]; then default_fraction=0.2; else default_fraction=0.25; fi
+# k8s-ha: 8.75, x0.2, as 0.25 left a deploy job unschedulable). The analytics layer (dbt, Dagster)
+# stays on; on `k8s` Superset too (its provisioning logs in to Trino), on `k8s-ha` no dashboards
+# (at x0.2 they would not fit beside the replicas).
+if [[ "${E2E_K8S_STACK:-k8s}" == "k8s-ha" ]]; then
+  default_fraction=0.2 default_dashboards=off
+else
+  default_fraction=0.25 default_dashboards=superset
+fi
 export LAKEHOUSE_K8S_CPU_FRACTION="${LAKEHOUSE_K8S_CPU_FRACTION:-$default_fraction}"
-export LAKEHOUSE_DASHBOARDS="${LAKEHOUSE_DASHBOARDS:-off}"
+export LAKEHOUSE_DASHBOARDS="${LAKEHOUSE_DASHBOARDS:-$default_dashboards}"
 
 FIGURES="test-output/e2e-${E2E_K8S_STACK:-k8s}-figures.json"
 rm -f "$FIGURES"

@@ -1,4 +1,6 @@
-import { DashboardEngine, LakehouseProps, LOCAL_IMAGE_REGISTRY } from "../constructs";
+import { homedir } from "os";
+import { join } from "path";
+import { DashboardEngine, LakehouseProps, LOCAL_IMAGE_REGISTRY, QueryEngineAuthentication } from "../constructs";
 
 /** Lakehouse options an environment may set; platform and secrets are wired by the stack. */
 export type LakehouseOptions = Omit<LakehouseProps, "platform">;
@@ -58,6 +60,9 @@ export type Environment = DockerEnvironment | KubernetesEnvironment;
  *   default 1. `0.25` fits the whole stack on a 2-core node (`npm run test:e2e:k8s` uses it).
  * - LAKEHOUSE_CHECKPOINT_MS: the stream job's checkpoint interval (one Iceberg commit per table
  *   each), default 5000. `lakehouse soak` compresses days of commits into an hour with 1000.
+ * - LAKEHOUSE_TLS_DIR: where the Kubernetes stacks' Trino finds its certificate, key and CA
+ *   (`trino.pem`, `trino-key.pem`, `ca.pem`), default ~/.config/lakehouse-cdc/tls, which
+ *   `npm run tls` fills. Read at plan, by the stack that is planned.
  */
 export interface EnvironmentSettings {
   readonly imageRegistry?: string;
@@ -66,6 +71,8 @@ export interface EnvironmentSettings {
   readonly kubeContext?: string;
   readonly k8sCpuRequestFraction?: number;
   readonly checkpointIntervalMs: number;
+  /** Directory of Trino's TLS files (absolute). */
+  readonly tlsDir: string;
 }
 
 /**
@@ -95,8 +102,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Environme
   if (!/^[1-9][0-9]*$/.test(checkpoint) || Number(checkpoint) < 500) {
     throw new Error(`LAKEHOUSE_CHECKPOINT_MS must be a whole number of milliseconds, at least 500, e.g. 5000 (got '${checkpoint}')`);
   }
+  const tlsDir = env.LAKEHOUSE_TLS_DIR || join(homedir(), ".config/lakehouse-cdc/tls");
+  if (!tlsDir.startsWith("/")) throw new Error(`LAKEHOUSE_TLS_DIR must be an absolute path, e.g. ${join(homedir(), ".config/lakehouse-cdc/tls")} (got '${tlsDir}')`);
   return {
     checkpointIntervalMs: Number(checkpoint),
+    tlsDir,
     imageRegistry: registry === "upstream" ? undefined : registry,
     dashboards: dashboards === "off" ? false : dashboards === "superset" ? "superset" : "metabase",
     kubeconfigPath: env.KUBECONFIG,
@@ -134,6 +144,12 @@ export function environments(settings: EnvironmentSettings): Environment[] {
     streamJob: { checkpointIntervalMs: settings.checkpointIntervalMs, ...(options.streamJob || {}) },
     dashboards: engine && { engine },
   });
+  // On a cluster, whose pods other teams' pods may reach, Trino's clients log in over HTTPS.
+  const authentication: QueryEngineAuthentication = {
+    certificateFile: join(settings.tlsDir, "trino.pem"),
+    privateKeyFile: join(settings.tlsDir, "trino-key.pem"),
+    caFile: join(settings.tlsDir, "ca.pem"),
+  };
   const onCluster = (name: string, namespace: string, options: LakehouseOptions, publish: HostPorts = DEV_PORTS): KubernetesEnvironment => ({
     kind: "kubernetes",
     name,
@@ -143,7 +159,7 @@ export function environments(settings: EnvironmentSettings): Environment[] {
     cpuRequestFraction: settings.k8sCpuRequestFraction,
     // For `kubectl port-forward`: dev's ports by default; Kafka advertises localhost:19092.
     publish,
-    lakehouse: options,
+    lakehouse: { ...options, queryEngine: { ...options.queryEngine, authentication } },
   });
   return [
     { kind: "docker", name: "dev", publish: DEV_PORTS, lakehouse: lakehouse() },

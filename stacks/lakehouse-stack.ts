@@ -7,6 +7,7 @@ import { localStateOutputs } from "../cli/outputs";
 import {
   ACCESS_OUTPUT,
   CREDENTIAL_OUTPUTS,
+  TRINO_OPERATOR,
   DockerPlatform,
   Endpoint,
   IcebergWarehouse,
@@ -165,7 +166,11 @@ export class LakehouseStack extends TerraformStack {
       out("iceberg_raw_namespace", streamJob.rawDatabase, "Namespace of the raw CDC log tables.");
       out("iceberg_state_namespace", streamJob.stateDatabase, "Namespace of the current-state tables.");
     }
-    if (queryEngine) out("trino_url", queryEngine.endpoint.url("http"), "Trino inside the platform network.");
+    if (queryEngine) {
+      const operator = queryEngine.connection(TRINO_OPERATOR);
+      out("trino_url", operator.url, "Trino inside the platform network.");
+      if (operator.password) out(CREDENTIAL_OUTPUTS.trinoPassword, operator.password.value, `Password of Trino's user ${operator.user}.`, true);
+    }
     if (transformations) {
       out("dbt_marts_schema", `${transformations.queryEngine.catalogName}.${transformations.schema}`, "Catalog and namespace of the dbt marts.");
     }

@@ -81,9 +81,23 @@ describe("the access contract", () => {
     expect(a.query?.catalog).toBe("iceberg");
   });
 
+  test("Kubernetes: Trino on HTTPS; the operator's login names its user, its CA certificate and the credential output of its password", () => {
+    const { stack, outputs } = synth(K8S);
+    const a = stack.access;
+    expect(a.query?.trino.internal).toBe("trino:8443");
+    expect(a.query?.login?.user).toBe("lakehouse");
+    expect(outputs[ACCESS_OUTPUT].value.query.login).toEqual({ user: "lakehouse", caCertificate: expect.stringMatching(/^\$\{try\(file\("\/.+\/ca\.pem"\), ""\)\}$/) });
+    expect(a.credentials.trinoPassword).toBe(CREDENTIAL_OUTPUTS.trinoPassword);
+    expect(outputs[CREDENTIAL_OUTPUTS.trinoPassword]).toMatchObject({ sensitive: true, value: expect.stringMatching(/^\$\{random_password\.[A-Za-z0-9_]+\.result\}$/) });
+    expect(outputs.trino_url.value).toBe("https://trino:8443");
+  });
+
   test("credentials: the contract names their sensitive outputs and holds no value", () => {
     const a = dev.stack.access;
-    expect(a.credentials).toEqual(CREDENTIAL_OUTPUTS);
+    // Trino on Docker does not authenticate: no password to name.
+    const { trinoPassword: _none, ...withoutTrino } = CREDENTIAL_OUTPUTS;
+    expect(a.credentials).toEqual(withoutTrino);
+    expect(a.query?.login).toBeUndefined();
     for (const name of Object.values(a.credentials)) expect(dev.outputs[name!]).toMatchObject({ sensitive: true });
     expect(JSON.stringify(dev.outputs[ACCESS_OUTPUT])).not.toMatch(/random_password|var\./);
     expect(dev.outputs[ACCESS_OUTPUT].sensitive).toBeUndefined();
@@ -116,10 +130,14 @@ describe("resolveTarget reads only the contract", () => {
 
   test("flags override the published addresses; without either it says which flag to pass", () => {
     const k8s = synth(K8S).stack.access;
-    const dir = deployedState("k8s", { [ACCESS_OUTPUT]: k8s, [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x" });
+    const withoutTrinoPassword = deployedState("k8s", { [ACCESS_OUTPUT]: k8s, [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x" });
+    expect(() => resolveTarget("k8s", {}, withoutTrinoPassword)).toThrow("no Trino password: stack 'k8s' authenticates Trino users, and its trinoPassword credential output is missing");
+    const dir = deployedState("k8s", { [ACCESS_OUTPUT]: { ...k8s, query: { ...k8s.query, login: { ...k8s.query!.login, caCertificate: "PEM" } } }, [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x", [CREDENTIAL_OUTPUTS.trinoPassword]: "t" });
     expect(() => resolveTarget("k8s", {}, dir)).toThrow("no host address for postgres (postgres:5432 in the platform network): stack 'k8s' publishes none; pass --postgres host:port");
-    const t = resolveTarget("k8s", { postgres: "127.0.0.1:5432", connect: "127.0.0.1:8083", flink: "127.0.0.1:8081", trino: "127.0.0.1:8080" }, dir);
+    const t = resolveTarget("k8s", { postgres: "127.0.0.1:5432", connect: "127.0.0.1:8083", flink: "127.0.0.1:8081", trino: "127.0.0.1:8443" }, dir);
     expect(t.postgres).toMatchObject({ host: "127.0.0.1", port: 5432 });
+    expect(t.trinoUrl).toBe("https://127.0.0.1:8443");
+    expect(t.trinoLogin).toEqual({ user: "lakehouse", password: "t", ca: "PEM" });
     expect(t.platform).toEqual({ kind: "kubernetes", namespace: "lakehouse" });
   });
 

@@ -17,7 +17,7 @@ import {
   StatefulSetV1SpecTemplateSpecContainerReadinessProbe,
   StatefulSetV1SpecTemplateSpecInitContainer,
 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1/index-structs";
-import { IResolvable, Lazy, Token } from "cdktf";
+import { Fn, IResolvable, Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
 import { KubernetesServiceAccountTokenRule } from "../policy/kubernetes-pod-security";
 import { PolicySuppressions } from "../policy/suppressions";
@@ -594,5 +594,12 @@ export function fileKey(path: string): string {
  */
 function filesHash(spec: ContainerSpec): string | undefined {
   const files = spec.files ?? [];
-  return files.length === 0 ? undefined : createHash("sha256").update(JSON.stringify(files)).digest("hex");
+  if (files.length === 0) return undefined;
+  // A content Terraform computes (a file it reads at plan, e.g. a CA certificate) is hashed by
+  // Terraform too, so that a change of it rolls the pods; the rest is hashed here.
+  const computed = files.filter((f) => Token.isUnresolved(f.content));
+  const literal = createHash("sha256")
+    .update(JSON.stringify(files.map((f) => (computed.includes(f) ? { ...f, content: "" } : f))))
+    .digest("hex");
+  return computed.length === 0 ? literal : Fn.sha256(Fn.join("", [literal, ...computed.map((f) => f.content)]));
 }

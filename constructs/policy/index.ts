@@ -13,4 +13,5 @@ export * from "./kubernetes-network-policy";
 export * from "./kubernetes-disruption-budget";
 export * from "./kubernetes-pod-security";
 export * from "./stateful-persistence";
+export * from "./trino-authentication";
 export * from "./lakehouse-policy";

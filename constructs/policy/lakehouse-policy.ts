@@ -10,6 +10,7 @@ import { PolicyPack } from "./pack";
 import { IPolicyRule } from "./rule";
 import { SensitiveCredentialOutputsRule } from "./sensitive-credential-outputs";
 import { StatefulPersistenceRule } from "./stateful-persistence";
+import { TrinoAuthenticationRule } from "./trino-authentication";
 
 /** Options of {@link LakehousePolicy}. */
 export interface LakehousePolicyProps {
@@ -37,6 +38,7 @@ export interface LakehousePolicyProps {
  * | `kubernetes-network-policy` | {@link KubernetesNetworkPolicyRule} |
  * | `kubernetes-disruption-budget` | {@link KubernetesDisruptionBudgetRule} |
  * | `stateful-persistence` | {@link StatefulPersistenceRule} |
+ * | `trino-authentication` | {@link TrinoAuthenticationRule} |
  *
  * ```ts
  * Aspects.of(stack).add(new LakehousePolicy());
@@ -59,6 +61,7 @@ export class LakehousePolicy extends PolicyPack {
       new KubernetesNetworkPolicyRule(),
       new KubernetesDisruptionBudgetRule(),
       new StatefulPersistenceRule(),
+      new TrinoAuthenticationRule(),
     ];
   }
 

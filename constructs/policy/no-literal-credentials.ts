@@ -17,7 +17,7 @@ export function nameWords(name: string): string[] {
 const CREDENTIAL_WORD = /(PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)$|SECRET|TOKEN|CREDENTIAL|APIKEY|PRIVATEKEY/;
 
 /** Last words that make a name refer to where a credential is, or to its public half, not the credential itself. */
-const NOT_THE_VALUE = new Set(["ID", "FILE", "PATH", "DIR", "USER", "USERNAME", "NAME", "URL", "URI", "ENV", "ENABLED", "ENABLE", "METHOD", "TYPE", "LENGTH", "TTL", "EXPIRY"]);
+const NOT_THE_VALUE = new Set(["ID", "FILE", "FILES", "PATH", "DIR", "USER", "USERNAME", "NAME", "URL", "URI", "ENV", "ENABLED", "ENABLE", "METHOD", "TYPE", "LENGTH", "TTL", "EXPIRY"]);
 
 /** A `KEY` word names a secret unless a word before it says it is an identifier or public. */
 const NON_SECRET_KEY_QUALIFIERS = new Set(["ACCESS", "PUBLIC", "PRIMARY", "FOREIGN", "PARTITION", "SORT", "ROUTING", "MESSAGE", "RECORD", "SCHEMA", "HASH", "CACHE"]);

@@ -7,7 +7,9 @@
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { App, Aspects, TerraformStack } from "cdktf";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DockerEnvironment, Environment, environments, KubernetesEnvironment, LakehouseOptions, settingsFromEnv } from "../../stacks/environments";
 import { LakehouseStack } from "../../stacks/lakehouse-stack";
@@ -52,9 +54,15 @@ function cdcOnly(platformName: string, cdcId = "Cdc"): CustomStack {
   };
 }
 
+/**
+ * Where the scenarios' Kubernetes stacks find Trino's TLS files: a fixed path, made by
+ * scripts/tls.sh before a plan (the stacks' plans check the files exist).
+ */
+export const PLAN_TLS_DIR = path.join(os.tmpdir(), "lakehouse-plan-tls");
+
 /** The environment stacks with fixed settings, so scenarios do not depend on the caller's LAKEHOUSE_* variables. */
 function envs(): { dev: DockerEnvironment; k8s: KubernetesEnvironment } {
-  const [dev, k8s] = environments(settingsFromEnv({}));
+  const [dev, k8s] = environments(settingsFromEnv({ LAKEHOUSE_TLS_DIR: PLAN_TLS_DIR }));
   return { dev: dev as DockerEnvironment, k8s: k8s as KubernetesEnvironment };
 }
 
@@ -154,6 +162,7 @@ export function synthStack(source: Environment | CustomStack, outdir: string): s
 /** Plans a scenario in `work` (created if missing): crafts the base state, then plans the head against it. */
 export function planScenario(scenario: PlanScenario, work: string, tc: Toolchain, log: (s: string) => void = () => {}): StackPlan {
   fs.mkdirSync(work, { recursive: true });
+  execFileSync("bash", [path.join(__dirname, "../tls.sh")], { env: { ...process.env, LAKEHOUSE_TLS_DIR: PLAN_TLS_DIR }, stdio: "ignore" });
   const statePath = path.join(work, "base.tfstate");
   fs.rmSync(statePath, { force: true });
   const head = synthStack(scenario.head, path.join(work, "head-out"));

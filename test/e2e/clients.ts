@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from "child_process";
 import { pollUntil } from "../../cli/poll";
+import { DeployedStack } from "../../cli/outputs";
 import { hostAndPort } from "../../cli/target";
 import { Client as PgClient } from "pg";
 import { BasicAuth, Trino } from "trino-client";
-import { AccessEndpoint, LakehouseAccess } from "../../constructs/access";
+import { AccessEndpoint } from "../../constructs/access";
 export { deployedStack, DeployedStack } from "../../cli/outputs";
 export { hostAndPort, trinoRows } from "../../cli/target";
 
@@ -32,11 +33,14 @@ export interface Lake {
   readonly state: string;
 }
 
-/** The {@link Lake} of a stack's contract, with Trino at `address` on this machine. */
-export function lakeOf(access: LakehouseAccess, address: string): Lake {
+/** The {@link Lake} of a deployed stack, with Trino at `address` on this machine (logged in as its operator when it authenticates). */
+export function lakeOf({ access, credential }: Pick<DeployedStack, "access" | "credential">, address: string): Lake {
   if (!access.query || !access.namespaces.raw || !access.namespaces.state) throw new Error("the stack has no query engine or no stream job: its contract names no catalog or namespaces");
-  const catalog = access.query.catalog;
-  return { trino: Trino.create({ server: `http://${address}`, catalog, auth: new BasicAuth("e2e") }), catalog, raw: access.namespaces.raw, state: access.namespaces.state };
+  const { catalog, login } = access.query;
+  const trino = login
+    ? Trino.create({ server: `https://${address}`, catalog, auth: new BasicAuth(login.user, credential("trinoPassword")), ssl: { ca: login.caCertificate } })
+    : Trino.create({ server: `http://${address}`, catalog, auth: new BasicAuth("e2e") });
+  return { trino, catalog, raw: access.namespaces.raw, state: access.namespaces.state };
 }
 
 /** Polls until `probe` returns a value, or fails with `describe()` of the last state. */

@@ -339,7 +339,7 @@ export function describeDay2(): void {
     beforeAll(async () => {
       stack = deployedStack(STACK, ROOT);
       pg = await connect();
-      lake = lakeOf(stack.access, published(stack.access.query?.trino, "Trino"));
+      lake = lakeOf(stack, published(stack.access.query?.trino, "Trino"));
       await pg.query(AUDIT_SQL);
       for (const t of ["users", "accounts"]) await pg.query(auditTrigger(t));
       // Whatever was written before the triggers has reached the raw log once Trino's state equals

@@ -170,7 +170,7 @@ describe("dev stack on the local Docker engine", () => {
     stack = deployedStack(STACK, ROOT);
     const { source, cdc, query } = stack.access;
     pg = await postgres(published(source.endpoint, "PostgreSQL"), source.adminUser!, stack.credential("postgresAdminPassword")!, source.database);
-    lake = lakeOf(stack.access, published(query?.trino, "Trino"));
+    lake = lakeOf(stack, published(query?.trino, "Trino"));
     kafka = new Kafka({ clientId: "e2e", brokers: [cdc!.kafka.external], logLevel: logLevel.NOTHING });
   });
 

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { Client as PgClient } from "pg";
 import { status } from "../../cli/status";
@@ -148,7 +149,7 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     stack = deployedStack(STACK, ROOT);
     const { source, query } = stack.access;
     pg = await postgres(await forwardTo(source.endpoint.internal), source.adminUser!, stack.credential("postgresAdminPassword")!, source.database);
-    lake = lakeOf(stack.access, await forwardTo(query!.trino.internal));
+    lake = lakeOf(stack, await forwardTo(query!.trino.internal));
   });
 
   afterAll(async () => {
@@ -302,7 +303,38 @@ describe("k8s stack on the local Kubernetes cluster", () => {
     figures["verify: brokers forwarded / canary commit -> Kafka / current-state table (ms)"] = [brokers, ...["kafka", "iceberg state"].map((h) => results.find((r) => r.hop === h)?.ms)].join(" / ");
   });
 
-  test("network policies: a pod outside the declared flows reaches neither PostgreSQL, Kafka nor Trino; the freshness probe, which declares them, reaches all three", () => {
+  test("Trino serves clients over HTTPS and only with a password: a wrong one, none, and plain HTTP are refused; the operator's login queries", async () => {
+    const login = stack.access.query!.login!;
+    expect(stack.access.query!.trino.internal).toBe("trino:8443");
+    const address = await forwardTo(stack.access.query!.trino.internal);
+    const post = (auth: string | undefined, ca: string | undefined = login.caCertificate) =>
+      new Promise<number | string>((resolve) => {
+        const req = https.request(
+          `https://${address}/v1/statement`,
+          { method: "POST", ca, headers: { "X-Trino-User": login.user, ...(auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {}) }, timeout: 10_000 },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        req.end("SELECT 1");
+      });
+    const password = stack.credential("trinoPassword")!;
+    expect(await post(`${login.user}:${password}`)).toBe(200);
+    expect(await post(`${login.user}:${password}x`)).toBe(401);
+    expect(await post(undefined)).toBe(401);
+    // A client that does not trust the stack's CA does not connect at all.
+    expect(await post(`${login.user}:${password}`, "")).toMatch(/CERT|SELF_SIGNED|UNABLE/);
+    // Inside the cluster Trino's own HTTP port refuses clients too (the network policy drops them before that).
+    const http = kubectl("exec", "-n", NAMESPACE, "deployment/trino", "--", "curl", "-sS", "-H", "X-Trino-User: x", "-d", "SELECT 1", "http://localhost:8080/v1/statement");
+    expect(http.out).toContain("Authentication over HTTP is not enabled");
+    // The dbt build Job and the probe logged in with their own passwords (see the deploy and status tests).
+    const users = await trinoRows(lake.trino, `SELECT DISTINCT "user" FROM system.runtime.queries ORDER BY 1`);
+    expect(users.map((r) => r[0])).toEqual(expect.arrayContaining(["lakehouse", "lakehouse-freshness-probe"]));
+  });
+
+  test("network policies: a pod outside the declared flows reaches neither PostgreSQL, Kafka nor Trino; the freshness probe, which declares them, reaches all three, Trino on its HTTPS port only", () => {
     // One program for both: open a TCP connection to each, 5 s at most (a dropped SYN times out).
     const reach = `const net = require("net");
 for (const t of process.argv.slice(1)) {
@@ -313,7 +345,8 @@ for (const t of process.argv.slice(1)) {
   s.on("connect", () => say("open"));
   s.on("error", (e) => say("closed (" + e.code + ")"));
 }`;
-    const targets = ["kafka:9092", "postgres:5432", "trino:8080"];
+    // Trino's clients use its HTTPS port; its HTTP port serves only Trino's own pods (internal requests).
+    const targets = ["kafka:9092", "postgres:5432", stack.access.query!.trino.internal, "trino:8080"];
     const lines = (out: string) =>
       out
         .split("\n")
@@ -321,7 +354,7 @@ for (const t of process.argv.slice(1)) {
         .sort();
     const image = kubectl("get", "deployment", "freshness-probe", "-n", NAMESPACE, "-o", "jsonpath={.spec.template.spec.containers[0].image}").out;
     const declared = kubectl("exec", "-n", NAMESPACE, "deployment/freshness-probe", "--", "node", "-e", reach, ...targets);
-    expect(lines(declared.out)).toEqual(targets.map((t) => `${t} open`));
+    expect(lines(declared.out)).toEqual([...targets].sort().map((t) => (t === "trino:8080" ? expect.stringMatching(/^trino:8080 closed/) : `${t} open`)));
     kubectl("delete", "pod", "intruder", "-n", NAMESPACE, "--ignore-not-found", "--wait");
     const intruder = kubectl(
       "run",
@@ -346,8 +379,8 @@ for (const t of process.argv.slice(1)) {
       reach,
       ...targets,
     );
-    expect(lines(intruder.out)).toEqual(targets.map((t) => expect.stringMatching(new RegExp(`^${t} closed`))));
-    figures["intruder pod: PostgreSQL, Kafka, Trino"] = lines(intruder.out)
+    expect(lines(intruder.out)).toEqual([...targets].sort().map((t) => expect.stringMatching(new RegExp(`^${t} closed`))));
+    figures["intruder pod: Kafka, PostgreSQL, Trino HTTPS, Trino HTTP"] = lines(intruder.out)
       .map((l) => l.split(" ").slice(1).join(" "))
       .join(", ");
   });

@@ -70,7 +70,7 @@ describe("PolicyPack and PolicySuppressions", () => {
     expect(() => new PolicyPack("Dup", [new ImagePinnedRule(), new ImagePinnedRule()])).toThrow("Dup: rule id 'image-pinned' is used by two rules; give each rule its own id");
   });
 
-  test("LakehousePolicy runs the twelve built-in rules plus any additional ones", () => {
+  test("LakehousePolicy runs the thirteen built-in rules plus any additional ones", () => {
     const custom = { id: "team-naming", description: "d", check: () => [] };
     expect(new LakehousePolicy({ additionalRules: [custom] }).rules.map((r) => r.id)).toEqual([
       "image-pinned",
@@ -85,6 +85,7 @@ describe("PolicyPack and PolicySuppressions", () => {
       "kubernetes-network-policy",
       "kubernetes-disruption-budget",
       "stateful-persistence",
+      "trino-authentication",
       "team-naming",
     ]);
   });
