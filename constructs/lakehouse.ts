@@ -173,6 +173,12 @@ export class Lakehouse extends Construct {
     const topic = this.cdc?.freshnessProbe?.topic;
     const table = this.streamJob?.freshnessProbeTable;
     if (!topic || !table || !this.queryEngine || !this.streamJob) return undefined;
-    return { bootstrap: this.cdc!.bootstrap, topic, trino: this.queryEngine.connection("lakehouse-freshness-probe"), trinoTable: `${this.queryEngine.catalogName}.${table}`, dependsOn: [this.streamJob] };
+    return {
+      bootstrap: this.cdc!.bootstrap,
+      topic,
+      trino: this.queryEngine.connection("lakehouse-freshness-probe"),
+      trinoTable: `${this.queryEngine.catalogName}.${table}`,
+      dependsOn: [this.streamJob],
+    };
   }
 }

@@ -88,7 +88,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
   /** The coordinator's OpenMetrics endpoint (`/metrics`), with the query manager's counters. */
   public readonly metricsTargets: MetricsTarget[];
   /** With authentication: the CA file clients mount, and each user's password and its bcrypt hash. */
-  private readonly tls?: { readonly caFile: FileSpec; readonly logins: Map<string, { password: Secret; hash: string }> };
+  private readonly auth?: { readonly caFile: FileSpec; readonly logins: Map<string, { password: Secret; hash: string }> };
   private readonly platform: IPlatform;
 
   constructor(scope: Construct, id: string, props: QueryEngineProps) {
@@ -122,7 +122,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
       }),
     };
     const pem = authentication && this.readPemFiles(authentication);
-    if (pem) this.tls = { caFile: { path: TRINO_CA_FILE, content: pem.ca }, logins: new Map() };
+    if (pem) this.auth = { caFile: { path: TRINO_CA_FILE, content: pem.ca }, logins: new Map() };
     // Signs the nodes' requests to each other, which Trino requires once clients authenticate.
     const sharedSecret = authentication && platform.secret(this, "SharedSecret", { name: "trino-shared-secret" });
     const s3 = credentialFor(warehouse, "trino");
@@ -192,7 +192,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     });
     this.endpoint = coordinator.endpoint(pem ? "https" : "http");
     this.dependables = coordinator.dependables;
-    // Trino without authentication wants a user name on /metrics, as on every request.
+    // Trino wants a user name on /metrics, as on every request (and with authentication its password).
     const scraper = this.connection("prometheus");
     this.metricsTargets = [{ job: "trino", endpoint: this.endpoint, basicAuthUser: scraper.user, ...(scraper.password ? { basicAuthPassword: scraper.password, tlsCaFile: scraper.caFile } : {}) }];
 
@@ -221,25 +221,25 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(user)) {
       throw new ValidationError("QueryEngine", "connection user", "must be 1 to 63 lower-case letters, digits, _ or -, starting with a letter", user, "Use e.g. 'dbt'.");
     }
-    const scheme = this.tls ? "https" : "http";
+    const scheme = this.auth ? "https" : "http";
     const base = { endpoint: this.endpoint, scheme, url: this.endpoint.url(scheme), user } as const;
-    if (!this.tls) return base;
-    let login = this.tls.logins.get(user);
+    if (!this.auth) return base;
+    let login = this.auth.logins.get(user);
     if (!login) {
       // Construct ids in the style of the others: `dbt` -> LoginDbt, `lakehouse-freshness-probe` -> LoginLakehouseFreshnessProbe.
       const id = `Login${user.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
       const generated = new Password(this, id, { length: 32, special: false });
       const password = this.platform.secret(this, `${id}Password`, { name: `trino-login-${user}`, value: generated.result, generate: false });
       login = { password, hash: generated.bcryptHash };
-      this.tls.logins.set(user, login);
+      this.auth.logins.set(user, login);
     }
-    return { ...base, password: login.password, caFile: this.tls.caFile };
+    return { ...base, password: login.password, caFile: this.auth.caFile };
   }
 
   /** Trino's password file: a line `user:hash` per user a connection was made for. */
   private passwordFile(): string {
     // Go's bcrypt writes `$2a$`, the same algorithm Trino accepts only as `$2y$`.
-    return [...this.tls!.logins].map(([user, { hash }]) => `${user}:${Fn.replace(hash, "$2a$", "$2y$")}\n`).join("");
+    return [...this.auth!.logins].map(([user, { hash }]) => `${user}:${Fn.replace(hash, "$2a$", "$2y$")}\n`).join("");
   }
 
   /**
@@ -251,7 +251,13 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     const files = { certificateFile: auth.certificateFile, privateKeyFile: auth.privateKeyFile, caFile: auth.caFile };
     for (const [prop, path] of Object.entries(files)) {
       if (!path.startsWith("/")) {
-        throw new ValidationError("QueryEngine", `authentication.${prop}`, "must be an absolute path (Terraform reads it at plan, from the stack's directory)", path, "Give the file's absolute path, e.g. from path.resolve().");
+        throw new ValidationError(
+          "QueryEngine",
+          `authentication.${prop}`,
+          "must be an absolute path (Terraform reads it at plan, from the stack's directory)",
+          path,
+          "Give the file's absolute path, e.g. from path.resolve().",
+        );
       }
     }
     const read = (path: string) => Fn.try([Fn.file(path), ""]);

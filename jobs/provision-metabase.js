@@ -96,9 +96,7 @@ async function provision({ url, email, password, spec, timeoutMs = 600_000 }, se
   const databases = await api("GET", "/api/database");
   const list = Array.isArray(databases) ? databases : databases.data;
   const { host, port, catalog, user, caFile } = spec.database;
-  const details = caFile
-    ? { host, port, catalog, user, ssl: true, password: env("TRINO_PASSWORD"), "additional-options": `SSLTrustStorePath=${caFile}` }
-    : { host, port, catalog, user, ssl: false };
+  const details = caFile ? { host, port, catalog, user, ssl: true, password: env("TRINO_PASSWORD"), "additional-options": `SSLTrustStorePath=${caFile}` } : { host, port, catalog, user, ssl: false };
   const existingDb = list.find((/** @type {{name: string}} */ d) => d.name === spec.database.name);
   // Both calls test the connection first and answer 400 {message} if Trino cannot be reached.
   const database = existingDb

@@ -132,7 +132,11 @@ describe("resolveTarget reads only the contract", () => {
     const k8s = synth(K8S).stack.access;
     const withoutTrinoPassword = deployedState("k8s", { [ACCESS_OUTPUT]: k8s, [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x" });
     expect(() => resolveTarget("k8s", {}, withoutTrinoPassword)).toThrow("no Trino password: stack 'k8s' authenticates Trino users, and its trinoPassword credential output is missing");
-    const dir = deployedState("k8s", { [ACCESS_OUTPUT]: { ...k8s, query: { ...k8s.query, login: { ...k8s.query!.login, caCertificate: "PEM" } } }, [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x", [CREDENTIAL_OUTPUTS.trinoPassword]: "t" });
+    const dir = deployedState("k8s", {
+      [ACCESS_OUTPUT]: { ...k8s, query: { ...k8s.query, login: { ...k8s.query!.login, caCertificate: "PEM" } } },
+      [CREDENTIAL_OUTPUTS.postgresAdminPassword]: "x",
+      [CREDENTIAL_OUTPUTS.trinoPassword]: "t",
+    });
     expect(() => resolveTarget("k8s", {}, dir)).toThrow("no host address for postgres (postgres:5432 in the platform network): stack 'k8s' publishes none; pass --postgres host:port");
     const t = resolveTarget("k8s", { postgres: "127.0.0.1:5432", connect: "127.0.0.1:8083", flink: "127.0.0.1:8081", trino: "127.0.0.1:8443" }, dir);
     expect(t.postgres).toMatchObject({ host: "127.0.0.1", port: 5432 });

@@ -478,6 +478,28 @@ describe("provision-metabase job against the recorded contract", () => {
     expect(fake.dashcardsDeleted).toBe(1);
   });
 
+  test("with Trino's authentication: TLS, the user's password and the CA file as the driver's trust store, all keys the driver knows; the password never printed", async () => {
+    const trinoPassword = "trino-Pw-0123456789";
+    process.env.TRINO_PASSWORD = trinoPassword;
+    try {
+      const spec = { ...SPEC, database: { ...SPEC.database, port: 8443, caFile: "/etc/lakehouse/trino-ca.pem" } };
+      const result = await provisionMetabase({ url, email: EMAIL, password: PASSWORD, spec, timeoutMs: 10_000 });
+      expect(fake.databases.find((d) => d.id === result.databaseId)?.details).toEqual({
+        host: "trino",
+        port: 8443,
+        catalog: "iceberg",
+        user: "metabase",
+        ssl: true,
+        password: trinoPassword,
+        "additional-options": "SSLTrustStorePath=/etc/lakehouse/trino-ca.pem",
+      });
+      expect(fake.calls.flatMap((c) => c.undocumented)).toEqual([]);
+      expect(output.join("\n")).not.toContain(trinoPassword);
+    } finally {
+      delete process.env.TRINO_PASSWORD;
+    }
+  });
+
   test("a wrong admin password fails with a clear error that does not contain the password", async () => {
     await provision();
     const wrong = "Wrong-password-1";

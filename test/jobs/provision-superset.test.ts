@@ -204,6 +204,22 @@ describe("provision-superset job (recorded API contract)", () => {
     for (const secret of [PASSWORD, TOKEN, CSRF, "sess-1"]) expect(output).not.toContain(secret);
   });
 
+  test("with Trino's authentication: the connection carries the user's password and trusts the CA file over HTTPS; the log shows neither the password nor the URI with it", async () => {
+    const trinoPassword = "trino-Pw-0123456789";
+    process.env.TRINO_PASSWORD = trinoPassword;
+    try {
+      const spec = { ...SPEC, database: { ...SPEC.database, port: 8443, caFile: "/etc/lakehouse/trino-ca.pem" } };
+      await provisionSuperset({ url, username: "admin", password: PASSWORD, spec, timeoutMs: 5000 });
+      const [db] = fake.store.database;
+      expect(db.sqlalchemy_uri).toBe(`trino://superset:${trinoPassword}@trino:8443/iceberg`);
+      expect(JSON.parse(db.extra)).toEqual({ engine_params: { connect_args: { http_scheme: "https", verify: "/etc/lakehouse/trino-ca.pem" } } });
+      expect(printed.join("\n")).toContain("created database 'Lakehouse (Trino)' (1): trino://superset@trino:8443/iceberg");
+      expect(printed.join("\n")).not.toContain(trinoPassword);
+    } finally {
+      delete process.env.TRINO_PASSWORD;
+    }
+  });
+
   test("an unknown viz fails before any call", async () => {
     const spec = { ...SPEC, charts: [{ ...SPEC.charts[0], viz: "pie" }] };
     await expect(provisionSuperset({ url, username: "admin", password: PASSWORD, spec, timeoutMs: 5000 })).rejects.toThrow(/viz must be one of bar, line, table/);
