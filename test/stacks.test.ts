@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BANK_TABLES, ColumnTypes } from "../constructs";
-import { DEV_PORTS, environments, settingsFromEnv } from "../stacks/environments";
+import { DEV_PORTS, Environment, environments, settingsFromEnv } from "../stacks/environments";
 import { LakehouseStack, withDeployedSchema } from "../stacks/lakehouse-stack";
 
 // Metabase pinned: the snapshots keep covering its provisioning, which no e2e tier runs (the
@@ -135,6 +135,16 @@ describe("environment stacks", () => {
     for (const bad of ["0", "100", "1.5", "1s"]) {
       expect(() => settingsFromEnv({ LAKEHOUSE_CHECKPOINT_MS: bad })).toThrow(`LAKEHOUSE_CHECKPOINT_MS must be a whole number of milliseconds, at least 500, e.g. 5000 (got '${bad}')`);
     }
+  });
+
+  test("the Kubernetes stacks' Trino authenticates with the files of LAKEHOUSE_TLS_DIR (default ~/.config/lakehouse-cdc/tls); dev's does not; a relative directory is refused", () => {
+    const auth = (env: Environment) => (env.lakehouse.queryEngine || {}).authentication;
+    const [dev, k8s, ha] = environments(settingsFromEnv({ ...PINNED, LAKEHOUSE_TLS_DIR: "/etc/pki/lakehouse" }));
+    expect(auth(dev)).toBeUndefined();
+    for (const env of [k8s, ha])
+      expect(auth(env)).toEqual({ certificateFile: "/etc/pki/lakehouse/trino.pem", privateKeyFile: "/etc/pki/lakehouse/trino-key.pem", caFile: "/etc/pki/lakehouse/ca.pem" });
+    expect(auth(environments(settingsFromEnv({ ...PINNED }))[1])?.caFile).toBe(path.join(os.homedir(), ".config/lakehouse-cdc/tls/ca.pem"));
+    expect(() => settingsFromEnv({ LAKEHOUSE_TLS_DIR: "tls" })).toThrow(/^LAKEHOUSE_TLS_DIR must be an absolute path, e\.g\. \/.+\/\.config\/lakehouse-cdc\/tls \(got 'tls'\)$/);
   });
 
   test("without LAKEHOUSE_DASHBOARDS the engine follows the registry: superset on lakehouse.local, metabase on a real one", () => {
