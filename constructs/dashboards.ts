@@ -4,7 +4,7 @@ import { ANALYTICS_TABLES, analyticsQueries } from "./analytics";
 import { defaultImage } from "./images";
 import { nodeJob } from "./platform/node-job";
 import { Endpoint, HealthCheck, IDependable, IPlatform, JobHandle, Secret } from "./platform/workload";
-import { IQueryEngine } from "./query-engine";
+import { IQueryEngine, TrinoConnection } from "./query-engine";
 import { ITransformations } from "./transformations";
 import { ValidationError } from "./validation";
 
@@ -154,14 +154,7 @@ export class Dashboards extends Construct {
     const queries = analyticsQueries({ catalog: queryEngine.catalogName, rawDatabase: props.rawDatabase, stateDatabase: props.stateDatabase, tables: props.tables });
     const display: Record<string, string> = { "operations-per-day": "bar", "user-growth": "line" };
     const spec = {
-      database: {
-        name: "Lakehouse (Trino)",
-        host: trino.endpoint.host,
-        port: trino.endpoint.port,
-        catalog: queryEngine.catalogName,
-        user: trino.user,
-        ...(trino.caFile ? { caFile: trino.caFile.path } : {}),
-      },
+      database: databaseSpec(trino, queryEngine.catalogName),
       dashboard: this.dashboardName,
       cards: queries.map((q) => ({ name: q.title, query: q.sql, display: display[q.name] ?? "table" })),
     };
@@ -207,14 +200,7 @@ export class Dashboards extends Construct {
     const endpoint = superset.endpoint("http");
 
     const spec = {
-      database: {
-        name: "Lakehouse (Trino)",
-        host: trino.endpoint.host,
-        port: trino.endpoint.port,
-        catalog: queryEngine.catalogName,
-        user: trino.user,
-        ...(trino.caFile ? { caFile: trino.caFile.path } : {}),
-      },
+      database: databaseSpec(trino, queryEngine.catalogName),
       schema: transformations.schema,
       dashboard: this.dashboardName,
       charts: [
@@ -261,6 +247,11 @@ export class Dashboards extends Construct {
       }),
     );
   }
+}
+
+/** The Trino connection as a provisioning job's spec names it; with authentication, the CA file's path in the engine's container. */
+function databaseSpec(trino: TrinoConnection, catalog: string): object {
+  return { name: "Lakehouse (Trino)", host: trino.endpoint.host, port: trino.endpoint.port, catalog, user: trino.user, ...(trino.caFile ? { caFile: trino.caFile.path } : {}) };
 }
 
 /** What differs between the engines' provisioning jobs. */
