@@ -25,9 +25,7 @@ export interface IQueryEngine extends IDependable {
 export interface TrinoConnection {
   /** Where it connects. */
   readonly endpoint: Endpoint;
-  /** `https` with authentication, else `http`. */
-  readonly scheme: "http" | "https";
-  /** `scheme://host:port`. */
+  /** `https://host:port` with authentication, else `http://host:port`. */
   readonly url: string;
   /** The user it logs in as. */
   readonly user: string;
@@ -221,8 +219,7 @@ export class QueryEngine extends Construct implements IQueryEngine, IMetricsSour
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(user)) {
       throw new ValidationError("QueryEngine", "connection user", "must be 1 to 63 lower-case letters, digits, _ or -, starting with a letter", user, "Use e.g. 'dbt'.");
     }
-    const scheme = this.auth ? "https" : "http";
-    const base = { endpoint: this.endpoint, scheme, url: this.endpoint.url(scheme), user } as const;
+    const base = { endpoint: this.endpoint, url: this.endpoint.url(this.auth ? "https" : "http"), user };
     if (!this.auth) return base;
     let login = this.auth.logins.get(user);
     if (!login) {

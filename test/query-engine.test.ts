@@ -116,7 +116,7 @@ describe.each(PLATFORMS)("QueryEngine with authentication on %s", (kind) => {
     const lines = file.split("\n").filter((l) => l !== "");
     expect(lines.map((l) => l.split(":")[0])).toEqual(["prometheus", "dbt", "probe"]);
     for (const line of lines) expect(line).toMatch(/^[a-z]+:\$\{replace\(random_password\.Trino_Login[A-Za-z]+_[A-Z0-9]+\.bcrypt_hash, "\$2a\$", "\$2y\$"\)\}$/);
-    expect(connections.dbt).toMatchObject({ scheme: "https", url: "https://trino:8443", user: "dbt", endpoint: { host: "trino", port: 8443 } });
+    expect(connections.dbt).toMatchObject({ url: "https://trino:8443", user: "dbt", endpoint: { host: "trino", port: 8443 } });
     expect(connections.dbt.password?.name).toBe("trino-login-dbt");
     expect(connections.again.password).toBe(connections.dbt.password);
     expect(connections.probe.password?.value).not.toBe(connections.dbt.password?.value);
@@ -138,7 +138,7 @@ describe("QueryEngine connections and authentication props", () => {
     synthOn("docker", (scope, platform) => {
       connection = build()(scope, platform).connection("superset");
     });
-    expect(connection).toEqual({ endpoint: expect.objectContaining({ host: "trino", port: 8080 }), scheme: "http", url: "http://trino:8080", user: "superset" });
+    expect(connection).toEqual({ endpoint: expect.objectContaining({ host: "trino", port: 8080 }), url: "http://trino:8080", user: "superset" });
   });
 
   test("a relative file path or a user name Trino's password file cannot hold fails synth, naming the prop", () => {
