@@ -21,8 +21,8 @@ export interface Target {
   /** The Flink job's checkpoint interval (absent in a contract written before it held it). */
   readonly checkpointIntervalMs?: number;
   readonly trinoUrl: string;
-  /** How to log in when Trino authenticates (over HTTPS, trusting `ca`); absent when it takes any user name. */
-  readonly trinoLogin?: { readonly user: string; readonly password: string; readonly ca: string };
+  /** How to log in when Trino authenticates; absent when it takes any user name. */
+  readonly trinoLogin?: TrinoLogin;
   readonly catalog: string;
   readonly rawDatabase: string;
   readonly stateDatabase: string;
@@ -43,6 +43,13 @@ export interface Target {
   readonly dagster?: { readonly url: string; readonly codeLocation: string };
   /** How a job inside the platform network reaches the source and the warehouse (the bench's peer job). */
   readonly inNetwork: { readonly postgres: string; readonly catalogUri?: string; readonly s3Endpoint?: string; readonly warehouse?: string };
+}
+
+/** A login to a Trino that authenticates: over HTTPS, trusting the CA certificate `ca` (PEM). */
+export interface TrinoLogin {
+  readonly user: string;
+  readonly password: string;
+  readonly ca: string;
 }
 
 /** Flags that override what the stack's outputs say (e.g. port-forwards to a Kubernetes stack). */
@@ -129,13 +136,12 @@ export async function connectPostgres(t: Target): Promise<PgClient> {
 }
 
 export const kafkaClient = (t: Target) => new Kafka({ clientId: "lakehouse-cli", brokers: [t.kafka], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 3 } });
-export const trinoClient = (t: Target) =>
-  Trino.create({
-    server: t.trinoUrl,
-    catalog: t.catalog,
-    auth: t.trinoLogin ? new BasicAuth(t.trinoLogin.user, t.trinoLogin.password) : new BasicAuth("lakehouse-cli"),
-    ...(t.trinoLogin ? { ssl: { ca: t.trinoLogin.ca } } : {}),
-  });
+export const trinoClient = (t: Target) => trinoAt(t.trinoUrl, t.catalog, t.trinoLogin, "lakehouse-cli");
+
+/** A Trino client of `server` (its URL): with `login`, logged in and trusting its CA; else named `user`, as Trino without authentication takes it. */
+export function trinoAt(server: string, catalog: string, login: TrinoLogin | undefined, user: string): Trino {
+  return Trino.create({ server, catalog, ...(login ? { auth: new BasicAuth(login.user, login.password), ssl: { ca: login.ca } } : { auth: new BasicAuth(user) }) });
+}
 
 /** All rows of a Trino query; throws with Trino's message. */
 export async function trinoRows(trino: Trino, sql: string): Promise<unknown[][]> {

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "child_process";
 import { pollUntil } from "../../cli/poll";
 import { DeployedStack } from "../../cli/outputs";
-import { hostAndPort } from "../../cli/target";
+import { hostAndPort, trinoAt } from "../../cli/target";
 import { Client as PgClient } from "pg";
-import { BasicAuth, Trino } from "trino-client";
+import { Trino } from "trino-client";
 import { AccessEndpoint } from "../../constructs/access";
 export { deployedStack, DeployedStack } from "../../cli/outputs";
 export { hostAndPort, trinoRows } from "../../cli/target";
@@ -36,10 +36,9 @@ export interface Lake {
 /** The {@link Lake} of a deployed stack, with Trino at `address` on this machine (logged in as its operator when it authenticates). */
 export function lakeOf({ access, credential }: Pick<DeployedStack, "access" | "credential">, address: string): Lake {
   if (!access.query || !access.namespaces.raw || !access.namespaces.state) throw new Error("the stack has no query engine or no stream job: its contract names no catalog or namespaces");
-  const { catalog, login } = access.query;
-  const trino = login
-    ? Trino.create({ server: `https://${address}`, catalog, auth: new BasicAuth(login.user, credential("trinoPassword")), ssl: { ca: login.caCertificate } })
-    : Trino.create({ server: `http://${address}`, catalog, auth: new BasicAuth("e2e") });
+  const { catalog } = access.query;
+  const login = access.query.login && { user: access.query.login.user, password: credential("trinoPassword")!, ca: access.query.login.caCertificate };
+  const trino = trinoAt(`${login ? "https" : "http"}://${address}`, catalog, login, "e2e");
   return { trino, catalog, raw: access.namespaces.raw, state: access.namespaces.state };
 }
 
